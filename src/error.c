@@ -1,0 +1,57 @@
+#include <stdio.h>
+
+#include "internal.h"
+
+const char *crp_status_str(int status)
+{
+	switch (status) {
+	case CRP_OK: return "success";
+	case CRP_ERROR: return "error";
+	case CRP_ENOMEM: return "out of memory";
+	case CRP_EINVAL: return "invalid argument";
+	case CRP_ESYNTAX: return "invalid JSON";
+	case CRP_ETRUNCATED: return "truncated input";
+	case CRP_ESCHEMA: return "not a crash report";
+	case CRP_ELIMIT: return "limit exceeded";
+	case CRP_EIO: return "input/output error";
+	case CRP_EUNSUPPORTED: return "unsupported";
+	case CRP_ENOTFOUND: return "not found";
+	case CRP_EUSER: return "stopped by callback";
+	case CRP_EEMPTY: return "no report in input";
+	case CRP_ECORRUPT: return "corrupt input";
+	case CRP_ITEROVER: return "no more items";
+	default: return "unknown status";
+	}
+}
+
+void crp__error_clear(crp_error *e)
+{
+	memset(e, 0, sizeof *e);
+}
+
+void crp__error_setv(crp_error *e, int code, const char *fmt, va_list ap)
+{
+	e->code = code;
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+}
+
+void crp__error_set(crp_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	crp__error_setv(e, code, fmt, ap);
+	va_end(ap);
+}
+
+void crp__error_set_path(crp_error *e, const char *path, size_t len)
+{
+	size_t cap = sizeof e->json_path - 1;
+	if (len <= cap) {
+		memcpy(e->json_path, path, len);
+		e->json_path[len] = '\0';
+		return;
+	}
+	memcpy(e->json_path, "...", 3);
+	memcpy(e->json_path + 3, path + len - (cap - 3), cap - 3);
+	e->json_path[cap] = '\0';
+}

@@ -1,0 +1,53 @@
+/* Private prelude shared by the library's sources: never installed. */
+#ifndef CRP_INTERNAL_H
+#define CRP_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crashport/crashport.h"
+
+#if defined(__GNUC__)
+#define CRP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CRP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CRP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CRP_LIKELY(x) (x)
+#define CRP_UNLIKELY(x) (x)
+#define CRP_PRINTF(f, a)
+#endif
+
+#define CRP_UNUSED(x) ((void)(x))
+#define CRP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Return early on error: the only control-flow macro the library uses. */
+#define CRP_TRY(expr)                                                                              \
+	do {                                                                                       \
+		int crp_try_rc_ = (expr);                                                          \
+		if (crp_try_rc_ != CRP_OK)                                                         \
+			return crp_try_rc_;                                                        \
+	} while (0)
+
+/* alloc.c */
+void crp__allocator_init(crp_allocator *dst, const crp_allocator *src);
+static inline void *crp__malloc(const crp_allocator *a, size_t n) { return a->malloc(a->ctx, n); }
+static inline void *crp__realloc(const crp_allocator *a, void *p, size_t n)
+{
+	return a->realloc(a->ctx, p, n);
+}
+static inline void crp__free(const crp_allocator *a, void *p)
+{
+	if (p)
+		a->free(a->ctx, p);
+}
+
+/* error.c */
+void crp__error_clear(crp_error *e);
+void crp__error_setv(crp_error *e, int code, const char *fmt, va_list ap) CRP_PRINTF(3, 0);
+void crp__error_set(crp_error *e, int code, const char *fmt, ...) CRP_PRINTF(3, 4);
+/* Copy a path into the fixed buffer, keeping its tail when it is too long. */
+void crp__error_set_path(crp_error *e, const char *path, size_t len);
+
+#endif

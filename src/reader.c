@@ -1,0 +1,1230 @@
+/* yajl callbacks that build the typed model directly, driven by the field tables of schema.c.
+ *
+ * Every JSON container opens a frame. Typed records are filled in place; typed arrays push
+ * their elements on the scratch stack and copy them to the arena when they close; anything the
+ * model does not type is captured as a generic crp_value and delivered to its parent, which
+ * stores it in a field, in the record's extras, or among the array's strays. */
+#include <stdio.h>
+
+#include "convert.h"
+#include "reader.h"
+
+/* A value handed to a container: a scalar token straight from yajl (not yet copied), or a
+ * captured container already built in the arena. */
+typedef struct tok {
+	crp_value_type type;
+	bool boolean;
+	bool built;
+	const char *s;
+	size_t len;
+	crp_value value;  /* when built */
+} tok;
+
+/* STORE_RANGE and STORE_INVALID are mismatches with a more precise warning. */
+enum store_result { STORE_OK, STORE_MISMATCH, STORE_RANGE, STORE_INVALID, STORE_FAIL };
+
+static crp_frame_state *top(crp_parser *p) { return &p->frames[p->depth - 1]; }
+
+static bool object_like(const crp_frame_state *f)
+{
+	return f->kind == CRP_F_RECORD || f->kind == CRP_F_REGSET || f->kind == CRP_F_VOBJ;
+}
+
+static const char *type_name(const tok *t)
+{
+	static const char *const names[] = {"null", "a boolean", "a number", "a string", "an array",
+					    "an object"};
+	return names[t->type];
+}
+
+static int oom(crp_parser *p)
+{
+	int failure = p->arena->failure ? p->arena->failure : p->scratch.failure;
+	if (failure == CRP_ELIMIT)
+		return crp__reader_fail(p, CRP_ELIMIT, "report needs more than %zu bytes of memory",
+					p->opts.max_memory);
+	return crp__reader_fail(p, CRP_ENOMEM, "out of memory");
+}
+
+/* -- diagnostics -------------------------------------------------------------------------- */
+
+size_t crp__reader_path(const crp_parser *p, char *out, size_t cap)
+{
+	size_t n = 0;
+#define PUT(s, l)                                                                                  \
+	do {                                                                                       \
+		size_t l_ = (l);                                                                   \
+		if (n < cap)                                                                       \
+			memcpy(out + n, (s), n + l_ <= cap ? l_ : cap - n);                        \
+		n += l_;                                                                           \
+	} while (0)
+	for (size_t i = 0; i < p->depth; i++) {
+		const crp_frame_state *f = &p->frames[i];
+		if (object_like(f)) {
+			if (!f->in_member)
+				break;
+			if (n)
+				PUT(".", 1);
+			PUT(f->key.ptr, f->key.len);
+		} else {
+			char idx[32];
+			int k = snprintf(idx, sizeof idx, "[%zu]", f->n);
+			PUT(idx, (size_t)k);
+		}
+	}
+#undef PUT
+	return n;
+}
+
+static void describe(crp_parser *p, crp_error *e, int code, const char *fmt, va_list ap)
+{
+	char path[CRP_ERROR_PATH_SIZE * 4];
+	crp__error_setv(e, code, fmt, ap);
+	crp__parser_position(p, p->tok_back, &e->byte_offset, &e->line, &e->column);
+	size_t n = crp__reader_path(p, path, sizeof path);
+	crp__error_set_path(e, path, n < sizeof path ? n : sizeof path);
+}
+
+int crp__reader_fail(crp_parser *p, int code, const char *fmt, ...)
+{
+	if (p->err.code != CRP_OK)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	describe(p, &p->err, code, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static bool strict_error(const crp_parser *p, int code)
+{
+	return (p->opts.flags & CRP_PARSE_STRICT) &&
+	       (code == CRP_W_TYPE || code == CRP_W_VALUE || code == CRP_W_NUMBER);
+}
+
+/* Returns 1 to go on, 0 to stop the parse (strict mode or out of memory). */
+int crp__reader_warn(crp_parser *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (strict_error(p, code)) {
+		if (p->err.code == CRP_OK)
+			describe(p, &p->err, CRP_ESCHEMA, fmt, ap);
+		va_end(ap);
+		return 0;
+	}
+	if (p->diag_count >= p->opts.max_warnings) {
+		p->diag_dropped++;
+		va_end(ap);
+		return 1;
+	}
+	crp_diag_node *d = crp__arena_alloc(p->arena, sizeof *d);
+	if (!d) {
+		va_end(ap);
+		return oom(p);
+	}
+	d->next = NULL;
+	describe(p, &d->diag, code, fmt, ap);
+	va_end(ap);
+	if (p->diag_tail)
+		p->diag_tail->next = d;
+	else
+		p->diag_head = d;
+	p->diag_tail = d;
+	p->diag_count++;
+	return 1;
+}
+
+/* -- copying values into the arena -------------------------------------------------------- */
+
+/* Copy a string, repairing invalid UTF-8. */
+static const char *copy_text(crp_parser *p, const char *s, size_t len, size_t *out_len)
+{
+	size_t valid = crp__utf8_valid_prefix((const unsigned char *)s, len);
+	if (CRP_LIKELY(valid == len)) {
+		char *c = crp__arena_strndup(p->arena, s, len);
+		if (!c)
+			return oom(p), NULL;
+		*out_len = len;
+		return c;
+	}
+	if (len > SIZE_MAX / 3 - 1)
+		return crp__reader_fail(p, CRP_ELIMIT, "string too long"), NULL;
+	unsigned char *c = crp__arena_alloc(p->arena, len * 3 + 1);
+	if (!c)
+		return oom(p), NULL;
+	*out_len = crp__utf8_repair((const unsigned char *)s, len, c);
+	c[*out_len] = '\0';
+	if (!crp__reader_warn(p, CRP_W_UTF8, "invalid UTF-8 at byte %zu of the string replaced by U+FFFD", valid))
+		return NULL;
+	return (const char *)c;
+}
+
+static int build_scalar(crp_parser *p, const tok *t, crp_value *v)
+{
+	if (t->built) {
+		*v = t->value;
+		return 1;
+	}
+	memset(v, 0, sizeof *v);
+	v->type = t->type;
+	switch (t->type) {
+	case CRP_VALUE_BOOL:
+		v->u.boolean = t->boolean;
+		break;
+	case CRP_VALUE_NUMBER:
+		v->u.num.ptr = crp__arena_strndup(p->arena, t->s, t->len);
+		v->u.num.len = t->len;
+		if (!v->u.num.ptr)
+			return oom(p);
+		break;
+	case CRP_VALUE_STRING:
+		v->u.str.ptr = copy_text(p, t->s, t->len, &v->u.str.len);
+		if (!v->u.str.ptr)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+static crp_span copy_key(crp_parser *p, const unsigned char *s, size_t len)
+{
+	crp_span k = {NULL, 0};
+	k.ptr = copy_text(p, (const char *)s, len, &k.len);
+	return k;
+}
+
+static int side_add(crp_parser *p, crp_side_list *l, crp_span key, size_t index, const tok *t)
+{
+	crp_side_node *n = crp__arena_alloc(p->arena, sizeof *n);
+	if (!n)
+		return oom(p);
+	n->next = NULL;
+	n->key = key;
+	n->item.index = index;
+	if (!build_scalar(p, t, &n->item.value))
+		return 0;
+	if (l->tail)
+		l->tail->next = n;
+	else
+		l->head = n;
+	l->tail = n;
+	l->count++;
+	return 1;
+}
+
+/* Flatten extras after any already stored (a merged record closes twice). */
+static int flatten_extras(crp_parser *p, crp_side_list *l, crp_extras *out)
+{
+	if (!l->count)
+		return 1;
+	crp_member *m = crp__arena_alloc(p->arena, (out->count + l->count) * sizeof *m);
+	if (!m)
+		return oom(p);
+	if (out->count)
+		memcpy(m, out->members, out->count * sizeof *m);
+	size_t i = out->count;
+	for (crp_side_node *n = l->head; n; n = n->next, i++) {
+		m[i].key = n->key;
+		m[i].value = n->item.value;
+	}
+	out->members = m;
+	out->count = i;
+	return 1;
+}
+
+static int flatten_strays(crp_parser *p, crp_side_list *l, crp_strays *out)
+{
+	if (!l->count)
+		return 1;
+	crp_stray *s = crp__arena_alloc(p->arena, l->count * sizeof *s);
+	if (!s)
+		return oom(p);
+	size_t i = 0;
+	for (crp_side_node *n = l->head; n; n = n->next)
+		s[i++] = n->item;
+	out->items = s;
+	out->count = i;
+	return 1;
+}
+
+/* -- storing typed values ----------------------------------------------------------------- */
+
+static int number_warning(crp_parser *p, int rc, const tok *t)
+{
+	if (rc == CRP_NUM_INEXACT)
+		return crp__reader_warn(p, CRP_W_NUMBER, "%.*s is not an exact integer; truncated",
+					(int)(t->len > 40 ? 40 : t->len), t->s);
+	return 1;
+}
+
+static enum store_result store_uint(crp_parser *p, const tok *t, uint64_t *out)
+{
+	int rc;
+	if (t->type == CRP_VALUE_NUMBER)
+		rc = crp__num_to_u64(t->s, t->len, out);
+	else if (t->type == CRP_VALUE_STRING && !t->built)
+		rc = crp__str_to_u64(t->s, t->len, out);
+	else
+		return STORE_MISMATCH;
+	if (rc == CRP_NUM_RANGE)
+		return STORE_RANGE;
+	if (rc < 0)
+		return t->type == CRP_VALUE_STRING ? STORE_INVALID : STORE_MISMATCH;
+	return number_warning(p, rc, t) ? STORE_OK : STORE_FAIL;
+}
+
+static enum store_result store_time(crp_parser *p, const tok *t, crp_time *out)
+{
+	if (t->type == CRP_VALUE_STRING && !t->built) {
+		bool frac;
+		if (t->len == 0) {
+			out->form = CRP_TIME_EMPTY;
+			out->usec = 0;
+			return STORE_OK;
+		}
+		if (crp__parse_time(t->s, t->len, &out->usec, &frac) != 0)
+			return STORE_INVALID;
+		out->form = frac ? CRP_TIME_TEXT_FRACTION : CRP_TIME_TEXT;
+		return STORE_OK;
+	}
+	if (t->type == CRP_VALUE_NUMBER) {
+		uint64_t u;
+		int rc = crp__num_to_u64(t->s, t->len, &u);
+		if (rc < 0)
+			return STORE_RANGE;
+		out->usec = (int64_t)u;
+		out->form = (crp_time_form)CRP__TIME_RAW;
+		return number_warning(p, rc, t) ? STORE_OK : STORE_FAIL;
+	}
+	return STORE_MISMATCH;
+}
+
+static enum store_result store_str(crp_parser *p, const tok *t, const char **out)
+{
+	size_t len;
+	if (t->built || (t->type != CRP_VALUE_STRING && t->type != CRP_VALUE_NUMBER))
+		return STORE_MISMATCH;
+	if (memchr(t->s, '\0', t->len))
+		return STORE_MISMATCH; /* typed strings are C strings; keep the exact bytes untyped */
+	if (t->type == CRP_VALUE_NUMBER &&
+	    !crp__reader_warn(p, CRP_W_TYPE, "expected a string, got the number %.*s; kept as text",
+			      (int)(t->len > 40 ? 40 : t->len), t->s))
+		return STORE_FAIL;
+	*out = copy_text(p, t->s, t->len, &len);
+	return *out ? STORE_OK : STORE_FAIL;
+}
+
+static enum store_result store_value(crp_parser *p, const tok *t, const crp_value **out)
+{
+	crp_value *v = crp__arena_alloc(p->arena, sizeof *v);
+	if (!v)
+		return oom(p), STORE_FAIL;
+	if (!build_scalar(p, t, v))
+		return STORE_FAIL;
+	*out = v;
+	return STORE_OK;
+}
+
+static enum store_result store_hex(crp_parser *p, const tok *t, crp_bytes *out)
+{
+	if (t->type != CRP_VALUE_STRING || t->built)
+		return STORE_MISMATCH;
+	if (t->len % 2)
+		return STORE_INVALID;
+	uint8_t *b = crp__arena_alloc(p->arena, t->len / 2 + 1);
+	if (!b)
+		return oom(p), STORE_FAIL;
+	if (crp__parse_hex(t->s, t->len, b) != 0)
+		return STORE_INVALID;
+	out->data = b;
+	out->len = t->len / 2;
+	return STORE_OK;
+}
+
+static enum store_result store_scalar(crp_parser *p, const crp_fdesc *fd, void *ptr, const tok *t)
+{
+	uint64_t u;
+	enum store_result r;
+	switch (fd->kind) {
+	case CRP_K_U64:
+		return store_uint(p, t, ptr);
+	case CRP_K_I64:
+		if ((r = store_uint(p, t, &u)) == STORE_OK)
+			*(int64_t *)ptr = (int64_t)u;
+		return r;
+	case CRP_K_I32:
+		if ((r = store_uint(p, t, &u)) != STORE_OK)
+			return r;
+		/* int32 either way round: -2147483646 and 2147483650 are both arm64e + ptrauth. */
+		if (u > UINT32_MAX && ((int64_t)u >= 0 || (int64_t)u < INT32_MIN))
+			return STORE_RANGE;
+		*(int32_t *)ptr = (int32_t)(uint32_t)u;
+		return STORE_OK;
+	case CRP_K_F64:
+		if (t->type != CRP_VALUE_NUMBER)
+			return STORE_MISMATCH;
+		return crp__num_to_double(t->s, t->len, p->c_locale, ptr) == CRP_NUM_OK ? STORE_OK
+											 : STORE_RANGE;
+	case CRP_K_BOOL:
+		if (t->type == CRP_VALUE_BOOL)
+			*(bool *)ptr = t->boolean;
+		else if (t->type == CRP_VALUE_NUMBER && t->len == 1 && (t->s[0] == '0' || t->s[0] == '1'))
+			*(bool *)ptr = t->s[0] == '1'; /* NSNumber booleans re-serialised as 0/1 */
+		else
+			return STORE_MISMATCH;
+		return STORE_OK;
+	case CRP_K_STR:
+		return store_str(p, t, ptr);
+	case CRP_K_TIME:
+		return store_time(p, t, ptr);
+	case CRP_K_UUID:
+		if (t->type != CRP_VALUE_STRING || t->built)
+			return STORE_MISMATCH;
+		return crp__parse_uuid(t->s, t->len, ptr) == 0 ? STORE_OK : STORE_INVALID;
+	case CRP_K_HEX:
+		return store_hex(p, t, ptr);
+	case CRP_K_VALUE:
+		return store_value(p, t, ptr);
+	default:
+		return STORE_MISMATCH;
+	}
+}
+
+/* Record that receives a field: the frame's record, a nested one (2012 flat keys), or the
+ * report body. Sets the nesting record's presence bit. */
+static void *target_of(crp_frame_state *f, const crp_fdesc *fd)
+{
+	if (fd->flags & CRP_FF_BODY)
+		return f->body;
+	if (fd->nest_off) {
+		crp__head(f->obj)->has |= fd->nest_bit;
+		return (char *)f->obj + fd->nest_off;
+	}
+	return f->obj;
+}
+
+static bool is_present(crp_frame_state *f, const crp_fdesc *fd)
+{
+	if (fd->flags & CRP_FF_BODY)
+		return (f->body->has & fd->bit) != 0;
+	if (fd->nest_off) {
+		if (!(crp__head(f->obj)->has & fd->nest_bit))
+			return false;
+		return (crp__head((char *)f->obj + fd->nest_off)->has & fd->bit) != 0;
+	}
+	return (crp__head(f->obj)->has & fd->bit) != 0;
+}
+
+static int add_extra(crp_parser *p, crp_frame_state *f, const tok *t)
+{
+	return side_add(p, &f->extras, f->key, 0, t);
+}
+
+/* 2012 layout: report_version_major / report_version_minor at the top level. */
+static bool is_legacy_version_key(const crp_fdesc *fd)
+{
+	return (fd->flags & CRP_FF_LEGACY) && strncmp(fd->key, "report_version_", 15) == 0;
+}
+
+static enum store_result store_legacy_version(crp_parser *p, crp_frame_state *f,
+					      const crp_fdesc *fd, const tok *t)
+{
+	crp_version *v = &f->body->info.version;
+	bool major = strcmp(fd->key, "report_version_major") == 0;
+	uint64_t bit = major ? CRP_VER_MAJOR : CRP_VER_MINOR;
+	if (v->has & bit)
+		return STORE_MISMATCH;
+	enum store_result r = store_uint(p, t, major ? &v->major : &v->minor);
+	if (r == STORE_OK) {
+		v->has |= bit;
+		v->form = CRP_VERSION_FORM_LEGACY;
+		f->body->info.has |= CRP_INFO_VERSION;
+		f->body->has |= CRP_SECTION_REPORT;
+		p->report->provenance |= CRP_PROV_LEGACY_2012;
+	}
+	return r;
+}
+
+static int parse_version_string(crp_parser *p, const tok *t, crp_version *v)
+{
+	size_t len;
+	const char *s = copy_text(p, t->s, t->len, &len);
+	if (!s)
+		return 0;
+	v->text = s;
+	v->form = CRP_VERSION_FORM_STRING;
+	uint64_t *parts[3] = {&v->major, &v->minor, &v->patch};
+	const uint64_t bits[3] = {CRP_VER_MAJOR, CRP_VER_MINOR, CRP_VER_PATCH};
+	size_t i = 0;
+	for (int k = 0; k < 3 && i < len; k++) {
+		size_t start = i;
+		uint64_t n = 0;
+		while (i < len && (unsigned char)s[i] - '0' <= 9 && n < UINT32_MAX)
+			n = n * 10 + (uint64_t)(s[i++] - '0');
+		if (i == start)
+			break;
+		*parts[k] = n;
+		v->has |= bits[k];
+		if (i < len && s[i] != '.')
+			break;
+		i++;
+	}
+	return 1;
+}
+
+/* A scalar for a record field that is itself a record: the 2012 "signal": 6. */
+static int store_scalar_key(crp_parser *p, crp_frame_state *f, const crp_fdesc *fd, const tok *t,
+			    enum store_result *r)
+{
+	void *rec = crp__field_ptr(f->obj, fd);
+	int i = crp__rdesc_find(fd->sub, fd->sub->scalar_key, strlen(fd->sub->scalar_key), 0);
+	const crp_fdesc *sf = &fd->sub->fields[i];
+	if ((crp__head(f->obj)->has & fd->bit) && (crp__head(rec)->has & sf->bit))
+		return 0; /* a second "signal": a duplicate */
+	*r = store_scalar(p, sf, crp__field_ptr(rec, sf), t);
+	if (*r == STORE_OK) {
+		crp__head(rec)->has |= sf->bit;
+		crp__head(f->obj)->has |= fd->bit;
+	}
+	return 1;
+}
+
+static int equal_to_stored(crp_parser *p, const crp_fdesc *fd, void *ptr, const tok *t);
+
+static const char *expected_name(uint8_t kind)
+{
+	switch (kind) {
+	case CRP_K_U64: return "an unsigned integer";
+	case CRP_K_I64: case CRP_K_I32: return "an integer";
+	case CRP_K_F64: return "a number";
+	case CRP_K_BOOL: return "a boolean";
+	case CRP_K_STR: case CRP_K_VERSION: return "a string";
+	case CRP_K_TIME: return "a time";
+	case CRP_K_UUID: return "a UUID string";
+	case CRP_K_HEX: return "a hex string";
+	case CRP_K_ARRAY: case CRP_K_STRLIST: return "an array";
+	default: return "an object";
+	}
+}
+
+/* Keep a value the model could not type, saying why. */
+static int keep_untyped(crp_parser *p, crp_frame_state *f, const crp_fdesc *fd, const tok *t,
+			enum store_result r)
+{
+	int ok = 1;
+	int shown = (int)(t->len > 60 ? 60 : t->len);
+	if (r == STORE_RANGE)
+		ok = crp__reader_warn(p, CRP_W_NUMBER, "%.*s is out of range for %s; kept untyped", shown,
+				      t->s, expected_name(fd->kind));
+	else if (r == STORE_INVALID)
+		ok = crp__reader_warn(p, CRP_W_VALUE, "\"%.*s\" is not %s; kept untyped", shown, t->s,
+				      expected_name(fd->kind));
+	else if (t->type != CRP_VALUE_NULL)
+		ok = crp__reader_warn(p, CRP_W_TYPE, "expected %s, got %s; kept untyped",
+				      expected_name(fd->kind), type_name(t));
+	return ok && add_extra(p, f, t);
+}
+
+static int record_value(crp_parser *p, crp_frame_state *f, const tok *t)
+{
+	const crp_fdesc *fd = f->field;
+	enum store_result r = STORE_MISMATCH;
+	if (!fd)
+		return add_extra(p, f, t);
+	if (fd->kind == CRP_K_RECORD && fd->sub->scalar_key && t->type == CRP_VALUE_NUMBER &&
+	    store_scalar_key(p, f, fd, t, &r))
+		return r == STORE_OK ? 1 : r == STORE_FAIL ? 0 : keep_untyped(p, f, fd, t, r);
+	if (is_legacy_version_key(fd)) {
+		r = store_legacy_version(p, f, fd, t);
+		return r == STORE_OK ? 1 : r == STORE_FAIL ? 0 : keep_untyped(p, f, fd, t, r);
+	}
+	if (is_present(f, fd) && !(fd->flags & CRP_FF_MERGE)) {
+		if ((fd->flags & CRP_FF_ALIAS) && equal_to_stored(p, fd, crp__field_ptr(target_of(f, fd), fd), t))
+			return 1; /* the same fact spelled twice (2012 layout): nothing is lost */
+		if (!crp__reader_warn(p, CRP_W_DUPLICATE, "duplicate key; the later value is kept untyped"))
+			return 0;
+		return add_extra(p, f, t);
+	}
+	if (fd->kind == CRP_K_VERSION && t->type == CRP_VALUE_STRING) {
+		if (!parse_version_string(p, t, crp__field_ptr(f->obj, fd)))
+			return 0;
+		crp__head(f->obj)->has |= fd->bit;
+		return 1;
+	}
+	if (fd->kind <= CRP_K_VALUE) {
+		void *rec = target_of(f, fd);
+		r = store_scalar(p, fd, crp__field_ptr(rec, fd), t);
+		if (r == STORE_OK) {
+			crp__head(rec)->has |= fd->bit;
+			if (fd->flags & CRP_FF_LEGACY)
+				p->report->provenance |= CRP_PROV_LEGACY_2012;
+			return 1;
+		}
+		if (r == STORE_FAIL)
+			return 0;
+	}
+	return keep_untyped(p, f, fd, t, r);
+}
+
+static int equal_to_stored(crp_parser *p, const crp_fdesc *fd, void *ptr, const tok *t)
+{
+	if (t->built)
+		return 0;
+	switch (fd->kind) {
+	case CRP_K_STR:
+		return t->type == CRP_VALUE_STRING && strlen(*(const char **)ptr) == t->len &&
+		       memcmp(*(const char **)ptr, t->s, t->len) == 0;
+	case CRP_K_U64: {
+		uint64_t u;
+		return t->type == CRP_VALUE_NUMBER && crp__num_to_u64(t->s, t->len, &u) == CRP_NUM_OK &&
+		       u == *(uint64_t *)ptr;
+	}
+	default:
+		CRP_UNUSED(p);
+		return 0;
+	}
+}
+
+/* -- delivering values to containers ------------------------------------------------------ */
+
+static int push_register(crp_parser *p, crp_frame_state *f, const tok *t)
+{
+	uint64_t v;
+	if (t->type != CRP_VALUE_NUMBER || crp__num_to_u64(t->s, t->len, &v) < 0) {
+		if (t->type != CRP_VALUE_NULL &&
+		    !crp__reader_warn(p, CRP_W_TYPE, "register value is %s; kept untyped", type_name(t)))
+			return 0;
+		return add_extra(p, f, t);
+	}
+	crp_register *r = crp__scratch_push(&p->scratch, sizeof *r);
+	if (!r)
+		return oom(p);
+	r->name = f->key.ptr;
+	r->value = v;
+	return 1;
+}
+
+static int push_string_item(crp_parser *p, crp_frame_state *f, const tok *t)
+{
+	if (t->type != CRP_VALUE_STRING || t->built || memchr(t->s, '\0', t->len)) {
+		if (!crp__reader_warn(p, CRP_W_TYPE, "expected a string, got %s; kept untyped", type_name(t)))
+			return 0;
+		return side_add(p, &f->strays, f->key, f->n, t);
+	}
+	const char **slot = crp__scratch_push(&p->scratch, sizeof *slot);
+	size_t len;
+	if (!slot)
+		return oom(p);
+	*slot = copy_text(p, t->s, t->len, &len);
+	return *slot != NULL;
+}
+
+static int deliver_user(crp_parser *p, crp_frame_state *f, const tok *t);
+
+static int deliver(crp_parser *p, crp_frame_state *f, const tok *t)
+{
+	int ok = 1;
+	switch (f->kind) {
+	case CRP_F_RECORD:
+		if (f->field && f->field->kind == CRP_K_USER)
+			return deliver_user(p, f, t);
+		ok = record_value(p, f, t);
+		f->in_member = false;
+		return ok;
+	case CRP_F_REGSET:
+		ok = push_register(p, f, t);
+		f->in_member = false;
+		return ok;
+	case CRP_F_VOBJ: {
+		crp_member *m = crp__scratch_push(&p->scratch, sizeof *m);
+		if (!m)
+			return oom(p);
+		m->key = f->key;
+		ok = build_scalar(p, t, &m->value);
+		f->in_member = false;
+		return ok;
+	}
+	case CRP_F_VARR: {
+		crp_value *v = crp__scratch_push(&p->scratch, sizeof *v);
+		if (!v)
+			return oom(p);
+		ok = build_scalar(p, t, v);
+		break;
+	}
+	case CRP_F_ARRAY:
+		if (t->type != CRP_VALUE_NULL &&
+		    !crp__reader_warn(p, CRP_W_TYPE, "expected an object, got %s; kept untyped", type_name(t)))
+			return 0;
+		ok = side_add(p, &f->strays, f->key, f->n, t);
+		break;
+	case CRP_F_STRLIST:
+		ok = push_string_item(p, f, t);
+		break;
+	}
+	f->n++;
+	return ok;
+}
+
+/* -- opening and closing containers ------------------------------------------------------- */
+
+static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc *rd, void *obj)
+{
+	if (p->depth >= p->opts.max_depth) {
+		crp__reader_fail(p, CRP_ELIMIT, "nesting deeper than %zu", p->opts.max_depth);
+		return NULL;
+	}
+	crp_frame_state *parent = p->depth ? top(p) : NULL;
+	crp_frame_state *f = &p->frames[p->depth++];
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	f->rd = rd;
+	f->obj = obj;
+	f->mark = crp__scratch_mark(&p->scratch);
+	f->body = parent ? parent->body : (crp_body *)obj;
+	return f;
+}
+
+static int open_capture(crp_parser *p, bool is_map)
+{
+	return push_frame(p, is_map ? CRP_F_VOBJ : CRP_F_VARR, NULL, NULL) != NULL;
+}
+
+static crp_report *new_child_report(crp_parser *p)
+{
+	crp_report *c = crp__arena_calloc(p->arena, sizeof *c);
+	if (!c)
+		return oom(p), NULL;
+	c->owner = p->report;
+	return c;
+}
+
+/* A container for a known key of a record: the typed frame for its kind, or a capture when
+ * the JSON type does not fit (delivered back as a mismatch). */
+static int open_field(crp_parser *p, crp_frame_state *f, const crp_fdesc *fd, bool is_map)
+{
+	void *rec = target_of(f, fd);
+	void *ptr = crp__field_ptr(rec, fd);
+	uint8_t k = fd->kind;
+	crp_frame_state *nf = NULL;
+	if (fd->flags & CRP_FF_MERGE)
+		p->report->provenance |= CRP_PROV_ATCRASH_MERGED;
+	if (fd->flags & CRP_FF_LEGACY)
+		p->report->provenance |= CRP_PROV_LEGACY_2012;
+
+	if (is_map && (k == CRP_K_RECORD || k == CRP_K_BACKTRACE)) {
+		nf = push_frame(p, CRP_F_RECORD, fd->sub, ptr);
+	} else if (is_map && k == CRP_K_VERSION) {
+		((crp_version *)ptr)->form = CRP_VERSION_FORM_OBJECT;
+		nf = push_frame(p, CRP_F_RECORD, fd->sub, ptr);
+	} else if (is_map && k == CRP_K_RECPTR) {
+		void *r = crp__arena_calloc(p->arena, fd->sub->size);
+		if (!r)
+			return oom(p);
+		*(void **)ptr = r;
+		nf = push_frame(p, CRP_F_RECORD, fd->sub, r);
+	} else if (is_map && k == CRP_K_REGSET) {
+		nf = push_frame(p, CRP_F_REGSET, fd->sub, ptr);
+	} else if (is_map && k == CRP_K_REPORT) {
+		crp_report *c = new_child_report(p);
+		if (!c)
+			return 0;
+		*(crp_report **)ptr = c;
+		nf = push_frame(p, CRP_F_RECORD, &crp__body_desc, &c->body);
+		if (nf)
+			nf->body = &c->body;
+	} else if (!is_map && (k == CRP_K_ARRAY || k == CRP_K_STRLIST)) {
+		nf = push_frame(p, k == CRP_K_ARRAY ? CRP_F_ARRAY : CRP_F_STRLIST, fd->sub, ptr);
+	} else if (!is_map && k == CRP_K_BACKTRACE) {
+		/* 2012 layout: the backtrace is the bare array of frames. */
+		crp_backtrace *bt = ptr;
+		bt->has |= CRP_BACKTRACE_CONTENTS;
+		p->report->provenance |= CRP_PROV_LEGACY_2012;
+		nf = push_frame(p, CRP_F_ARRAY, &crp__frame_desc, &bt->frames);
+	} else {
+		return open_capture(p, is_map);
+	}
+	if (!nf)
+		return 0;
+	crp__head(rec)->has |= fd->bit;
+	return 1;
+}
+
+static int open_in_record(crp_parser *p, crp_frame_state *f, bool is_map)
+{
+	const crp_fdesc *fd = f->field;
+	if (!fd || fd->kind == CRP_K_VALUE || fd->kind == CRP_K_USER)
+		return open_capture(p, is_map);
+	/* A repeated object merges into the record (KSCrash's own atcrash merge wrote "memory"
+	 * twice); anything else repeated is kept untyped by record_value. */
+	bool merges = (fd->flags & CRP_FF_MERGE) || (fd->kind == CRP_K_RECORD && is_map);
+	if (is_present(f, fd) && !merges)
+		return open_capture(p, is_map);
+	return open_field(p, f, fd, is_map);
+}
+
+static int begin_report(crp_parser *p)
+{
+	crp_report *r = crp__malloc(&p->alloc, sizeof *r);
+	if (!r)
+		return crp__reader_fail(p, CRP_ENOMEM, "out of memory");
+	memset(r, 0, sizeof *r);
+	crp__arena_init(&r->arena, &p->alloc, p->opts.max_memory);
+	p->report = r;
+	p->arena = &r->arena;
+	p->diag_head = p->diag_tail = NULL;
+	p->diag_count = p->diag_dropped = 0;
+	p->report_start = crp__parser_offset(p, 1);
+	return push_frame(p, CRP_F_RECORD, &crp__body_desc, &r->body) != NULL;
+}
+
+static int open_container(crp_parser *p, bool is_map)
+{
+	if (p->depth == 0) {
+		if (!is_map)
+			return crp__reader_fail(p, CRP_ESCHEMA, "expected a report (a JSON object), found an array");
+		return begin_report(p);
+	}
+	crp_frame_state *f = top(p);
+	if (f->n >= p->opts.max_items)
+		return crp__reader_fail(p, CRP_ELIMIT, "more than %zu items in one container", p->opts.max_items);
+	if (f->kind == CRP_F_RECORD)
+		return open_in_record(p, f, is_map);
+	if (f->kind == CRP_F_ARRAY && is_map) {
+		void *elem = crp__scratch_push(&p->scratch, f->rd->size);
+		if (!elem)
+			return oom(p);
+		return push_frame(p, CRP_F_RECORD, f->rd, elem) != NULL;
+	}
+	return open_capture(p, is_map);
+}
+
+/* The element count of a typed array is the scratch it used divided by the element size. */
+static int close_array(crp_parser *p, crp_frame_state *f, size_t elem_size)
+{
+	crp_array_slot *slot = f->obj;
+	size_t bytes = crp__scratch_size_since(&p->scratch, f->mark);
+	size_t stride = (elem_size + 7) & ~(size_t)7;
+	if (bytes) {
+		void *items = crp__arena_alloc(p->arena, bytes);
+		if (!items)
+			return oom(p);
+		crp__scratch_copy(&p->scratch, f->mark, items);
+		slot->items = items;
+		slot->count = bytes / stride;
+	}
+	return flatten_strays(p, &f->strays, &slot->strays);
+}
+
+static int close_regset(crp_parser *p, crp_frame_state *f)
+{
+	crp_regset *rs = f->obj;
+	size_t bytes = crp__scratch_size_since(&p->scratch, f->mark);
+	if (bytes) {
+		crp_register *regs = crp__arena_alloc(p->arena, bytes);
+		if (!regs)
+			return oom(p);
+		crp__scratch_copy(&p->scratch, f->mark, regs);
+		rs->regs = regs;
+		rs->count = bytes / sizeof *regs;
+	}
+	return flatten_extras(p, &f->extras, &rs->extras);
+}
+
+static int build_capture(crp_parser *p, crp_frame_state *f, crp_value *v)
+{
+	size_t bytes = crp__scratch_size_since(&p->scratch, f->mark);
+	void *items = NULL;
+	memset(v, 0, sizeof *v);
+	if (bytes) {
+		items = crp__arena_alloc(p->arena, bytes);
+		if (!items)
+			return oom(p);
+		crp__scratch_copy(&p->scratch, f->mark, items);
+	}
+	if (f->kind == CRP_F_VOBJ) {
+		v->type = CRP_VALUE_OBJECT;
+		v->u.obj.members = items;
+		v->u.obj.count = bytes / sizeof(crp_member);
+	} else {
+		v->type = CRP_VALUE_ARRAY;
+		v->u.arr.items = items;
+		v->u.arr.count = bytes / sizeof(crp_value);
+	}
+	return 1;
+}
+
+/* Merge a second user object (user_atcrash) into the first. */
+static int merge_user(crp_parser *p, const crp_value **slot, const crp_value *add)
+{
+	const crp_value *old = *slot;
+	crp_value *v = crp__arena_alloc(p->arena, sizeof *v);
+	size_t n = old->u.obj.count + add->u.obj.count;
+	crp_member *m = n ? crp__arena_alloc(p->arena, n * sizeof *m) : NULL;
+	if (!v || (n && !m))
+		return oom(p);
+	if (old->u.obj.count)
+		memcpy(m, old->u.obj.members, old->u.obj.count * sizeof *m);
+	if (add->u.obj.count)
+		memcpy(m + old->u.obj.count, add->u.obj.members, add->u.obj.count * sizeof *m);
+	v->type = CRP_VALUE_OBJECT;
+	v->u.obj.members = m;
+	v->u.obj.count = n;
+	*slot = v;
+	return 1;
+}
+
+/* A captured value for a "user"-kind field: store, merge, or keep as a duplicate. */
+static int deliver_user(crp_parser *p, crp_frame_state *f, const tok *t)
+{
+	const crp_fdesc *fd = f->field;
+	crp_body *b = f->obj;
+	const crp_value **slot = crp__field_ptr(b, fd);
+	f->in_member = false;
+	if (fd->flags & CRP_FF_MERGE)
+		p->report->provenance |= CRP_PROV_ATCRASH_MERGED;
+	if (!(b->has & fd->bit)) {
+		b->has |= fd->bit;
+		return store_value(p, t, slot) == STORE_OK;
+	}
+	if ((*slot)->type == CRP_VALUE_OBJECT && t->built && t->value.type == CRP_VALUE_OBJECT)
+		return merge_user(p, slot, &t->value);
+	if (!crp__reader_warn(p, CRP_W_DUPLICATE, "duplicate key; the later value is kept untyped"))
+		return 0;
+	return add_extra(p, f, t);
+}
+
+static int child_closed(crp_parser *p)
+{
+	if (p->depth == 0)
+		return 1;
+	crp_frame_state *f = top(p);
+	if (object_like(f))
+		f->in_member = false;
+	else
+		f->n++;
+	return 1;
+}
+
+static int finish_report(crp_parser *p);
+
+static int close_container(crp_parser *p)
+{
+	crp_frame_state *f = top(p);
+	int ok = 1;
+	switch (f->kind) {
+	case CRP_F_RECORD:
+		ok = flatten_extras(p, &f->extras, &crp__head(f->obj)->extras);
+		break;
+	case CRP_F_ARRAY:
+		ok = close_array(p, f, f->rd->size);
+		break;
+	case CRP_F_STRLIST:
+		ok = close_array(p, f, sizeof(const char *));
+		break;
+	case CRP_F_REGSET:
+		ok = close_regset(p, f);
+		break;
+	case CRP_F_VOBJ:
+	case CRP_F_VARR: {
+		tok t = {.built = true};
+		if (!build_capture(p, f, &t.value))
+			return 0;
+		t.type = t.value.type;
+		crp__scratch_pop(&p->scratch, f->mark);
+		p->depth--;
+		return deliver(p, top(p), &t);
+	}
+	}
+	if (!ok)
+		return 0;
+	/* An element of a typed array was pushed before its mark, so it stays on the stack. */
+	crp__scratch_pop(&p->scratch, f->mark);
+	p->depth--;
+	if (p->depth == 0)
+		return finish_report(p);
+	return child_closed(p);
+}
+
+/* -- finishing a report ------------------------------------------------------------------- */
+
+static void resolve_timestamp(crp_body *b)
+{
+	crp_time *t = &b->info.timestamp;
+	if ((int)t->form != CRP__TIME_RAW)
+		return;
+	const crp_version *v = &b->info.version;
+	bool micros = (v->has & CRP_VER_MAJOR) &&
+		      (v->major > 3 || (v->major == 3 && v->minor >= 3));
+	/* Past year 5138 in seconds, a raw value can only be microseconds. */
+	if (t->usec > INT64_C(100000000000) || t->usec < -INT64_C(100000000000))
+		micros = true;
+	if (micros) {
+		t->form = CRP_TIME_UNIX_MICROS;
+	} else {
+		t->form = CRP_TIME_UNIX_SECONDS;
+		t->usec *= 1000000;
+	}
+}
+
+static int finalize_body(crp_parser *p, crp_body *b)
+{
+	crp_version *v = &b->info.version;
+	if ((b->info.has & CRP_INFO_VERSION) && !v->text) {
+		char buf[80];
+		int n = snprintf(buf, sizeof buf, "%llu.%llu.%llu", (unsigned long long)v->major,
+				 (unsigned long long)v->minor, (unsigned long long)v->patch);
+		v->text = crp__arena_strndup(p->arena, buf, (size_t)n);
+		if (!v->text)
+			return oom(p);
+	}
+	resolve_timestamp(b);
+	return 1;
+}
+
+static bool is_minimal(const crp_body *b)
+{
+	return (b->info.has & CRP_INFO_TYPE) && strcmp(b->info.type, "minimal") == 0;
+}
+
+/* Old recrash layout (top = original + incomplete, recrash_report = minimal) becomes the new
+ * one (top = minimal, recrash_report = original). */
+static void normalize_recrash(crp_report *r)
+{
+	crp_report *c = r->body.recrash;
+	if (!c || is_minimal(&r->body) || !is_minimal(&c->body) || c->body.recrash)
+		return;
+	crp_body original = r->body;
+	r->body = c->body;
+	c->body = original;
+	c->body.recrash = NULL;
+	c->body.has &= ~CRP_SECTION_RECRASH;
+	r->body.recrash = c;
+	r->body.has |= CRP_SECTION_RECRASH;
+	r->provenance |= CRP_PROV_RECRASH_OLD;
+}
+
+static int flatten_warnings(crp_parser *p, crp_report *r)
+{
+	size_t extra = p->diag_dropped ? 1 : 0;
+	if (!p->diag_count && !extra)
+		return 1;
+	crp_diag *d = crp__arena_alloc(p->arena, (p->diag_count + extra) * sizeof *d);
+	if (!d)
+		return oom(p);
+	size_t i = 0;
+	for (crp_diag_node *n = p->diag_head; n; n = n->next)
+		d[i++] = n->diag;
+	if (extra) {
+		memset(&d[i], 0, sizeof d[i]);
+		d[i].code = CRP_W_SUPPRESSED;
+		snprintf(d[i].message, sizeof d[i].message, "%zu more warnings not recorded", p->diag_dropped);
+		i++;
+	}
+	r->warnings = d;
+	r->warning_count = i;
+	r->warnings_dropped = p->diag_dropped;
+	return 1;
+}
+
+static int enqueue(crp_parser *p, crp_report *r)
+{
+	if (p->ready_head + p->ready_count == p->ready_cap) {
+		if (p->ready_head) {
+			memmove(p->ready, p->ready + p->ready_head, p->ready_count * sizeof *p->ready);
+			p->ready_head = 0;
+		} else {
+			size_t cap = p->ready_cap ? p->ready_cap * 2 : 8;
+			crp_report **q = crp__realloc(&p->alloc, p->ready, cap * sizeof *q);
+			if (!q)
+				return crp__reader_fail(p, CRP_ENOMEM, "out of memory");
+			p->ready = q;
+			p->ready_cap = cap;
+		}
+	}
+	p->ready[p->ready_head + p->ready_count++] = r;
+	return 1;
+}
+
+static int finish_report(crp_parser *p)
+{
+	crp_report *r = p->report;
+	if (!finalize_body(p, &r->body))
+		return 0;
+	if (r->body.recrash && !finalize_body(p, &r->body.recrash->body))
+		return 0;
+	normalize_recrash(r);
+	if (r->provenance & CRP_PROV_TRUNCATED) {
+		r->body.incomplete = true;
+		r->body.has |= CRP_SECTION_INCOMPLETE;
+	}
+	if (!flatten_warnings(p, r))
+		return 0;
+	if (!enqueue(p, r))
+		return 0;
+	p->report = NULL;
+	p->arena = NULL;
+	p->report_count++;
+	return 1;
+}
+
+void crp__reader_discard(crp_parser *p)
+{
+	if (p->report) {
+		crp_report_free(p->report);
+		p->report = NULL;
+		p->arena = NULL;
+	}
+	p->depth = 0;
+	crp__scratch_pop(&p->scratch, (crp_scratch_mark){NULL, 0});
+}
+
+int crp__reader_salvage(crp_parser *p)
+{
+	if (!crp__reader_warn(p, CRP_W_TRUNCATED, "input ends inside the report; kept what was complete"))
+		return 0;
+	p->report->provenance |= CRP_PROV_TRUNCATED;
+	while (p->depth > 0) {
+		crp_frame_state *f = top(p);
+		f->in_member = false; /* a key without its value is dropped */
+		if (!close_container(p))
+			return 0;
+	}
+	return 1;
+}
+
+/* -- yajl callbacks ----------------------------------------------------------------------- */
+
+static int check_report_size(crp_parser *p)
+{
+	uint64_t off = crp__parser_offset(p, 0);
+	if (off - p->report_start > p->opts.max_report_bytes)
+		return crp__reader_fail(p, CRP_ELIMIT, "report larger than %zu bytes", p->opts.max_report_bytes);
+	return 1;
+}
+
+static int on_scalar(crp_parser *p, const tok *t)
+{
+	if (p->depth == 0)
+		return crp__reader_fail(p, CRP_ESCHEMA, "expected a report (a JSON object), found %s",
+					type_name(t));
+	crp_frame_state *f = top(p);
+	if (!object_like(f) && f->n >= p->opts.max_items)
+		return crp__reader_fail(p, CRP_ELIMIT, "more than %zu items in one array", p->opts.max_items);
+	return deliver(p, f, t);
+}
+
+static int cb_null(void *ctx)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	tok t = {.type = CRP_VALUE_NULL};
+	p->tok_back = 4;
+	return on_scalar(p, &t);
+}
+
+static int cb_boolean(void *ctx, int b)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	tok t = {.type = CRP_VALUE_BOOL, .boolean = b != 0};
+	p->tok_back = b ? 4 : 5;
+	return on_scalar(p, &t);
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	if (p->finishing && p->depth > 0)
+		return 1; /* completed only by the end of input: its last digits may be missing */
+	tok t = {.type = CRP_VALUE_NUMBER, .s = s, .len = len};
+	p->tok_back = len;
+	return on_scalar(p, &t);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	p->tok_back = len + 2; /* exact unless the string had escapes */
+	if (len > p->opts.max_string_bytes)
+		return crp__reader_fail(p, CRP_ELIMIT, "string longer than %zu bytes", p->opts.max_string_bytes);
+	tok t = {.type = CRP_VALUE_STRING, .s = (const char *)s, .len = len};
+	return check_report_size(p) && on_scalar(p, &t);
+}
+
+static int cb_start_map(void *ctx)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	p->tok_back = 1;
+	return open_container(p, true) && (p->depth == 1 || check_report_size(p));
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	crp_frame_state *f = top(p);
+	p->tok_back = len + 2;
+	if (len > p->opts.max_string_bytes)
+		return crp__reader_fail(p, CRP_ELIMIT, "key longer than %zu bytes", p->opts.max_string_bytes);
+	if (f->n >= p->opts.max_items)
+		return crp__reader_fail(p, CRP_ELIMIT, "more than %zu members in one object", p->opts.max_items);
+	f->n++;
+	f->in_member = true;
+	if (f->kind == CRP_F_RECORD) {
+		int i = crp__rdesc_find(f->rd, (const char *)s, len, f->hint);
+		if (i >= 0) {
+			f->field = &f->rd->fields[i];
+			f->key.ptr = f->field->key;
+			f->key.len = f->field->key_len;
+			f->hint = (size_t)i + 1;
+			return 1;
+		}
+		f->field = NULL;
+	}
+	f->key = copy_key(p, s, len);
+	return f->key.ptr != NULL;
+}
+
+static int cb_end_map(void *ctx)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	p->tok_back = 1;
+	return close_container(p);
+}
+
+static int cb_start_array(void *ctx)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	p->tok_back = 1;
+	return open_container(p, false) && check_report_size(p);
+}
+
+static int cb_end_array(void *ctx)
+{
+	crp_parser *p = ctx;
+	if (p->muted)
+		return 1;
+	p->tok_back = 1;
+	return close_container(p);
+}
+
+const yajl_callbacks crp__reader_callbacks = {
+	cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
+	cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
+};

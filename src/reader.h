@@ -1,0 +1,126 @@
+/* The streaming reader's state: the yajl driver (parse.c) and the model builder (reader.c)
+ * share it. */
+#ifndef CRP_READER_H
+#define CRP_READER_H
+
+#include <locale.h>
+#include <setjmp.h>
+#include <yajl/yajl_parse.h>
+
+#include "model.h"
+#include "scratch.h"
+
+/* Internal time form: an integer whose unit depends on the report version, resolved when the
+ * report is complete. */
+#define CRP__TIME_RAW 100
+
+enum crp_frame_kind {
+	CRP_F_RECORD,  /* typed record */
+	CRP_F_ARRAY,   /* typed array of records */
+	CRP_F_STRLIST, /* typed array of strings */
+	CRP_F_REGSET,  /* registers object */
+	CRP_F_VOBJ,    /* generic object being captured */
+	CRP_F_VARR     /* generic array being captured */
+};
+
+/* A side list in the arena: record extras and array strays are rare, so they are linked
+ * as they come and flattened when their container closes. */
+typedef struct crp_side_node {
+	struct crp_side_node *next;
+	crp_stray item;      /* extras use item.value and key */
+	crp_span key;
+} crp_side_node;
+
+typedef struct crp_side_list {
+	crp_side_node *head;
+	crp_side_node *tail;
+	size_t count;
+} crp_side_list;
+
+typedef struct crp_frame_state {
+	uint8_t kind;
+	bool in_member;            /* object-like: a key was read, its value is pending */
+	const crp_rdesc *rd;       /* RECORD: its table; ARRAY: the element table */
+	void *obj;                 /* RECORD: the record; ARRAY/STRLIST: crp_array_slot; REGSET */
+	const crp_fdesc *field;    /* RECORD: the pending key's field, NULL if unknown */
+	crp_span key;              /* object-like: the pending key */
+	size_t n;                  /* keys or elements seen (the index of the current element) */
+	size_t hint;               /* RECORD: where the next key probably is in rd */
+	crp_scratch_mark mark;     /* start of this container's items */
+	crp_side_list extras;
+	crp_side_list strays;
+	crp_body *body;            /* the report body this container belongs to */
+} crp_frame_state;
+
+typedef struct crp_diag_node {
+	struct crp_diag_node *next;
+	crp_diag diag;
+} crp_diag_node;
+
+struct crp_parser {
+	crp_allocator alloc;
+	crp_parse_options opts;
+	yajl_handle yajl;
+	yajl_alloc_funcs yajl_alloc;
+	locale_t c_locale;
+	crp_error err;
+
+	/* input position */
+	uint64_t total;            /* bytes fed so far */
+	uint64_t chunk_base;       /* stream offset of the buffer yajl is parsing */
+	const unsigned char *chunk;
+	size_t chunk_len;
+	uint64_t lines_before;     /* newlines before chunk_base */
+	uint64_t line_start;       /* stream offset of the first byte of the current line */
+	bool bom_checked;
+	bool muted;                /* replaying a prefix after a repair: callbacks ignore events */
+	bool finishing;            /* the final flush: a number completed now was cut short */
+	bool finished;
+	size_t tok_back;           /* length of the current token: diagnostics point at its start */
+
+	/* yajl allocation failures unwind to here */
+	jmp_buf *oom_jmp;
+	bool tracking;
+	void *tracked[8];
+	size_t tracked_count;
+
+	/* the report being built */
+	crp_report *report;
+	crp_arena *arena;
+	uint64_t report_start;
+	crp_scratch scratch;
+	crp_frame_state *frames;
+	size_t depth;
+	crp_diag_node *diag_head;
+	crp_diag_node *diag_tail;
+	size_t diag_count;
+	size_t diag_dropped;
+
+	/* finished reports waiting for crp_parser_next */
+	crp_report **ready;
+	size_t ready_head;
+	size_t ready_count;
+	size_t ready_cap;
+	uint64_t report_count;
+};
+
+/* reader.c: yajl callbacks building the model. */
+extern const yajl_callbacks crp__reader_callbacks;
+/* Close every open container as if the input had ended there (truncated input). */
+int crp__reader_salvage(crp_parser *p);
+/* Drop the report being built. */
+void crp__reader_discard(crp_parser *p);
+/* Make a warning with position and path; in strict mode type/value warnings become errors. */
+int crp__reader_warn(crp_parser *p, int code, const char *fmt, ...) CRP_PRINTF(3, 4);
+/* Set the parser error with position and path; returns 0 (yajl's "stop"). */
+int crp__reader_fail(crp_parser *p, int code, const char *fmt, ...) CRP_PRINTF(3, 4);
+/* Render the JSON path of the current position. Returns length (may exceed cap). */
+size_t crp__reader_path(const crp_parser *p, char *out, size_t cap);
+
+/* parse.c: stream offset `back` bytes before the end of the last token. */
+uint64_t crp__parser_offset(const crp_parser *p, size_t back);
+/* parse.c: current position in the stream (`back` bytes before the end of the last token). */
+void crp__parser_position(const crp_parser *p, size_t back, uint64_t *offset, uint64_t *line,
+			  uint64_t *column);
+
+#endif

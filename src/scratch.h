@@ -1,0 +1,35 @@
+/* A stack of fixed-size items in chained blocks whose addresses never move, so a record can be
+ * filled in place while nested arrays push above it. Regions are copied out to the arena when
+ * their container closes; blocks are kept for reuse across reports. */
+#ifndef CRP_SCRATCH_H
+#define CRP_SCRATCH_H
+
+#include "internal.h"
+
+typedef struct crp_scratch_block crp_scratch_block;
+
+typedef struct crp_scratch_mark {
+	crp_scratch_block *block;
+	size_t used;
+} crp_scratch_mark;
+
+typedef struct crp_scratch {
+	crp_allocator alloc;
+	crp_scratch_block *first;
+	crp_scratch_block *cur;
+	size_t limit;    /* bytes of blocks; 0: none */
+	size_t total;
+	int failure;
+} crp_scratch;
+
+void crp__scratch_init(crp_scratch *s, const crp_allocator *alloc, size_t limit);
+void crp__scratch_dispose(crp_scratch *s);
+crp_scratch_mark crp__scratch_mark(const crp_scratch *s);
+/* Zeroed item of `size` bytes (8-aligned); NULL on failure (see s->failure). */
+void *crp__scratch_push(crp_scratch *s, size_t size);
+void crp__scratch_pop(crp_scratch *s, crp_scratch_mark m);
+/* Copy every byte pushed since `m` to dst (which holds `size_since` bytes). */
+void crp__scratch_copy(const crp_scratch *s, crp_scratch_mark m, void *dst);
+size_t crp__scratch_size_since(const crp_scratch *s, crp_scratch_mark m);
+
+#endif

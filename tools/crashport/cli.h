@@ -1,0 +1,54 @@
+/* Shared helpers of the crashport command-line tool. Uses the public API only. */
+#ifndef CRASHPORT_CLI_H
+#define CRASHPORT_CLI_H
+
+#include <stdio.h>
+
+#include "crashport/crashport.h"
+
+#define EXIT_ALL_OK 0
+#define EXIT_SOME_FAILED 1
+#define EXIT_USAGE 2
+
+extern const char *cli_progname;
+
+/* "crashport: " + message on stderr. */
+void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "crashport: FILE:LINE:COL: PATH: message" (parts omitted when unknown). */
+void cli_print_error(const char *file, const crp_error *e, const char *prefix);
+void cli_print_warnings(const char *file, const crp_report *r);
+
+/* Called with each report read from an input; takes ownership. Non-zero stops the read. */
+typedef int (*cli_report_fn)(crp_report *r, void *ctx);
+
+/* Read every report of `path` ("-": stdin), calling fn as each one completes.
+ * Returns CRP_OK or the error (described in *err). */
+int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report_fn fn, void *ctx,
+		     crp_error *err);
+
+/* An output file written under a temporary name and renamed when complete. */
+typedef struct cli_output {
+	char *final_path;
+	char *tmp_path;
+	int fd;
+} cli_output;
+
+int cli_output_open(cli_output *o, const char *final_path);
+int cli_output_commit(cli_output *o);
+void cli_output_abort(cli_output *o);
+
+/* Allocation that exits on failure (the tool, unlike the library, may do that). */
+void *cli_xmalloc(size_t n);
+char *cli_xstrdup(const char *s);
+char *cli_path_join(const char *dir, const char *name);
+/* File name without directories and without its last extension. */
+char *cli_stem(const char *path);
+int cli_is_dir(const char *path);
+
+/* Minimal JSON output for --json modes. */
+void cli_json_string(FILE *f, const char *s);
+
+int cmd_convert(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

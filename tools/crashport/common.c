@@ -1,0 +1,216 @@
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *cli_progname = "crashport";
+
+void cli_msg(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void print_located(const char *file, const crp_error *e, const char *kind)
+{
+	fprintf(stderr, "%s: %s", cli_progname, file);
+	if (e->line)
+		fprintf(stderr, ":%llu:%llu", (unsigned long long)e->line, (unsigned long long)e->column);
+	fputs(": ", stderr);
+	if (e->json_path[0])
+		fprintf(stderr, "%s: ", e->json_path);
+	if (kind)
+		fprintf(stderr, "%s: ", kind);
+	fprintf(stderr, "%s\n", e->message[0] ? e->message : crp_status_str(e->code));
+}
+
+void cli_print_error(const char *file, const crp_error *e, const char *prefix)
+{
+	print_located(file, e, prefix);
+}
+
+void cli_print_warnings(const char *file, const crp_report *r)
+{
+	for (size_t i = 0; i < crp_report_warning_count(r); i++)
+		print_located(file, crp_report_warning(r, i), "warning");
+}
+
+static int drain(crp_parser *p, cli_report_fn fn, void *ctx, int *stopped)
+{
+	crp_report *r;
+	while (!*stopped && crp_parser_next(p, &r) == CRP_OK)
+		if (fn(r, ctx) != 0)
+			*stopped = 1;
+	return CRP_OK;
+}
+
+int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report_fn fn, void *ctx,
+		     crp_error *err)
+{
+	static const size_t chunk = 1 << 16;
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	memset(err, 0, sizeof *err);
+	if (fd < 0) {
+		err->code = CRP_EIO;
+		snprintf(err->message, sizeof err->message, "cannot open: %s", strerror(errno));
+		return CRP_EIO;
+	}
+	crp_parser *p;
+	int rc = crp_parser_new(&p, opts);
+	if (rc != CRP_OK) {
+		err->code = rc;
+		snprintf(err->message, sizeof err->message, "%s", crp_status_str(rc));
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return rc;
+	}
+	char *buf = cli_xmalloc(chunk);
+	int stopped = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = CRP_EIO;
+			err->code = rc;
+			snprintf(err->message, sizeof err->message, "read error: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			rc = crp_parser_finish(p);
+			drain(p, fn, ctx, &stopped);
+			break;
+		}
+		rc = crp_parser_feed(p, buf, (size_t)n);
+		drain(p, fn, ctx, &stopped);
+		if (rc != CRP_OK || stopped)
+			break;
+	}
+	if (rc != CRP_OK && err->code == CRP_OK)
+		*err = *crp_parser_error(p);
+	free(buf);
+	crp_parser_free(p);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+int cli_output_open(cli_output *o, const char *final_path)
+{
+	const char *slash = strrchr(final_path, '/');
+	size_t dirlen = slash ? (size_t)(slash - final_path + 1) : 0;
+	const char *base = slash ? slash + 1 : final_path;
+	o->final_path = cli_xstrdup(final_path);
+	o->tmp_path = cli_xmalloc(dirlen + strlen(base) + 16);
+	sprintf(o->tmp_path, "%.*s.%s.XXXXXX", (int)dirlen, final_path, base);
+	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
+	if (o->fd < 0) {
+		int e = errno;
+		free(o->final_path);
+		free(o->tmp_path);
+		o->final_path = o->tmp_path = NULL;
+		errno = e;
+		return -1;
+	}
+	fchmod(o->fd, 0644);
+	return 0;
+}
+
+int cli_output_commit(cli_output *o)
+{
+	int rc = close(o->fd);
+	o->fd = -1;
+	if (rc == 0)
+		rc = rename(o->tmp_path, o->final_path);
+	if (rc != 0) {
+		int e = errno;
+		unlink(o->tmp_path);
+		errno = e;
+	}
+	free(o->final_path);
+	free(o->tmp_path);
+	o->final_path = o->tmp_path = NULL;
+	return rc;
+}
+
+void cli_output_abort(cli_output *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp_path)
+		unlink(o->tmp_path);
+	free(o->final_path);
+	free(o->tmp_path);
+	o->final_path = o->tmp_path = NULL;
+}
+
+void *cli_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) {
+		cli_msg("out of memory");
+		exit(EXIT_SOME_FAILED);
+	}
+	return p;
+}
+
+char *cli_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(cli_xmalloc(n), s, n);
+}
+
+char *cli_path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	char *p = cli_xmalloc(dl + strlen(name) + 2);
+	sprintf(p, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name);
+	return p;
+}
+
+char *cli_stem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *s = cli_xstrdup(base);
+	char *dot = strrchr(s, '.');
+	if (dot && dot != s)
+		*dot = '\0';
+	return s;
+}
+
+int cli_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
