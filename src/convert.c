@@ -5,6 +5,24 @@
 
 #include "convert.h"
 
+/* Hex digit values (0 for non-digits too: is_hex tells them apart). */
+static const uint8_t hexdigit[256] = {
+	['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,
+	['7'] = 7,  ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13,
+	['e'] = 14, ['f'] = 15, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14,
+	['F'] = 15,
+};
+
+static bool is_hex(unsigned char c)
+{
+	return hexdigit[c] || c == '0';
+}
+
+static int hexval(int c)
+{
+	return is_hex((unsigned char)c) ? hexdigit[c] : -1;
+}
+
 static int digit_run_u64(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -58,9 +76,46 @@ static int float_to_u64(const char *s, size_t len, uint64_t *out)
 	return rc;
 }
 
+/* Eight ASCII digits to their value, or -1 if any is not a digit (SWAR, little-endian). */
+static inline int64_t eight_digits(const char *s)
+{
+	uint64_t v;
+	memcpy(&v, s, 8);
+	if (((v + UINT64_C(0x4646464646464646)) | (v - UINT64_C(0x3030303030303030))) &
+	    UINT64_C(0x8080808080808080))
+		return -1;
+	v -= UINT64_C(0x3030303030303030);
+	v = (v * 10) + (v >> 8);
+	v = (((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+	     (((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
+	    32;
+	return (int64_t)v;
+}
+
 int crp__num_to_u64(const char *s, size_t len, uint64_t *out)
 {
-	if (CRP_LIKELY(len && s[0] != '-' && is_plain_integer(s, len)))
+	/* Fast path: up to 19 digits cannot overflow. */
+	if (CRP_LIKELY(len && len <= 19 && s[0] != '-')) {
+		uint64_t v = 0;
+		size_t i = 0;
+		for (; i + 8 <= len; i += 8) {
+			int64_t d = eight_digits(s + i);
+			if (d < 0)
+				break;
+			v = v * 100000000 + (uint64_t)d;
+		}
+		for (; i < len; i++) {
+			unsigned d = (unsigned char)s[i] - '0';
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (CRP_LIKELY(i == len)) {
+			*out = v;
+			return CRP_NUM_OK;
+		}
+	}
+	if (len && s[0] != '-' && is_plain_integer(s, len))
 		return digit_run_u64(s, len, out);
 	if (is_plain_integer(s, len)) {
 		uint64_t mag;
@@ -98,14 +153,8 @@ int crp__str_to_u64(const char *s, size_t len, uint64_t *out)
 		if (len - 2 > 16)
 			return CRP_NUM_RANGE;
 		for (size_t i = 2; i < len; i++) {
-			int c = (unsigned char)s[i], d;
-			if (c >= '0' && c <= '9')
-				d = c - '0';
-			else if (c >= 'a' && c <= 'f')
-				d = c - 'a' + 10;
-			else if (c >= 'A' && c <= 'F')
-				d = c - 'A' + 10;
-			else
+			int d = hexval((unsigned char)s[i]);
+			if (d < 0)
 				return CRP_NUM_BAD;
 			v = v << 4 | (uint64_t)d;
 		}
@@ -270,47 +319,62 @@ size_t crp_time_format(int64_t usec, int fraction, char out[40])
 
 /* -- uuid, hex ---------------------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit values, 0xff for anything else. */
+static const uint8_t hexval_or_ff[256] = {
+#define R16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+	R16, R16, R16,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	R16,
+	0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	R16, R16, R16, R16, R16, R16, R16, R16, R16
+#undef R16
+};
 
 int crp__parse_uuid(const char *s, size_t len, crp_uuid *out)
 {
-	static const size_t dash_at[] = {8, 13, 18, 23};
-	size_t n = 0;
-	if (len != 32 && len != 36)
+	/* Offsets of the 16 byte pairs in the dashed and the plain spelling. */
+	static const uint8_t dashed[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+	const unsigned char *u = (const unsigned char *)s;
+	if (len == 36 && (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-'))
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (len == 36 && (i == dash_at[0] || i == dash_at[1] || i == dash_at[2] || i == dash_at[3])) {
-			if (s[i] != '-')
-				return -1;
-			continue;
-		}
-		int hi = hexval((unsigned char)s[i]), lo = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out->bytes[n++] = (uint8_t)(hi << 4 | lo);
-		i++;
+	if (len != 36 && len != 32)
+		return -1;
+	unsigned bad = 0;
+	for (int i = 0; i < 16; i++) {
+		size_t at = len == 36 ? dashed[i] : (size_t)i * 2;
+		unsigned hi = hexval_or_ff[u[at]], lo = hexval_or_ff[u[at + 1]];
+		bad |= hi | lo;
+		out->bytes[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return n == 16 ? 0 : -1;
+	return bad & 0xf0 ? -1 : 0;
+}
+
+bool crp__has_nul(const char *s, size_t len)
+{
+	/* A word has a zero byte iff (w - 0x01..01) & ~w & 0x80..80 is non-zero. */
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if ((w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080))
+			return true;
+	}
+	for (; i < len; i++)
+		if (!s[i])
+			return true;
+	return false;
 }
 
 int crp__parse_hex(const char *s, size_t len, uint8_t *out)
 {
 	if (len % 2)
 		return -1;
+	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hexval((unsigned char)s[i]), lo = hexval((unsigned char)s[i + 1]);
-		if (hi < 0 || lo < 0)
+		if (!is_hex(u[i]) || !is_hex(u[i + 1]))
 			return -1;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
+		out[i / 2] = (uint8_t)(hexdigit[u[i]] << 4 | hexdigit[u[i + 1]]);
 	}
 	return 0;
 }
@@ -367,6 +431,8 @@ size_t crp__utf8_valid_prefix(const unsigned char *s, size_t len)
 				break;
 			i += 8;
 		}
+		while (i < len && s[i] < 0x80)
+			i++;
 		if (i >= len)
 			break;
 		size_t n = utf8_seq(s + i, len - i);
@@ -375,6 +441,33 @@ size_t crp__utf8_valid_prefix(const unsigned char *s, size_t len)
 		i += n;
 	}
 	return len;
+}
+
+int crp__copy_text(char *dst, const char *src, size_t len)
+{
+	/* Plain ASCII without NUL is copied a word at a time; anything else is checked fully. */
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, src + i, 8);
+		if ((w | ((w - UINT64_C(0x0101010101010101)) & ~w)) & UINT64_C(0x8080808080808080))
+			break;
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		if (c == 0 || c >= 0x80)
+			break;
+		dst[i] = (char)c;
+	}
+	dst[len] = '\0';
+	if (CRP_LIKELY(i == len))
+		return CRP_TEXT_ASCII;
+	memcpy(dst + i, src + i, len - i);
+	int flags = memchr(src + i, 0, len - i) ? CRP_TEXT_NUL : 0;
+	if (crp__utf8_valid_prefix((const unsigned char *)src + i, len - i) != len - i)
+		flags |= CRP_TEXT_INVALID;
+	return flags;
 }
 
 size_t crp__utf8_repair(const unsigned char *s, size_t len, unsigned char *out)

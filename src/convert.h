@@ -34,8 +34,15 @@ int crp__parse_uuid(const char *s, size_t len, crp_uuid *out);
 /* Hex pairs to bytes; out holds len/2 bytes. 0 or -1. */
 int crp__parse_hex(const char *s, size_t len, uint8_t *out);
 
+/* True when s holds a NUL byte. */
+bool crp__has_nul(const char *s, size_t len);
 /* Length of the longest valid UTF-8 prefix of s. */
 size_t crp__utf8_valid_prefix(const unsigned char *s, size_t len);
+/* Copy len bytes and a NUL to dst, saying what the text holds. */
+#define CRP_TEXT_ASCII 0
+#define CRP_TEXT_NUL 1       /* a NUL byte inside */
+#define CRP_TEXT_INVALID 2   /* invalid UTF-8 */
+int crp__copy_text(char *dst, const char *src, size_t len);
 /* Copy s to out replacing each invalid sequence by U+FFFD; out holds 3*len bytes.
  * Returns the length written. */
 size_t crp__utf8_repair(const unsigned char *s, size_t len, unsigned char *out);

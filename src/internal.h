@@ -13,7 +13,9 @@
 #define CRP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CRP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CRP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define CRP_NOINLINE __attribute__((noinline))
 #else
+#define CRP_NOINLINE
 #define CRP_LIKELY(x) (x)
 #define CRP_UNLIKELY(x) (x)
 #define CRP_PRINTF(f, a)

@@ -28,7 +28,8 @@ enum crp_kind {
 	CRP_K_VERSION,   /* crp_version: a string or an object */
 	CRP_K_BACKTRACE, /* crp_backtrace: an object or (2012) a bare array of frames */
 	CRP_K_REPORT,    /* crp_report * (recrash_report) */
-	CRP_K_USER       /* const crp_value *, objects merge (user_atcrash) */
+	CRP_K_USER,      /* const crp_value *, objects merge (user_atcrash) */
+	CRP_K_NONE = 0xff
 };
 
 /* Field flags. */
@@ -44,6 +45,7 @@ typedef struct crp_fdesc {
 	uint8_t key_len;
 	uint8_t kind;
 	uint8_t flags;
+	uint8_t plain_kind;    /* kind for plain fields (no flags, not nested), else CRP_K_NONE */
 	uint16_t off;          /* of the field in its record (or in the nested record, see nest) */
 	uint64_t bit;          /* presence bit in the record holding the field */
 	const crp_rdesc *sub;  /* records: their descriptor */

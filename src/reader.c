@@ -137,27 +137,34 @@ int crp__reader_warn(crp_parser *p, int code, const char *fmt, ...)
 
 /* -- copying values into the arena -------------------------------------------------------- */
 
-/* Copy a string, repairing invalid UTF-8. */
-static const char *copy_text(crp_parser *p, const char *s, size_t len, size_t *out_len)
+/* Copy a string into the arena, repairing invalid UTF-8; *nul says whether it holds a NUL. */
+static const char *copy_text_nul(crp_parser *p, const char *s, size_t len, size_t *out_len, bool *nul)
 {
-	size_t valid = crp__utf8_valid_prefix((const unsigned char *)s, len);
-	if (CRP_LIKELY(valid == len)) {
-		char *c = crp__arena_strndup(p->arena, s, len);
-		if (!c)
-			return oom(p), NULL;
-		*out_len = len;
-		return c;
-	}
-	if (len > SIZE_MAX / 3 - 1)
-		return crp__reader_fail(p, CRP_ELIMIT, "string too long"), NULL;
-	unsigned char *c = crp__arena_alloc(p->arena, len * 3 + 1);
+	char *c = crp__arena_alloc(p->arena, len + 1);
 	if (!c)
 		return oom(p), NULL;
-	*out_len = crp__utf8_repair((const unsigned char *)s, len, c);
-	c[*out_len] = '\0';
+	int flags = crp__copy_text(c, s, len);
+	*out_len = len;
+	*nul = (flags & CRP_TEXT_NUL) != 0;
+	if (CRP_LIKELY(!(flags & CRP_TEXT_INVALID)))
+		return c;
+	size_t valid = crp__utf8_valid_prefix((const unsigned char *)s, len);
+	if (len > SIZE_MAX / 3 - 1)
+		return crp__reader_fail(p, CRP_ELIMIT, "string too long"), NULL;
+	unsigned char *r = crp__arena_alloc(p->arena, len * 3 + 1);
+	if (!r)
+		return oom(p), NULL;
+	*out_len = crp__utf8_repair((const unsigned char *)s, len, r);
+	r[*out_len] = '\0';
 	if (!crp__reader_warn(p, CRP_W_UTF8, "invalid UTF-8 at byte %zu of the string replaced by U+FFFD", valid))
 		return NULL;
-	return (const char *)c;
+	return (const char *)r;
+}
+
+static const char *copy_text(crp_parser *p, const char *s, size_t len, size_t *out_len)
+{
+	bool nul;
+	return copy_text_nul(p, s, len, out_len, &nul);
 }
 
 static int build_scalar(crp_parser *p, const tok *t, crp_value *v)
@@ -305,16 +312,20 @@ static enum store_result store_time(crp_parser *p, const tok *t, crp_time *out)
 static enum store_result store_str(crp_parser *p, const tok *t, const char **out)
 {
 	size_t len;
+	bool nul;
 	if (t->built || (t->type != CRP_VALUE_STRING && t->type != CRP_VALUE_NUMBER))
 		return STORE_MISMATCH;
-	if (memchr(t->s, '\0', t->len))
-		return STORE_MISMATCH; /* typed strings are C strings; keep the exact bytes untyped */
 	if (t->type == CRP_VALUE_NUMBER &&
 	    !crp__reader_warn(p, CRP_W_TYPE, "expected a string, got the number %.*s; kept as text",
 			      (int)(t->len > 40 ? 40 : t->len), t->s))
 		return STORE_FAIL;
-	*out = copy_text(p, t->s, t->len, &len);
-	return *out ? STORE_OK : STORE_FAIL;
+	const char *c = copy_text_nul(p, t->s, t->len, &len, &nul);
+	if (!c)
+		return STORE_FAIL;
+	if (nul)
+		return STORE_MISMATCH; /* typed strings are C strings; keep the exact bytes untyped */
+	*out = c;
+	return STORE_OK;
 }
 
 static enum store_result store_value(crp_parser *p, const tok *t, const crp_value **out)
@@ -366,6 +377,8 @@ static enum store_result store_scalar(crp_parser *p, const crp_fdesc *fd, void *
 	case CRP_K_F64:
 		if (t->type != CRP_VALUE_NUMBER)
 			return STORE_MISMATCH;
+		if (!p->c_locale && !(p->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)))
+			return oom(p), STORE_FAIL;
 		return crp__num_to_double(t->s, t->len, p->c_locale, ptr) == CRP_NUM_OK ? STORE_OK
 											 : STORE_RANGE;
 	case CRP_K_BOOL:
@@ -609,17 +622,25 @@ static int push_register(crp_parser *p, crp_frame_state *f, const tok *t)
 
 static int push_string_item(crp_parser *p, crp_frame_state *f, const tok *t)
 {
-	if (t->type != CRP_VALUE_STRING || t->built || memchr(t->s, '\0', t->len)) {
-		if (!crp__reader_warn(p, CRP_W_TYPE, "expected a string, got %s; kept untyped", type_name(t)))
+	const char *c = NULL;
+	size_t len;
+	bool nul = false;
+	if (t->type == CRP_VALUE_STRING && !t->built) {
+		c = copy_text_nul(p, t->s, t->len, &len, &nul);
+		if (!c)
+			return 0;
+	}
+	if (!c || nul) {
+		if (!crp__reader_warn(p, CRP_W_TYPE, "expected a string, got %s; kept untyped",
+				      nul ? "one holding a NUL byte" : type_name(t)))
 			return 0;
 		return side_add(p, &f->strays, f->key, f->n, t);
 	}
 	const char **slot = crp__scratch_push(&p->scratch, sizeof *slot);
-	size_t len;
 	if (!slot)
 		return oom(p);
-	*slot = copy_text(p, t->s, t->len, &len);
-	return *slot != NULL;
+	*slot = c;
+	return 1;
 }
 
 static int deliver_user(crp_parser *p, crp_frame_state *f, const tok *t);
@@ -679,6 +700,8 @@ static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc 
 	crp_frame_state *parent = p->depth ? top(p) : NULL;
 	crp_frame_state *f = &p->frames[p->depth++];
 	memset(f, 0, sizeof *f);
+	if (kind == CRP_F_ARRAY)
+		memset(f->key_order, 0xff, sizeof f->key_order);
 	f->kind = kind;
 	f->rd = rd;
 	f->obj = obj;
@@ -796,7 +819,10 @@ static int open_container(crp_parser *p, bool is_map)
 		void *elem = crp__scratch_push(&p->scratch, f->rd->size);
 		if (!elem)
 			return oom(p);
-		return push_frame(p, CRP_F_RECORD, f->rd, elem) != NULL;
+		crp_frame_state *ef = push_frame(p, CRP_F_RECORD, f->rd, elem);
+		if (ef)
+			ef->order = f->key_order;
+		return ef != NULL;
 	}
 	return open_capture(p, is_map);
 }
@@ -1136,16 +1162,47 @@ static int cb_boolean(void *ctx, int b)
 	return on_scalar(p, &t);
 }
 
-static int cb_number(void *ctx, const char *s, size_t len)
+static CRP_NOINLINE int number_slow(crp_parser *p, const char *s, size_t len)
 {
-	crp_parser *p = ctx;
 	if (p->muted)
 		return 1;
 	if (p->finishing && p->depth > 0)
 		return 1; /* completed only by the end of input: its last digits may be missing */
+	if (p->depth > 0) {
+		crp_frame_state *f = top(p);
+		if (f->kind == CRP_F_REGSET) {
+			crp_register *r = crp__scratch_push(&p->scratch, sizeof *r);
+			if (!r)
+				return oom(p);
+			if (crp__num_to_u64(s, len, &r->value) == CRP_NUM_OK) {
+				r->name = f->key.ptr;
+				f->in_member = false;
+				return 1;
+			}
+			crp__scratch_pop_last(&p->scratch, sizeof *r);
+		}
+	}
 	tok t = {.type = CRP_VALUE_NUMBER, .s = s, .len = len};
-	p->tok_back = len;
 	return on_scalar(p, &t);
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	crp_parser *p = ctx;
+	p->tok_back = len;
+	/* Fast path: an unsigned field seen for the first time (most numbers in a report). */
+	if (CRP_LIKELY(!(p->muted | p->finishing) && p->depth > 0)) {
+		crp_frame_state *f = top(p);
+		const crp_fdesc *fd = f->field;
+		if (f->kind == CRP_F_RECORD && fd && fd->plain_kind == CRP_K_U64 &&
+		    !(crp__head(f->obj)->has & fd->bit) &&
+		    crp__num_to_u64(s, len, crp__field_ptr(f->obj, fd)) == CRP_NUM_OK) {
+			crp__head(f->obj)->has |= fd->bit;
+			f->in_member = false;
+			return 1;
+		}
+	}
+	return number_slow(p, s, len);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
@@ -1156,8 +1213,25 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	p->tok_back = len + 2; /* exact unless the string had escapes */
 	if (len > p->opts.max_string_bytes)
 		return crp__reader_fail(p, CRP_ELIMIT, "string longer than %zu bytes", p->opts.max_string_bytes);
+	/* Fast path: a string field seen for the first time. */
+	if (CRP_LIKELY(p->depth > 0)) {
+		crp_frame_state *f = top(p);
+		const crp_fdesc *fd = f->field;
+		if (f->kind == CRP_F_RECORD && fd && fd->plain_kind == CRP_K_STR &&
+		    !(crp__head(f->obj)->has & fd->bit)) {
+			char *c = crp__arena_alloc(p->arena, len + 1);
+			if (!c)
+				return oom(p);
+			if (CRP_LIKELY(crp__copy_text(c, (const char *)s, len) == CRP_TEXT_ASCII)) {
+				*(const char **)crp__field_ptr(f->obj, fd) = c;
+				crp__head(f->obj)->has |= fd->bit;
+				f->in_member = false;
+				return 1;
+			}
+		}
+	}
 	tok t = {.type = CRP_VALUE_STRING, .s = (const char *)s, .len = len};
-	return check_report_size(p) && on_scalar(p, &t);
+	return on_scalar(p, &t);
 }
 
 static int cb_start_map(void *ctx)
@@ -1169,32 +1243,87 @@ static int cb_start_map(void *ctx)
 	return open_container(p, true) && (p->depth == 1 || check_report_size(p));
 }
 
-static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+/* Short keys: overlapping word compares beat a memcmp call. */
+static inline bool key_equal(const char *a, const char *b, size_t len)
 {
-	crp_parser *p = ctx;
+	uint64_t x, y;
+	uint32_t u, v;
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
+	}
+	if (len >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&v, b + len - 4, 4);
+		return u == v;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static void set_field(crp_frame_state *f, size_t i)
+{
+	f->field = &f->rd->fields[i];
+	f->key.ptr = f->field->key;
+	f->key.len = f->field->key_len;
+	f->hint = i + 1;
+}
+
+static CRP_NOINLINE int key_slow(crp_parser *p, crp_frame_state *f, const unsigned char *s, size_t len)
+{
 	if (p->muted)
 		return 1;
-	crp_frame_state *f = top(p);
-	p->tok_back = len + 2;
 	if (len > p->opts.max_string_bytes)
 		return crp__reader_fail(p, CRP_ELIMIT, "key longer than %zu bytes", p->opts.max_string_bytes);
 	if (f->n >= p->opts.max_items)
 		return crp__reader_fail(p, CRP_ELIMIT, "more than %zu members in one object", p->opts.max_items);
-	f->n++;
+	size_t pos = f->n++;
 	f->in_member = true;
 	if (f->kind == CRP_F_RECORD) {
 		int i = crp__rdesc_find(f->rd, (const char *)s, len, f->hint);
+		if (f->order && pos < sizeof f->key_order && i >= 0)
+			f->order[pos] = (uint8_t)i;
 		if (i >= 0) {
-			f->field = &f->rd->fields[i];
-			f->key.ptr = f->field->key;
-			f->key.len = f->field->key_len;
-			f->hint = (size_t)i + 1;
+			set_field(f, (size_t)i);
 			return 1;
 		}
 		f->field = NULL;
 	}
 	f->key = copy_key(p, s, len);
 	return f->key.ptr != NULL;
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	crp_parser *p = ctx;
+	crp_frame_state *f = top(p);
+	p->tok_back = len + 2;
+	/* Fast path: an element of a typed array with its keys in the usual order. */
+	size_t pos = f->n;
+	if (CRP_LIKELY(f->order && !p->muted && pos < sizeof f->key_order && f->order[pos] != 0xff &&
+		       pos < p->opts.max_items)) {
+		const crp_fdesc *g = &f->rd->fields[f->order[pos]];
+		if (g->key_len == len && key_equal(g->key, (const char *)s, len)) {
+			f->n++;
+			f->in_member = true;
+			set_field(f, f->order[pos]);
+			return 1;
+		}
+	}
+	return key_slow(p, f, s, len);
 }
 
 static int cb_end_map(void *ctx)

@@ -46,6 +46,8 @@ typedef struct crp_frame_state {
 	crp_span key;              /* object-like: the pending key */
 	size_t n;                  /* keys or elements seen (the index of the current element) */
 	size_t hint;               /* RECORD: where the next key probably is in rd */
+	uint8_t *order;            /* RECORD in an array: the array's key-order guesses */
+	uint8_t key_order[24];     /* ARRAY: field index of the k-th key of the last element */
 	crp_scratch_mark mark;     /* start of this container's items */
 	crp_side_list extras;
 	crp_side_list strays;
@@ -76,6 +78,10 @@ struct crp_parser {
 	bool muted;                /* replaying a prefix after a repair: callbacks ignore events */
 	bool finishing;            /* the final flush: a number completed now was cut short */
 	bool finished;
+	bool one_chunk;            /* crp_report_parse: lines are counted only if a position is asked */
+	const unsigned char *uncounted; /* one_chunk: the fed buffer whose lines are not counted yet */
+	size_t uncounted_len;
+	uint64_t uncounted_base;
 	size_t tok_back;           /* length of the current token: diagnostics point at its start */
 
 	/* yajl allocation failures unwind to here */
@@ -120,7 +126,7 @@ size_t crp__reader_path(const crp_parser *p, char *out, size_t cap);
 /* parse.c: stream offset `back` bytes before the end of the last token. */
 uint64_t crp__parser_offset(const crp_parser *p, size_t back);
 /* parse.c: current position in the stream (`back` bytes before the end of the last token). */
-void crp__parser_position(const crp_parser *p, size_t back, uint64_t *offset, uint64_t *line,
+void crp__parser_position(crp_parser *p, size_t back, uint64_t *offset, uint64_t *line,
 			  uint64_t *column);
 
 #endif

@@ -4,12 +4,14 @@
 #include "model.h"
 
 #define KEY(k) k, (uint8_t)(sizeof(k) - 1)
-#define FLD(T, k, kind, m, bit) {KEY(k), kind, 0, (uint16_t)offsetof(T, m), bit, NULL, 0, 0}
-#define SUB(T, k, kind, m, bit, sub) {KEY(k), kind, 0, (uint16_t)offsetof(T, m), bit, &sub, 0, 0}
+#define FLD(T, k, kind, m, bit) {KEY(k), kind, 0, kind, (uint16_t)offsetof(T, m), bit, NULL, 0, 0}
+#define SUB(T, k, kind, m, bit, sub) {KEY(k), kind, 0, kind, (uint16_t)offsetof(T, m), bit, &sub, 0, 0}
 /* A flat 2012 key stored in nested record NT (at member nm of T, presence bit nb). */
 #define NEST(T, k, kind, nm, nb, NT, m, bit)                                                       \
-	{KEY(k), kind, CRP_FF_ALIAS, (uint16_t)offsetof(NT, m), bit, NULL, (uint16_t)offsetof(T, nm), nb}
-#define ALIAS(T, k, kind, m, bit) {KEY(k), kind, CRP_FF_ALIAS, (uint16_t)offsetof(T, m), bit, NULL, 0, 0}
+	{KEY(k), kind, CRP_FF_ALIAS, CRP_K_NONE, (uint16_t)offsetof(NT, m), bit, NULL,                 \
+	 (uint16_t)offsetof(T, nm), nb}
+#define ALIAS(T, k, kind, m, bit)                                                                  \
+	{KEY(k), kind, CRP_FF_ALIAS, CRP_K_NONE, (uint16_t)offsetof(T, m), bit, NULL, 0, 0}
 #define RD(name, T, fields) {name, sizeof(T), fields, CRP_ARRAY_LEN(fields), NULL}
 
 /* -- report ------------------------------------------------------------------------------- */
@@ -182,7 +184,7 @@ static const crp_fdesc backtrace_fields[] = {
 };
 const crp_rdesc crp__backtrace_desc = RD("backtrace", crp_backtrace, backtrace_fields);
 
-static const crp_fdesc regset_fields[] = {{NULL, 0, 0, 0, 0, 0, NULL, 0, 0}};
+static const crp_fdesc regset_fields[] = {{NULL, 0, 0, 0, CRP_K_NONE, 0, 0, NULL, 0, 0}};
 const crp_rdesc crp__regset_desc = {"registers", sizeof(crp_regset), regset_fields, 0, NULL};
 
 static const crp_fdesc registers_fields[] = {
@@ -329,7 +331,7 @@ static const crp_fdesc crash_fields[] = {
 	SUB(crp_crash, "last_exception_backtrace", CRP_K_BACKTRACE, last_exception_backtrace,
 	    CRP_CRASH_LAST_EXCEPTION_BACKTRACE, crp__backtrace_desc),
 	/* 2012 layout: images inside crash, stored in the body. */
-	{KEY("binary_images"), CRP_K_ARRAY, CRP_FF_ALIAS | CRP_FF_LEGACY | CRP_FF_BODY,
+	{KEY("binary_images"), CRP_K_ARRAY, CRP_FF_ALIAS | CRP_FF_LEGACY | CRP_FF_BODY, CRP_K_NONE,
 	 (uint16_t)offsetof(crp_body, images), CRP_SECTION_BINARY_IMAGES, &crp__image_desc, 0, 0},
 };
 const crp_rdesc crp__crash_desc = RD("crash", crp_crash, crash_fields);
@@ -348,7 +350,7 @@ const crp_rdesc crp__debug_desc = RD("debug", crp_debug, debug_fields);
 #define BODY(k, kind, m, bit) FLD(crp_body, k, kind, m, bit)
 #define BODY_SUB(k, kind, m, bit, sub) SUB(crp_body, k, kind, m, bit, sub)
 #define BODY_INFO(k, kind, m, bit)                                                                 \
-	{KEY(k), kind, CRP_FF_ALIAS | CRP_FF_LEGACY, (uint16_t)(m), bit, NULL,                     \
+	{KEY(k), kind, CRP_FF_ALIAS | CRP_FF_LEGACY, CRP_K_NONE, (uint16_t)(m), bit, NULL,         \
 	 (uint16_t)offsetof(crp_body, info), CRP_SECTION_REPORT}
 static const crp_fdesc body_fields[] = {
 	BODY("recrash_report", CRP_K_REPORT, recrash, CRP_SECTION_RECRASH),
@@ -361,9 +363,9 @@ static const crp_fdesc body_fields[] = {
 	BODY_SUB("debug", CRP_K_RECORD, debug, CRP_SECTION_DEBUG, crp__debug_desc),
 	BODY("incomplete", CRP_K_BOOL, incomplete, CRP_SECTION_INCOMPLETE),
 	/* 1.0 - 1.10 raw files: merged into system and user. */
-	{KEY("system_atcrash"), CRP_K_RECORD, CRP_FF_ALIAS | CRP_FF_MERGE,
+	{KEY("system_atcrash"), CRP_K_RECORD, CRP_FF_ALIAS | CRP_FF_MERGE, CRP_K_NONE,
 	 (uint16_t)offsetof(crp_body, system), CRP_SECTION_SYSTEM, &crp__system_desc, 0, 0},
-	{KEY("user_atcrash"), CRP_K_USER, CRP_FF_ALIAS | CRP_FF_MERGE,
+	{KEY("user_atcrash"), CRP_K_USER, CRP_FF_ALIAS | CRP_FF_MERGE, CRP_K_NONE,
 	 (uint16_t)offsetof(crp_body, user), CRP_SECTION_USER, NULL, 0, 0},
 	/* 2012 layout: identity at the top level. */
 	BODY_INFO("crash_id", CRP_K_STR, offsetof(crp_info, id), CRP_INFO_ID),

@@ -1,14 +1,6 @@
 #include "scratch.h"
 
-struct crp_scratch_block {
-	crp_scratch_block *prev;
-	crp_scratch_block *next;
-	size_t cap;
-	size_t used;
-	max_align_t data[];
-};
-
-#define SCRATCH_BLOCK (64u * 1024)
+#define SCRATCH_BLOCK (16u * 1024)
 
 void crp__scratch_init(crp_scratch *s, const crp_allocator *alloc, size_t limit)
 {
@@ -27,12 +19,6 @@ void crp__scratch_dispose(crp_scratch *s)
 	}
 	s->first = s->cur = NULL;
 	s->total = 0;
-}
-
-crp_scratch_mark crp__scratch_mark(const crp_scratch *s)
-{
-	crp_scratch_mark m = {s->cur, s->cur ? s->cur->used : 0};
-	return m;
 }
 
 static crp_scratch_block *next_block(crp_scratch *s, size_t need)

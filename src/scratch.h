@@ -24,10 +24,27 @@ typedef struct crp_scratch {
 
 void crp__scratch_init(crp_scratch *s, const crp_allocator *alloc, size_t limit);
 void crp__scratch_dispose(crp_scratch *s);
-crp_scratch_mark crp__scratch_mark(const crp_scratch *s);
+struct crp_scratch_block {
+	crp_scratch_block *prev;
+	crp_scratch_block *next;
+	size_t cap;
+	size_t used;
+	max_align_t data[];
+};
+
+static inline crp_scratch_mark crp__scratch_mark(const crp_scratch *s)
+{
+	crp_scratch_mark m = {s->cur, s->cur ? s->cur->used : 0};
+	return m;
+}
 /* Zeroed item of `size` bytes (8-aligned); NULL on failure (see s->failure). */
 void *crp__scratch_push(crp_scratch *s, size_t size);
 void crp__scratch_pop(crp_scratch *s, crp_scratch_mark m);
+/* Undo the last push of `size` bytes. */
+static inline void crp__scratch_pop_last(crp_scratch *s, size_t size)
+{
+	s->cur->used -= (size + 7) & ~(size_t)7;
+}
 /* Copy every byte pushed since `m` to dst (which holds `size_since` bytes). */
 void crp__scratch_copy(const crp_scratch *s, crp_scratch_mark m, void *dst);
 size_t crp__scratch_size_since(const crp_scratch *s, crp_scratch_mark m);

@@ -1,0 +1,209 @@
+/* crashport benchmark: MB/s of parsing and converting a set of reports, next to the floor of
+ * bare yajl parsing the same bytes with counting callbacks. Prints figures; asserts nothing.
+ *
+ * usage: crashport-bench [-t SECONDS] FILE_OR_DIR...
+ *
+ * The floor runs yajl with the configuration the reader uses (multiple values, strings not
+ * validated by yajl, numbers as text), so the ratio is exactly the cost of building the model
+ * (including our own UTF-8 validation). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <yajl/yajl_parse.h>
+
+#include "crashport/crashport.h"
+
+typedef struct input {
+	char *name;
+	unsigned char *data;
+	size_t len;
+} input;
+
+static input *inputs;
+static size_t n_inputs, total_bytes;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int load_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *d = malloc((size_t)n + 1);
+	if (!d || fread(d, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(d);
+		return -1;
+	}
+	fclose(f);
+	/* Only inputs that parse are measured (the corpus has one deliberately broken file). */
+	crp_report *r;
+	if (crp_report_parse(&r, d, (size_t)n, NULL, NULL) != CRP_OK ||
+	    crp_report_warning_count(r) != 0) {
+		crp_report_free(r);
+		free(d);
+		return 0;
+	}
+	crp_report_free(r);
+	inputs = realloc(inputs, (n_inputs + 1) * sizeof *inputs);
+	inputs[n_inputs].name = strdup(path);
+	inputs[n_inputs].data = d;
+	inputs[n_inputs].len = (size_t)n;
+	n_inputs++;
+	total_bytes += (size_t)n;
+	return 0;
+}
+
+static void load(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		size_t l = strlen(path);
+		if (l > 5 && strcmp(path + l - 5, ".json") == 0)
+			load_file(path);
+		return;
+	}
+	struct dirent **ents;
+	int n = scandir(path, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			char sub[4096];
+			snprintf(sub, sizeof sub, "%s/%s", path, ents[i]->d_name);
+			load(sub);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* -- the floor: bare yajl --------------------------------------------------------------- */
+
+static int c_null(void *c) { ++*(size_t *)c; return 1; }
+static int c_bool(void *c, int b) { (void)b; ++*(size_t *)c; return 1; }
+static int c_num(void *c, const char *s, size_t l) { (void)s; (void)l; ++*(size_t *)c; return 1; }
+static int c_str(void *c, const unsigned char *s, size_t l) { (void)s; (void)l; ++*(size_t *)c; return 1; }
+static int c_ev(void *c) { ++*(size_t *)c; return 1; }
+static const yajl_callbacks counting = {c_null, c_bool, NULL, NULL, c_num, c_str,
+					c_ev, c_str, c_ev, c_ev, c_ev};
+
+static size_t events;
+
+static void run_floor(void)
+{
+	for (size_t i = 0; i < n_inputs; i++) {
+		yajl_handle h = yajl_alloc(&counting, NULL, &events);
+		yajl_config(h, yajl_allow_multiple_values, 1);
+		yajl_config(h, yajl_dont_validate_strings, 1);
+		yajl_parse(h, inputs[i].data, inputs[i].len);
+		yajl_complete_parse(h);
+		yajl_free(h);
+	}
+}
+
+static void run_parse(void)
+{
+	for (size_t i = 0; i < n_inputs; i++) {
+		crp_report *r;
+		if (crp_report_parse(&r, inputs[i].data, inputs[i].len, NULL, NULL) == CRP_OK)
+			crp_report_free(r);
+	}
+}
+
+static int null_write(void *ctx, const void *b, size_t n) { (void)b; *(size_t *)ctx += n; return 0; }
+static size_t emitted;
+static const char *emit_format = "json";
+
+static void run_convert(void)
+{
+	crp_sink sink = {null_write, &emitted};
+	const crp_emitter *e = crp_emitter_lookup(emit_format);
+	for (size_t i = 0; i < n_inputs; i++) {
+		crp_report *r;
+		if (crp_report_parse(&r, inputs[i].data, inputs[i].len, NULL, NULL) == CRP_OK) {
+			crp_emit(e, r, &sink, NULL, NULL);
+			crp_report_free(r);
+		}
+	}
+}
+
+/* MB/s of one round at least `secs` long. */
+static double round_mbs(void (*fn)(void), double secs)
+{
+	size_t iters = 0;
+	double t0 = now(), t;
+	do {
+		fn();
+		iters++;
+		t = now() - t0;
+	} while (t < secs);
+	return (double)total_bytes * (double)iters / t / 1e6;
+}
+
+typedef struct job {
+	char label[48];
+	void (*fn)(void);
+	const char *format;
+	double best;
+} job;
+
+/* Rounds of all jobs interleaved, best of each kept: a busy neighbour slows every job of a
+ * round alike instead of skewing one ratio. */
+static void measure(job *jobs, size_t n, double secs, int rounds)
+{
+	for (int r = 0; r < rounds; r++)
+		for (size_t k = 0; k < n; k++) {
+			emit_format = jobs[k].format;
+			double mbs = round_mbs(jobs[k].fn, secs);
+			if (mbs > jobs[k].best)
+				jobs[k].best = mbs;
+		}
+}
+
+int main(int argc, char **argv)
+{
+	double secs = 0.3;
+	int rounds = 5, i = 1;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (strcmp(argv[i], "-t") == 0)
+			secs = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "-r") == 0)
+			rounds = atoi(argv[i + 1]);
+	}
+	for (; i < argc; i++)
+		load(argv[i]);
+	if (!n_inputs) {
+		fprintf(stderr, "crashport-bench: no readable .json reports given\n");
+		return 2;
+	}
+	printf("crashport bench: %zu reports, %.2f MB (%s); best of %d interleaved rounds\n",
+	       n_inputs, (double)total_bytes / 1e6, crp_version_details(), rounds);
+	job jobs[16] = {{"bare yajl parse (floor)", run_floor, NULL, 0},
+			{"parse to model", run_parse, NULL, 0}};
+	size_t n = 2;
+	for (size_t k = 0; crp_emitter_at(k) && n < 16; k++, n++) {
+		const char *name = crp_emitter_name(crp_emitter_at(k));
+		snprintf(jobs[n].label, sizeof jobs[n].label, "parse + %s emit", name);
+		jobs[n].fn = run_convert;
+		jobs[n].format = name;
+		jobs[n].best = 0;
+	}
+	measure(jobs, n, secs, rounds);
+	printf("%-34s %9.1f MB/s\n", jobs[0].label, jobs[0].best);
+	for (size_t k = 1; k < n; k++)
+		printf("%-34s %9.1f MB/s   %.2fx floor\n", jobs[k].label, jobs[k].best,
+		       jobs[k].best / jobs[0].best);
+	return 0;
+}
