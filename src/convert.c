@@ -46,7 +46,7 @@ static bool is_plain_integer(const char *s, size_t len)
 	if (i == len)
 		return false;
 	for (; i < len; i++)
-		if ((unsigned char)s[i] - '0' > 9)
+		if ((unsigned)((unsigned char)s[i] - '0') > 9)
 			return false;
 	return true;
 }
@@ -279,7 +279,7 @@ int crp__parse_time(const char *s, size_t len, int64_t *usec, bool *has_fraction
 	if (i < len && s[i] == '.') {
 		size_t start = ++i;
 		int64_t scale = 100000;
-		while (i < len && (unsigned char)s[i] - '0' <= 9) {
+		while (i < len && (unsigned)(s[i] - '0') <= 9) {
 			frac += (s[i] - '0') * scale;
 			scale /= 10;
 			i++;

@@ -1,6 +1,7 @@
 /* Public parser API: drives yajl over the input chunks, keeps track of positions, repairs
  * trailing commas, enforces the input limits, and hands out finished reports. */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -60,18 +61,26 @@ static int make_yajl(crp_parser *p)
 	if (setjmp(env)) {
 		p->oom_jmp = NULL;
 		p->tracking = false;
+		p->muted = false;
 		for (size_t i = 0; i < p->tracked_count; i++)
 			crp__free(&p->alloc, p->tracked[i]);
 		return CRP_ENOMEM;
 	}
 	p->tracking = true;
 	yajl_handle h = yajl_alloc(&crp__reader_callbacks, &p->yajl_alloc, p);
+	if (h) {
+		yajl_config(h, yajl_allow_multiple_values, 1);
+		yajl_config(h, yajl_dont_validate_strings, 1); /* we validate, and repair, ourselves */
+		/* yajl allocates its lexer lazily, in two steps: do it now, while a failure can
+		 * still free every piece. A space changes no parser state. */
+		p->muted = true;
+		yajl_parse(h, (const unsigned char *)" ", 1);
+		p->muted = false;
+	}
 	p->tracking = false;
 	p->oom_jmp = NULL;
 	if (!h)
 		return CRP_ENOMEM;
-	yajl_config(h, yajl_allow_multiple_values, 1);
-	yajl_config(h, yajl_dont_validate_strings, 1); /* we validate, and repair, ourselves */
 	p->yajl = h;
 	return CRP_OK;
 }
@@ -99,7 +108,9 @@ uint64_t crp__parser_offset(const crp_parser *p, size_t back)
 	size_t consumed = p->yajl ? yajl_get_bytes_consumed(p->yajl) : 0;
 	if (consumed > p->chunk_len)
 		consumed = p->chunk_len;
-	return p->chunk_base + (consumed > back ? consumed - back : 0);
+	/* a token may have begun in an earlier chunk */
+	uint64_t end = p->chunk_base + consumed;
+	return end > back ? end - back : 0;
 }
 
 static void advance_lines(crp_parser *p, const unsigned char *buf, size_t len, uint64_t base);
@@ -176,6 +187,64 @@ static int fail_plain(crp_parser *p, int code, const char *msg)
 	return p->err.code;
 }
 
+/* Keep the last bytes before chunk_base (tokens may begin in an earlier chunk). */
+static void remember_tail(crp_parser *p, const unsigned char *buf, size_t n)
+{
+	size_t cap = sizeof p->tail;
+	if (n >= cap) {
+		memcpy(p->tail, buf + n - cap, cap);
+		p->tail_len = cap;
+		return;
+	}
+	size_t keep = p->tail_len + n > cap ? cap - n : p->tail_len;
+	memmove(p->tail, p->tail + p->tail_len - keep, keep);
+	memcpy(p->tail + keep, buf, n);
+	p->tail_len = keep + n;
+}
+
+/* The byte at a stream offset, if it is still at hand; -1 otherwise. */
+static int byte_at(const crp_parser *p, uint64_t off)
+{
+	if (p->chunk && off >= p->chunk_base && off - p->chunk_base < p->chunk_len)
+		return p->chunk[off - p->chunk_base];
+	if (off < p->chunk_base && p->chunk_base - off <= p->tail_len)
+		return p->tail[p->tail_len - (size_t)(p->chunk_base - off)];
+	return -1;
+}
+
+static bool token_char(int c)
+{
+	return c >= 0 && (isalnum(c) || c == '.' || c == '-' || c == '+');
+}
+
+/* yajl stops after the offending token; the length back to its first byte. */
+static size_t offending_token_length(const crp_parser *p)
+{
+	if (!p->chunk || !p->yajl)
+		return 0;
+	uint64_t end = crp__parser_offset(p, 0), i = end - 1;
+	int c = byte_at(p, i);
+	if (end == 0 || c < 0)
+		return 0;
+	if (c == '"') {
+		/* back to the opening quote: a quote not escaped by an odd run of backslashes */
+		for (uint64_t j = i; j-- > 0;) {
+			int q = byte_at(p, j);
+			if (q < 0)
+				break;
+			size_t bs = 0;
+			while (j > bs && byte_at(p, j - bs - 1) == '\\')
+				bs++;
+			if (q == '"' && bs % 2 == 0)
+				return (size_t)(end - j);
+		}
+		return 1;
+	}
+	while (i > 0 && token_char(c) && token_char(byte_at(p, i - 1)))
+		i--;
+	return (size_t)(end - i);
+}
+
 /* yajl's own message ("parse error: unallowed token ...") at the error position. */
 static int fail_syntax(crp_parser *p)
 {
@@ -193,7 +262,7 @@ static int fail_syntax(crp_parser *p)
 		}
 	}
 	p->oom_jmp = NULL;
-	p->tok_back = 1; /* at the offending byte, not past it */
+	p->tok_back = offending_token_length(p);
 	crp__reader_fail(p, CRP_ESYNTAX, "%s", msg);
 	return CRP_ESYNTAX;
 }
@@ -276,6 +345,7 @@ static int feed_piece(crp_parser *p, const unsigned char *buf, size_t len)
 			return p->err.code;
 		p->report->provenance |= CRP_PROV_SALVAGED;
 		advance_lines(p, buf, consumed - 1, p->chunk_base);
+		remember_tail(p, buf, consumed - 1);
 		p->chunk_base += consumed - 1;
 		buf += consumed - 1;
 		len -= consumed - 1;
@@ -287,6 +357,7 @@ static int feed_piece(crp_parser *p, const unsigned char *buf, size_t len)
 		p->uncounted_base = p->chunk_base;
 	} else {
 		advance_lines(p, buf, len, p->chunk_base);
+		remember_tail(p, buf, len);
 	}
 	p->chunk_base += len;
 	p->chunk = NULL;
@@ -294,19 +365,30 @@ static int feed_piece(crp_parser *p, const unsigned char *buf, size_t len)
 	return CRP_OK;
 }
 
-static size_t skip_bom(crp_parser *p, const unsigned char **buf, size_t len)
+static const unsigned char utf8_bom[3] = {0xEF, 0xBB, 0xBF};
+
+/* A UTF-8 byte order mark (some editors add one) is not JSON; skip it at the very start, even
+ * when it arrives split across chunks. Returns how many bytes of buf it took. */
+static size_t skip_bom(crp_parser *p, const unsigned char *buf, size_t len, int *rc)
 {
-	/* A UTF-8 byte order mark (some editors add one) is not JSON; skip it at the start. */
-	static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
-	if (p->bom_checked || p->total + len < 3)
-		return len;
-	p->bom_checked = true;
-	if (memcmp(*buf, bom, 3) != 0)
-		return len;
-	*buf += 3;
-	p->chunk_base += 3;
-	p->line_start = 3;
-	return len - 3;
+	size_t i = 0;
+	*rc = CRP_OK;
+	while (!p->bom_checked && i < len) {
+		if (buf[i] == utf8_bom[p->bom_seen]) {
+			i++;
+			if (++p->bom_seen == 3) {
+				p->bom_checked = true;
+				p->chunk_base = p->line_start = 3;
+			}
+			continue;
+		}
+		p->bom_checked = true;
+		if (p->bom_seen) { /* a partial mark: not ours to drop */
+			p->saw_content = true;
+			*rc = feed_piece(p, utf8_bom, p->bom_seen);
+		}
+	}
+	return i;
 }
 
 int crp_parser_feed(crp_parser *p, const void *buf, size_t len)
@@ -317,8 +399,14 @@ int crp_parser_feed(crp_parser *p, const void *buf, size_t len)
 		return p->err.code;
 	if (p->finished)
 		return fail_plain(p, CRP_EINVAL, "input fed after crp_parser_finish");
-	const unsigned char *b = buf;
-	size_t n = skip_bom(p, &b, len);
+	int rc;
+	size_t skipped = skip_bom(p, buf, len, &rc);
+	if (rc != CRP_OK)
+		return rc;
+	const unsigned char *b = (const unsigned char *)buf + skipped;
+	size_t n = len - skipped;
+	for (size_t i = 0; !p->saw_content && i < n; i++)
+		p->saw_content = !(b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r');
 	while (n) {
 		/* Bound what yajl may buffer for one report: stop at the limit. */
 		size_t piece = n;
@@ -333,7 +421,6 @@ int crp_parser_feed(crp_parser *p, const void *buf, size_t len)
 		b += piece;
 		n -= piece;
 	}
-	p->total += len;
 	return CRP_OK;
 }
 
@@ -346,6 +433,11 @@ int crp_parser_finish(crp_parser *p)
 	if (p->finished)
 		return CRP_OK;
 	p->finished = true;
+	if (!p->bom_checked && p->bom_seen) {
+		/* input that is only the start of a byte order mark: let yajl reject it */
+		p->bom_checked = p->saw_content = true;
+		CRP_TRY(feed_piece(p, utf8_bom, p->bom_seen));
+	}
 	p->finishing = true;
 	p->tok_back = 0;
 	int st = guarded_parse(p, NULL, 0, true);
@@ -363,7 +455,7 @@ int crp_parser_finish(crp_parser *p)
 		}
 		if (!crp__reader_salvage(p))
 			return p->err.code;
-	} else if (st != yajl_status_ok) {
+	} else if (st != yajl_status_ok && p->saw_content) {
 		return fail_syntax(p);
 	}
 	if (p->report_count == 0)

@@ -21,7 +21,7 @@ typedef struct tok {
 } tok;
 
 /* STORE_RANGE and STORE_INVALID are mismatches with a more precise warning. */
-enum store_result { STORE_OK, STORE_MISMATCH, STORE_RANGE, STORE_INVALID, STORE_FAIL };
+enum store_result { STORE_OK, STORE_MISMATCH, STORE_RANGE, STORE_INVALID, STORE_NUL, STORE_FAIL };
 
 static crp_frame_state *top(crp_parser *p) { return &p->frames[p->depth - 1]; }
 
@@ -123,7 +123,7 @@ int crp__reader_warn(crp_parser *p, int code, const char *fmt, ...)
 		va_end(ap);
 		return oom(p);
 	}
-	d->next = NULL;
+	memset(d, 0, sizeof *d);
 	describe(p, &d->diag, code, fmt, ap);
 	va_end(ap);
 	if (p->diag_tail)
@@ -323,7 +323,7 @@ static enum store_result store_str(crp_parser *p, const tok *t, const char **out
 	if (!c)
 		return STORE_FAIL;
 	if (nul)
-		return STORE_MISMATCH; /* typed strings are C strings; keep the exact bytes untyped */
+		return STORE_NUL; /* typed strings are C strings; keep the exact bytes untyped */
 	*out = c;
 	return STORE_OK;
 }
@@ -475,7 +475,7 @@ static int parse_version_string(crp_parser *p, const tok *t, crp_version *v)
 	for (int k = 0; k < 3 && i < len; k++) {
 		size_t start = i;
 		uint64_t n = 0;
-		while (i < len && (unsigned char)s[i] - '0' <= 9 && n < UINT32_MAX)
+		while (i < len && (unsigned)(s[i] - '0') <= 9 && n < UINT32_MAX)
 			n = n * 10 + (uint64_t)(s[i++] - '0');
 		if (i == start)
 			break;
@@ -532,6 +532,8 @@ static int keep_untyped(crp_parser *p, crp_frame_state *f, const crp_fdesc *fd, 
 	if (r == STORE_RANGE)
 		ok = crp__reader_warn(p, CRP_W_NUMBER, "%.*s is out of range for %s; kept untyped", shown,
 				      t->s, expected_name(fd->kind));
+	else if (r == STORE_NUL)
+		ok = crp__reader_warn(p, CRP_W_VALUE, "string holds a NUL byte; kept untyped");
 	else if (r == STORE_INVALID)
 		ok = crp__reader_warn(p, CRP_W_VALUE, "\"%.*s\" is not %s; kept untyped", shown, t->s,
 				      expected_name(fd->kind));
@@ -608,7 +610,8 @@ static int push_register(crp_parser *p, crp_frame_state *f, const tok *t)
 	uint64_t v;
 	if (t->type != CRP_VALUE_NUMBER || crp__num_to_u64(t->s, t->len, &v) < 0) {
 		if (t->type != CRP_VALUE_NULL &&
-		    !crp__reader_warn(p, CRP_W_TYPE, "register value is %s; kept untyped", type_name(t)))
+		    !crp__reader_warn(p, CRP_W_TYPE, "register value is %s, not an unsigned integer; kept untyped",
+				      type_name(t)))
 			return 0;
 		return add_extra(p, f, t);
 	}
@@ -908,18 +911,20 @@ static int deliver_user(crp_parser *p, crp_frame_state *f, const tok *t)
 	const crp_fdesc *fd = f->field;
 	crp_body *b = f->obj;
 	const crp_value **slot = crp__field_ptr(b, fd);
-	f->in_member = false;
+	int ok;
 	if (fd->flags & CRP_FF_MERGE)
 		p->report->provenance |= CRP_PROV_ATCRASH_MERGED;
 	if (!(b->has & fd->bit)) {
 		b->has |= fd->bit;
-		return store_value(p, t, slot) == STORE_OK;
+		ok = store_value(p, t, slot) == STORE_OK;
+	} else if ((*slot)->type == CRP_VALUE_OBJECT && t->built && t->value.type == CRP_VALUE_OBJECT) {
+		ok = merge_user(p, slot, &t->value);
+	} else {
+		ok = crp__reader_warn(p, CRP_W_DUPLICATE, "cannot merge into \"user\"; kept untyped") &&
+		     add_extra(p, f, t);
 	}
-	if ((*slot)->type == CRP_VALUE_OBJECT && t->built && t->value.type == CRP_VALUE_OBJECT)
-		return merge_user(p, slot, &t->value);
-	if (!crp__reader_warn(p, CRP_W_DUPLICATE, "duplicate key; the later value is kept untyped"))
-		return 0;
-	return add_extra(p, f, t);
+	f->in_member = false;
+	return ok;
 }
 
 static int child_closed(crp_parser *p)
@@ -935,6 +940,44 @@ static int child_closed(crp_parser *p)
 }
 
 static int finish_report(crp_parser *p);
+static int check_report_size(crp_parser *p);
+
+/* 2012 layout: registers written straight into "registers" belong to "basic". */
+static int move_flat_registers(crp_parser *p, crp_registers *rg)
+{
+	size_t flat = 0, keep = 0;
+	uint64_t v;
+	for (size_t i = 0; i < rg->extras.count; i++) {
+		const crp_value *x = &rg->extras.members[i].value;
+		flat += x->type == CRP_VALUE_NUMBER && crp__num_to_u64(x->u.num.ptr, x->u.num.len, &v) == CRP_NUM_OK;
+	}
+	if (!flat)
+		return 1;
+	crp_register *regs = crp__arena_alloc(p->arena, (rg->basic.count + flat) * sizeof *regs);
+	crp_member *rest = crp__arena_alloc(p->arena, (rg->extras.count - flat + 1) * sizeof *rest);
+	if (!regs || !rest)
+		return oom(p);
+	if (rg->basic.count)
+		memcpy(regs, rg->basic.regs, rg->basic.count * sizeof *regs);
+	size_t n = rg->basic.count;
+	for (size_t i = 0; i < rg->extras.count; i++) {
+		const crp_member *m = &rg->extras.members[i];
+		if (m->value.type == CRP_VALUE_NUMBER &&
+		    crp__num_to_u64(m->value.u.num.ptr, m->value.u.num.len, &v) == CRP_NUM_OK) {
+			regs[n].name = m->key.ptr;
+			regs[n++].value = v;
+		} else {
+			rest[keep++] = *m;
+		}
+	}
+	rg->basic.regs = regs;
+	rg->basic.count = n;
+	rg->extras.members = keep ? rest : NULL;
+	rg->extras.count = keep;
+	rg->has |= CRP_REGISTERS_BASIC;
+	p->report->provenance |= CRP_PROV_LEGACY_2012;
+	return 1;
+}
 
 static int close_container(crp_parser *p)
 {
@@ -943,6 +986,8 @@ static int close_container(crp_parser *p)
 	switch (f->kind) {
 	case CRP_F_RECORD:
 		ok = flatten_extras(p, &f->extras, &crp__head(f->obj)->extras);
+		if (ok && f->rd == &crp__registers_desc && f->extras.count)
+			ok = move_flat_registers(p, f->obj);
 		break;
 	case CRP_F_ARRAY:
 		ok = close_array(p, f, f->rd->size);
@@ -970,7 +1015,7 @@ static int close_container(crp_parser *p)
 	crp__scratch_pop(&p->scratch, f->mark);
 	p->depth--;
 	if (p->depth == 0)
-		return finish_report(p);
+		return check_report_size(p) && finish_report(p);
 	return child_closed(p);
 }
 
@@ -1231,7 +1276,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		}
 	}
 	tok t = {.type = CRP_VALUE_STRING, .s = (const char *)s, .len = len};
-	return on_scalar(p, &t);
+	return check_report_size(p) && on_scalar(p, &t);
 }
 
 static int cb_start_map(void *ctx)
@@ -1302,7 +1347,9 @@ static CRP_NOINLINE int key_slow(crp_parser *p, crp_frame_state *f, const unsign
 		}
 		f->field = NULL;
 	}
+	f->in_member = false; /* a warning about the key itself names the object holding it */
 	f->key = copy_key(p, s, len);
+	f->in_member = true;
 	return f->key.ptr != NULL;
 }
 

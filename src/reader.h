@@ -68,13 +68,16 @@ struct crp_parser {
 	crp_error err;
 
 	/* input position */
-	uint64_t total;            /* bytes fed so far */
 	uint64_t chunk_base;       /* stream offset of the buffer yajl is parsing */
 	const unsigned char *chunk;
 	size_t chunk_len;
 	uint64_t lines_before;     /* newlines before chunk_base */
 	uint64_t line_start;       /* stream offset of the first byte of the current line */
+	unsigned char tail[64];    /* the bytes just before chunk_base, to find where a token began */
+	size_t tail_len;
 	bool bom_checked;
+	uint8_t bom_seen;          /* bytes of a byte order mark read so far */
+	bool saw_content;          /* a non-whitespace byte was fed */
 	bool muted;                /* replaying a prefix after a repair: callbacks ignore events */
 	bool finishing;            /* the final flush: a number completed now was cut short */
 	bool finished;

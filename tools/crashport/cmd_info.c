@@ -66,15 +66,30 @@ static void reason_text(const crp_crash_error *e, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", name ? name : reason ? reason : "");
 }
 
-static void print_frame(size_t i, const crp_frame *f)
+static void print_frame(const char *in_, size_t i, const crp_frame *f)
 {
-	printf("      %-3zu %-28s 0x%016" PRIx64, i, or_dash(f->object_name), f->instruction_addr);
+	printf("%s    %-3zu %-28s 0x%016" PRIx64, in_, i, or_dash(f->object_name), f->instruction_addr);
 	if (f->symbol_name)
 		printf(" %s + %" PRIu64, f->symbol_name, f->instruction_addr - f->symbol_addr);
 	putchar('\n');
 }
 
+static void print_summary(const crp_report *r, const char *indent);
+
 static void print_human(info_ctx *c, const crp_report *r)
+{
+	printf("%s (report %zu)\n", c->input, c->index);
+	print_summary(r, "  ");
+	const crp_report *orig = crp_report_recrash(r);
+	if (orig) {
+		printf("  The crash reporter crashed while writing; the original report it was writing:\n");
+		print_summary(orig, "    ");
+	}
+	if (crp_report_warning_count(r))
+		printf("  Warnings   %zu (run convert to see them)\n", crp_report_warning_count(r));
+}
+
+static void print_summary(const crp_report *r, const char *in_)
 {
 	const crp_info *in = crp_report_info(r);
 	const crp_system *s = crp_report_system(r);
@@ -85,15 +100,17 @@ static void print_human(info_ctx *c, const crp_report *r)
 	crp_report_images(r, &n_images);
 	if (CRP_HAS(in, CRP_INFO_TIMESTAMP) && in->timestamp.form != CRP_TIME_EMPTY)
 		crp_time_format(in->timestamp.usec, 6, when);
-	printf("%s (report %zu)\n", c->input, c->index);
-	printf("  Report     %s  %s, version %s\n", or_dash(in->id), or_dash(in->type),
+	char pid[32] = "-";
+	if (CRP_HAS(s, CRP_SYSTEM_PROCESS_ID))
+		snprintf(pid, sizeof pid, "%" PRId64, s->process_id);
+	printf("%sReport     %s  %s, version %s\n", in_, or_dash(in->id), or_dash(in->type),
 	       or_dash(in->version.text));
-	printf("  Time       %s\n", when);
-	printf("  Process    %s [%" PRId64 "]  %s %s (%s)\n", or_dash(s->process_name ? s->process_name : in->process_name),
-	       s->process_id, or_dash(s->bundle_id), or_dash(s->bundle_short_version), or_dash(s->bundle_version));
-	printf("  System     %s %s (%s) on %s (%s), %s\n", or_dash(s->system_name), or_dash(s->system_version),
+	printf("%sTime       %s\n", in_, when);
+	printf("%sProcess    %s [%s]  %s %s (%s)\n", in_, or_dash(s->process_name ? s->process_name : in->process_name),
+	       pid, or_dash(s->bundle_id), or_dash(s->bundle_short_version), or_dash(s->bundle_version));
+	printf("%sSystem     %s %s (%s) on %s (%s), %s\n", in_, or_dash(s->system_name), or_dash(s->system_version),
 	       or_dash(s->os_version), or_dash(s->machine), or_dash(s->model), or_dash(report_arch(r)));
-	printf("  Crash      %s", or_dash(e->type));
+	printf("%sCrash      %s", in_, or_dash(e->type));
 	if (exception_name(e) || signal_name(e))
 		printf("  %s (%s)", or_dash(exception_name(e)), or_dash(signal_name(e)));
 	if (CRP_HAS(e, CRP_ERROR_ADDRESS))
@@ -101,21 +118,18 @@ static void print_human(info_ctx *c, const crp_report *r)
 	putchar('\n');
 	reason_text(e, reason, sizeof reason);
 	if (reason[0])
-		printf("  Reason     %s\n", reason);
+		printf("%sReason     %s\n", in_, reason);
 	const crp_thread *t = crp_report_crashed_thread(r, &crashed_index);
 	if (t) {
-		printf("  Crashed    thread %" PRIu64 "%s%s%s, %zu frames\n", t->index, t->name || t->dispatch_queue ? " (" : "",
+		printf("%sCrashed    thread %" PRIu64 "%s%s%s, %zu frames\n", in_, t->index, t->name || t->dispatch_queue ? " (" : "",
 		       t->name ? t->name : t->dispatch_queue ? t->dispatch_queue : "", t->name || t->dispatch_queue ? ")" : "",
 		       t->backtrace.frame_count);
 		for (size_t i = 0; i < t->backtrace.frame_count && i < 8; i++)
-			print_frame(i, &t->backtrace.frames[i]);
+			print_frame(in_, i, &t->backtrace.frames[i]);
 	}
-	printf("  Contents   %zu threads, %zu binary images, %zu warnings\n", cr->thread_count, n_images,
-	       crp_report_warning_count(r));
-	if (crp_report_recrash(r))
-		printf("  Note       the crash reporter crashed while writing; the original report is embedded\n");
+	printf("%sContents   %zu threads, %zu binary images\n", in_, cr->thread_count, n_images);
 	if (crp_report_is_incomplete(r))
-		printf("  Note       incomplete report\n");
+		printf("%sNote       incomplete: the report was cut short when it was written\n", in_);
 }
 
 static void json_field(FILE *f, const char *key, const char *value, bool *first)

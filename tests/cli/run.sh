@@ -1,0 +1,108 @@
+#!/bin/sh
+# End-to-end tests of the crashport CLI: exit codes, outputs byte for byte, error lines,
+# atomic outputs. usage: run.sh path/to/crashport SOURCE_DIR
+set -u
+CP=$1
+SRC=$2
+FX=$SRC/fixtures
+T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+# expect_exit CODE CMD...: run, capture stdout/stderr in $T/out, $T/err
+expect_exit() {
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
+}
+same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
+contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
+lacks() { if grep -q -- "$2" "$1"; then bad "$1 has '$2'"; else ok; fi; }
+no_temporaries() { if ls -a "$1" | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then bad "temporary files left in $1"; else ok; fi; }
+
+# -- usage and help -------------------------------------------------------------------------
+expect_exit 0 "$CP" --version
+contains "$T/out" "^crashport [0-9.]* (yajl [0-9.]*, zlib [0-9.]*)"
+expect_exit 0 "$CP" --help
+contains "$T/out" "usage: crashport COMMAND"
+expect_exit 2 "$CP"
+expect_exit 2 "$CP" frobnicate
+contains "$T/err" "unknown command 'frobnicate'"
+expect_exit 0 "$CP" convert --help
+contains "$T/out" "exit status: 0 all converted, 1 some failed, 2 usage error"
+expect_exit 2 "$CP" convert "$FX/kscrash/ios17-arm64e-badaccess.json"
+contains "$T/err" "\-\-to FORMAT is required"
+expect_exit 2 "$CP" convert --to nope "$FX/kscrash/ios17-arm64e-badaccess.json"
+contains "$T/err" "unknown format 'nope'"
+expect_exit 2 "$CP" convert --to json
+expect_exit 2 "$CP" convert --to json "$FX/kscrash/ios12-arm64-nsexception.json" "$FX/kscrash/ios18-watchdog-hang.json"
+contains "$T/err" "several inputs need -o DIR"
+
+# -- one input: stdout, -o FILE, stdin --------------------------------------------------------
+expect_exit 0 "$CP" convert --to json "$FX/kscrash/ios17-arm64e-badaccess.json"
+same_file "$T/out" "$FX/expected/ios17-arm64e-badaccess.json"
+expect_exit 0 "$CP" convert --to json -o "$T/single.json" "$FX/kscrash/ios12-arm64-nsexception.json"
+same_file "$T/single.json" "$FX/expected/ios12-arm64-nsexception.json"
+no_temporaries "$T"
+expect_exit 0 sh -c "\"$CP\" convert --to json - < \"$FX/kscrash/ios18-watchdog-hang.json\""
+same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
+expect_exit 0 "$CP" convert --to json -O indent=0 "$FX/kscrash/ios18-watchdog-hang.json"
+if [ "$(wc -l < "$T/out")" -eq 1 ]; then ok; else bad "indent=0 is not one line"; fi
+expect_exit 1 "$CP" convert --to json -O colour=red "$FX/kscrash/ios18-watchdog-hang.json"
+contains "$T/err" "unsupported option 'colour=red'"
+
+# -- several inputs into a directory, one of them bad -----------------------------------------
+mkdir -p "$T/a" "$T/b"
+cp "$FX/kscrash/ios12-arm64-nsexception.json" "$T/a/same.json"
+cp "$FX/kscrash/ios18-watchdog-hang.json" "$T/b/same.json"
+expect_exit 1 "$CP" convert --to json -o "$T/outdir" "$T/a/same.json" "$FX/invalid/missing-colon.json" \
+	"$T/b/same.json" "$T/does-not-exist.json" "$FX/kscrash/truncated-mid-frame.json"
+same_file "$T/outdir/same.json" "$FX/expected/ios12-arm64-nsexception.json"
+same_file "$T/outdir/same-2.json" "$FX/expected/ios18-watchdog-hang.json"
+same_file "$T/outdir/truncated-mid-frame.json" "$FX/expected/truncated-mid-frame.json"
+if [ -e "$T/outdir/missing-colon.json" ]; then bad "output written for a failed input"; else ok; fi
+no_temporaries "$T/outdir"
+contains "$T/err" "^crashport: $FX/invalid/missing-colon.json:2:21: report.id: parse error: object key and value must be separated by a colon"
+contains "$T/err" "^crashport: $T/does-not-exist.json: cannot open: No such file or directory"
+contains "$T/err" "^crashport: $FX/kscrash/truncated-mid-frame.json:186:51: crash.threads\[0\].backtrace.contents\[3\].symbol_name: warning: input ends inside the report"
+if [ "$(ls "$T/outdir" | wc -l)" -eq 3 ]; then ok; else bad "outdir has $(ls "$T/outdir" | wc -l) files"; fi
+# -q silences warnings, not errors
+expect_exit 1 "$CP" convert -q --to json -o "$T/outdir2/" "$FX/kscrash/truncated-mid-frame.json" "$FX/invalid/empty.json"
+lacks "$T/err" "warning"
+contains "$T/err" "empty.json:1:1: no report in input"
+# an existing output is replaced only when the new one is complete
+printf 'previous' > "$T/keep.json"
+expect_exit 1 "$CP" convert --to json -o "$T/keep.json" "$FX/invalid/bad-escape.json"
+if [ "$(cat "$T/keep.json")" = "previous" ]; then ok; else bad "failed conversion clobbered the output"; fi
+no_temporaries "$T"
+# unwritable destination
+mkdir -p "$T/ro" && chmod 555 "$T/ro"
+if [ "$(id -u)" -ne 0 ]; then
+	expect_exit 1 "$CP" convert --to json -o "$T/ro/x.json" "$FX/kscrash/ios18-watchdog-hang.json"
+	contains "$T/err" "cannot create output"
+fi
+
+# -- streams of several reports ---------------------------------------------------------------
+expect_exit 0 "$CP" convert --to json "$FX/kscrash/stream-three-reports.ndjson"
+same_file "$T/out" "$FX/expected/stream-three-reports.json"
+if [ "$(grep -c '^{' "$T/out")" -eq 3 ]; then ok; else bad "expected three reports"; fi
+
+# -- info -----------------------------------------------------------------------------------
+expect_exit 0 "$CP" info "$FX/kscrash/ios17-arm64e-badaccess.json"
+contains "$T/out" "Crash      mach  EXC_BAD_ACCESS (SIGSEGV) at 0x0000000000000010"
+contains "$T/out" "Crashed    thread 0 (main), 6 frames"
+expect_exit 0 "$CP" info --json "$FX/kscrash/stream-three-reports.ndjson"
+if [ "$(wc -l < "$T/out")" -eq 3 ]; then ok; else bad "info --json: one line per report"; fi
+contains "$T/out" '"index":2,"id":"DEADBEEF-0000-4000-8000-00000000F00D"'
+contains "$T/out" '"exception":"EXC_CRASH","signal":"SIGKILL","reason":null'
+expect_exit 0 "$CP" info "$FX/kscrash/macos-x86_64-recrash-old-layout.json"
+contains "$T/out" "the original report it was writing"
+expect_exit 1 "$CP" info "$FX/invalid/top-level-array.json"
+contains "$T/err" "top-level-array.json:1:1: expected a report (a JSON object), found an array"
+
+echo "cli: $n checks, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,19 @@
+/* Every public header, alone and together, compiles with -pedantic -Werror. */
+#include "crashport/common.h"
+#include "crashport/error.h"
+#include "crashport/value.h"
+#include "crashport/report.h"
+#include "crashport/parse.h"
+#include "crashport/emit.h"
+#include "crashport/version.h"
+#include "crashport/sys/emitter.h"
+#include "crashport/crashport.h"
+
+int crp_headertest(void);
+int crp_headertest(void)
+{
+	crp_parse_options po = CRP_PARSE_OPTIONS_INIT;
+	crp_emit_options eo = CRP_EMIT_OPTIONS_INIT;
+	crp_buffer b = CRP_BUFFER_INIT;
+	return (int)(po.version + eo.version + b.len) + CRP_VERSION_NUMBER;
+}

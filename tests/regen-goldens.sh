@@ -1,0 +1,12 @@
+#!/bin/sh
+# Regenerate fixtures/expected/*.json from fixtures/kscrash with the built CLI.
+# This is deliberate: review `git diff fixtures/expected` before committing the result.
+# usage: tests/regen-goldens.sh [build/crashport]
+set -eu
+cli=${1:-build/crashport}
+top=$(cd "$(dirname "$0")/.." && pwd)
+for f in "$top"/fixtures/kscrash/*.json "$top"/fixtures/kscrash/*.ndjson; do
+	stem=$(basename "$f"); stem=${stem%.*}
+	"$cli" convert -q --to json -o "$top/fixtures/expected/$stem.json" "$f"
+done
+echo "regenerated $(ls "$top"/fixtures/expected | wc -l) goldens; review with: git diff fixtures/expected"
