@@ -76,7 +76,7 @@ size_t crp__reader_path(const crp_parser *p, char *out, size_t cap)
 	return n;
 }
 
-static void describe(crp_parser *p, crp_error *e, int code, const char *fmt, va_list ap)
+static CRP_PRINTF(4, 0) void describe(crp_parser *p, crp_error *e, int code, const char *fmt, va_list ap)
 {
 	char path[CRP_ERROR_PATH_SIZE * 4];
 	crp__error_setv(e, code, fmt, ap);
@@ -1170,6 +1170,10 @@ int crp__reader_salvage(crp_parser *p)
 
 static int check_report_size(crp_parser *p)
 {
+	/* the end of the window bounds the report's end: map the exact offset only when needed */
+	uint64_t bound = p->chunk_base + (p->window ? p->window_len : 0);
+	if (bound - p->report_start <= p->opts.max_report_bytes)
+		return 1;
 	uint64_t off = crp__parser_offset(p, 0);
 	if (off - p->report_start > p->opts.max_report_bytes)
 		return crp__reader_fail(p, CRP_ELIMIT, "report larger than %zu bytes", p->opts.max_report_bytes);
@@ -1276,7 +1280,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		}
 	}
 	tok t = {.type = CRP_VALUE_STRING, .s = (const char *)s, .len = len};
-	return check_report_size(p) && on_scalar(p, &t);
+	return on_scalar(p, &t);
 }
 
 static int cb_start_map(void *ctx)
@@ -1285,7 +1289,7 @@ static int cb_start_map(void *ctx)
 	if (p->muted)
 		return 1;
 	p->tok_back = 1;
-	return open_container(p, true) && (p->depth == 1 || check_report_size(p));
+	return open_container(p, true);
 }
 
 /* Short keys: overlapping word compares beat a memcmp call. */
@@ -1388,7 +1392,7 @@ static int cb_start_array(void *ctx)
 	if (p->muted)
 		return 1;
 	p->tok_back = 1;
-	return open_container(p, false) && check_report_size(p);
+	return open_container(p, false);
 }
 
 static int cb_end_array(void *ctx)

@@ -9,6 +9,10 @@
 
 #include "model.h"
 #include "scratch.h"
+#include "squeeze.h"
+
+/* Input is squeezed and parsed in windows of at most this many bytes. */
+#define CRP_WINDOW (64u * 1024)
 
 /* Internal time form: an integer whose unit depends on the report version, resolved when the
  * report is complete. */
@@ -67,24 +71,33 @@ struct crp_parser {
 	locale_t c_locale;
 	crp_error err;
 
-	/* input position */
-	uint64_t chunk_base;       /* stream offset of the buffer yajl is parsing */
-	const unsigned char *chunk;
-	size_t chunk_len;
+	/* input: see input.c */
+	crp_squeeze squeeze;       /* state of the squeezer at the end of what was fed */
+	const unsigned char *window; /* the original bytes being parsed, NULL between feeds */
+	size_t window_len;
+	crp_squeeze window_state;  /* squeezer state at the window's start */
+	unsigned char *fbuf;       /* the squeezed window, what yajl parses */
+	size_t flen;
+	size_t fbase;              /* where the current yajl_parse call started in fbuf */
+	unsigned char ftail[64];   /* squeezed bytes before the window (tokens may straddle) */
+	size_t ftail_len;
+	size_t map_f, map_o;       /* last squeezed-to-original answer, to resume from */
+	crp_squeeze map_state;
+	uint64_t chunk_base;       /* stream offset of the window (of the end, between feeds) */
+	uint64_t kept_end;         /* stream offset after the last byte yajl was given */
+	uint64_t kept_lines;       /* newlines before it, and where its line starts */
+	uint64_t kept_line_start;
 	uint64_t lines_before;     /* newlines before chunk_base */
-	uint64_t line_start;       /* stream offset of the first byte of the current line */
-	unsigned char tail[64];    /* the bytes just before chunk_base, to find where a token began */
-	size_t tail_len;
+	uint64_t line_start;       /* stream offset of the first byte of that line */
+	bool lc_valid;             /* a line count inside the window, to resume from */
+	size_t lc_off;
+	uint64_t lc_lines, lc_start;
 	bool bom_checked;
 	uint8_t bom_seen;          /* bytes of a byte order mark read so far */
 	bool saw_content;          /* a non-whitespace byte was fed */
 	bool muted;                /* replaying a prefix after a repair: callbacks ignore events */
 	bool finishing;            /* the final flush: a number completed now was cut short */
 	bool finished;
-	bool one_chunk;            /* crp_report_parse: lines are counted only if a position is asked */
-	const unsigned char *uncounted; /* one_chunk: the fed buffer whose lines are not counted yet */
-	size_t uncounted_len;
-	uint64_t uncounted_base;
 	size_t tok_back;           /* length of the current token: diagnostics point at its start */
 
 	/* yajl allocation failures unwind to here */
@@ -126,9 +139,18 @@ int crp__reader_fail(crp_parser *p, int code, const char *fmt, ...) CRP_PRINTF(3
 /* Render the JSON path of the current position. Returns length (may exceed cap). */
 size_t crp__reader_path(const crp_parser *p, char *out, size_t cap);
 
-/* parse.c: stream offset `back` bytes before the end of the last token. */
-uint64_t crp__parser_offset(const crp_parser *p, size_t back);
-/* parse.c: current position in the stream (`back` bytes before the end of the last token). */
+/* input.c */
+void crp__input_init(crp_parser *p);
+int crp__input_make_yajl(crp_parser *p);
+int crp__input_parse(crp_parser *p, const unsigned char *buf, size_t len, bool complete);
+int crp__input_feed(crp_parser *p, const unsigned char *buf, size_t len);
+size_t crp__input_skip_bom(crp_parser *p, const unsigned char *buf, size_t len, int *rc);
+int crp__input_flush_bom(crp_parser *p);
+int crp__input_fail(crp_parser *p, int code, const char *msg);
+int crp__input_fail_syntax(crp_parser *p);
+/* Stream offset `back` bytes before the end of the last token. */
+uint64_t crp__parser_offset(crp_parser *p, size_t back);
+/* Current position in the stream (`back` bytes before the end of the last token). */
 void crp__parser_position(crp_parser *p, size_t back, uint64_t *offset, uint64_t *line,
 			  uint64_t *column);
 

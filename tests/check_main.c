@@ -6,6 +6,7 @@
 int main(void)
 {
 	SRunner *sr = srunner_create(suite_convert());
+	srunner_add_suite(sr, suite_squeeze());
 	srunner_add_suite(sr, suite_api());
 	srunner_add_suite(sr, suite_parse());
 	srunner_add_suite(sr, suite_fixtures());

@@ -37,6 +37,7 @@ typedef struct tu_alloc {
 crp_allocator tu_allocator(tu_alloc *state);
 
 Suite *suite_convert(void);
+Suite *suite_squeeze(void);
 Suite *suite_parse(void);
 Suite *suite_fixtures(void);
 Suite *suite_corpus(void);

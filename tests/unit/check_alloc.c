@@ -73,6 +73,7 @@ Suite *suite_alloc(void)
 	Suite *s = suite_create("alloc");
 	TCase *tc = tcase_create("torture");
 	tcase_set_timeout(tc, 600);
+	tcase_set_tags(tc, "slow");
 	tcase_add_test(tc, every_allocation_may_fail_whole_buffer);
 	tcase_add_test(tc, every_allocation_may_fail_streaming);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,76 @@
+#!/bin/sh
+# The whole test suite, as CI runs it on a fresh Debian 12 machine:
+#   1. Release build, warnings as errors, ctest (unit suites, CLI, fuzz-corpus replay, headers)
+#   2. ASan + UBSan build (one heap block per arena allocation), ctest
+#   3. valgrind memcheck over the unit suites and the CLI on every fixture and corpus report
+#   4. libFuzzer smoke run of every fuzz target (clang), a few seconds each
+# Installs what it needs with apt-get when run as root and something is missing.
+# Environment: JOBS (default 2), FUZZ_SECONDS (default 15), SKIP_VALGRIND=1, SKIP_FUZZ=1.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+JOBS=${JOBS:-2}
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+
+need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev check valgrind clang libclang-rt-14-dev"
+missing=""
+for p in $need; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "== installing:$missing"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	else
+		echo "missing Debian packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+fi
+
+step() { echo; echo "== $*"; }
+
+step "release build (-Werror)"
+cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=Release -DCRP_WERROR=ON >/dev/null
+cmake --build build-ci -j"$JOBS"
+(cd build-ci && ctest --output-on-failure -j"$JOBS")
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer build"
+cmake -S . -B build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DCRP_WERROR=ON -DCRP_SANITIZE=ON \
+	-DCRP_DEBUG_ARENA=ON >/dev/null
+cmake --build build-ci-asan -j"$JOBS"
+(cd build-ci-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ctest --output-on-failure -j"$JOBS")
+
+if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
+	step "valgrind memcheck"
+	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+	# Check runs in-process (no fork) so valgrind sees every test.
+	CK_FORK=no $vg build-ci/tests/check_crashport >/dev/null
+	for f in fixtures/kscrash/* ../shared/corpus/kscrash/*.json; do
+		[ -f "$f" ] || continue
+		$vg build-ci/crashport convert -q --to json "$f" >/dev/null
+		$vg build-ci/crashport info -q "$f" >/dev/null
+	done
+	echo "valgrind: clean"
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	step "libFuzzer smoke run (${FUZZ_SECONDS}s per target)"
+	CC=clang cmake -S . -B build-ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRP_BUILD_FUZZERS=ON \
+		-DCRP_SANITIZE=ON >/dev/null
+	targets=$(sed -n 's/^set(CRP_FUZZERS \(.*\))$/\1/p' fuzz/CMakeLists.txt)
+	for t in $targets; do cmake --build build-ci-fuzz -j"$JOBS" --target "$t"; done
+	for t in build-ci-fuzz/fuzz/*_fuzzer; do
+		name=$(basename "$t" _fuzzer)
+		work=$(mktemp -d)
+		cp fuzz/corpora/"$name"/* "$work"/
+		"$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+			-dict=fuzz/kscrash.dict "$work" >/dev/null 2>"$work.log" ||
+			{ tail -50 "$work.log"; exit 1; }
+		echo "$name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" || grep -o '#[0-9]* *DONE' "$work.log" | tail -1)"
+		rm -rf "$work" "$work.log"
+	done
+fi
+
+step "all tests passed"

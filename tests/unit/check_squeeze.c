@@ -1,0 +1,155 @@
+/* The whitespace squeezer in front of yajl: the vector path agrees with the one-byte-at-a-time
+ * reference on any input and any split, tokens are never joined, and every output byte maps
+ * back to the input byte it came from. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "squeeze.h"
+#include "testutil.h"
+
+static size_t squeeze_in_pieces(const unsigned char *in, size_t len, size_t piece, bool vector,
+				unsigned char *out, crp_squeeze *end)
+{
+	crp_squeeze st = {0};
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += piece) {
+		size_t n = len - i < piece ? len - i : piece;
+		o += vector ? crp__squeeze(&st, in + i, n, out + o) : crp__squeeze_scalar(&st, in + i, n, out + o);
+	}
+	*end = st;
+	return o;
+}
+
+static void check_agreement(const unsigned char *in, size_t len)
+{
+	unsigned char *a = malloc(len * 2 + 32), *b = malloc(len * 2 + 32);
+	crp_squeeze sa, sb;
+	size_t na = squeeze_in_pieces(in, len, len ? len : 1, false, a, &sa);
+	static const size_t pieces[] = {1, 3, 15, 16, 17, 33, 4096};
+	for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+		size_t nb = squeeze_in_pieces(in, len, pieces[k], true, b, &sb);
+		ck_assert_uint_eq(na, nb);
+		ck_assert(memcmp(a, b, na) == 0);
+		ck_assert(memcmp(&sa, &sb, sizeof sa) == 0);
+	}
+	/* every output byte maps back to an equal input byte (or is a separating space) */
+	crp_squeeze st = {0};
+	size_t f = 0, from = 0;
+	for (size_t t = 0; t < na; t++) {
+		size_t i = crp__squeeze_map(&st, in, len, &f, from, t);
+		ck_assert_uint_lt(i, len);
+		ck_assert(a[t] == in[i] || (a[t] == ' ' && t + 1 < na));
+		from = i;
+	}
+	free(a);
+	free(b);
+}
+
+START_TEST(squeezes_json_text)
+{
+	static const char in[] = "{\n    \"a b\": [1, 2 , true ,\t\"x\\\" y\" ] ,\r\n  \"c\" : -1.5e3 }  \n";
+	unsigned char out[128];
+	crp_squeeze st = {0};
+	size_t n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out);
+	out[n] = '\0';
+	ck_assert_str_eq((char *)out, "{\"a b\":[1,2,true,\"x\\\" y\"],\"c\":-1.5e3}");
+	check_agreement((const unsigned char *)in, strlen(in));
+}
+END_TEST
+
+START_TEST(never_joins_tokens)
+{
+	static const char in[] = "[1 2, tru e, 1.5\n\n-3, null  null, \"s\" \"t\"]";
+	unsigned char out[128];
+	crp_squeeze st = {0};
+	size_t n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out);
+	out[n] = '\0';
+	ck_assert_str_eq((char *)out, "[1 2,tru e,1.5 -3,null null,\"s\"\"t\"]");
+}
+END_TEST
+
+START_TEST(agrees_on_random_input)
+{
+	static const char alphabet[] = "  \n\t\r\"\\{}[],:01a-e.x\xc3\xa9";
+	unsigned seed = 12345;
+	for (int round = 0; round < 400; round++) {
+		size_t len = (size_t)(round * 7 % 300);
+		unsigned char *in = malloc(len + 1);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (unsigned char)alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		check_agreement(in, len);
+		free(in);
+	}
+}
+END_TEST
+
+/* JSON-like text: tokens, strings with escapes, whitespace runs of any length (across block
+ * boundaries), and now and then something that is not JSON at all. */
+static size_t random_json(unsigned *seed, unsigned char *out, size_t cap)
+{
+	static const char *const pieces[] = {"{", "}", "[", "]", ",", ":", "12", "-3.5e7", "true", "null",
+					     "\"a b\"", "\"x\\\"y\"", "\"\\\\\"", "\"path\\/to\"", "\"\\u00e9\"",
+					     "\"", "\\", "@", "\xc3\xa9"};
+	size_t n = 0;
+	while (n + 80 < cap) {
+		*seed = *seed * 1103515245u + 12345u;
+		unsigned r = (*seed >> 16) % 100;
+		if (r < 35) {
+			size_t ws = (*seed >> 8) % 70;
+			for (size_t k = 0; k < ws; k++)
+				out[n++] = " \n\t\r"[(k + r) % 4];
+		} else {
+			const char *p = pieces[(*seed >> 20) % (sizeof pieces / sizeof *pieces)];
+			size_t l = strlen(p);
+			memcpy(out + n, p, l);
+			n += l;
+		}
+	}
+	return n;
+}
+
+START_TEST(agrees_on_random_json)
+{
+	unsigned seed = 777;
+	unsigned char *buf = malloc(8192);
+	for (int round = 0; round < 300; round++) {
+		size_t len = random_json(&seed, buf, 200 + (size_t)round * 25);
+		check_agreement(buf, len);
+	}
+	free(buf);
+}
+END_TEST
+
+START_TEST(agrees_on_fixtures)
+{
+	char **names;
+	char *dir = tu_path(tu_fixtures_dir(), "kscrash");
+	size_t n = tu_list(dir, ".json,.ndjson", &names);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *path = tu_path(dir, names[i]);
+		char *data = tu_read_file(path, &len);
+		check_agreement((const unsigned char *)data, len);
+		free(data);
+		free(path);
+	}
+	tu_free_names(names);
+	free(dir);
+}
+END_TEST
+
+Suite *suite_squeeze(void)
+{
+	Suite *s = suite_create("squeeze");
+	TCase *tc = tcase_create("squeeze");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, squeezes_json_text);
+	tcase_add_test(tc, never_joins_tokens);
+	tcase_add_test(tc, agrees_on_random_input);
+	tcase_add_test(tc, agrees_on_random_json);
+	tcase_add_test(tc, agrees_on_fixtures);
+	suite_add_tcase(s, tc);
+	return s;
+}
