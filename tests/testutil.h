@@ -36,12 +36,5 @@ typedef struct tu_alloc {
 } tu_alloc;
 crp_allocator tu_allocator(tu_alloc *state);
 
-Suite *suite_convert(void);
-Suite *suite_squeeze(void);
-Suite *suite_parse(void);
-Suite *suite_fixtures(void);
-Suite *suite_corpus(void);
-Suite *suite_alloc(void);
-Suite *suite_api(void);
 
 #endif

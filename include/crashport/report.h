@@ -282,6 +282,44 @@ typedef struct crp_image {
 /* ------------------------------------------------------------------------------------------ */
 /* threads                                                                                     */
 
+/** Where a frame's symbol information came from. */
+typedef enum crp_symbol_source {
+	CRP_SYMSRC_NONE = 0,
+	CRP_SYMSRC_SYMTAB = 1,          /**< the Mach-O symbol table */
+	CRP_SYMSRC_DWARF = 2,           /**< debug information (dSYM, or DWARF in the binary) */
+	CRP_SYMSRC_FUNCTION_STARTS = 3  /**< stripped image: only LC_FUNCTION_STARTS bounds */
+} crp_symbol_source;
+
+/** Symbolication flags. */
+#define CRP_SYM_ADJUSTED 0x01u      /**< looked up at the return address minus one instruction */
+#define CRP_SYM_PAC_STRIPPED 0x02u  /**< pointer-authentication bits were removed first */
+#define CRP_SYM_SWIFT 0x04u         /**< Swift name, left mangled */
+#define CRP_SYM_DEMANGLED 0x08u     /**< the C++ name was demangled */
+
+/** One level of a location: a function and where in the source the address is. */
+typedef struct crp_symloc {
+	const char *function;  /**< demangled where possible; NULL if unknown */
+	const char *file;      /**< source file as the debug information names it, or NULL */
+	uint32_t line;         /**< 0: unknown */
+	uint32_t column;       /**< 0: unknown */
+} crp_symloc;
+
+/**
+ * What symbolication found for a frame. locs[0] is the innermost code at the address (an
+ * inlined function when there is inlining), locs[count - 1] the function the frame really is
+ * in; count is at least 1. Added in 0.1; set by crp_report_symbolicate().
+ */
+typedef struct crp_symbolication {
+	crp_symbol_source source;
+	unsigned flags;              /**< CRP_SYM_* */
+	const char *image;           /**< path of the symbol file that answered */
+	uint64_t lookup_addr;        /**< the file (vm) address that was looked up */
+	uint64_t function_addr;      /**< runtime address of the outermost function's start */
+	const char *linkage_name;    /**< mangled name of the outermost function, if different */
+	const crp_symloc *locs;
+	size_t count;
+} crp_symbolication;
+
 #define CRP_FRAME_INSTRUCTION_ADDR CRP_BIT_(0)
 #define CRP_FRAME_OBJECT_NAME CRP_BIT_(1)
 #define CRP_FRAME_OBJECT_ADDR CRP_BIT_(2)
@@ -298,6 +336,7 @@ typedef struct crp_frame {
 	const char *symbol_name;  /**< as found on the device: may be mangled or "<redacted>" */
 	uint64_t symbol_addr;
 	crp_uuid object_uuid;     /**< KSCrash 2.6+ */
+	const crp_symbolication *symbolicated; /**< NULL unless symbolicated (not from the input) */
 } crp_frame;
 
 #define CRP_BACKTRACE_CONTENTS CRP_BIT_(0)

@@ -4,17 +4,24 @@
 
 #include "cli.h"
 
+/* Subcommands: each lives in its own cmd_*.c. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"convert", cmd_convert, "convert reports to another format"},
+	{"info", cmd_info, "summarise reports"},
+};
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: crashport COMMAND [options] ...\n"
-		"\n"
-		"commands:\n"
-		"  convert   convert reports to another format (crashport convert --help)\n"
-		"  info      summarise reports\n"
-		"\n"
-		"  crashport --version    print the version (and library versions)\n"
-		"  crashport --help       this text\n"
+	fprintf(f, "usage: crashport COMMAND [options] ...\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n"
+		"  crashport COMMAND --help   options of a command\n"
+		"  crashport --version        the version (and library versions)\n"
 		"\n"
 		"exit status: 0 success, 1 some inputs failed, 2 usage error\n");
 }
@@ -34,10 +41,9 @@ int main(int argc, char **argv)
 		printf("%s\n", crp_version_details());
 		return EXIT_ALL_OK;
 	}
-	if (strcmp(cmd, "convert") == 0)
-		return cmd_convert(argc - 1, argv + 1);
-	if (strcmp(cmd, "info") == 0)
-		return cmd_info(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
 	cli_msg("unknown command '%s' (try crashport --help)", cmd);
 	return EXIT_USAGE;
 }
