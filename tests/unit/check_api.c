@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demangle.h"
 #include "testutil.h"
 
 START_TEST(names)
@@ -124,6 +125,24 @@ START_TEST(emitters_and_sinks)
 }
 END_TEST
 
+START_TEST(demangling)
+{
+	char out[256];
+	ck_assert_uint_gt(crp__demangle_cxx("_ZN4shop6detail10renderCellERKNS_4ItemE", out, sizeof out), 0);
+	ck_assert_str_eq(out, "shop::detail::renderCell(shop::Item const&)");
+	ck_assert_uint_gt(crp__demangle_cxx("__ZNSt6vectorIiSaIiEE9push_backERKi", out, sizeof out), 0);
+	ck_assert_str_eq(out, "std::vector<int, std::allocator<int> >::push_back(int const&)");
+	ck_assert_uint_eq(crp__demangle_cxx("main", out, sizeof out), 0);
+	ck_assert_uint_eq(crp__demangle_cxx("_Znot-valid", out, sizeof out), 0);
+	ck_assert_uint_eq(crp__demangle_cxx("_ZN4shop6detail10renderCellERKNS_4ItemE", out, 8), 0);
+	ck_assert(crp__is_swift_mangled("$s7Fixture14ViewControllerC10crashTappedyyF"));
+	ck_assert(crp__is_swift_mangled("_$s7Fixture4mainyyF"));
+	ck_assert(crp__is_swift_mangled("_T07Example3fooyyF"));
+	ck_assert(!crp__is_swift_mangled("_ZN3foo3barEv"));
+	ck_assert(!crp__is_swift_mangled("-[UIApplication sendAction:to:from:forEvent:]"));
+}
+END_TEST
+
 START_TEST(versions)
 {
 	ck_assert_uint_eq(crp_version_number(), CRP_VERSION_NUMBER);
@@ -140,6 +159,7 @@ Suite *suite_api(void)
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, derived_facts);
 	tcase_add_test(tc, emitters_and_sinks);
+	tcase_add_test(tc, demangling);
 	tcase_add_test(tc, versions);
 	suite_add_tcase(s, tc);
 	return s;
