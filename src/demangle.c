@@ -39,7 +39,8 @@ bool crp__is_swift_mangled(const char *name)
 {
 	if (!name)
 		return false;
-	if (name[0] == '_')
+	/* Mach-O symbol tables prefix one more underscore */
+	if (name[0] == '_' && (name[1] == '$' || (name[1] == '_' && name[2] == 'T' && name[3] == '0')))
 		name++;
 	return (name[0] == '$' && (name[1] == 's' || name[1] == 'S' || name[1] == 'e')) ||
 	       (name[0] == '_' && name[1] == 'T' && name[2] == '0');
