@@ -76,45 +76,10 @@ static int float_to_u64(const char *s, size_t len, uint64_t *out)
 	return rc;
 }
 
-/* Eight ASCII digits to their value, or -1 if any is not a digit (SWAR, little-endian). */
-static inline int64_t eight_digits(const char *s)
-{
-	uint64_t v;
-	memcpy(&v, s, 8);
-	if (((v + UINT64_C(0x4646464646464646)) | (v - UINT64_C(0x3030303030303030))) &
-	    UINT64_C(0x8080808080808080))
-		return -1;
-	v -= UINT64_C(0x3030303030303030);
-	v = (v * 10) + (v >> 8);
-	v = (((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
-	     (((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
-	    32;
-	return (int64_t)v;
-}
-
 int crp__num_to_u64(const char *s, size_t len, uint64_t *out)
 {
-	/* Fast path: up to 19 digits cannot overflow. */
-	if (CRP_LIKELY(len && len <= 19 && s[0] != '-')) {
-		uint64_t v = 0;
-		size_t i = 0;
-		for (; i + 8 <= len; i += 8) {
-			int64_t d = eight_digits(s + i);
-			if (d < 0)
-				break;
-			v = v * 100000000 + (uint64_t)d;
-		}
-		for (; i < len; i++) {
-			unsigned d = (unsigned char)s[i] - '0';
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		if (CRP_LIKELY(i == len)) {
-			*out = v;
-			return CRP_NUM_OK;
-		}
-	}
+	if (CRP_LIKELY(crp__digits_u64(s, len, out)))
+		return CRP_NUM_OK;
 	if (len && s[0] != '-' && is_plain_integer(s, len))
 		return digit_run_u64(s, len, out);
 	if (is_plain_integer(s, len)) {
@@ -333,21 +298,31 @@ static const uint8_t hexval_or_ff[256] = {
 
 int crp__parse_uuid(const char *s, size_t len, crp_uuid *out)
 {
-	/* Offsets of the 16 byte pairs in the dashed and the plain spelling. */
-	static const uint8_t dashed[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
-	const unsigned char *u = (const unsigned char *)s;
-	if (len == 36 && (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-'))
+	unsigned char h[32];
+	if (len == 36) {
+		if (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+			return -1;
+		memcpy(h, s, 8);
+		memcpy(h + 8, s + 9, 4);
+		memcpy(h + 12, s + 14, 4);
+		memcpy(h + 16, s + 19, 4);
+		memcpy(h + 20, s + 24, 12);
+	} else if (len == 32) {
+		memcpy(h, s, 32);
+	} else {
 		return -1;
-	if (len != 36 && len != 32)
-		return -1;
+	}
+	uint8_t b[16];
 	unsigned bad = 0;
 	for (int i = 0; i < 16; i++) {
-		size_t at = len == 36 ? dashed[i] : (size_t)i * 2;
-		unsigned hi = hexval_or_ff[u[at]], lo = hexval_or_ff[u[at + 1]];
+		unsigned hi = hexval_or_ff[h[2 * i]], lo = hexval_or_ff[h[2 * i + 1]];
 		bad |= hi | lo;
-		out->bytes[i] = (uint8_t)(hi << 4 | lo);
+		b[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return bad & 0xf0 ? -1 : 0;
+	if (bad & 0xf0)
+		return -1;
+	memcpy(out->bytes, b, 16);
+	return 0;
 }
 
 bool crp__has_nul(const char *s, size_t len)

@@ -12,6 +12,53 @@
 #define CRP_NUM_BAD (-1)     /* not a number */
 #define CRP_NUM_RANGE (-2)   /* does not fit */
 
+/* Eight ASCII digits (s[0] the most significant, in the lowest byte) to their value; false if
+ * any byte is not a digit. SWAR, little-endian. */
+static inline bool crp__swar8(uint64_t v, uint64_t *out)
+{
+	if (((v + UINT64_C(0x4646464646464646)) | (v - UINT64_C(0x3030303030303030))) &
+	    UINT64_C(0x8080808080808080))
+		return false;
+	v -= UINT64_C(0x3030303030303030);
+	v = (v * 10) + (v >> 8);
+	v = (((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+	     (((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
+	    32;
+	*out = v;
+	return true;
+}
+
+/* The common case, inline: 1 to 16 plain decimal digits. False: use crp__num_to_u64. */
+static inline bool crp__digits_u64(const char *s, size_t len, uint64_t *out)
+{
+	if (len >= 8 && len <= 16) {
+		/* the last eight digits, and the first len-8 padded with leading zeros */
+		uint64_t lo, hi = UINT64_C(0x3030303030303030), a, b;
+		size_t k = len - 8;
+		memcpy(&lo, s + k, 8);
+		if (k) {
+			memcpy(&hi, s, 8);
+			if (k < 8)
+				hi = (hi << (8 * (8 - k))) | (UINT64_C(0x3030303030303030) >> (8 * k));
+		}
+		if (!crp__swar8(lo, &b) || !crp__swar8(hi, &a))
+			return false;
+		*out = a * 100000000 + b;
+		return true;
+	}
+	if (len == 0 || len > 16)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+		if (d > 9)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
 /* JSON number text to uint64: negatives become two's complement, floats are truncated. */
 int crp__num_to_u64(const char *s, size_t len, uint64_t *out);
 int crp__num_to_i64(const char *s, size_t len, int64_t *out);

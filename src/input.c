@@ -118,6 +118,8 @@ int crp__input_parse(crp_parser *p, const unsigned char *buf, size_t len, bool c
  * positions are asked for in increasing order. */
 static size_t window_offset(crp_parser *p, size_t f)
 {
+	if (!p->squeezing)
+		return f;
 	if (f < p->map_f) {
 		p->map_f = 0;
 		p->map_o = 0;
@@ -204,8 +206,8 @@ static inline bool is_space(unsigned c)
  * stands (a token may continue in the next window). */
 static void account_window(crp_parser *p, const unsigned char *buf, size_t len)
 {
-	size_t kept = len; /* bytes up to and including the last one kept */
-	if (!p->squeeze.in_string)
+	size_t kept = len; /* bytes up to and including the last one yajl saw */
+	if (p->squeezing && !p->squeeze.in_string)
 		while (kept && is_space(buf[kept - 1]))
 			kept--;
 	if (!p->flen)
@@ -239,7 +241,7 @@ int crp__input_fail(crp_parser *p, int code, const char *msg)
 static int squeezed_byte(const crp_parser *p, ptrdiff_t k)
 {
 	if (k >= 0)
-		return (size_t)k < p->flen ? p->fbuf[k] : -1;
+		return (size_t)k < p->flen ? p->ybuf[k] : -1;
 	if ((size_t)-k <= p->ftail_len)
 		return p->ftail[p->ftail_len + (size_t)k];
 	return -1;
@@ -314,7 +316,7 @@ static bool is_trailing_comma(const crp_parser *p, size_t at)
 	bool obj = frame_is_object(f);
 	if (f->n == 0 || (obj && f->in_member))
 		return false;
-	return p->fbuf[at] == (obj ? '}' : ']');
+	return p->ybuf[at] == (obj ? '}' : ']');
 }
 
 /* Restart yajl in the same nesting state, the closing bracket next. */
@@ -359,20 +361,20 @@ static void remember_tail(crp_parser *p)
 {
 	size_t cap = sizeof p->ftail, n = p->flen;
 	if (n >= cap) {
-		memcpy(p->ftail, p->fbuf + n - cap, cap);
+		memcpy(p->ftail, p->ybuf + n - cap, cap);
 		p->ftail_len = cap;
 		return;
 	}
 	size_t keep = p->ftail_len + n > cap ? cap - n : p->ftail_len;
 	memmove(p->ftail, p->ftail + p->ftail_len - keep, keep);
-	memcpy(p->ftail + keep, p->fbuf, n);
+	memcpy(p->ftail + keep, p->ybuf, n);
 	p->ftail_len = keep + n;
 }
 
 static int parse_window(crp_parser *p)
 {
 	while (p->fbase < p->flen) {
-		int st = crp__input_parse(p, p->fbuf + p->fbase, p->flen - p->fbase, false);
+		int st = crp__input_parse(p, p->ybuf + p->fbase, p->flen - p->fbase, false);
 		if (st == yajl_status_ok)
 			return CRP_OK;
 		if (st < 0)
@@ -384,7 +386,7 @@ static int parse_window(crp_parser *p)
 			return crp__input_fail_syntax(p);
 		/* Repair: the closing bracket is fed again, to a fresh parser. */
 		p->tok_back = 1;
-		if (!crp__reader_warn(p, CRP_W_SALVAGED, "trailing comma before '%c' ignored", p->fbuf[at]))
+		if (!crp__reader_warn(p, CRP_W_SALVAGED, "trailing comma before '%c' ignored", p->ybuf[at]))
 			return p->err.code;
 		p->report->provenance |= CRP_PROV_SALVAGED;
 		p->fbase = at;
@@ -403,7 +405,13 @@ static int feed_window(crp_parser *p, const unsigned char *src, size_t n)
 	p->map_f = p->map_o = 0;
 	p->map_state = p->squeeze;
 	p->lc_valid = false;
-	p->flen = crp__squeeze(&p->squeeze, src, n, p->fbuf);
+	if (p->squeezing) {
+		p->flen = crp__squeeze(&p->squeeze, src, n, p->fbuf);
+		p->ybuf = p->fbuf;
+	} else {
+		p->flen = n;
+		p->ybuf = src;
+	}
 	p->fbase = 0;
 	int rc = parse_window(p);
 	if (rc != CRP_OK)

@@ -55,7 +55,17 @@ typedef struct crp_fdesc {
 	uint64_t nest_bit;
 } crp_fdesc;
 
+/* Record tables, numbered: the reader keeps learned key orders per table. */
+enum crp_rdesc_id {
+	CRP_RD_VERSION, CRP_RD_INFO, CRP_RD_MEMORY, CRP_RD_STATS, CRP_RD_APPMEM, CRP_RD_SYSTEM,
+	CRP_RD_IMAGE, CRP_RD_FRAME, CRP_RD_BACKTRACE, CRP_RD_REGSET, CRP_RD_REGISTERS, CRP_RD_STACK,
+	CRP_RD_THREAD, CRP_RD_MACH, CRP_RD_SIGNAL, CRP_RD_NSEXCEPTION, CRP_RD_CPP, CRP_RD_USER_EXC,
+	CRP_RD_HANG, CRP_RD_EXIT_REASON, CRP_RD_ERROR, CRP_RD_CRASH, CRP_RD_PROCESS, CRP_RD_DEBUG,
+	CRP_RD_BODY, CRP_RD_COUNT
+};
+
 struct crp_rdesc {
+	uint8_t id;              /* enum crp_rdesc_id */
 	const char *name;
 	size_t size;
 	const crp_fdesc *fields;

@@ -703,8 +703,8 @@ static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc 
 	crp_frame_state *parent = p->depth ? top(p) : NULL;
 	crp_frame_state *f = &p->frames[p->depth++];
 	memset(f, 0, sizeof *f);
-	if (kind == CRP_F_ARRAY)
-		memset(f->key_order, 0xff, sizeof f->key_order);
+	if (kind == CRP_F_RECORD)
+		f->next = p->next_field[rd->id];
 	f->kind = kind;
 	f->rd = rd;
 	f->obj = obj;
@@ -753,6 +753,8 @@ static int open_field(crp_parser *p, crp_frame_state *f, const crp_fdesc *fd, bo
 		nf = push_frame(p, CRP_F_RECORD, fd->sub, r);
 	} else if (is_map && k == CRP_K_REGSET) {
 		nf = push_frame(p, CRP_F_REGSET, fd->sub, ptr);
+		if (nf) /* which register-name cache: basic or exception */
+			nf->hint = fd->bit == CRP_REGISTERS_EXCEPTION;
 	} else if (is_map && k == CRP_K_REPORT) {
 		crp_report *c = new_child_report(p);
 		if (!c)
@@ -802,6 +804,7 @@ static int begin_report(crp_parser *p)
 	p->arena = &r->arena;
 	p->diag_head = p->diag_tail = NULL;
 	p->diag_count = p->diag_dropped = 0;
+	memset(p->reg_names, 0, sizeof p->reg_names); /* they point into the previous report */
 	p->report_start = crp__parser_offset(p, 1);
 	return push_frame(p, CRP_F_RECORD, &crp__body_desc, &r->body) != NULL;
 }
@@ -822,10 +825,7 @@ static int open_container(crp_parser *p, bool is_map)
 		void *elem = crp__scratch_push(&p->scratch, f->rd->size);
 		if (!elem)
 			return oom(p);
-		crp_frame_state *ef = push_frame(p, CRP_F_RECORD, f->rd, elem);
-		if (ef)
-			ef->order = f->key_order;
-		return ef != NULL;
+		return push_frame(p, CRP_F_RECORD, f->rd, elem) != NULL;
 	}
 	return open_capture(p, is_map);
 }
@@ -1217,22 +1217,23 @@ static CRP_NOINLINE int number_slow(crp_parser *p, const char *s, size_t len)
 		return 1;
 	if (p->finishing && p->depth > 0)
 		return 1; /* completed only by the end of input: its last digits may be missing */
-	if (p->depth > 0) {
-		crp_frame_state *f = top(p);
-		if (f->kind == CRP_F_REGSET) {
-			crp_register *r = crp__scratch_push(&p->scratch, sizeof *r);
-			if (!r)
-				return oom(p);
-			if (crp__num_to_u64(s, len, &r->value) == CRP_NUM_OK) {
-				r->name = f->key.ptr;
-				f->in_member = false;
-				return 1;
-			}
-			crp__scratch_pop_last(&p->scratch, sizeof *r);
-		}
-	}
 	tok t = {.type = CRP_VALUE_NUMBER, .s = s, .len = len};
 	return on_scalar(p, &t);
+}
+
+/* A register value: two's complement negatives and 20-digit values included. */
+static int register_number(crp_parser *p, crp_frame_state *f, const char *s, size_t len)
+{
+	uint64_t v;
+	if (!crp__digits_u64(s, len, &v) && crp__num_to_u64(s, len, &v) != CRP_NUM_OK)
+		return number_slow(p, s, len);
+	crp_register *r = crp__scratch_push(&p->scratch, sizeof *r);
+	if (!r)
+		return oom(p);
+	r->name = f->key.ptr;
+	r->value = v;
+	f->in_member = false;
+	return 1;
 }
 
 static int cb_number(void *ctx, const char *s, size_t len)
@@ -1243,13 +1244,22 @@ static int cb_number(void *ctx, const char *s, size_t len)
 	if (CRP_LIKELY(!(p->muted | p->finishing) && p->depth > 0)) {
 		crp_frame_state *f = top(p);
 		const crp_fdesc *fd = f->field;
-		if (f->kind == CRP_F_RECORD && fd && fd->plain_kind == CRP_K_U64 &&
-		    !(crp__head(f->obj)->has & fd->bit) &&
-		    crp__num_to_u64(s, len, crp__field_ptr(f->obj, fd)) == CRP_NUM_OK) {
-			crp__head(f->obj)->has |= fd->bit;
-			f->in_member = false;
-			return 1;
+		if (f->kind == CRP_F_RECORD && fd && !(crp__head(f->obj)->has & fd->bit)) {
+			uint64_t v;
+			if (fd->plain_kind == CRP_K_U64 && crp__digits_u64(s, len, crp__field_ptr(f->obj, fd))) {
+				crp__head(f->obj)->has |= fd->bit;
+				f->in_member = false;
+				return 1;
+			}
+			if (fd->plain_kind == CRP_K_I32 && len <= 9 && crp__digits_u64(s, len, &v)) {
+				*(int32_t *)crp__field_ptr(f->obj, fd) = (int32_t)v;
+				crp__head(f->obj)->has |= fd->bit;
+				f->in_member = false;
+				return 1;
+			}
 		}
+		if (f->kind == CRP_F_REGSET)
+			return register_number(p, f, s, len);
 	}
 	return number_slow(p, s, len);
 }
@@ -1343,8 +1353,8 @@ static CRP_NOINLINE int key_slow(crp_parser *p, crp_frame_state *f, const unsign
 	f->in_member = true;
 	if (f->kind == CRP_F_RECORD) {
 		int i = crp__rdesc_find(f->rd, (const char *)s, len, f->hint);
-		if (f->order && pos < sizeof f->key_order && i >= 0)
-			f->order[pos] = (uint8_t)i;
+		if (i >= 0)
+			f->next[f->hint] = (uint8_t)i;
 		if (i >= 0) {
 			set_field(f, (size_t)i);
 			return 1;
@@ -1354,6 +1364,8 @@ static CRP_NOINLINE int key_slow(crp_parser *p, crp_frame_state *f, const unsign
 	f->in_member = false; /* a warning about the key itself names the object holding it */
 	f->key = copy_key(p, s, len);
 	f->in_member = true;
+	if (f->kind == CRP_F_REGSET && pos < CRP_MAX_REG_NAMES)
+		p->reg_names[f->hint][pos] = f->key; /* the next thread lists the same registers */
 	return f->key.ptr != NULL;
 }
 
@@ -1362,16 +1374,26 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	crp_parser *p = ctx;
 	crp_frame_state *f = top(p);
 	p->tok_back = len + 2;
-	/* Fast path: an element of a typed array with its keys in the usual order. */
+	/* Fast paths: a known key in its usual position, a register name seen before. */
 	size_t pos = f->n;
-	if (CRP_LIKELY(f->order && !p->muted && pos < sizeof f->key_order && f->order[pos] != 0xff &&
-		       pos < p->opts.max_items)) {
-		const crp_fdesc *g = &f->rd->fields[f->order[pos]];
-		if (g->key_len == len && key_equal(g->key, (const char *)s, len)) {
-			f->n++;
-			f->in_member = true;
-			set_field(f, f->order[pos]);
-			return 1;
+	if (CRP_LIKELY(!p->muted && pos < CRP_MAX_REG_NAMES && pos < p->opts.max_items)) {
+		if (f->kind == CRP_F_RECORD) {
+			uint8_t g = f->next[f->hint];
+			if (g != 0xff && f->rd->fields[g].key_len == len &&
+			    key_equal(f->rd->fields[g].key, (const char *)s, len)) {
+				f->n++;
+				f->in_member = true;
+				set_field(f, g);
+				return 1;
+			}
+		} else if (f->kind == CRP_F_REGSET) {
+			crp_span name = p->reg_names[f->hint][pos];
+			if (name.len == len && name.ptr && key_equal(name.ptr, (const char *)s, len)) {
+				f->n++;
+				f->in_member = true;
+				f->key = name;
+				return 1;
+			}
 		}
 	}
 	return key_slow(p, f, s, len);

@@ -14,6 +14,12 @@
 /* Input is squeezed and parsed in windows of at most this many bytes. */
 #define CRP_WINDOW (64u * 1024)
 
+/* Keys of one record type nearly always come in the same order: the reader remembers, per
+ * table, which field followed each field last time (and which came first). Register objects
+ * repeat their names in the same order from thread to thread. */
+#define CRP_MAX_FIELDS 64
+#define CRP_MAX_REG_NAMES 48
+
 /* Internal time form: an integer whose unit depends on the report version, resolved when the
  * report is complete. */
 #define CRP__TIME_RAW 100
@@ -50,8 +56,8 @@ typedef struct crp_frame_state {
 	crp_span key;              /* object-like: the pending key */
 	size_t n;                  /* keys or elements seen (the index of the current element) */
 	size_t hint;               /* RECORD: where the next key probably is in rd */
-	uint8_t *order;            /* RECORD in an array: the array's key-order guesses */
-	uint8_t key_order[24];     /* ARRAY: field index of the k-th key of the last element */
+	uint8_t *next;             /* RECORD: the field that followed each field last time
+				      (next[hint]); REGSET: unused */
 	crp_scratch_mark mark;     /* start of this container's items */
 	crp_side_list extras;
 	crp_side_list strays;
@@ -76,7 +82,9 @@ struct crp_parser {
 	const unsigned char *window; /* the original bytes being parsed, NULL between feeds */
 	size_t window_len;
 	crp_squeeze window_state;  /* squeezer state at the window's start */
-	unsigned char *fbuf;       /* the squeezed window, what yajl parses */
+	bool squeezing;            /* whitespace is squeezed out (see squeeze.c) */
+	unsigned char *fbuf;       /* the squeezed window */
+	const unsigned char *ybuf; /* what yajl parses: fbuf, or the window itself */
 	size_t flen;
 	size_t fbase;              /* where the current yajl_parse call started in fbuf */
 	unsigned char ftail[64];   /* squeezed bytes before the window (tokens may straddle) */
@@ -105,6 +113,11 @@ struct crp_parser {
 	bool tracking;
 	void *tracked[8];
 	size_t tracked_count;
+
+	/* learned key order per record table; register names of this report by position, for
+	 * "basic" [0] and "exception" [1] */
+	uint8_t next_field[CRP_RD_COUNT][CRP_MAX_FIELDS + 1];
+	crp_span reg_names[2][CRP_MAX_REG_NAMES];
 
 	/* the report being built */
 	crp_report *report;

@@ -12,7 +12,7 @@
 	 (uint16_t)offsetof(T, nm), nb}
 #define ALIAS(T, k, kind, m, bit)                                                                  \
 	{KEY(k), kind, CRP_FF_ALIAS, CRP_K_NONE, (uint16_t)offsetof(T, m), bit, NULL, 0, 0}
-#define RD(name, T, fields) {name, sizeof(T), fields, CRP_ARRAY_LEN(fields), NULL}
+#define RD(id, name, T, fields) {id, name, sizeof(T), fields, CRP_ARRAY_LEN(fields), NULL}
 
 /* -- report ------------------------------------------------------------------------------- */
 
@@ -21,7 +21,7 @@ static const crp_fdesc version_fields[] = {
 	FLD(crp_version, "minor", CRP_K_U64, minor, CRP_VER_MINOR),
 	FLD(crp_version, "patch", CRP_K_U64, patch, CRP_VER_PATCH),
 };
-const crp_rdesc crp__version_desc = RD("version", crp_version, version_fields);
+const crp_rdesc crp__version_desc = RD(CRP_RD_VERSION, "version", crp_version, version_fields);
 
 static const crp_fdesc info_fields[] = {
 	SUB(crp_info, "version", CRP_K_VERSION, version, CRP_INFO_VERSION, crp__version_desc),
@@ -33,7 +33,7 @@ static const crp_fdesc info_fields[] = {
 	FLD(crp_info, "monitor_id", CRP_K_STR, monitor_id, CRP_INFO_MONITOR_ID),
 	FLD(crp_info, "timestamp_millis", CRP_K_U64, timestamp_millis, CRP_INFO_TIMESTAMP_MILLIS),
 };
-const crp_rdesc crp__info_desc = RD("report", crp_info, info_fields);
+const crp_rdesc crp__info_desc = RD(CRP_RD_INFO, "report", crp_info, info_fields);
 
 /* -- system ------------------------------------------------------------------------------- */
 
@@ -42,7 +42,7 @@ static const crp_fdesc memory_fields[] = {
 	FLD(crp_memory, "usable", CRP_K_U64, usable, CRP_MEMORY_USABLE),
 	FLD(crp_memory, "free", CRP_K_U64, free, CRP_MEMORY_FREE),
 };
-static const crp_rdesc memory_desc = RD("memory", crp_memory, memory_fields);
+static const crp_rdesc memory_desc = RD(CRP_RD_MEMORY, "memory", crp_memory, memory_fields);
 
 #define STATS(k, kind, m, bit) FLD(crp_app_stats, k, kind, m, bit)
 static const crp_fdesc stats_fields[] = {
@@ -63,7 +63,7 @@ static const crp_fdesc stats_fields[] = {
 	STATS("background_time_since_launch", CRP_K_F64, background_time_since_launch,
 	      CRP_STATS_BACKGROUND_TIME_SINCE_LAUNCH),
 };
-static const crp_rdesc stats_desc = RD("application_stats", crp_app_stats, stats_fields);
+static const crp_rdesc stats_desc = RD(CRP_RD_STATS, "application_stats", crp_app_stats, stats_fields);
 
 #define APPMEM(k, kind, m, bit) FLD(crp_app_memory, k, kind, m, bit)
 static const crp_fdesc appmem_fields[] = {
@@ -75,7 +75,7 @@ static const crp_fdesc appmem_fields[] = {
 	APPMEM("app_transition_state", CRP_K_STR, app_transition_state, CRP_APPMEM_APP_TRANSITION_STATE),
 	APPMEM("timestamp", CRP_K_U64, timestamp, CRP_APPMEM_TIMESTAMP),
 };
-static const crp_rdesc appmem_desc = RD("app_memory", crp_app_memory, appmem_fields);
+static const crp_rdesc appmem_desc = RD(CRP_RD_APPMEM, "app_memory", crp_app_memory, appmem_fields);
 
 #define SYS(k, kind, m, bit) FLD(crp_system, k, kind, m, bit)
 #define SYS_STATS(k, kind, m, bit)                                                                 \
@@ -142,7 +142,7 @@ static const crp_fdesc system_fields[] = {
 	SYS_STATS("background_time_since_launch", CRP_K_F64, background_time_since_launch,
 		  CRP_STATS_BACKGROUND_TIME_SINCE_LAUNCH),
 };
-const crp_rdesc crp__system_desc = RD("system", crp_system, system_fields);
+const crp_rdesc crp__system_desc = RD(CRP_RD_SYSTEM, "system", crp_system, system_fields);
 
 /* -- binary images ------------------------------------------------------------------------ */
 
@@ -163,7 +163,7 @@ static const crp_fdesc image_fields[] = {
 	IMG("crash_info_backtrace", CRP_K_STR, crash_info_backtrace, CRP_IMAGE_CRASH_INFO_BACKTRACE),
 	IMG("crash_info_signature", CRP_K_STR, crash_info_signature, CRP_IMAGE_CRASH_INFO_SIGNATURE),
 };
-const crp_rdesc crp__image_desc = RD("binary_image", crp_image, image_fields);
+const crp_rdesc crp__image_desc = RD(CRP_RD_IMAGE, "binary_image", crp_image, image_fields);
 
 /* -- threads ------------------------------------------------------------------------------ */
 
@@ -176,23 +176,23 @@ static const crp_fdesc frame_fields[] = {
 	FRM("instruction_addr", CRP_K_U64, instruction_addr, CRP_FRAME_INSTRUCTION_ADDR),
 	FRM("object_uuid", CRP_K_UUID, object_uuid, CRP_FRAME_OBJECT_UUID),
 };
-const crp_rdesc crp__frame_desc = RD("frame", crp_frame, frame_fields);
+const crp_rdesc crp__frame_desc = RD(CRP_RD_FRAME, "frame", crp_frame, frame_fields);
 
 static const crp_fdesc backtrace_fields[] = {
 	SUB(crp_backtrace, "contents", CRP_K_ARRAY, frames, CRP_BACKTRACE_CONTENTS, crp__frame_desc),
 	FLD(crp_backtrace, "skipped", CRP_K_U64, skipped, CRP_BACKTRACE_SKIPPED),
 };
-const crp_rdesc crp__backtrace_desc = RD("backtrace", crp_backtrace, backtrace_fields);
+const crp_rdesc crp__backtrace_desc = RD(CRP_RD_BACKTRACE, "backtrace", crp_backtrace, backtrace_fields);
 
 static const crp_fdesc regset_fields[] = {{NULL, 0, 0, 0, CRP_K_NONE, 0, 0, NULL, 0, 0}};
-const crp_rdesc crp__regset_desc = {"registers", sizeof(crp_regset), regset_fields, 0, NULL};
+const crp_rdesc crp__regset_desc = {CRP_RD_REGSET, "registers", sizeof(crp_regset), regset_fields, 0, NULL};
 
 static const crp_fdesc registers_fields[] = {
 	SUB(crp_registers, "basic", CRP_K_REGSET, basic, CRP_REGISTERS_BASIC, crp__regset_desc),
 	SUB(crp_registers, "exception", CRP_K_REGSET, exception, CRP_REGISTERS_EXCEPTION,
 	    crp__regset_desc),
 };
-const crp_rdesc crp__registers_desc = RD("registers", crp_registers, registers_fields);
+const crp_rdesc crp__registers_desc = RD(CRP_RD_REGISTERS, "registers", crp_registers, registers_fields);
 
 #define STK(k, kind, m, bit) FLD(crp_stack, k, kind, m, bit)
 static const crp_fdesc stack_fields[] = {
@@ -204,7 +204,7 @@ static const crp_fdesc stack_fields[] = {
 	STK("contents", CRP_K_HEX, contents, CRP_STACK_CONTENTS),
 	STK("error", CRP_K_STR, error, CRP_STACK_ERROR),
 };
-static const crp_rdesc stack_desc = RD("stack", crp_stack, stack_fields);
+static const crp_rdesc stack_desc = RD(CRP_RD_STACK, "stack", crp_stack, stack_fields);
 
 #define THR(k, kind, m, bit) FLD(crp_thread, k, kind, m, bit)
 static const crp_fdesc thread_fields[] = {
@@ -224,7 +224,7 @@ static const crp_fdesc thread_fields[] = {
 	NEST(crp_thread, "backtrace_skipped", CRP_K_U64, backtrace, CRP_THREAD_BACKTRACE,
 	     crp_backtrace, skipped, CRP_BACKTRACE_SKIPPED),
 };
-const crp_rdesc crp__thread_desc = RD("thread", crp_thread, thread_fields);
+const crp_rdesc crp__thread_desc = RD(CRP_RD_THREAD, "thread", crp_thread, thread_fields);
 
 /* -- crash.error -------------------------------------------------------------------------- */
 
@@ -235,7 +235,7 @@ static const crp_fdesc mach_fields[] = {
 	FLD(crp_mach, "code_name", CRP_K_STR, code_name, CRP_MACH_CODE_NAME),
 	FLD(crp_mach, "subcode", CRP_K_U64, subcode, CRP_MACH_SUBCODE),
 };
-static const crp_rdesc mach_desc = RD("mach", crp_mach, mach_fields);
+static const crp_rdesc mach_desc = RD(CRP_RD_MACH, "mach", crp_mach, mach_fields);
 
 static const crp_fdesc signal_fields[] = {
 	FLD(crp_signal, "signal", CRP_K_U64, signal, CRP_SIGNAL_SIGNAL),
@@ -244,7 +244,7 @@ static const crp_fdesc signal_fields[] = {
 	FLD(crp_signal, "code_name", CRP_K_STR, code_name, CRP_SIGNAL_CODE_NAME),
 };
 /* 2012 reports write "signal": 6 in the error object itself. */
-static const crp_rdesc signal_desc = {"signal", sizeof(crp_signal), signal_fields,
+static const crp_rdesc signal_desc = {CRP_RD_SIGNAL, "signal", sizeof(crp_signal), signal_fields,
 				      CRP_ARRAY_LEN(signal_fields), "signal"};
 
 #define NSX(k, kind, m, bit) FLD(crp_nsexception, k, kind, m, bit)
@@ -257,12 +257,12 @@ static const crp_fdesc nsexception_fields[] = {
 	SUB(crp_nsexception, "backtrace", CRP_K_BACKTRACE, backtrace, CRP_NSEXC_BACKTRACE,
 	    crp__backtrace_desc),
 };
-static const crp_rdesc nsexception_desc = RD("nsexception", crp_nsexception, nsexception_fields);
+static const crp_rdesc nsexception_desc = RD(CRP_RD_NSEXCEPTION, "nsexception", crp_nsexception, nsexception_fields);
 
 static const crp_fdesc cpp_fields[] = {
 	FLD(crp_cpp_exception, "name", CRP_K_STR, name, CRP_CPPEXC_NAME),
 };
-static const crp_rdesc cpp_desc = RD("cpp_exception", crp_cpp_exception, cpp_fields);
+static const crp_rdesc cpp_desc = RD(CRP_RD_CPP, "cpp_exception", crp_cpp_exception, cpp_fields);
 
 static const crp_fdesc user_exc_fields[] = {
 	FLD(crp_user_exception, "name", CRP_K_STR, name, CRP_USEREXC_NAME),
@@ -270,7 +270,7 @@ static const crp_fdesc user_exc_fields[] = {
 	FLD(crp_user_exception, "line_of_code", CRP_K_STR, line_of_code, CRP_USEREXC_LINE_OF_CODE),
 	FLD(crp_user_exception, "backtrace", CRP_K_VALUE, backtrace, CRP_USEREXC_BACKTRACE),
 };
-static const crp_rdesc user_exc_desc = RD("user_reported", crp_user_exception, user_exc_fields);
+static const crp_rdesc user_exc_desc = RD(CRP_RD_USER_EXC, "user_reported", crp_user_exception, user_exc_fields);
 
 static const crp_fdesc hang_fields[] = {
 	FLD(crp_hang, "hang_start_nanos", CRP_K_U64, hang_start_nanos, CRP_HANG_START_NANOS),
@@ -278,12 +278,12 @@ static const crp_fdesc hang_fields[] = {
 	FLD(crp_hang, "hang_end_nanos", CRP_K_U64, hang_end_nanos, CRP_HANG_END_NANOS),
 	FLD(crp_hang, "hang_end_role", CRP_K_STR, hang_end_role, CRP_HANG_END_ROLE),
 };
-static const crp_rdesc hang_desc = RD("hang", crp_hang, hang_fields);
+static const crp_rdesc hang_desc = RD(CRP_RD_HANG, "hang", crp_hang, hang_fields);
 
 static const crp_fdesc exit_reason_fields[] = {
 	FLD(crp_exit_reason, "code", CRP_K_U64, code, CRP_EXIT_REASON_CODE),
 };
-static const crp_rdesc exit_reason_desc = RD("exit_reason", crp_exit_reason, exit_reason_fields);
+static const crp_rdesc exit_reason_desc = RD(CRP_RD_EXIT_REASON, "exit_reason", crp_exit_reason, exit_reason_fields);
 
 #define ERR(k, kind, m, bit) FLD(crp_crash_error, k, kind, m, bit)
 #define ERR_SUB(k, m, bit, sub) SUB(crp_crash_error, k, CRP_K_RECORD, m, bit, sub)
@@ -318,7 +318,7 @@ static const crp_fdesc error_fields[] = {
 	     crp_nsexception, name, CRP_NSEXC_NAME),
 	ALIAS(crp_crash_error, "nsexception_reason", CRP_K_STR, reason, CRP_ERROR_REASON),
 };
-const crp_rdesc crp__error_desc = RD("error", crp_crash_error, error_fields);
+const crp_rdesc crp__error_desc = RD(CRP_RD_ERROR, "error", crp_crash_error, error_fields);
 
 /* -- crash, process, debug, body ---------------------------------------------------------- */
 
@@ -334,18 +334,18 @@ static const crp_fdesc crash_fields[] = {
 	{KEY("binary_images"), CRP_K_ARRAY, CRP_FF_ALIAS | CRP_FF_LEGACY | CRP_FF_BODY, CRP_K_NONE,
 	 (uint16_t)offsetof(crp_body, images), CRP_SECTION_BINARY_IMAGES, &crp__image_desc, 0, 0},
 };
-const crp_rdesc crp__crash_desc = RD("crash", crp_crash, crash_fields);
+const crp_rdesc crp__crash_desc = RD(CRP_RD_CRASH, "crash", crp_crash, crash_fields);
 
 static const crp_fdesc process_fields[] = {
 	SUB(crp_process, "last_dealloced_nsexception", CRP_K_RECORD, last_dealloced_nsexception,
 	    CRP_PROCESS_LAST_DEALLOCED_NSEXCEPTION, nsexception_desc),
 };
-static const crp_rdesc process_desc = RD("process", crp_process, process_fields);
+static const crp_rdesc process_desc = RD(CRP_RD_PROCESS, "process", crp_process, process_fields);
 
 static const crp_fdesc debug_fields[] = {
 	FLD(crp_debug, "console_log", CRP_K_STRLIST, console_log, CRP_DEBUG_CONSOLE_LOG),
 };
-const crp_rdesc crp__debug_desc = RD("debug", crp_debug, debug_fields);
+const crp_rdesc crp__debug_desc = RD(CRP_RD_DEBUG, "debug", crp_debug, debug_fields);
 
 #define BODY(k, kind, m, bit) FLD(crp_body, k, kind, m, bit)
 #define BODY_SUB(k, kind, m, bit, sub) SUB(crp_body, k, kind, m, bit, sub)
@@ -375,7 +375,7 @@ static const crp_fdesc body_fields[] = {
 	BODY_INFO("report_version_minor", CRP_K_U64,
 		  offsetof(crp_info, version) + offsetof(crp_version, minor), CRP_INFO_VERSION),
 };
-const crp_rdesc crp__body_desc = RD("report", crp_body, body_fields);
+const crp_rdesc crp__body_desc = RD(CRP_RD_BODY, "report", crp_body, body_fields);
 
 int crp__rdesc_find(const crp_rdesc *rd, const char *key, size_t len, size_t hint)
 {
@@ -390,6 +390,9 @@ int crp__rdesc_find(const crp_rdesc *rd, const char *key, size_t len, size_t hin
 	}
 	return -1;
 }
+
+/* The reader's key-order table has room for this many fields per record. */
+_Static_assert(CRP_ARRAY_LEN(system_fields) <= 64, "system has too many fields for the reader");
 
 /* The typed-array slots must share crp_array_slot's layout. */
 #define SLOT_OK(T, items_, count_, strays_)                                                        \

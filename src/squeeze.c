@@ -10,9 +10,6 @@
  * byte, so every position reported to the user is a position in the original text. */
 #include "squeeze.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 static inline bool is_ws(unsigned c)
 {
@@ -68,38 +65,12 @@ size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len
 	return o;
 }
 
-#ifdef __SSE2__
-/* 64 input bytes as bit masks, one bit per byte. */
-typedef struct block_masks {
-	uint64_t ws, quote, backslash;
-} block_masks;
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>
 
-static inline uint64_t movemask64(__m128i a, __m128i b, __m128i c, __m128i d)
-{
-	return (uint64_t)(uint16_t)_mm_movemask_epi8(a) | (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
-	       (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 | (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
-}
+#include "squeeze_tables.h"
 
-static inline __m128i ws16(__m128i b)
-{
-	return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(b, _mm_set1_epi8('\n'))),
-			    _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(b, _mm_set1_epi8('\t'))));
-}
-
-static inline block_masks classify(const unsigned char *p)
-{
-	__m128i b[4];
-	block_masks m;
-	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-	for (int k = 0; k < 4; k++)
-		b[k] = _mm_loadu_si128((const __m128i *)(p + 16 * k));
-	m.ws = movemask64(ws16(b[0]), ws16(b[1]), ws16(b[2]), ws16(b[3]));
-	m.quote = movemask64(_mm_cmpeq_epi8(b[0], quote), _mm_cmpeq_epi8(b[1], quote),
-			     _mm_cmpeq_epi8(b[2], quote), _mm_cmpeq_epi8(b[3], quote));
-	m.backslash = movemask64(_mm_cmpeq_epi8(b[0], backslash), _mm_cmpeq_epi8(b[1], backslash),
-				 _mm_cmpeq_epi8(b[2], backslash), _mm_cmpeq_epi8(b[3], backslash));
-	return m;
-}
+#define SSSE3 __attribute__((target("ssse3")))
 
 /* Bit i set when an odd number of bits at or below i are set in x. */
 static inline uint64_t prefix_xor(uint64_t x)
@@ -135,81 +106,122 @@ static inline uint64_t escaped_bytes(uint64_t backslash, bool *carry)
 	return escaped;
 }
 
-/* Copy n bytes with 16-byte moves where the source allows (dst has slack). */
-static inline void copy_span(unsigned char *dst, const unsigned char *src, size_t n, const unsigned char *src_end)
+/* Whether a removable run would join two token characters somewhere in the block: then the
+ * block goes through the reference path, which inserts the separating space. Valid JSON never
+ * has two scalars separated by whitespace only, so this is rare. */
+static bool needs_join(const crp_squeeze *st, const unsigned char *in, uint64_t removable, uint64_t outside)
 {
-	size_t k = 0;
-	for (; k < n && src + k + 16 <= src_end; k += 16)
-		_mm_storeu_si128((__m128i *)(dst + k), _mm_loadu_si128((const __m128i *)(src + k)));
-	for (; k < n; k++)
-		dst[k] = src[k];
+	if (st->pending && !(removable & 1) && (outside & 1) && is_token_char(in[0]))
+		return true;
+	uint64_t starts = removable & ~(removable << 1);
+	while (starts) {
+		unsigned s = (unsigned)__builtin_ctzll(starts);
+		starts &= starts - 1;
+		bool before = s ? is_token_char(in[s - 1]) && ((outside >> (s - 1)) & 1) : st->after_token;
+		if (!before)
+			continue;
+		uint64_t rest = ~(removable >> s);
+		if (!rest)
+			return false; /* the run reaches the block's end: decided in the next block */
+		unsigned end = s + (unsigned)__builtin_ctzll(rest);
+		if (end < 64 && is_token_char(in[end]))
+			return true;
+	}
+	return false;
 }
 
-/* One block of 64 bytes; returns bytes written, or SIZE_MAX when the block needs the scalar
- * path (a backslash outside strings: not JSON, but the output must still match). */
-static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, const unsigned char *in_end,
-			    unsigned char *dst)
+/* State after the block, as the reference would leave it. */
+static void block_end_state(crp_squeeze *st, const unsigned char *in, uint64_t ws, uint64_t outside,
+			    uint64_t inside, bool carry)
 {
-	block_masks m = classify(in);
-	bool carry = st->escape;
-	uint64_t quotes = m.quote & ~escaped_bytes(m.backslash, &carry);
-	uint64_t inside = prefix_xor(quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
-	/* the state each byte is read in: "outside" bytes include opening quotes */
-	uint64_t outside = ~((inside << 1) | (st->in_string ? 1 : 0));
-	if (m.backslash & outside)
-		return SIZE_MAX;
-	uint64_t removable = m.ws & outside;
-	size_t o = 0, kept = 0;
-	bool token_before = st->after_token;
-	if (st->pending && !(removable & 1) && (outside & 1) && is_token_char(in[0]))
-		dst[o++] = ' ';
-	while (removable) {
-		unsigned start = (unsigned)__builtin_ctzll(removable);
-		copy_span(dst + o, in + kept, start - kept, in_end);
-		o += start - kept;
-		if (start > 0)
-			token_before = is_token_char(in[start - 1]) && ((outside >> (start - 1)) & 1);
-		else
-			token_before = st->after_token;
-		uint64_t rest = ~(removable >> start);
-		unsigned end = rest ? start + (unsigned)__builtin_ctzll(rest) : 64;
-		if (end >= 64) {
-			kept = 64;
-			break;
-		}
-		if (token_before && is_token_char(in[end]))
-			dst[o++] = ' ';
-		kept = end;
-		removable &= ~UINT64_C(0) << end;
-	}
-	copy_span(dst + o, in + kept, 64 - kept, in_end);
-	o += 64 - kept;
-
-	uint64_t decided = ~m.ws & outside; /* outside bytes that set after_token */
-	if (decided) {
-		unsigned last = 63 - (unsigned)__builtin_clzll(decided);
-		st->after_token = is_token_char(in[last]);
-	}
+	uint64_t decided = ~ws & outside; /* outside bytes that set after_token */
+	if (decided)
+		st->after_token = is_token_char(in[63 - __builtin_clzll(decided)]);
 	if (outside) {
 		unsigned last = 63 - (unsigned)__builtin_clzll(outside);
-		st->pending = (m.ws >> last) & 1 ? st->after_token : false;
+		st->pending = (ws >> last) & 1 ? st->after_token : false;
 	}
 	st->in_string = inside >> 63;
 	st->escape = carry;
+}
+
+/* 16 bytes, keeping the bytes whose bit is set in keep; returns how many were written. */
+SSSE3 static inline size_t pack16(__m128i v, unsigned keep, unsigned char *dst)
+{
+	if (keep == 0xffff) {
+		_mm_storeu_si128((__m128i *)dst, v);
+		return 16;
+	}
+	unsigned lo = keep & 0xff, hi = keep >> 8;
+	__m128i shuf = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)keep_shuffle_lo[lo]),
+					  _mm_loadl_epi64((const __m128i *)keep_shuffle_hi[hi]));
+	__m128i packed = _mm_shuffle_epi8(v, shuf);
+	_mm_storel_epi64((__m128i *)dst, packed);
+	_mm_storel_epi64((__m128i *)(dst + keep_count[lo]), _mm_unpackhi_epi64(packed, packed));
+	return (size_t)keep_count[lo] + keep_count[hi];
+}
+
+/* One block of 64 bytes; returns bytes written, or SIZE_MAX when the block needs the reference
+ * path (a join, or a backslash outside strings: not JSON, but the output must still match). */
+SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst)
+{
+	/* pshufb on the low nibble gives the one whitespace byte with that nibble (bytes >= 0x80
+	 * give 0): equal to the input exactly for ' ', '\t', '\n', '\r'. */
+	const __m128i ws_lut = _mm_setr_epi8(' ', -128, -128, -128, -128, -128, -128, -128, -128, '\t', '\n',
+					     -128, -128, '\r', -128, -128);
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	__m128i v[4];
+	uint64_t ws = 0, quotes = 0, backslashes = 0;
+	for (int k = 0; k < 4; k++) {
+		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
+		__m128i w = _mm_cmpeq_epi8(_mm_shuffle_epi8(ws_lut, v[k]), v[k]);
+		ws |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
+		quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[k], quote)) << (16 * k);
+		backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[k], backslash)) << (16 * k);
+	}
+	bool carry = st->escape;
+	if (backslashes || carry)
+		quotes &= ~escaped_bytes(backslashes, &carry);
+	uint64_t inside = prefix_xor(quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
+	/* the state each byte is read in: "outside" bytes include opening quotes */
+	uint64_t outside = ~((inside << 1) | (st->in_string ? 1 : 0));
+	uint64_t removable = ws & outside;
+	if ((backslashes & outside) || needs_join(st, in, removable, outside))
+		return SIZE_MAX;
+	uint64_t keep = ~removable;
+	size_t o = 0;
+	for (int k = 0; k < 4; k++)
+		o += pack16(v[k], (unsigned)(keep >> (16 * k)) & 0xffff, dst + o);
+	block_end_state(st, in, ws, outside, inside, carry);
 	return o;
 }
 
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
 {
 	size_t i = 0, o = 0;
-	const unsigned char *end = src + len;
 	for (; i + 64 <= len; i += 64) {
-		size_t n = squeeze_block(st, src + i, end, dst + o);
+		size_t n = squeeze_block(st, src + i, dst + o);
 		o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
 	}
 	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
 }
+
+bool crp__squeeze_fast(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("ssse3");
+}
+
+size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+{
+	return crp__squeeze_fast() ? squeeze_ssse3(st, src, len, dst) : crp__squeeze_scalar(st, src, len, dst);
+}
 #else
+bool crp__squeeze_fast(void)
+{
+	return false;
+}
+
 size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
 {
 	return crp__squeeze_scalar(st, src, len, dst);

@@ -12,6 +12,9 @@ typedef struct crp_squeeze {
 	bool pending;      /* whitespace followed such a byte: a space may be needed */
 } crp_squeeze;
 
+/* True when the vector path runs on this CPU (x86 with SSSE3). Without it the reader feeds yajl
+ * unsqueezed text: a byte-at-a-time squeeze costs more than it saves. */
+bool crp__squeeze_fast(void);
 /* Copy src to dst without insignificant whitespace; returns the bytes written. dst must hold
  * len + 16 bytes (the vector path stores whole blocks). */
 size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst);

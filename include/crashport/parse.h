@@ -35,6 +35,9 @@ typedef struct crp_parser crp_parser;
 #define CRP_PARSE_STRICT 0x01u
 /** Do not repair trailing commas (a syntax error instead). */
 #define CRP_PARSE_NO_SALVAGE 0x02u
+/** Feed yajl the text as it is, without squeezing whitespace out first (slower; the same
+ * results: for testing and comparison). */
+#define CRP_PARSE_NO_SQUEEZE 0x04u
 
 /** Defaults of the limits; 0 in crp_parse_options means "use the default". */
 #define CRP_DEFAULT_MAX_REPORT_BYTES (64u * 1024 * 1024)

@@ -1,4 +1,5 @@
 /* Conversions of JSON text to typed values (src/convert.c). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,37 @@ START_TEST(unsigned_integers)
 	ck_assert_uint_eq(v, UINT64_C(5850293224131488452));
 	ck_assert_int_eq(NUM("18446744073709551616", &v), CRP_NUM_RANGE);
 	ck_assert_int_eq(NUM("99999999999999999999", &v), CRP_NUM_RANGE);
+}
+END_TEST
+
+/* Every length of the SWAR fast path and around it, against strtoull. */
+START_TEST(digit_runs_of_every_length)
+{
+	char buf[32];
+	unsigned seed = 99;
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)round % 20 + 1;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = (char)('0' + (seed >> 16) % 10);
+		}
+		buf[len] = '\0';
+		uint64_t v;
+		int rc = crp__num_to_u64(buf, len, &v);
+		errno = 0;
+		unsigned long long want = strtoull(buf, NULL, 10);
+		if (errno == ERANGE) {
+			ck_assert_int_eq(rc, CRP_NUM_RANGE);
+			continue;
+		}
+		ck_assert_int_eq(rc, CRP_NUM_OK);
+		ck_assert_uint_eq(v, want);
+		if (len <= 16) {
+			/* a non-digit anywhere is caught */
+			buf[(size_t)round % len] = (char)(round % 2 ? '.' : 'a');
+			ck_assert(!crp__digits_u64(buf, len, &v));
+		}
+	}
 }
 END_TEST
 
@@ -197,6 +229,7 @@ Suite *suite_convert(void)
 	Suite *s = suite_create("convert");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, unsigned_integers);
+	tcase_add_test(tc, digit_runs_of_every_length);
 	tcase_add_test(tc, negatives_are_twos_complement);
 	tcase_add_test(tc, floats_truncate_with_a_note);
 	tcase_add_test(tc, number_strings);
