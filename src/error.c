@@ -1,6 +1,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "crashport/validate.h"
 
 const char *crp_status_str(int status)
 {
@@ -21,6 +22,42 @@ const char *crp_status_str(int status)
 	case CRP_ECORRUPT: return "corrupt input";
 	case CRP_ITEROVER: return "no more items";
 	default: return "unknown status";
+	}
+}
+
+const char *crp_code_name(int code)
+{
+	switch (code) {
+	case CRP_OK: return "ok";
+	case CRP_ERROR: return "error";
+	case CRP_ENOMEM: return "nomem";
+	case CRP_EINVAL: return "invalid-argument";
+	case CRP_ESYNTAX: return "syntax";
+	case CRP_ETRUNCATED: return "truncated";
+	case CRP_ESCHEMA: return "schema";
+	case CRP_ELIMIT: return "limit";
+	case CRP_EIO: return "io";
+	case CRP_EUNSUPPORTED: return "unsupported";
+	case CRP_ENOTFOUND: return "not-found";
+	case CRP_EUSER: return "stopped";
+	case CRP_EEMPTY: return "empty";
+	case CRP_ECORRUPT: return "corrupt";
+	case CRP_ITEROVER: return "end";
+	case CRP_W_TRUNCATED: return "truncated";
+	case CRP_W_TYPE: return "type";
+	case CRP_W_DUPLICATE: return "duplicate";
+	case CRP_W_UTF8: return "utf8";
+	case CRP_W_NUMBER: return "number";
+	case CRP_W_SALVAGED: return "salvaged";
+	case CRP_W_VALUE: return "value";
+	case CRP_W_SUPPRESSED: return "suppressed";
+	case CRP_W_SYMBOLS: return "symbols";
+	case CRP_CHECK_MISSING: return "missing";
+	case CRP_CHECK_RANGE: return "range";
+	case CRP_CHECK_ADDRESS: return "address";
+	case CRP_CHECK_CONSISTENCY: return "consistency";
+	case CRP_CHECK_UNKNOWN: return "unknown-value";
+	default: return "unknown";
 	}
 }
 

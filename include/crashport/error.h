@@ -34,6 +34,13 @@ typedef enum crp_status {
 /** Static English text for a status code. Never NULL. Added in 0.1. */
 CRP_API const char *crp_status_str(int status);
 
+/**
+ * A stable lowercase identifier for any code: a crp_status ("syntax", "limit"), a
+ * crp_warning_code ("truncated") or a validation check ("address"), for machine-readable
+ * output. Never NULL; "unknown" for codes this version does not know. Added in 0.1.
+ */
+CRP_API const char *crp_code_name(int code);
+
 #define CRP_ERROR_MESSAGE_SIZE 256
 #define CRP_ERROR_PATH_SIZE 256
 

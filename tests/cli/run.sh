@@ -104,5 +104,18 @@ contains "$T/out" "the original report it was writing"
 expect_exit 1 "$CP" info "$FX/invalid/top-level-array.json"
 contains "$T/err" "top-level-array.json:1:1: expected a report (a JSON object), found an array"
 
+# validate: exit 0 when every report is valid, 1 otherwise; --strict counts warnings
+expect_exit 0 "$CP" validate "$FX/kscrash/ios17-oom-memory-termination.json" "$FX/kscrash/stream-three-reports.ndjson"
+contains "$T/out" "stream-three-reports.ndjson: report 3: valid (0 errors, 0 warnings)"
+expect_exit 1 "$CP" validate --strict "$FX/kscrash/ios12-arm64-nsexception.json"
+contains "$T/out" "INVALID (1 errors, 0 warnings)"
+expect_exit 1 "$CP" validate "$FX/kscrash/quirks-odd-values.json" "$FX/kscrash/ios17-oom-memory-termination.json"
+contains "$T/out" "ios17-oom-memory-termination.json: report 1: valid"
+expect_exit 1 "$CP" validate --json "$FX/invalid/bad-escape.json" "$FX/kscrash/truncated-mid-frame.json"
+if [ "$(wc -l < "$T/out")" -eq 2 ]; then ok; else bad "validate --json: one line per report"; fi
+contains "$T/out" '"valid":false,"errors":1,"warnings":0,"findings":.{"severity":"error","code":"syntax","path":"report.id","line":1,"column":21'
+contains "$T/out" '"code":"truncated"'
+expect_exit 2 "$CP" validate
+
 echo "cli: $n checks, $fails failed"
 [ "$fails" -eq 0 ]

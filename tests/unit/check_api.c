@@ -29,6 +29,10 @@ START_TEST(names)
 	ck_assert_ptr_null(crp_signal_code_name(6, 0));
 	ck_assert_str_eq(crp_status_str(CRP_ESYNTAX), "invalid JSON");
 	ck_assert_str_eq(crp_status_str(12345), "unknown status");
+	ck_assert_str_eq(crp_code_name(CRP_ESYNTAX), "syntax");
+	ck_assert_str_eq(crp_code_name(CRP_W_DUPLICATE), "duplicate");
+	ck_assert_str_eq(crp_code_name(CRP_CHECK_ADDRESS), "address");
+	ck_assert_str_eq(crp_code_name(12345), "unknown");
 }
 END_TEST
 

@@ -12,6 +12,7 @@ static const struct command {
 } commands[] = {
 	{"convert", cmd_convert, "convert reports to another format"},
 	{"info", cmd_info, "summarise reports"},
+	{"validate", cmd_validate, "check reports without converting them"},
 };
 
 static void usage(FILE *f)
