@@ -5,24 +5,7 @@ set -u
 CP=$1
 SRC=$2
 FX=$SRC/fixtures
-T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
-
-ok() { n=$((n + 1)); }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
-# expect_exit CODE CMD...: run, capture stdout/stderr in $T/out, $T/err
-expect_exit() {
-	want=$1; shift
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
-}
-same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
-contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
-lacks() { if grep -q -- "$2" "$1"; then bad "$1 has '$2'"; else ok; fi; }
-no_temporaries() { if ls -a "$1" | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then bad "temporary files left in $1"; else ok; fi; }
+. "$(dirname "$0")/lib.sh"
 
 # -- usage and help -------------------------------------------------------------------------
 expect_exit 0 "$CP" --version
@@ -40,7 +23,7 @@ expect_exit 2 "$CP" convert --to nope "$FX/kscrash/ios17-arm64e-badaccess.json"
 contains "$T/err" "unknown format 'nope'"
 expect_exit 2 "$CP" convert --to json
 expect_exit 2 "$CP" convert --to json "$FX/kscrash/ios12-arm64-nsexception.json" "$FX/kscrash/ios18-watchdog-hang.json"
-contains "$T/err" "several inputs need -o DIR"
+contains "$T/err" "several inputs (or a directory) need -o DIR"
 
 # -- one input: stdout, -o FILE, stdin --------------------------------------------------------
 expect_exit 0 "$CP" convert --to json "$FX/kscrash/ios17-arm64e-badaccess.json"
@@ -83,7 +66,7 @@ no_temporaries "$T"
 mkdir -p "$T/ro" && chmod 555 "$T/ro"
 if [ "$(id -u)" -ne 0 ]; then
 	expect_exit 1 "$CP" convert --to json -o "$T/ro/x.json" "$FX/kscrash/ios18-watchdog-hang.json"
-	contains "$T/err" "cannot create output"
+	contains "$T/err" "cannot create $T/ro/x.json"
 fi
 
 # -- streams of several reports ---------------------------------------------------------------

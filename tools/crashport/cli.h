@@ -9,6 +9,7 @@
 #define EXIT_ALL_OK 0
 #define EXIT_SOME_FAILED 1
 #define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130 /* 128 + SIGINT */
 
 extern const char *cli_progname;
 
@@ -16,6 +17,7 @@ extern const char *cli_progname;
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "crashport: FILE:LINE:COL: PATH: message" (parts omitted when unknown). */
 void cli_print_error(const char *file, const crp_error *e, const char *prefix);
+void cli_fprint_error(FILE *f, const char *file, const crp_error *e, const char *kind);
 void cli_print_warnings(const char *file, const crp_report *r);
 
 /* Called with each report read from an input; takes ownership. Non-zero stops the read. */
@@ -39,14 +41,29 @@ void cli_output_abort(cli_output *o);
 
 /* Allocation that exits on failure (the tool, unlike the library, may do that). */
 void *cli_xmalloc(size_t n);
+void *cli_xrealloc(void *p, size_t n);
 char *cli_xstrdup(const char *s);
 char *cli_path_join(const char *dir, const char *name);
 /* File name without directories and without its last extension. */
 char *cli_stem(const char *path);
 int cli_is_dir(const char *path);
+/* mkdir -p; 0 when dir exists afterwards. */
+int cli_mkdirs(const char *dir);
+
+/* Length of the valid UTF-8 sequence at s (avail bytes there), 0 if invalid. */
+size_t cli_utf8_len(const char *s, size_t avail);
+
+/* Pipeline mode of convert (ndjson.c): stdin lines to stdout lines. Returns the exit status. */
+int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
+		       unsigned jobs);
+
+/* --limit NAME=N: sets a crp_parse_options limit; prints the problem and returns -1 if bad. */
+int cli_parse_limit(crp_parse_options *po, const char *arg);
 
 /* Minimal JSON output for --json modes. */
 void cli_json_string(FILE *f, const char *s);
+/* {"code","message","path","line","column"} */
+void cli_json_diag(FILE *f, const crp_error *e);
 
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);

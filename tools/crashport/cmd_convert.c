@@ -1,21 +1,33 @@
-/* crashport convert: read reports, write them in another format. */
+/* crashport convert: read reports, write them in another format; one input or a whole batch. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "cli.h"
+#include "inputs.h"
+
+#define REPORT_WARNINGS_MAX 100 /* warnings listed per input in --report (all are counted) */
 
 typedef struct convert_opts {
 	const crp_emitter *emitter;
 	const char *out;
 	bool out_is_dir;
 	bool quiet;
+	bool force;
+	bool fail_fast;
+	bool ndjson;
+	unsigned jobs;
+	progress_mode progress;
+	const char *report;
 	crp_parse_options parse;
 	const char **params;
 	size_t param_count;
+	cli_filter filter;
 } convert_opts;
 
 /* One input being converted. */
@@ -23,23 +35,25 @@ typedef struct job {
 	const convert_opts *o;
 	const char *input;
 	const char *dest;         /* NULL: stdout */
+	batch_result *res;
 	cli_output out;
 	bool out_open;
 	crp_sink sink;
 	crp_emit_session *session;
 	crp_error emit_err;
-	size_t reports;
-	size_t warnings;
+	bool failed;              /* an error is already recorded */
 } job;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: crashport convert --to FORMAT [-o OUT] [options] INPUT...\n"
+		"       crashport convert --to FORMAT --ndjson   (stdin to stdout, one report per line)\n"
 		"\n"
-		"Read KSCrash reports (files, or - for stdin) and write them as FORMAT.\n"
+		"Read KSCrash reports (files, directories, or - for stdin) and write them as FORMAT.\n"
 		"One input without -o goes to stdout; -o FILE writes one file; -o DIR (or several\n"
-		"inputs) writes DIR/<input name>.<ext>. Outputs appear only when complete.\n"
+		"inputs, or a directory) writes DIR/<input name>.<ext>, keeping the layout under a\n"
+		"directory input. Outputs appear only when complete.\n"
 		"\n"
 		"options:\n"
 		"  -t, --to FORMAT      output format:");
@@ -49,10 +63,55 @@ static void usage(FILE *f)
 		"  -o, --output PATH    output file or directory\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
 		"      --strict         truncated input and mistyped fields are errors\n"
-		"  -q, --quiet          do not print warnings\n"
+		"      --limit NAME=N   parser limit per report: report-bytes, depth, string-bytes,\n"
+		"                       items, memory, warnings (N may end in k, M, G)\n"
+		"  -j, --jobs N         worker threads (default: one per CPU)\n"
+		"      --include GLOB   in directories, take files matching GLOB (repeatable;\n"
+		"                       default *.json *.ndjson *.jsonl *.crpb)\n"
+		"      --exclude GLOB   in directories, leave out files and directories matching GLOB\n"
+		"      --force          replace outputs that exist (default: skip their inputs)\n"
+		"      --fail-fast      start no more inputs after one fails\n"
+		"      --report FILE    write one JSON line per input (status, output, error, warnings)\n"
+		"      --progress=MODE  auto (a bar when stderr is a terminal), bar, plain, none\n"
+		"      --ndjson         pipeline mode: each stdin line is a report, each stdout line\n"
+		"                       its result, in order (see crashport(1))\n"
+		"  -q, --quiet          no warnings, progress or summary (errors are still printed)\n"
 		"  -h, --help           this text\n"
 		"\n"
-		"exit status: 0 all converted, 1 some failed, 2 usage error\n");
+		"exit status: 0 all converted, 1 some failed, 2 usage error, 130 interrupted\n");
+}
+
+/* Record the job's failure once: as a message in its log and as the error of its result. */
+static void fail(job *j, const crp_error *e)
+{
+	if (j->failed)
+		return;
+	j->failed = true;
+	j->res->error = *e;
+	cli_fprint_error(j->res->log, j->input, e, NULL);
+}
+
+static void fail_errno(job *j, const char *what, const char *path)
+{
+	crp_error e = {.code = CRP_EIO};
+	snprintf(e.message, sizeof e.message, "%s %s: %s", what, path, strerror(errno));
+	fail(j, &e);
+}
+
+static void note_warnings(job *j, const crp_report *r)
+{
+	batch_result *res = j->res;
+	for (size_t i = 0; i < crp_report_warning_count(r); i++) {
+		const crp_diag *d = crp_report_warning(r, i);
+		if (!j->o->quiet)
+			cli_fprint_error(res->log, j->input, d, "warning");
+		if (res->warnings + i < REPORT_WARNINGS_MAX) {
+			if (res->warnings + i)
+				fputc(',', res->warnings_json);
+			cli_json_diag(res->warnings_json, d);
+		}
+	}
+	res->warnings += crp_report_warning_count(r);
 }
 
 static int start_session(job *j)
@@ -61,7 +120,7 @@ static int start_session(job *j)
 	eo.params = j->o->params;
 	if (j->dest) {
 		if (cli_output_open(&j->out, j->dest) != 0) {
-			cli_msg("%s: cannot create output %s: %s", j->input, j->dest, strerror(errno));
+			fail_errno(j, "cannot create", j->dest);
 			return -1;
 		}
 		j->out_open = true;
@@ -70,7 +129,7 @@ static int start_session(job *j)
 		crp_sink_init_fd(&j->sink, STDOUT_FILENO);
 	}
 	if (crp_emit_begin(&j->session, j->o->emitter, &j->sink, &eo, &j->emit_err) != CRP_OK) {
-		cli_print_error(j->input, &j->emit_err, NULL);
+		fail(j, &j->emit_err);
 		return -1;
 	}
 	return 0;
@@ -79,92 +138,165 @@ static int start_session(job *j)
 static int on_report(crp_report *r, void *ctx)
 {
 	job *j = ctx;
-	int stop = 0;
-	if (!j->o->quiet)
-		cli_print_warnings(j->input, r);
-	j->warnings += crp_report_warning_count(r);
-	if (!j->session && start_session(j) != 0)
+	int stop = batch_interrupted();
+	note_warnings(j, r);
+	if (stop)
+		;
+	else if (!j->session && start_session(j) != 0)
 		stop = 1;
 	else if (crp_emit_report(j->session, r) != CRP_OK)
-		stop = 1; /* reported by finish_job */
-	j->reports++;
+		stop = 1; /* recorded by finish_job */
+	j->res->reports++;
 	crp_report_free(r);
 	return stop;
 }
 
-static bool finish_job(job *j, int rc, const crp_error *err)
+static uint64_t output_size(const job *j)
 {
-	bool ok = rc == CRP_OK && j->session && crp_emit_end(j->session) == CRP_OK;
-	if (rc != CRP_OK && err->code != CRP_OK)
-		cli_print_error(j->input, err, NULL);
-	else if (!ok && j->session)
-		cli_print_error(j->input, crp_emit_error(j->session), NULL);
+	struct stat st;
+	return j->out_open && fstat(j->out.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static void finish_job(job *j, int rc, const crp_error *err)
+{
+	bool interrupted = batch_interrupted();
+	if (rc != CRP_OK && err->code != CRP_OK && !interrupted)
+		fail(j, err);
+	bool ok = !j->failed && !interrupted && rc == CRP_OK && j->session;
+	if (ok && crp_emit_end(j->session) != CRP_OK) {
+		fail(j, crp_emit_error(j->session));
+		ok = false;
+	}
 	crp_emit_free(j->session);
 	j->session = NULL;
-	if (j->out_open) {
-		if (ok && cli_output_commit(&j->out) != 0) {
-			cli_msg("%s: cannot write %s: %s", j->input, j->dest, strerror(errno));
-			ok = false;
-		} else if (!ok) {
-			cli_output_abort(&j->out);
+	j->res->bytes_out = output_size(j);
+	if (j->out_open && ok && cli_output_commit(&j->out) != 0) {
+		fail_errno(j, "cannot write", j->dest);
+		ok = false;
+	} else if (j->out_open && !ok) {
+		cli_output_abort(&j->out);
+	}
+	j->res->status = ok ? BATCH_CONVERTED : interrupted && !j->failed ? BATCH_INTERRUPTED : BATCH_FAILED;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+typedef struct convert_run {
+	const convert_opts *o;
+	const cli_inputs *in;
+} convert_run;
+
+static void convert_job(void *ctx, size_t index, batch_result *res)
+{
+	const convert_run *run = ctx;
+	const convert_opts *o = run->o;
+	const cli_input *in = &run->in->items[index];
+	job j = {.o = o, .input = in->path, .dest = in->dest, .res = res};
+	struct stat st;
+	res->output = in->dest;
+	if (o->out_is_dir && !o->force && exists(in->dest)) {
+		res->status = BATCH_SKIPPED;
+		return;
+	}
+	if (strcmp(in->path, "-") != 0 && stat(in->path, &st) == 0)
+		res->bytes_in = (uint64_t)st.st_size;
+	if (o->out_is_dir && strchr(in->rel, '/')) {
+		char *dir = cli_xstrdup(in->dest);
+		*strrchr(dir, '/') = '\0';
+		if (cli_mkdirs(dir) != 0)
+			fail_errno(&j, "cannot create directory", dir);
+		free(dir);
+		if (j.failed) {
+			res->status = BATCH_FAILED;
+			return;
 		}
 	}
-	return ok;
-}
-
-static bool convert_one(const convert_opts *o, const char *input, const char *dest)
-{
-	job j = {.o = o, .input = input, .dest = dest};
 	crp_error err;
-	int rc = cli_read_reports(input, &o->parse, on_report, &j, &err);
-	if (rc == CRP_OK && !j.session)
-		rc = CRP_ERROR; /* on_report failed to start; already reported */
-	return finish_job(&j, rc, &err);
+	int rc = cli_read_reports(in->path, &o->parse, on_report, &j, &err);
+	if (rc == CRP_OK && !j.session && !j.failed && !batch_interrupted()) {
+		crp_error none = {.code = CRP_EEMPTY};
+		snprintf(none.message, sizeof none.message, "%s", crp_status_str(CRP_EEMPTY));
+		fail(&j, &none);
+	}
+	finish_job(&j, rc, &err);
 }
 
-/* DIR/<stem><ext>, with -2, -3, ... when two inputs share a stem. */
-static char *dest_name(const convert_opts *o, const char *input, char **used, size_t n_used)
+static int parse_jobs(const char *s, unsigned *out)
 {
-	char *stem = strcmp(input, "-") == 0 ? cli_xstrdup("stdin") : cli_stem(input);
-	const char *ext = crp_emitter_extension(o->emitter);
-	char *name = cli_xmalloc(strlen(stem) + strlen(ext) + 24);
-	for (unsigned k = 1;; k++) {
-		if (k == 1)
-			sprintf(name, "%s%s", stem, ext);
-		else
-			sprintf(name, "%s-%u%s", stem, k, ext);
-		size_t i = 0;
-		while (i < n_used && strcmp(used[i], name) != 0)
-			i++;
-		if (i == n_used)
-			break;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v > 256 || s[0] == '-') {
+		cli_msg("convert: --jobs takes a number from 1 to 256, not '%s'", s);
+		return -1;
 	}
-	free(stem);
-	return name;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_progress(const char *s, progress_mode *out)
+{
+	static const char *const names[] = {"auto", "bar", "plain", "none"};
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (progress_mode)i;
+			return 0;
+		}
+	cli_msg("convert: --progress takes auto, bar, plain or none, not '%s'", s);
+	return -1;
+}
+
+enum { OPT_STRICT = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORCE, OPT_FAIL_FAST, OPT_REPORT, OPT_PROGRESS, OPT_NDJSON,
+       OPT_LIMIT };
+
+static int parse_option(convert_opts *o, int c, const char **to)
+{
+	switch (c) {
+	case 't': *to = optarg; return 0;
+	case 'o': o->out = optarg; return 0;
+	case 'O': o->params[o->param_count++] = optarg; return 0;
+	case 'j': return parse_jobs(optarg, &o->jobs);
+	case 'q': o->quiet = true; return 0;
+	case OPT_STRICT: o->parse.flags |= CRP_PARSE_STRICT; return 0;
+	case OPT_INCLUDE: o->filter.include[o->filter.n_include++] = optarg; return 0;
+	case OPT_EXCLUDE: o->filter.exclude[o->filter.n_exclude++] = optarg; return 0;
+	case OPT_FORCE: o->force = true; return 0;
+	case OPT_FAIL_FAST: o->fail_fast = true; return 0;
+	case OPT_REPORT: o->report = optarg; return 0;
+	case OPT_PROGRESS: return parse_progress(optarg, &o->progress);
+	case OPT_NDJSON: o->ndjson = true; return 0;
+	case OPT_LIMIT: return cli_parse_limit(&o->parse, optarg);
+	case 'h': usage(stdout); exit(EXIT_ALL_OK);
+	default: usage(stderr); return -1;
+	}
 }
 
 static int parse_args(int argc, char **argv, convert_opts *o)
 {
 	static const struct option longopts[] = {
-		{"to", required_argument, NULL, 't'},     {"output", required_argument, NULL, 'o'},
-		{"option", required_argument, NULL, 'O'}, {"strict", no_argument, NULL, 'S'},
-		{"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+		{"to", required_argument, NULL, 't'},        {"output", required_argument, NULL, 'o'},
+		{"option", required_argument, NULL, 'O'},    {"strict", no_argument, NULL, OPT_STRICT},
+		{"jobs", required_argument, NULL, 'j'},      {"include", required_argument, NULL, OPT_INCLUDE},
+		{"exclude", required_argument, NULL, OPT_EXCLUDE}, {"force", no_argument, NULL, OPT_FORCE},
+		{"fail-fast", no_argument, NULL, OPT_FAIL_FAST}, {"report", required_argument, NULL, OPT_REPORT},
+		{"progress", required_argument, NULL, OPT_PROGRESS}, {"ndjson", no_argument, NULL, OPT_NDJSON},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char *to = NULL;
 	int c;
-	o->params = cli_xmalloc((size_t)argc * sizeof *o->params);
+	size_t n = (size_t)argc + 1;
+	o->params = cli_xmalloc(n * sizeof *o->params);
+	o->filter.include = cli_xmalloc(n * sizeof *o->filter.include);
+	o->filter.exclude = cli_xmalloc(n * sizeof *o->filter.exclude);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:o:O:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't': to = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'O': o->params[o->param_count++] = optarg; break;
-		case 'S': o->parse.flags |= CRP_PARSE_STRICT; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(EXIT_ALL_OK);
-		default: usage(stderr); return -1;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "t:o:O:j:qh", longopts, NULL)) != -1)
+		if (parse_option(o, c, &to) != 0)
+			return -1;
 	o->params[o->param_count] = NULL;
 	if (!to) {
 		cli_msg("convert: --to FORMAT is required");
@@ -174,56 +306,86 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		cli_msg("convert: unknown format '%s' (try --help)", to);
 		return -1;
 	}
-	if (optind == argc) {
+	if (optind == argc && !o->ndjson) {
 		cli_msg("convert: no input given");
 		return -1;
 	}
 	return 0;
 }
 
-static int prepare_output(convert_opts *o, int n_inputs)
+/* Decide where outputs go: stdout, one file, or a directory (created when missing). */
+static int prepare_output(convert_opts *o, cli_inputs *in)
 {
+	bool batch = in->count > 1 || in->has_dirs;
 	if (!o->out) {
-		if (n_inputs > 1) {
-			cli_msg("convert: several inputs need -o DIR");
+		if (batch) {
+			cli_msg("convert: several inputs (or a directory) need -o DIR");
 			return -1;
 		}
 		return 0;
 	}
 	size_t len = strlen(o->out);
-	o->out_is_dir = n_inputs > 1 || cli_is_dir(o->out) || (len && o->out[len - 1] == '/');
-	if (o->out_is_dir && !cli_is_dir(o->out) && mkdir(o->out, 0777) != 0) {
+	o->out_is_dir = batch || cli_is_dir(o->out) || (len && o->out[len - 1] == '/');
+	if (!o->out_is_dir) {
+		if (in->count == 1)
+			in->items[0].dest = cli_xstrdup(o->out);
+		return 0;
+	}
+	if (cli_mkdirs(o->out) != 0) {
 		cli_msg("convert: cannot create directory %s: %s", o->out, strerror(errno));
 		return -1;
 	}
+	cli_inputs_name_outputs(in, o->out, crp_emitter_extension(o->emitter));
 	return 0;
+}
+
+static void free_opts(convert_opts *o)
+{
+	free(o->params);
+	free(o->filter.include);
+	free(o->filter.exclude);
+}
+
+static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
+{
+	const char **paths = cli_xmalloc((in->count + 1) * sizeof *paths);
+	for (size_t i = 0; i < in->count; i++)
+		paths[i] = in->items[i].path;
+	convert_run run = {o, in};
+	batch_plan plan = {.count = in->count, .paths = paths, .run = convert_job, .ctx = &run,
+			   .jobs = o->jobs, .progress = o->progress, .quiet = o->quiet,
+			   .summary = in->count > 1 || in->has_dirs, .fail_fast = o->fail_fast,
+			   .report_path = o->report, .verb = "converted"};
+	int rc = batch_run(&plan);
+	free(paths);
+	return rc == EXIT_ALL_OK && walk_failures ? EXIT_SOME_FAILED : rc;
 }
 
 int cmd_convert(int argc, char **argv)
 {
 	convert_opts o = {.parse = CRP_PARSE_OPTIONS_INIT};
-	if (parse_args(argc, argv, &o) != 0 || prepare_output(&o, argc - optind) != 0) {
-		free(o.params);
+	if (parse_args(argc, argv, &o) != 0) {
+		free_opts(&o);
 		return EXIT_USAGE;
 	}
-	int n = argc - optind;
-	char **used = cli_xmalloc((size_t)n * sizeof *used);
-	size_t failed = 0;
-	for (int i = 0; i < n; i++) {
-		const char *input = argv[optind + i];
-		char *dest = NULL;
-		used[i] = NULL;
-		if (o.out_is_dir) {
-			used[i] = dest_name(&o, input, used, (size_t)i);
-			dest = cli_path_join(o.out, used[i]);
-		}
-		if (!convert_one(&o, input, o.out_is_dir ? dest : o.out))
-			failed++;
-		free(dest);
+	if (o.ndjson) {
+		int rc = optind < argc || o.out ? (cli_msg("convert: --ndjson reads stdin and writes stdout"), EXIT_USAGE)
+						: cli_ndjson_convert(o.emitter, o.params, &o.parse, o.jobs);
+		free_opts(&o);
+		return rc;
 	}
-	for (int i = 0; i < n; i++)
-		free(used[i]);
-	free(used);
-	free(o.params);
-	return failed ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+	cli_inputs in = {0};
+	int walk_failures = cli_inputs_expand(&in, argv + optind, (size_t)(argc - optind), &o.filter, o.out);
+	int rc;
+	if (in.count == 0 && !walk_failures) {
+		cli_msg("convert: no input found (directories hold no file matching --include)");
+		rc = EXIT_SOME_FAILED;
+	} else if (prepare_output(&o, &in) != 0) {
+		rc = EXIT_USAGE;
+	} else {
+		rc = run_batch(&o, &in, walk_failures);
+	}
+	cli_inputs_free(&in);
+	free_opts(&o);
+	return rc;
 }

@@ -106,7 +106,7 @@ static void print_failure(validate_ctx *c, const crp_error *e)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: crashport validate [--json] [--strict] INPUT...\n\n"
+	fprintf(f, "usage: crashport validate [--json] [--strict] [--limit NAME=N]... INPUT...\n\n"
 		   "Parse and check reports without converting them: the text (syntax, types, truncation)\n"
 		   "and what it says (required fields, value ranges, consistency, every frame address\n"
 		   "inside a binary image). --strict makes warnings errors.\n\n"
@@ -117,15 +117,21 @@ int cmd_validate(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
 						 {"strict", no_argument, NULL, 'S'},
+						 {"limit", required_argument, NULL, 'L'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	validate_ctx c = {0};
+	crp_parse_options po = CRP_PARSE_OPTIONS_INIT;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': c.json = true; break;
 		case 'S': c.strict = true; break;
+		case 'L':
+			if (cli_parse_limit(&po, optarg) != 0)
+				return EXIT_USAGE;
+			break;
 		case 'h': usage(stdout); return EXIT_ALL_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -134,7 +140,6 @@ int cmd_validate(int argc, char **argv)
 		cli_msg("validate: no input given");
 		return EXIT_USAGE;
 	}
-	crp_parse_options po = CRP_PARSE_OPTIONS_INIT;
 	size_t failed = 0;
 	for (int i = optind; i < argc; i++) {
 		crp_error err;

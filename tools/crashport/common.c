@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "cli.h"
 
 const char *cli_progname = "crashport";
@@ -21,28 +24,28 @@ void cli_msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void print_located(const char *file, const crp_error *e, const char *kind)
+void cli_fprint_error(FILE *f, const char *file, const crp_error *e, const char *kind)
 {
-	fprintf(stderr, "%s: %s", cli_progname, file);
+	fprintf(f, "%s: %s", cli_progname, file);
 	if (e->line)
-		fprintf(stderr, ":%llu:%llu", (unsigned long long)e->line, (unsigned long long)e->column);
-	fputs(": ", stderr);
+		fprintf(f, ":%llu:%llu", (unsigned long long)e->line, (unsigned long long)e->column);
+	fputs(": ", f);
 	if (e->json_path[0])
-		fprintf(stderr, "%s: ", e->json_path);
+		fprintf(f, "%s: ", e->json_path);
 	if (kind)
-		fprintf(stderr, "%s: ", kind);
-	fprintf(stderr, "%s\n", e->message[0] ? e->message : crp_status_str(e->code));
+		fprintf(f, "%s: ", kind);
+	fprintf(f, "%s\n", e->message[0] ? e->message : crp_status_str(e->code));
 }
 
 void cli_print_error(const char *file, const crp_error *e, const char *prefix)
 {
-	print_located(file, e, prefix);
+	cli_fprint_error(stderr, file, e, prefix);
 }
 
 void cli_print_warnings(const char *file, const crp_report *r)
 {
 	for (size_t i = 0; i < crp_report_warning_count(r); i++)
-		print_located(file, crp_report_warning(r, i), "warning");
+		cli_fprint_error(stderr, file, crp_report_warning(r, i), "warning");
 }
 
 static int drain(crp_parser *p, cli_report_fn fn, void *ctx, int *stopped)
@@ -78,7 +81,7 @@ int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report
 	int stopped = 0;
 	for (;;) {
 		ssize_t n = read(fd, buf, chunk);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR && !batch_interrupted())
 			continue;
 		if (n < 0) {
 			rc = CRP_EIO;
@@ -123,12 +126,13 @@ int cli_output_open(cli_output *o, const char *final_path)
 		return -1;
 	}
 	fchmod(o->fd, 0644);
+	batch_track_temp(o->tmp_path);
 	return 0;
 }
 
 int cli_output_commit(cli_output *o)
 {
-	int rc = close(o->fd);
+	int rc = o->fd >= 0 ? close(o->fd) : 0;
 	o->fd = -1;
 	if (rc == 0)
 		rc = rename(o->tmp_path, o->final_path);
@@ -137,6 +141,7 @@ int cli_output_commit(cli_output *o)
 		unlink(o->tmp_path);
 		errno = e;
 	}
+	batch_track_temp(NULL);
 	free(o->final_path);
 	free(o->tmp_path);
 	o->final_path = o->tmp_path = NULL;
@@ -148,8 +153,10 @@ void cli_output_abort(cli_output *o)
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
-	if (o->tmp_path)
+	if (o->tmp_path) {
 		unlink(o->tmp_path);
+		batch_track_temp(NULL);
+	}
 	free(o->final_path);
 	free(o->tmp_path);
 	o->final_path = o->tmp_path = NULL;
@@ -158,6 +165,16 @@ void cli_output_abort(cli_output *o)
 void *cli_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
+	if (!p) {
+		cli_msg("out of memory");
+		exit(EXIT_SOME_FAILED);
+	}
+	return p;
+}
+
+void *cli_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
 	if (!p) {
 		cli_msg("out of memory");
 		exit(EXIT_SOME_FAILED);
@@ -190,17 +207,60 @@ char *cli_stem(const char *path)
 	return s;
 }
 
+int cli_mkdirs(const char *dir)
+{
+	char *p = cli_xstrdup(dir);
+	int rc = 0;
+	for (char *s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = c;
+		if (!c)
+			break;
+	}
+	int e = errno;
+	free(p);
+	errno = e;
+	return rc == 0 && cli_is_dir(dir) ? 0 : -1;
+}
+
 int cli_is_dir(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void cli_json_string(FILE *f, const char *s)
+size_t cli_utf8_len(const char *str, size_t avail)
 {
+	const unsigned char *s = (const unsigned char *)str;
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (n == 0 || n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+void cli_json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	size_t left = strlen((const char *)s);
 	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s) {
+		unsigned char c = *s;
+		size_t n = cli_utf8_len((const char *)s, left);
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')
@@ -209,8 +269,53 @@ void cli_json_string(FILE *f, const char *s)
 			fputs("\\t", f);
 		else if (c < 0x20)
 			fprintf(f, "\\u%04x", c);
+		else if (n == 0)
+			fputs("\\ufffd", f);
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
+		left -= n ? n : 1;
 	}
 	fputc('"', f);
+}
+
+void cli_json_diag(FILE *f, const crp_error *e)
+{
+	fprintf(f, "{\"code\":\"%s\",\"message\":", crp_code_name(e->code));
+	cli_json_string(f, e->message[0] ? e->message : crp_status_str(e->code));
+	fputs(",\"path\":", f);
+	cli_json_string(f, e->json_path);
+	fprintf(f, ",\"line\":%llu,\"column\":%llu}", (unsigned long long)e->line, (unsigned long long)e->column);
+}
+
+int cli_parse_limit(crp_parse_options *po, const char *arg)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} limits[] = {
+		{"report-bytes", offsetof(crp_parse_options, max_report_bytes)},
+		{"depth", offsetof(crp_parse_options, max_depth)},
+		{"string-bytes", offsetof(crp_parse_options, max_string_bytes)},
+		{"items", offsetof(crp_parse_options, max_items)},
+		{"memory", offsetof(crp_parse_options, max_memory)},
+		{"warnings", offsetof(crp_parse_options, max_warnings)},
+	};
+	const char *eq = strchr(arg, '=');
+	for (size_t i = 0; eq && i < sizeof limits / sizeof *limits; i++) {
+		if (strlen(limits[i].name) != (size_t)(eq - arg) || strncmp(arg, limits[i].name, (size_t)(eq - arg)) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(eq + 1, &end, 10);
+		unsigned long long unit = *end == 'k' ? 1024ULL : *end == 'M' ? 1024ULL * 1024 : *end == 'G' ? 1ULL << 30 : 1;
+		end += unit != 1;
+		if (errno || *end || end == eq + 1 || eq[1] == '-' || v == 0 || v > SIZE_MAX / unit)
+			break;
+		*(size_t *)((char *)po + limits[i].offset) = (size_t)(v * unit);
+		return 0;
+	}
+	cli_msg("--limit takes NAME=N (N > 0, suffix k, M or G allowed) with NAME one of report-bytes, depth, "
+		"string-bytes, items, memory, warnings; not '%s'", arg);
+	return -1;
 }

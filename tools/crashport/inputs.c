@@ -1,0 +1,249 @@
+/* Expanding command-line inputs: files, "-" and directories walked recursively in byte order,
+ * filtered by --include/--exclude globs. The order is deterministic (arguments first to last,
+ * directory entries sorted), so output names and report lines do not depend on the file system. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "inputs.h"
+
+/* Files a directory walk picks when no --include is given. */
+static const char *const default_includes[] = {"*.json", "*.ndjson", "*.jsonl", "*.crpb", NULL};
+
+typedef struct file_id {
+	dev_t dev;
+	ino_t ino;
+} file_id;
+
+typedef struct walker {
+	const cli_filter *filter;
+	cli_inputs *out;
+	file_id *seen;           /* files and directories already taken: no duplicates, no loops */
+	size_t n_seen, cap_seen; /* cap_seen: a power of two */
+	file_id skip_dir;        /* the output directory, never read as input */
+	bool has_skip_dir;
+	int failures;
+} walker;
+
+static size_t id_hash(dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)dev * UINT64_C(0x9e3779b97f4a7c15)) ^ (uint64_t)ino;
+	return (size_t)(h * UINT64_C(0xff51afd7ed558ccd) >> 17);
+}
+
+/* An open-addressing set of (device, inode); slots with ino 0 are empty (no file has inode 0). */
+static bool seen_before(walker *w, const struct stat *st)
+{
+	if (2 * (w->n_seen + 1) > w->cap_seen) {
+		size_t cap = w->cap_seen ? w->cap_seen * 2 : 256;
+		file_id *old = w->seen, *n = cli_xmalloc(cap * sizeof *n);
+		memset(n, 0, cap * sizeof *n);
+		for (size_t i = 0; i < w->cap_seen; i++) {
+			if (!old[i].ino)
+				continue;
+			size_t k = id_hash(old[i].dev, old[i].ino) & (cap - 1);
+			while (n[k].ino)
+				k = (k + 1) & (cap - 1);
+			n[k] = old[i];
+		}
+		free(old);
+		w->seen = n;
+		w->cap_seen = cap;
+	}
+	size_t k = id_hash(st->st_dev, st->st_ino) & (w->cap_seen - 1);
+	for (; w->seen[k].ino; k = (k + 1) & (w->cap_seen - 1))
+		if (w->seen[k].dev == st->st_dev && w->seen[k].ino == st->st_ino)
+			return true;
+	w->seen[k] = (file_id){st->st_dev, st->st_ino};
+	w->n_seen++;
+	return false;
+}
+
+static void add_input(cli_inputs *in, const char *path, const char *rel)
+{
+	if (in->count == in->cap) {
+		in->cap = in->cap ? in->cap * 2 : 64;
+		in->items = cli_xrealloc(in->items, in->cap * sizeof *in->items);
+	}
+	in->items[in->count++] = (cli_input){cli_xstrdup(path), cli_xstrdup(rel), NULL};
+}
+
+/* A pattern without '/' matches the base name, one with '/' the path relative to the argument. */
+static bool glob_match(const char *const *patterns, size_t n, const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	for (size_t i = 0; i < n && patterns[i]; i++)
+		if (fnmatch(patterns[i], strchr(patterns[i], '/') ? rel : base, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
+static bool included(const cli_filter *f, const char *rel)
+{
+	if (f->n_exclude && glob_match(f->exclude, f->n_exclude, rel))
+		return false;
+	if (f->n_include)
+		return glob_match(f->include, f->n_include, rel);
+	return glob_match(default_includes, SIZE_MAX, rel);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of a directory's entries, hidden ones (".name") left out. */
+static char **list_dir(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	size_t cap = 16;
+	char **names = cli_xmalloc(cap * sizeof *names);
+	struct dirent *e;
+	*n = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (*n == cap)
+			names = cli_xrealloc(names, (cap *= 2) * sizeof *names);
+		names[(*n)++] = cli_xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, *n, sizeof *names, by_name);
+	return names;
+}
+
+static void walk(walker *w, const char *dir, const char *rel);
+
+static void visit(walker *w, const char *path, const char *rel)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return; /* vanished or a dangling link: nothing to convert */
+	if (S_ISDIR(st.st_mode)) {
+		bool is_out = w->has_skip_dir && st.st_dev == w->skip_dir.dev && st.st_ino == w->skip_dir.ino;
+		bool excluded = w->filter->n_exclude && glob_match(w->filter->exclude, w->filter->n_exclude, rel);
+		if (!is_out && !excluded && !seen_before(w, &st))
+			walk(w, path, rel);
+	} else if (S_ISREG(st.st_mode) && included(w->filter, rel) && !seen_before(w, &st)) {
+		add_input(w->out, path, rel);
+	}
+}
+
+static void walk(walker *w, const char *dir, const char *rel)
+{
+	size_t n;
+	char **names = list_dir(dir, &n);
+	if (!names) {
+		cli_msg("%s: cannot read directory: %s", dir, strerror(errno));
+		w->failures++;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *path = cli_path_join(dir, names[i]);
+		char *sub = rel[0] ? cli_path_join(rel, names[i]) : cli_xstrdup(names[i]);
+		visit(w, path, sub);
+		free(path);
+		free(sub);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+int cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const cli_filter *filter,
+		      const char *skip_dir)
+{
+	walker w = {.filter = filter, .out = out};
+	struct stat st;
+	if (skip_dir && stat(skip_dir, &st) == 0) {
+		w.skip_dir = (file_id){st.st_dev, st.st_ino};
+		w.has_skip_dir = true;
+	}
+	for (size_t i = 0; i < n_args; i++) {
+		const char *a = args[i];
+		if (strcmp(a, "-") != 0 && stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+			out->has_dirs = true;
+			if (!seen_before(&w, &st))
+				walk(&w, a, "");
+		} else if (strcmp(a, "-") == 0 || stat(a, &st) != 0 || !seen_before(&w, &st)) {
+			/* named files are taken whatever their name; a missing one fails when opened */
+			add_input(out, a, strcmp(a, "-") == 0 ? "stdin" : base_name(a));
+		}
+	}
+	free(w.seen);
+	return w.failures;
+}
+
+static size_t str_hash(const char *s)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * UINT64_C(0x100000001b3);
+	return (size_t)h;
+}
+
+/* Inserts name into the set (capacity a power of two, at least twice the names); false if there. */
+static bool claim(char **set, size_t cap, char *name)
+{
+	size_t k = str_hash(name) & (cap - 1);
+	for (; set[k]; k = (k + 1) & (cap - 1))
+		if (strcmp(set[k], name) == 0)
+			return false;
+	set[k] = name;
+	return true;
+}
+
+static char *unique_name(char **set, size_t cap, const char *rel, const char *ext)
+{
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot && dot != base ? (size_t)(dot - rel) : strlen(rel);
+	char *name = cli_xmalloc(stem + strlen(ext) + 24);
+	sprintf(name, "%.*s%s", (int)stem, rel, ext);
+	for (unsigned k = 2; !claim(set, cap, name); k++)
+		sprintf(name, "%.*s-%u%s", (int)stem, rel, k, ext);
+	return name;
+}
+
+void cli_inputs_name_outputs(cli_inputs *in, const char *dir, const char *ext)
+{
+	size_t cap = 16;
+	while (cap < 2 * in->count)
+		cap *= 2;
+	char **set = cli_xmalloc(cap * sizeof *set);
+	memset(set, 0, cap * sizeof *set);
+	char **names = cli_xmalloc((in->count + 1) * sizeof *names);
+	for (size_t i = 0; i < in->count; i++) {
+		names[i] = unique_name(set, cap, in->items[i].rel, ext);
+		in->items[i].dest = cli_path_join(dir, names[i]);
+	}
+	for (size_t i = 0; i < in->count; i++)
+		free(names[i]);
+	free(names);
+	free(set);
+}
+
+void cli_inputs_free(cli_inputs *in)
+{
+	for (size_t i = 0; i < in->count; i++) {
+		free(in->items[i].path);
+		free(in->items[i].rel);
+		free(in->items[i].dest);
+	}
+	free(in->items);
+	memset(in, 0, sizeof *in);
+}
