@@ -9,7 +9,7 @@ int crp__mdw_bytes(mdw *w, const void *p, size_t n)
 	if (n > UINT32_MAX - w->pos)
 		return crp_emit_fail(w->ctx, CRP_ELIMIT, "minidump: output would exceed 4 GiB");
 	w->pos += n;
-	return w->write ? crp_emit_write(w->ctx, p, n) : CRP_OK;
+	return w->write && n ? crp_emit_write(w->ctx, p, n) : CRP_OK;
 }
 
 int crp__mdw_zeros(mdw *w, size_t n)

@@ -101,7 +101,7 @@ static void check_memory(const mdr *m)
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t a = R64(m, rva + 4 + 16 * i);
 		uint32_t len = R32(m, rva + 12 + 16 * i);
-		mdr_get(m, R32(m, rva + 16 + 16 * i), len);
+		mdr_need(m, R32(m, rva + 16 + 16 * i), len);
 		for (uint32_t j = 0; j < i; j++) {
 			uint64_t b = R64(m, rva + 4 + 16 * j);
 			uint32_t blen = R32(m, rva + 12 + 16 * j);

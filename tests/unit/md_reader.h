@@ -15,10 +15,15 @@ typedef struct mdr {
 	size_t len;
 } mdr;
 
+static inline void mdr_need(const mdr *m, uint64_t off, uint64_t size)
+{
+	ck_assert_msg(off <= m->len && m->len - off >= size, "%llu bytes at %llu outside the file",
+		      (unsigned long long)size, (unsigned long long)off);
+}
+
 static inline uint64_t mdr_get(const mdr *m, uint64_t off, unsigned width)
 {
-	ck_assert_msg(off <= m->len && m->len - off >= width, "read of %u bytes at %llu outside the file",
-		      width, (unsigned long long)off);
+	mdr_need(m, off, width);
 	uint64_t v = 0;
 	for (unsigned i = 0; i < width; i++)
 		v |= (uint64_t)m->d[off + i] << (8 * i);
@@ -38,7 +43,7 @@ static inline uint32_t mdr_stream(const mdr *m, uint32_t type, uint32_t *size)
 		ck_assert_msg(rva == 0, "stream type 0x%x appears twice", type);
 		*size = R32(m, dir + 12 * i + 4);
 		rva = R32(m, dir + 12 * i + 8);
-		mdr_get(m, rva, *size);
+		mdr_need(m, rva, *size);
 	}
 	return rva;
 }
