@@ -76,6 +76,9 @@ static uint32_t next_cp(const unsigned char *s, size_t len, size_t *i)
 static size_t utf16_units(const char *s, size_t len, size_t max_units, size_t *used)
 {
 	size_t units = 0, i = 0;
+	while (i < len && i < max_units && !((unsigned char)s[i] & 0x80))
+		i++; /* ASCII: one unit per byte (paths and names almost always are) */
+	units = i;
 	while (i < len) {
 		size_t at = i;
 		size_t u = next_cp((const unsigned char *)s, len, &i) > 0xFFFF ? 2 : 1;
@@ -93,11 +96,27 @@ int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva)
 {
 	size_t len = strlen(s), used;
 	size_t units = utf16_units(s, len, MD_MAX_MDSTRING_UNITS, &used);
-	uint8_t buf[256];
+	uint8_t buf[512];
 	size_t n = 0;
 	CRP_TRY(crp__mdw_place(w, 4, rva));
 	CRP_TRY(crp__mdw_u32(w, (uint32_t)units * 2));
+	if (!w->write) /* the layout pass only needs the size */
+		return crp__mdw_bytes(w, NULL, units * 2 + 2);
 	for (size_t i = 0; i < used;) {
+		if (n > sizeof buf - 4) {
+			CRP_TRY(crp__mdw_bytes(w, buf, n));
+			n = 0;
+		}
+		size_t run = used - i < (sizeof buf - 4 - n) / 2 ? used - i : (sizeof buf - 4 - n) / 2;
+		size_t k = 0;
+		for (; k < run && !((unsigned char)s[i + k] & 0x80); k++) {
+			buf[n + 2 * k] = (uint8_t)s[i + k];
+			buf[n + 2 * k + 1] = 0;
+		}
+		n += 2 * k;
+		i += k;
+		if (k || i >= used)
+			continue;
 		uint32_t cp = next_cp((const unsigned char *)s, used, &i);
 		if (cp > 0xFFFF) {
 			cp -= 0x10000;
@@ -107,10 +126,10 @@ int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva)
 		}
 		md_put16(buf + n, cp);
 		n += 2;
-		if (n > sizeof buf - 4) {
-			CRP_TRY(crp__mdw_bytes(w, buf, n));
-			n = 0;
-		}
+	}
+	if (n > sizeof buf - 2) {
+		CRP_TRY(crp__mdw_bytes(w, buf, n));
+		n = 0;
 	}
 	md_put16(buf + n, 0);
 	return crp__mdw_bytes(w, buf, n + 2);
