@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerate fixtures/expected/*.json from fixtures/kscrash with the built CLI.
+# Regenerate fixtures/expected/*.json (and *.dmp) from fixtures/kscrash with the built CLI.
 # This is deliberate: review `git diff fixtures/expected` before committing the result.
 # usage: tests/regen-goldens.sh [build/crashport]
 set -eu
@@ -8,5 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 for f in "$top"/fixtures/kscrash/*.json "$top"/fixtures/kscrash/*.ndjson; do
 	stem=$(basename "$f"); stem=${stem%.*}
 	"$cli" convert -q --to json -o "$top/fixtures/expected/$stem.json" "$f"
+	case "$stem" in stream-*) ;; *) # a minidump holds one report
+		"$cli" convert -q --to minidump -o "$top/fixtures/expected/$stem.dmp" "$f" ;;
+	esac
 done
 echo "regenerated $(ls "$top"/fixtures/expected | wc -l) goldens; review with: git diff fixtures/expected"

@@ -12,7 +12,7 @@ cd "$top"
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
-need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel"
+need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel nodejs npm"
 missing=""
 for p in $need; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -33,6 +33,9 @@ step() { echo; echo "== $*"; }
 step "release build (-Werror)"
 cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=Release -DCRP_WERROR=ON >/dev/null
 cmake --build build-ci -j"$JOBS"
+# Breakpad's own tools check the minidumps (skipped when they cannot be fetched)
+sh tests/fetch-breakpad.sh build-ci
+export CRP_BREAKPAD_BIN="$top/build-ci/breakpad/package/bin/linux-x64"
 (cd build-ci && ctest --output-on-failure -j"$JOBS")
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
@@ -50,6 +53,7 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
 	for f in fixtures/kscrash/* ../shared/corpus/kscrash/*.json; do
 		[ -f "$f" ] || continue
 		$vg build-ci/crashport convert -q --to json "$f" >/dev/null
+		$vg build-ci/crashport convert -q --to minidump "$f" >/dev/null 2>&1 || [ $? -eq 1 ]
 		$vg build-ci/crashport info -q "$f" >/dev/null
 	done
 	echo "valgrind: clean"

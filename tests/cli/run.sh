@@ -100,5 +100,24 @@ contains "$T/out" '"valid":false,"errors":1,"warnings":0,"findings":.{"severity"
 contains "$T/out" '"code":"truncated"'
 expect_exit 2 "$CP" validate
 
+# -- minidump ---------------------------------------------------------------------------------
+expect_exit 0 "$CP" convert --to minidump -o "$T/a.dmp" "$FX/kscrash/ios17-arm64e-badaccess.json"
+same_file "$T/a.dmp" "$FX/expected/ios17-arm64e-badaccess.dmp"
+expect_exit 0 "$CP" convert --to minidump "$FX/kscrash/ios17-arm64e-badaccess.json"
+same_file "$T/out" "$FX/expected/ios17-arm64e-badaccess.dmp"
+expect_exit 0 "$CP" convert --to minidump --minidump-stack=real -o "$T/real.dmp" "$FX/kscrash/ios17-arm64e-badaccess.json"
+if cmp -s "$T/real.dmp" "$T/a.dmp"; then bad "--minidump-stack=real changed nothing"; else ok; fi
+contains "$T/real.dmp" "crashport.stack"
+expect_exit 0 "$CP" convert --to minidump -O stack=real -o "$T/real2.dmp" "$FX/kscrash/ios17-arm64e-badaccess.json"
+same_file "$T/real2.dmp" "$T/real.dmp"
+expect_exit 1 "$CP" convert --to minidump --minidump-stack=magic "$FX/kscrash/ios17-arm64e-badaccess.json"
+contains "$T/err" "unsupported option 'stack=magic'"
+expect_exit 1 "$CP" convert --to minidump -o "$T/two.dmp" "$FX/kscrash/stream-two-concatenated.json"
+contains "$T/err" "a minidump holds one report"
+if [ -e "$T/two.dmp" ]; then bad "partial minidump left behind"; else ok; fi
+expect_exit 0 "$CP" convert --to minidump -o "$T/mdd" "$FX/kscrash/ios12-arm64-nsexception.json" "$FX/kscrash/ios18-watchdog-hang.json"
+same_file "$T/mdd/ios12-arm64-nsexception.dmp" "$FX/expected/ios12-arm64-nsexception.dmp"
+same_file "$T/mdd/ios18-watchdog-hang.dmp" "$FX/expected/ios18-watchdog-hang.dmp"
+
 echo "cli: $n checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -28,6 +28,7 @@ typedef struct convert_opts {
 	const char **params;
 	size_t param_count;
 	cli_filter filter;
+	char *minidump_stack;     /* "stack=MODE" from --minidump-stack */
 } convert_opts;
 
 /* One input being converted. */
@@ -62,6 +63,7 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		"  -o, --output PATH    output file or directory\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
+		"      --minidump-stack=MODE  minidump stacks: hybrid (default) or real (-O stack=MODE)\n"
 		"      --strict         truncated input and mistyped fields are errors\n"
 		"      --limit NAME=N   parser limit per report: report-bytes, depth, string-bytes,\n"
 		"                       items, memory, warnings (N may end in k, M, G)\n"
@@ -251,7 +253,7 @@ static int parse_progress(const char *s, progress_mode *out)
 }
 
 enum { OPT_STRICT = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORCE, OPT_FAIL_FAST, OPT_REPORT, OPT_PROGRESS, OPT_NDJSON,
-       OPT_LIMIT };
+       OPT_LIMIT, OPT_MINIDUMP_STACK };
 
 static int parse_option(convert_opts *o, int c, const char **to)
 {
@@ -270,6 +272,12 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	case OPT_PROGRESS: return parse_progress(optarg, &o->progress);
 	case OPT_NDJSON: o->ndjson = true; return 0;
 	case OPT_LIMIT: return cli_parse_limit(&o->parse, optarg);
+	case OPT_MINIDUMP_STACK:
+		free(o->minidump_stack);
+		o->minidump_stack = cli_xmalloc(strlen(optarg) + 7);
+		sprintf(o->minidump_stack, "stack=%s", optarg);
+		o->params[o->param_count++] = o->minidump_stack;
+		return 0;
 	case 'h': usage(stdout); exit(EXIT_ALL_OK);
 	default: usage(stderr); return -1;
 	}
@@ -285,6 +293,7 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		{"fail-fast", no_argument, NULL, OPT_FAIL_FAST}, {"report", required_argument, NULL, OPT_REPORT},
 		{"progress", required_argument, NULL, OPT_PROGRESS}, {"ndjson", no_argument, NULL, OPT_NDJSON},
 		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"minidump-stack", required_argument, NULL, OPT_MINIDUMP_STACK},
 		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char *to = NULL;
@@ -344,6 +353,7 @@ static void free_opts(convert_opts *o)
 	free(o->params);
 	free(o->filter.include);
 	free(o->filter.exclude);
+	free(o->minidump_stack);
 }
 
 static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)

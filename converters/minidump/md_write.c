@@ -1,0 +1,153 @@
+/* Sequential output with a layout pass: every piece of the file is produced by the same code
+ * twice, first only counting bytes and recording where each piece starts (its RVA), then
+ * writing, with each piece checked to land where the layout put it. So the file is written
+ * front to back in one pass (pipes and stdout work) and references always point right. */
+#include "md_write.h"
+
+int crp__mdw_bytes(mdw *w, const void *p, size_t n)
+{
+	if (n > UINT32_MAX - w->pos)
+		return crp_emit_fail(w->ctx, CRP_ELIMIT, "minidump: output would exceed 4 GiB");
+	w->pos += n;
+	return w->write && n ? crp_emit_write(w->ctx, p, n) : CRP_OK;
+}
+
+int crp__mdw_zeros(mdw *w, size_t n)
+{
+	static const uint8_t zero[64];
+	while (n) {
+		size_t k = n < sizeof zero ? n : sizeof zero;
+		CRP_TRY(crp__mdw_bytes(w, zero, k));
+		n -= k;
+	}
+	return CRP_OK;
+}
+
+int crp__mdw_place(mdw *w, unsigned align, uint32_t *rva)
+{
+	CRP_TRY(crp__mdw_zeros(w, (align - w->pos % align) % align));
+	if (!w->write)
+		*rva = (uint32_t)w->pos;
+	else if (*rva != w->pos)
+		return crp_emit_fail(w->ctx, CRP_ERROR, "minidump: internal layout error");
+	return CRP_OK;
+}
+
+int crp__mdw_u32(mdw *w, uint32_t v)
+{
+	uint8_t b[4];
+	md_put32(b, v);
+	return crp__mdw_bytes(w, b, 4);
+}
+
+int crp__mdw_word(mdw *w, unsigned width, uint64_t v)
+{
+	uint8_t b[8];
+	md_put64(b, v);
+	return crp__mdw_bytes(w, b, width);
+}
+
+size_t crp__md_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+/* Next code point of s[*i..len); invalid sequences read as U+FFFD. */
+static uint32_t next_cp(const unsigned char *s, size_t len, size_t *i)
+{
+	unsigned char c = s[(*i)++];
+	int extra = c < 0x80 ? 0 : c < 0xC2 ? -1 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : c < 0xF5 ? 3 : -1;
+	uint32_t cp = extra == 3 ? c & 0x07u : extra == 2 ? c & 0x0Fu : c & 0x1Fu;
+	if (extra <= 0)
+		return extra == 0 ? c : 0xFFFD;
+	for (int k = 0; k < extra; k++) {
+		if (*i >= len || (s[*i] & 0xC0) != 0x80)
+			return 0xFFFD;
+		cp = cp << 6 | (s[(*i)++] & 0x3Fu);
+	}
+	return cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000) ? 0xFFFD : cp;
+}
+
+/* UTF-16 units of s, stopping before `max_units` would be exceeded; *used gets the bytes. */
+static size_t utf16_units(const char *s, size_t len, size_t max_units, size_t *used)
+{
+	size_t units = 0, i = 0;
+	while (i < len && i < max_units && !((unsigned char)s[i] & 0x80))
+		i++; /* ASCII: one unit per byte (paths and names almost always are) */
+	units = i;
+	while (i < len) {
+		size_t at = i;
+		size_t u = next_cp((const unsigned char *)s, len, &i) > 0xFFFF ? 2 : 1;
+		if (units + u > max_units) {
+			i = at;
+			break;
+		}
+		units += u;
+	}
+	*used = i;
+	return units;
+}
+
+int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva)
+{
+	size_t len = strlen(s), used;
+	size_t units = utf16_units(s, len, MD_MAX_MDSTRING_UNITS, &used);
+	uint8_t buf[512];
+	size_t n = 0;
+	CRP_TRY(crp__mdw_place(w, 4, rva));
+	CRP_TRY(crp__mdw_u32(w, (uint32_t)units * 2));
+	if (!w->write) /* the layout pass only needs the size */
+		return crp__mdw_bytes(w, NULL, units * 2 + 2);
+	for (size_t i = 0; i < used;) {
+		if (n > sizeof buf - 4) {
+			CRP_TRY(crp__mdw_bytes(w, buf, n));
+			n = 0;
+		}
+		size_t run = used - i < (sizeof buf - 4 - n) / 2 ? used - i : (sizeof buf - 4 - n) / 2;
+		size_t k = 0;
+		for (; k < run && !((unsigned char)s[i + k] & 0x80); k++) {
+			buf[n + 2 * k] = (uint8_t)s[i + k];
+			buf[n + 2 * k + 1] = 0;
+		}
+		n += 2 * k;
+		i += k;
+		if (k || i >= used)
+			continue;
+		uint32_t cp = next_cp((const unsigned char *)s, used, &i);
+		if (cp > 0xFFFF) {
+			cp -= 0x10000;
+			md_put16(buf + n, 0xD800 | (cp >> 10));
+			n += 2;
+			cp = 0xDC00 | (cp & 0x3FF);
+		}
+		md_put16(buf + n, cp);
+		n += 2;
+	}
+	if (n > sizeof buf - 2) {
+		CRP_TRY(crp__mdw_bytes(w, buf, n));
+		n = 0;
+	}
+	md_put16(buf + n, 0);
+	return crp__mdw_bytes(w, buf, n + 2);
+}
+
+int crp__mdw_utf8(mdw *w, const char *s, size_t len, uint32_t *rva)
+{
+	len = crp__md_utf8_cut(s, len, MD_MAX_UTF8_STRING);
+	CRP_TRY(crp__mdw_place(w, 4, rva));
+	CRP_TRY(crp__mdw_u32(w, (uint32_t)len));
+	CRP_TRY(crp__mdw_bytes(w, s, len));
+	return crp__mdw_bytes(w, "", 1);
+}
+
+int crp__mdw_blob(mdw *w, const char *s, size_t len, uint32_t *rva)
+{
+	len = crp__md_utf8_cut(s, len, MD_MAX_ANNOTATION_VALUE);
+	CRP_TRY(crp__mdw_place(w, 4, rva));
+	CRP_TRY(crp__mdw_u32(w, (uint32_t)len));
+	return crp__mdw_bytes(w, s, len);
+}

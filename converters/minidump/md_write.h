@@ -1,0 +1,29 @@
+/* The two-pass writer (md_write.c). */
+#ifndef CRP_MD_WRITE_H
+#define CRP_MD_WRITE_H
+
+#include "md_internal.h"
+
+typedef struct mdw {
+	crp_emit_ctx *ctx;
+	bool write;      /* false: layout pass, only count and record RVAs */
+	uint64_t pos;
+} mdw;
+
+int crp__mdw_bytes(mdw *w, const void *p, size_t n);
+int crp__mdw_zeros(mdw *w, size_t n);
+/* Align to `align`, then record (layout pass) or check (write pass) the RVA of what follows. */
+int crp__mdw_place(mdw *w, unsigned align, uint32_t *rva);
+int crp__mdw_u32(mdw *w, uint32_t v);
+/* A little-endian word of `width` bytes (4 or 8). */
+int crp__mdw_word(mdw *w, unsigned width, uint64_t v);
+/* MINIDUMP_STRING: UTF-16LE, at most 1024 units (cut at a character boundary). */
+int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva);
+/* Crashpad UTF-8 string: length, at most 1024 bytes (cut at a character), NUL. */
+int crp__mdw_utf8(mdw *w, const char *s, size_t len, uint32_t *rva);
+/* Crashpad annotation value: length and bytes, at most MD_MAX_ANNOTATION_VALUE. */
+int crp__mdw_blob(mdw *w, const char *s, size_t len, uint32_t *rva);
+/* Longest prefix of s no longer than max that ends on a UTF-8 character boundary. */
+size_t crp__md_utf8_cut(const char *s, size_t len, size_t max);
+
+#endif
