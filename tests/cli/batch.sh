@@ -158,6 +158,13 @@ head -n 1 "$T/lines" > "$T/first"
 same_file "$T/emb" "$T/first"
 expect_exit 0 sh -c "\"$CP\" convert --to json --ndjson -j2 < \"$T/mixed.ndjson\""
 same_file "$T/out" "$T/nd1"
+# binary formats travel as base64: decoded, they are the file convert writes
+if [ -n "$have_python" ] && [ -f "$EX/ios17-arm64e-badaccess.dmp" ]; then
+	sed -n 3p "$T/lines" | "$CP" convert --to minidump --ndjson > "$T/nd-md"
+	python3 -c 'import base64, json, sys
+sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["base64"]))' "$T/nd-md" > "$T/nd.dmp"
+	same_file "$T/nd.dmp" "$EX/ios17-arm64e-badaccess.dmp"
+fi
 # engines (Spark RDD.pipe, Hadoop Streaming) need: exit 0 with bad records, nothing for nothing
 expect_exit 0 sh -c "printf 'garbage\n' | \"$CP\" convert --to json --ndjson"
 count_lines "$T/out" 1
