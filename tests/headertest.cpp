@@ -5,6 +5,7 @@
 #include "crashport/report.h"
 #include "crashport/parse.h"
 #include "crashport/emit.h"
+#include "crashport/crpb.h"
 #include "crashport/version.h"
 #include "crashport/sys/emitter.h"
 #include "crashport/crashport.h"
