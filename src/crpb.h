@@ -20,9 +20,13 @@
 #define CRPB_SEC_REPORT 2
 #define CRPB_SEC_INDEX 3
 
-#define CRPB_F_DEFLATE 0x01u
-#define CRPB_F_REQUIRED 0x02u
-#define CRPB_F_KNOWN (CRPB_F_DEFLATE | CRPB_F_REQUIRED)
+/* §3 section flags: the codec in bits 0-1, then REQUIRED */
+#define CRPB_CODEC_MASK 0x03u
+#define CRPB_CODEC_STORED 0u
+#define CRPB_CODEC_DEFLATE 1u  /* raw DEFLATE, RFC 1951 */
+#define CRPB_CODEC_ZSTD 2u     /* one Zstandard frame, RFC 8878 */
+#define CRPB_F_REQUIRED 0x04u
+#define CRPB_F_KNOWN (CRPB_CODEC_MASK | CRPB_F_REQUIRED)
 
 /* §5 schema limits */
 #define CRPB_MAX_FIELDS 63

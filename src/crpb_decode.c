@@ -97,7 +97,7 @@ static int at(dec *d, int rc, const char *key, size_t len, size_t index, bool is
 
 /* -- primitives (§1) ---------------------------------------------------------------------- */
 
-static CRP_NOINLINE int varint_slow(dec *d, crpb_cursor *c, uint64_t *v)
+static CRP_NOINLINE int varint_checked(dec *d, crpb_cursor *c, uint64_t *v)
 {
 	const uint8_t *p = c->p;
 	uint64_t r = 0;
@@ -115,6 +115,26 @@ static CRP_NOINLINE int varint_slow(dec *d, crpb_cursor *c, uint64_t *v)
 		}
 	}
 	c->p = p;
+	*v = r;
+	return CRP_OK;
+}
+
+/* Multi-byte integers: unrolled when the longest one fits in what is left, checked otherwise. */
+static inline int varint_slow(dec *d, crpb_cursor *c, uint64_t *v)
+{
+	const uint8_t *p = c->p;
+	if (CRP_UNLIKELY(c->end - p < 10))
+		return varint_checked(d, c, v);
+	uint64_t r = p[0] & 0x7f;
+	unsigned i = 1;
+	for (; i < 10; i++) {
+		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80))
+			break;
+	}
+	if (CRP_UNLIKELY(i == 10 || p[i] == 0 || (i == 9 && p[i] > 1)))
+		return varint_checked(d, c, v); /* let the careful path name the problem */
+	c->p = p + i + 1;
 	*v = r;
 	return CRP_OK;
 }
@@ -331,24 +351,30 @@ typedef struct rctx {
 	uint64_t vals[CRPB_MAX_FIELDS];
 } rctx;
 
-static int get_u64(dec *d, rctx *x, const crpb_field *f, uint64_t *out)
+static uint64_t apply_coding(dec *d, const rctx *x, const crpb_field *f, uint64_t v)
 {
-	crpb_cursor *c = &d->cur[f->stream];
-	uint64_t v;
-	CRP_TRY(get_varint(d, c, &v));
 	if (f->coding == CRPB_C_DELTA) {
 		v = d->prev[f->stream] + (uint64_t)crp__unzigzag(v);
 		d->prev[f->stream] = v;
-	} else if (f->coding == CRPB_C_REL) {
-		uint64_t base = 0;
-		for (int k = 0; k < 2 && f->base[k] != CRPB_NO_FIELD; k++)
-			if (x->mask & (UINT64_C(2) << f->base[k])) {
-				base = x->vals[f->base[k]];
-				break;
-			}
-		v = base + (uint64_t)crp__unzigzag(v);
+		return v;
 	}
-	x->vals[f - x->r->fields] = v;
+	uint64_t base = 0;
+	for (int k = 0; k < 2 && f->base[k] != CRPB_NO_FIELD; k++)
+		if (x->mask & (UINT64_C(2) << f->base[k])) {
+			base = x->vals[f->base[k]];
+			break;
+		}
+	return base + (uint64_t)crp__unzigzag(v);
+}
+
+static inline int get_u64(dec *d, rctx *x, unsigned i, uint64_t *out)
+{
+	const crpb_field *f = &x->r->fields[i];
+	uint64_t v;
+	CRP_TRY(get_varint(d, &d->cur[f->stream], &v));
+	if (f->coding != CRPB_C_PLAIN)
+		v = apply_coding(d, x, f, v);
+	x->vals[i] = v;
 	*out = v;
 	return CRP_OK;
 }
@@ -364,11 +390,17 @@ static int get_str_id(dec *d, const crpb_field *f, uint64_t *id)
 	return CRP_OK;
 }
 
-static int get_i64(dec *d, crpb_cursor *c, bool is32, int64_t *out)
+static int get_i64(dec *d, const crpb_field *f, int64_t *out)
 {
 	uint64_t u;
+	crpb_cursor *c = &d->cur[f->stream];
+	bool is32 = f->kind == CRPB_W_I32;
 	CRP_TRY(get_varint(d, c, &u));
 	*out = crp__unzigzag(u);
+	if (f->coding == CRPB_C_DELTA) {
+		*out = (int64_t)(d->prev[f->stream] + (uint64_t)*out);
+		d->prev[f->stream] = (uint64_t)*out;
+	}
 	if (is32 && (*out < INT32_MIN || *out > INT32_MAX))
 		return bad_stream(d, c, "value does not fit 32 bits");
 	return CRP_OK;
@@ -555,17 +587,18 @@ static int get_pointed_record(dec *d, uint32_t sub, const void **out)
 	return get_record(d, sub, rec);
 }
 
-static int get_field(dec *d, rctx *x, const crpb_field *f, void *rec)
+static int get_field(dec *d, rctx *x, unsigned fi, void *rec)
 {
+	const crpb_field *f = &x->r->fields[fi];
 	void *p = (char *)rec + f->off;
 	crpb_cursor *c = &d->cur[f->stream];
 	uint64_t id;
 	int64_t i;
 	switch (f->kind) {
-	case CRPB_W_U64: return get_u64(d, x, f, p);
-	case CRPB_W_I64: return get_i64(d, c, false, p);
+	case CRPB_W_U64: return get_u64(d, x, fi, p);
+	case CRPB_W_I64: return get_i64(d, f, p);
 	case CRPB_W_I32:
-		CRP_TRY(get_i64(d, c, true, &i));
+		CRP_TRY(get_i64(d, f, &i));
 		*(int32_t *)p = (int32_t)i;
 		return CRP_OK;
 	case CRPB_W_F64: return get_f64(d, c, p);
@@ -714,8 +747,9 @@ static int generic_version(dec *d, crpb_cursor *c, const crpb_field *f, crp_valu
 }
 
 /* Reads one field generically; *skip when it has no JSON form (symbolication). */
-static int generic_field(dec *d, rctx *x, const crpb_field *f, crp_value *v, bool *skip)
+static int generic_field(dec *d, rctx *x, unsigned fi, crp_value *v, bool *skip)
 {
+	const crpb_field *f = &x->r->fields[fi];
 	crpb_cursor *c = &d->cur[f->stream];
 	uint64_t u;
 	int64_t i;
@@ -723,10 +757,10 @@ static int generic_field(dec *d, rctx *x, const crpb_field *f, crp_value *v, boo
 	memset(v, 0, sizeof *v);
 	*skip = false;
 	switch (f->kind) {
-	case CRPB_W_U64: CRP_TRY(get_u64(d, x, f, &u)); return int_text(d, u, false, v);
+	case CRPB_W_U64: CRP_TRY(get_u64(d, x, fi, &u)); return int_text(d, u, false, v);
 	case CRPB_W_I64:
 	case CRPB_W_I32:
-		CRP_TRY(get_i64(d, c, f->kind == CRPB_W_I32, &i));
+		CRP_TRY(get_i64(d, f, &i));
 		return int_text(d, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, i < 0, v);
 	case CRPB_W_F64: {
 		double x64;
@@ -774,10 +808,11 @@ static int generic_members(dec *d, rctx *x, crp_member *m, size_t *n)
 	const crpb_record *r = x->r;
 	*n = 0;
 	for (uint64_t bits = x->mask >> 1; bits; bits &= bits - 1) {
-		const crpb_field *f = &r->fields[__builtin_ctzll(bits)];
+		unsigned i = (unsigned)__builtin_ctzll(bits);
+		const crpb_field *f = &r->fields[i];
 		bool skip;
 		m[*n].key = (crp_span){f->key, f->key_len};
-		CRP_TRY(at(d, generic_field(d, x, f, &m[*n].value, &skip), f->key, f->key_len, 0, false));
+		CRP_TRY(at(d, generic_field(d, x, i, &m[*n].value, &skip), f->key, f->key_len, 0, false));
 		*n += !skip;
 	}
 	return CRP_OK;
@@ -816,6 +851,16 @@ static int finish_extras(dec *d, const crpb_record *r, const crp_member *known, 
 	return CRP_OK;
 }
 
+/* A field this build does not know, appended to the record's would-be extras. */
+static int get_unknown(dec *d, rctx *x, unsigned i, crp_member *unknown, size_t *n)
+{
+	bool skip;
+	unknown[*n].key = (crp_span){x->r->fields[i].key, x->r->fields[i].key_len};
+	CRP_TRY(generic_field(d, x, i, &unknown[*n].value, &skip));
+	*n += !skip;
+	return CRP_OK;
+}
+
 static int generic_record(dec *d, uint32_t rid, crp_value *out)
 {
 	rctx x;
@@ -842,21 +887,25 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 	crp_member unknown[CRPB_MAX_FIELDS];
 	size_t nunknown = 0;
 	crp_record_head *h = rec;
+	uint64_t has = 0;
 	x.r = &d->sc->records[rid];
 	CRP_TRY(enter(d));
 	CRP_TRY(get_mask(d, x.r, &x.mask));
 	for (uint64_t bits = x.mask >> 1; bits; bits &= bits - 1) {
-		const crpb_field *f = &x.r->fields[__builtin_ctzll(bits)];
-		if (CRP_LIKELY(f->local || f->virt)) {
-			CRP_TRY(at(d, get_field(d, &x, f, rec), f->key, f->key_len, 0, false));
-			h->has |= f->bit;
-			continue;
-		}
-		bool skip;
-		unknown[nunknown].key = (crp_span){f->key, f->key_len};
-		CRP_TRY(at(d, generic_field(d, &x, f, &unknown[nunknown].value, &skip), f->key, f->key_len, 0, false));
-		nunknown += !skip;
+		unsigned i = (unsigned)__builtin_ctzll(bits);
+		const crpb_field *f = &x.r->fields[i];
+		int rc;
+		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common field */
+			rc = get_u64(d, &x, i, (uint64_t *)((char *)rec + f->off));
+		else if (CRP_LIKELY(f->local || f->virt))
+			rc = get_field(d, &x, i, rec);
+		else
+			rc = get_unknown(d, &x, i, unknown, &nunknown);
+		if (CRP_UNLIKELY(rc != CRP_OK))
+			return at(d, rc, f->key, f->key_len, 0, false);
+		has |= f->bit;
 	}
+	h->has = has;
 	if ((x.mask & 1) || nunknown)
 		CRP_TRY(finish_extras(d, x.r, unknown, nunknown, x.mask, &h->extras));
 	d->depth--;
@@ -865,36 +914,19 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 
 /* -- the payload (§7) --------------------------------------------------------------------- */
 
-static int read_strings_sizes(dec *d, crpb_cursor *t, size_t n, size_t *total)
-{
-	crpb_cursor c = *t;
-	uint64_t prev = 0, pre, suf;
-	*total = 0;
-	for (size_t i = 0; i < n; i++) {
-		CRP_TRY(get_varint(d, &c, &pre));
-		CRP_TRY(get_varint(d, &c, &suf));
-		if (pre > prev || suf > (uint64_t)(c.end - c.p))
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu out of bounds", i);
-		c.p += suf;
-		prev = pre + suf;
-		*total += (size_t)prev + 1;
-		if (*total > d->dd->lim.max_text)
-			return fail(d, CRP_ELIMIT, "strings longer than %zu bytes in all", d->dd->lim.max_text);
-	}
-	if (c.p != c.end)
-		return fail(d, CRP_ECORRUPT, "string table: %zu bytes left over", (size_t)(c.end - c.p));
-	return CRP_OK;
-}
-
-static int read_strings_text(dec *d, crpb_cursor *t, size_t n, char *dst)
+/* Entries front-coded against the previous one; `total` bytes (each string and its NUL) were
+ * declared and allocated up front, and must be exactly used. */
+static int read_strings_text(dec *d, crpb_cursor *t, size_t n, char *dst, size_t total)
 {
 	crpb_str *s = d->dd->strs;
-	const char *prev = "";
+	const char *prev = "", *end = dst + total;
 	size_t prev_len = 0;
 	uint64_t pre, suf;
 	for (size_t i = 0; i < n; i++) {
-		get_varint(d, t, &pre);
-		get_varint(d, t, &suf);
+		CRP_TRY(get_varint(d, t, &pre));
+		CRP_TRY(get_varint(d, t, &suf));
+		if (pre > prev_len || suf > (uint64_t)(t->end - t->p) || pre + suf >= (uint64_t)(end - dst))
+			return fail(d, CRP_ECORRUPT, "string table: entry %zu out of bounds", i);
 		/* the prefix must end on a character boundary of the previous string */
 		if (pre < prev_len && ((unsigned char)prev[pre] & 0xC0) == 0x80)
 			return fail(d, CRP_ECORRUPT, "string table: entry %zu splits a UTF-8 sequence", i);
@@ -910,22 +942,25 @@ static int read_strings_text(dec *d, crpb_cursor *t, size_t n, char *dst)
 		prev_len = s[i].len;
 		dst += s[i].len + 1;
 	}
+	if (t->p != t->end || dst != end)
+		return fail(d, CRP_ECORRUPT, "string table: sizes do not add up");
 	return CRP_OK;
 }
 
 static int read_strings(dec *d, crpb_cursor *c)
 {
-	uint64_t n, bytes;
-	size_t total;
+	uint64_t n, bytes, total;
 	CRP_TRY(get_varint(d, c, &n));
+	CRP_TRY(get_varint(d, c, &total));
 	CRP_TRY(get_varint(d, c, &bytes));
-	if (bytes > (uint64_t)(c->end - c->p) || n > bytes / 2)
+	if (bytes > (uint64_t)(c->end - c->p) || n > bytes / 2 || total < n)
 		return fail(d, CRP_ECORRUPT, "string table larger than the payload");
 	if (n > d->dd->lim.max_items)
 		return fail(d, CRP_ELIMIT, "more than %zu strings", d->dd->lim.max_items);
+	if (total > d->dd->lim.max_text)
+		return fail(d, CRP_ELIMIT, "strings longer than %zu bytes in all", d->dd->lim.max_text);
 	crpb_cursor t = {c->p, c->p + bytes};
 	c->p += bytes;
-	CRP_TRY(read_strings_sizes(d, &t, (size_t)n, &total));
 	if (n > d->dd->strs_cap) {
 		crpb_str *s = crp__realloc(&d->dd->alloc, d->dd->strs, (size_t)n * sizeof *s);
 		if (!s)
@@ -933,12 +968,12 @@ static int read_strings(dec *d, crpb_cursor *c)
 		d->dd->strs = s;
 		d->dd->strs_cap = (size_t)n;
 	}
-	char *text = crp__arena_alloc(d->arena, total ? total : 1);
+	char *text = crp__arena_alloc(d->arena, total ? (size_t)total : 1);
 	if (!text)
 		return oom(d);
 	d->strs = d->dd->strs;
 	d->nstrs = (size_t)n;
-	return read_strings_text(d, &t, (size_t)n, text);
+	return read_strings_text(d, &t, (size_t)n, text, (size_t)total);
 }
 
 static int read_streams(dec *d, crpb_cursor *c)

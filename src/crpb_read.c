@@ -4,6 +4,9 @@
  * buffered at a time). What a report's payload holds is decoded by crpb_decode.c. */
 #include <stdio.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDCtx_advanced: allocations through crp_allocator */
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "crpb.h"
 #include "crashport/crpb.h"
@@ -16,6 +19,7 @@ typedef struct core {
 	crpb_decoder dec;
 	z_stream z;
 	bool z_ready;
+	ZSTD_DCtx *zd;
 	uint8_t *raw;
 	size_t raw_cap;
 	unsigned schema_id;
@@ -83,6 +87,8 @@ static void core_dispose(core *c)
 {
 	if (c->z_ready)
 		inflateEnd(&c->z);
+	ZSTD_freeDCtx(c->zd);
+	c->zd = NULL;
 	crp__crpb_decoder_dispose(&c->dec);
 	crp__crpb_schema_free(c->schema);
 	crp__free(&c->alloc, c->raw);
@@ -138,24 +144,9 @@ static int read_section_header(core *c, const uint8_t *h, uint64_t offset, sec *
 	return CRP_OK;
 }
 
-/* CRC, flags, and the payload inflated (or as stored). */
-static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *payload,
-			const uint8_t **out, crp_error *err)
+static int inflate_into(core *c, const sec *s, const uint8_t *payload, crp_error *err)
 {
 	uint64_t off = s->offset;
-	payload = payload ? payload : (const uint8_t *)""; /* zlib's crc32 treats NULL as "start over" */
-	if ((uint32_t)crc32(crc32(0, h, 10), payload, s->stored) != s->crc)
-		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: CRC mismatch", (unsigned long long)off);
-	if (s->flags & ~CRPB_F_KNOWN)
-		return fail_at(err, CRP_EUNSUPPORTED, off, "section at offset %llu: unknown flags 0x%02x",
-			       (unsigned long long)off, s->flags);
-	if (!(s->flags & CRPB_F_DEFLATE)) {
-		if (s->stored != s->size)
-			return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: stored size differs from its size",
-				       (unsigned long long)off);
-		*out = payload;
-		return CRP_OK;
-	}
 	if (!c->z_ready) {
 		c->z.zalloc = z_alloc;
 		c->z.zfree = z_free;
@@ -163,13 +154,6 @@ static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *
 		if (inflateInit2(&c->z, -15) != Z_OK)
 			return fail_at(err, CRP_ENOMEM, off, "out of memory");
 		c->z_ready = true;
-	}
-	if (s->size > c->raw_cap) {
-		uint8_t *raw = crp__realloc(&c->alloc, c->raw, s->size);
-		if (!raw)
-			return fail_at(err, CRP_ENOMEM, off, "out of memory");
-		c->raw = raw;
-		c->raw_cap = s->size;
 	}
 	inflateReset(&c->z);
 	c->z.next_in = (Bytef *)(uintptr_t)payload;
@@ -180,14 +164,72 @@ static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *
 	if (zrc == Z_MEM_ERROR)
 		return fail_at(err, CRP_ENOMEM, off, "out of memory");
 	if (zrc != Z_STREAM_END || c->z.avail_in || c->z.avail_out)
-		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: deflate data does not inflate to its declared %u bytes",
+		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: DEFLATE data does not inflate to its declared %u bytes",
 			       (unsigned long long)off, s->size);
+	return CRP_OK;
+}
+
+static void *zs_alloc(void *opaque, size_t n) { return crp__malloc(opaque, n); }
+static void zs_free(void *opaque, void *p) { crp__free(opaque, p); }
+
+static int unzstd_into(core *c, const sec *s, const uint8_t *payload, crp_error *err)
+{
+	uint64_t off = s->offset;
+	if (!c->zd) {
+		ZSTD_customMem mem = {zs_alloc, zs_free, &c->alloc};
+		if (!(c->zd = ZSTD_createDCtx_advanced(mem)))
+			return fail_at(err, CRP_ENOMEM, off, "out of memory");
+	}
+	/* exactly one frame, exactly the declared size (the output buffer bounds it) */
+	size_t frame = ZSTD_findFrameCompressedSize(payload, s->stored);
+	size_t n = frame == s->stored ? ZSTD_decompressDCtx(c->zd, c->raw, s->size, payload, s->stored) : frame;
+	if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+		return fail_at(err, CRP_ENOMEM, off, "out of memory");
+	if (frame != s->stored || ZSTD_isError(n) || n != s->size)
+		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: Zstandard data does not decompress to its declared %u bytes",
+			       (unsigned long long)off, s->size);
+	return CRP_OK;
+}
+
+/* CRC, flags, and the payload decompressed (or as stored). */
+static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *payload,
+			const uint8_t **out, crp_error *err)
+{
+	uint64_t off = s->offset;
+	unsigned codec = s->flags & CRPB_CODEC_MASK;
+	payload = payload ? payload : (const uint8_t *)""; /* zlib's crc32 treats NULL as "start over" */
+	if ((uint32_t)crc32(crc32(0, h, 10), payload, s->stored) != s->crc)
+		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: CRC mismatch", (unsigned long long)off);
+	if ((s->flags & ~CRPB_F_KNOWN) || codec > CRPB_CODEC_ZSTD)
+		return fail_at(err, CRP_EUNSUPPORTED, off, "section at offset %llu: unknown flags 0x%02x",
+			       (unsigned long long)off, s->flags);
+	if (codec == CRPB_CODEC_STORED) {
+		if (s->stored != s->size)
+			return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: stored size differs from its size",
+				       (unsigned long long)off);
+		*out = payload;
+		return CRP_OK;
+	}
+	if (s->size > c->raw_cap) {
+		uint8_t *raw = crp__realloc(&c->alloc, c->raw, s->size);
+		if (!raw)
+			return fail_at(err, CRP_ENOMEM, off, "out of memory");
+		c->raw = raw;
+		c->raw_cap = s->size;
+	}
+	if (s->size == 0)
+		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: compressed empty payload",
+			       (unsigned long long)off);
+	CRP_TRY(codec == CRPB_CODEC_ZSTD ? unzstd_into(c, s, payload, err) : inflate_into(c, s, payload, err));
 	*out = c->raw;
 	return CRP_OK;
 }
 
 static int load_schema(core *c, const uint8_t *text, size_t len, uint64_t off, crp_error *err)
 {
+	crp__crpb_decoder_dispose(&c->dec);
+	crp__crpb_schema_free(c->schema);
+	c->schema = NULL;
 	int rc = crp__crpb_schema_parse(&c->schema, (const char *)text, len, &c->alloc, err);
 	if (rc == CRP_OK)
 		rc = crp__crpb_decoder_init(&c->dec, c->schema, &c->alloc, &c->lim);
@@ -201,6 +243,8 @@ static int load_schema(core *c, const uint8_t *text, size_t len, uint64_t off, c
 static int load_builtin_schema(core *c, crp_error *err)
 {
 	size_t len;
+	if (c->schema && c->schema->builtin == c->schema_id)
+		return CRP_OK; /* a reused handle: the same schema is already bound */
 	const char *text = crp__crpb_builtin_schema(c->schema_id, &len);
 	return load_schema(c, (const uint8_t *)text, len, 10, err);
 }
@@ -370,6 +414,25 @@ static int open_archive(crp_crpb *a, crp_error *err)
 		return fail_at(err, CRP_ETRUNCATED, a->len, "the file ends before its index");
 	CRP_TRY(open_index(a, &index_off, err));
 	return open_schema(a, index_off, err);
+}
+
+int crp_crpb_reopen(crp_crpb *a, const void *buf, size_t len, crp_error *err)
+{
+	crp_error local;
+	err = err ? err : &local;
+	crp__error_clear(err);
+	if (!a || (!buf && len))
+		return fail_at(err, CRP_EINVAL, 0, "invalid argument");
+	index_free(&a->c, &a->ix);
+	a->buf = buf;
+	a->len = len;
+	int rc = open_archive(a, err);
+	if (rc != CRP_OK) {
+		index_free(&a->c, &a->ix);
+		a->buf = NULL;
+		a->len = 0;
+	}
+	return rc;
 }
 
 int crp_crpb_open(crp_crpb **out, const void *buf, size_t len, const crp_crpb_options *opts,

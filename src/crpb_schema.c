@@ -60,6 +60,8 @@ static const struct hint {
 	{&crp__image_desc, "image_addr", "delta"},
 	{&crp__image_desc, "image_vmaddr", "rel=image_addr"},
 	{&crp__image_desc, "name", "delta"},
+	{&crp__image_desc, "cpu_type", "delta"},
+	{&crp__image_desc, "cpu_subtype", "delta"},
 	{&crp__thread_desc, "index", "delta"},
 	{&crp__frame_desc, "object_addr", "delta"},
 	{&crp__frame_desc, "symbol_addr", "rel=object_addr"},
@@ -275,7 +277,8 @@ static int find_field(const crpb_record *r, size_t before, const char *key, size
 
 static int parse_coding(parser *ps, crpb_record *r, crpb_field *f, const char *s, size_t n)
 {
-	if (n == 5 && memcmp(s, "delta", 5) == 0 && (f->kind == CRPB_W_U64 || f->kind == CRPB_W_STR)) {
+	if (n == 5 && memcmp(s, "delta", 5) == 0 &&
+	    (f->kind == CRPB_W_U64 || f->kind == CRPB_W_I64 || f->kind == CRPB_W_I32 || f->kind == CRPB_W_STR)) {
 		f->coding = CRPB_C_DELTA;
 		return CRP_OK;
 	}

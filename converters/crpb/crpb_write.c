@@ -3,10 +3,18 @@
  * table, and the whole is deflated; an INDEX section and a footer close the file. Walks the
  * wire schema, which is derived from the model tables, so every field is written. Output is
  * a function of the model alone (and of the zlib version): same model, same bytes. */
+#include <stdlib.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createCCtx_advanced: the session's allocator */
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "crpb.h"
 #include "crashport/sys/emitter.h"
+
+/* zstd level: past 12, files shrink by 3% at most while encoding gets 6x and decoding 20%
+ * slower (measured on the corpus); -O level=19 for archives. */
+#define CRPB_ZSTD_LEVEL 12
 
 typedef struct wbuf {
 	uint8_t *p;
@@ -23,7 +31,9 @@ typedef struct strent {
 typedef struct crpb_w {
 	crp_emit_ctx *c;
 	crp_allocator alloc;      /* the session's allocator, for the schema */
-	int level;                /* deflate level, 0: store */
+	unsigned codec;           /* CRPB_CODEC_* */
+	int level;                /* of the codec; 0: its default */
+	bool codec_set;
 	bool inline_schema;
 	int failed;               /* sticky CRP_ENOMEM / CRP_EUNSUPPORTED / CRP_ELIMIT */
 	crpb_schema *schema;
@@ -31,6 +41,7 @@ typedef struct crpb_w {
 	uint64_t *prev;           /* delta state per stream */
 	wbuf strings;             /* the front-coded string table */
 	uint32_t nstrings;
+	uint64_t strings_total;   /* decoded size of the table: every string and its NUL */
 	const char *last;         /* the previous new string, for front coding */
 	size_t last_len;
 	strent *tab;              /* interning: open addressing, power-of-two size */
@@ -39,6 +50,7 @@ typedef struct crpb_w {
 	wbuf packed;
 	z_stream z;
 	bool z_ready;
+	ZSTD_CCtx *zc;
 	uint64_t written;
 	wbuf index;
 	uint64_t nreports;
@@ -139,11 +151,14 @@ static void add_to_table(crpb_w *w, const char *s, size_t n)
 	size_t pre = 0, max = n < w->last_len ? n : w->last_len;
 	while (pre < max && s[pre] == w->last[pre])
 		pre++;
+	while (pre > 0 && pre < w->last_len && ((unsigned char)w->last[pre] & 0xC0) == 0x80)
+		pre--; /* never split a UTF-8 sequence: readers check the suffix alone */
 	put_varint(w, &w->strings, pre);
 	put_varint(w, &w->strings, n - pre);
 	put_bytes(w, &w->strings, s + pre, n - pre);
 	w->last = s;
 	w->last_len = n;
+	w->strings_total += n + 1;
 }
 
 /* The id of a string, adding it to the table on first use. */
@@ -263,6 +278,17 @@ static void put_u64(crpb_w *w, const crpb_record *r, const crpb_field *f, const 
 	}
 }
 
+static void put_i64(crpb_w *w, const crpb_field *f, int64_t v)
+{
+	wbuf *b = &w->streams[f->stream];
+	if (f->coding == CRPB_C_DELTA) {
+		put_varint(w, b, crp__zigzag((int64_t)((uint64_t)v - w->prev[f->stream])));
+		w->prev[f->stream] = (uint64_t)v;
+	} else {
+		put_varint(w, b, crp__zigzag(v));
+	}
+}
+
 static void put_typed_str(crpb_w *w, const crpb_field *f, const char *s)
 {
 	uint32_t id = intern(w, s, strlen(s));
@@ -347,8 +373,8 @@ static void put_field(crpb_w *w, const crpb_record *r, const crpb_field *f, cons
 	}
 	switch (f->kind) {
 	case CRPB_W_U64: put_u64(w, r, f, rec, *(const uint64_t *)p); break;
-	case CRPB_W_I64: put_varint(w, b, crp__zigzag(*(const int64_t *)p)); break;
-	case CRPB_W_I32: put_varint(w, b, crp__zigzag(*(const int32_t *)p)); break;
+	case CRPB_W_I64: put_i64(w, f, *(const int64_t *)p); break;
+	case CRPB_W_I32: put_i64(w, f, *(const int32_t *)p); break;
 	case CRPB_W_F64: {
 		uint64_t bits;
 		memcpy(&bits, p, 8);
@@ -425,12 +451,8 @@ static void z_free(void *opaque, void *p)
 	crp_emit_dealloc(opaque, p);
 }
 
-/* Deflate `in` into w->packed; false when storing it is no larger. */
-static bool pack(crpb_w *w, const wbuf *in)
+static bool pack_deflate(crpb_w *w, const wbuf *in)
 {
-	if (w->level == 0 || in->len == 0)
-		return false;
-	w->packed.len = 0;
 	uLong bound = deflateBound(&w->z, (uLong)in->len);
 	if (!grow(w, &w->packed, bound) || deflateReset(&w->z) != Z_OK)
 		return false;
@@ -443,7 +465,31 @@ static bool pack(crpb_w *w, const wbuf *in)
 		return false;
 	}
 	w->packed.len = bound - w->z.avail_out;
-	return w->packed.len < in->len;
+	return true;
+}
+
+static bool pack_zstd(crpb_w *w, const wbuf *in)
+{
+	size_t bound = ZSTD_compressBound(in->len);
+	if (!grow(w, &w->packed, bound))
+		return false;
+	size_t n = ZSTD_compress2(w->zc, w->packed.p, bound, in->p, in->len);
+	if (ZSTD_isError(n)) {
+		fail(w, ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation ? CRP_ENOMEM : CRP_ERROR);
+		return false;
+	}
+	w->packed.len = n;
+	return true;
+}
+
+/* Compress `in` into w->packed; false when storing it is no larger. */
+static bool pack(crpb_w *w, const wbuf *in)
+{
+	w->packed.len = 0;
+	if (w->codec == CRPB_CODEC_STORED || in->len == 0)
+		return false;
+	bool ok = w->codec == CRPB_CODEC_ZSTD ? pack_zstd(w, in) : pack_deflate(w, in);
+	return ok && w->packed.len < in->len;
 }
 
 static int write_section(crpb_w *w, uint8_t type, const wbuf *payload)
@@ -456,7 +502,7 @@ static int write_section(crpb_w *w, uint8_t type, const wbuf *payload)
 		return w->failed;
 	const wbuf *stored = packed ? &w->packed : payload;
 	h[0] = type;
-	h[1] = (uint8_t)(CRPB_F_REQUIRED | (packed ? CRPB_F_DEFLATE : 0));
+	h[1] = (uint8_t)(CRPB_F_REQUIRED | (packed ? w->codec : CRPB_CODEC_STORED));
 	crp__put_le32(h + 2, (uint32_t)stored->len);
 	crp__put_le32(h + 6, (uint32_t)payload->len);
 	uLong crc = crc32(crc32(0, h, 10), stored->p, (uInt)stored->len);
@@ -473,12 +519,23 @@ static void a_free(void *ctx, void *p) { crp_emit_dealloc(ctx, p); }
 
 static int crpb_set_param(crp_emit_ctx *c, void *state, const char *key, const char *value)
 {
+	static const char *const codecs[] = {"none", "deflate", "zstd"};
 	crpb_w *w = state;
 	CRP_UNUSED(c);
-	if (strcmp(key, "level") == 0 && value[0] >= '0' && value[0] <= '9' && !value[1]) {
-		w->level = value[0] - '0' + 1; /* +1: 0 means "not set" until begin */
+	if (strcmp(key, "level") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (!value[0] || *end || v < 1 || v > 22)
+			return CRP_EUNSUPPORTED;
+		w->level = (int)v;
 		return CRP_OK;
 	}
+	for (unsigned i = 0; strcmp(key, "codec") == 0 && i < CRP_ARRAY_LEN(codecs); i++)
+		if (strcmp(value, codecs[i]) == 0) {
+			w->codec = i;
+			w->codec_set = true;
+			return CRP_OK;
+		}
 	if (strcmp(key, "schema") == 0 && strcmp(value, "inline") == 0) {
 		w->inline_schema = true;
 		return CRP_OK;
@@ -503,6 +560,37 @@ static int write_header(crpb_w *w)
 	return write_section(w, CRPB_SEC_SCHEMA, &text);
 }
 
+static void *zs_alloc(void *opaque, size_t n) { return crp_emit_alloc(opaque, n); }
+static void zs_free(void *opaque, void *p) { crp_emit_dealloc(opaque, p); }
+
+static int start_codec(crpb_w *w)
+{
+	crp_emit_ctx *c = w->c;
+	if (!w->codec_set)
+		w->codec = CRPB_CODEC_ZSTD;
+	if (w->codec == CRPB_CODEC_DEFLATE) {
+		int level = w->level ? w->level : Z_BEST_COMPRESSION;
+		if (level > Z_BEST_COMPRESSION)
+			return crp_emit_fail(c, CRP_EUNSUPPORTED, "crpb: deflate levels are 1..9");
+		w->z.zalloc = z_alloc;
+		w->z.zfree = z_free;
+		w->z.opaque = c;
+		if (deflateInit2(&w->z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+			return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
+		w->z_ready = true;
+	} else if (w->codec == CRPB_CODEC_ZSTD) {
+		ZSTD_customMem mem = {zs_alloc, zs_free, c};
+		w->zc = ZSTD_createCCtx_advanced(mem);
+		if (!w->zc)
+			return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
+		/* the section header has the size and a CRC: the frame needs neither */
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, w->level ? w->level : CRPB_ZSTD_LEVEL);
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_contentSizeFlag, 0);
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 0);
+	}
+	return CRP_OK;
+}
+
 static int crpb_begin(crp_emit_ctx *c, void *state)
 {
 	crpb_w *w = state;
@@ -511,13 +599,7 @@ static int crpb_begin(crp_emit_ctx *c, void *state)
 	crp_error err;
 	w->c = c;
 	w->alloc = (crp_allocator){a_malloc, a_realloc, a_free, c};
-	w->level = w->level ? w->level - 1 : Z_BEST_COMPRESSION;
-	w->z.zalloc = z_alloc;
-	w->z.zfree = z_free;
-	w->z.opaque = c;
-	if (deflateInit2(&w->z, w->level ? w->level : 1, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-		return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
-	w->z_ready = true;
+	CRP_TRY(start_codec(w));
 	CRP_TRY(crp__crpb_schema_text(&text, &len, &w->alloc));
 	int rc = crp__crpb_schema_parse(&w->schema, text, len, &w->alloc, &err);
 	crp_emit_dealloc(c, text);
@@ -540,6 +622,7 @@ static void reset_report(crpb_w *w)
 		memset(w->tab, 0, w->tab_cap * sizeof *w->tab);
 	w->strings.len = 0;
 	w->nstrings = 0;
+	w->strings_total = 0;
 	w->last = NULL;
 	w->last_len = 0;
 }
@@ -550,6 +633,7 @@ static void build_payload(crpb_w *w, const crp_report *r)
 	p->len = 0;
 	put_varint(w, p, r->provenance);
 	put_varint(w, p, w->nstrings);
+	put_varint(w, p, w->strings_total);
 	put_varint(w, p, w->strings.len);
 	put_bytes(w, p, w->strings.p, w->strings.len);
 	put_varint(w, p, w->schema->streams);
@@ -615,6 +699,7 @@ static void crpb_cleanup(crp_emit_ctx *c, void *state)
 	crpb_w *w = state;
 	if (w->z_ready)
 		deflateEnd(&w->z);
+	ZSTD_freeCCtx(w->zc);
 	for (size_t i = 0; w->streams && i < w->schema->streams; i++)
 		crp_emit_dealloc(c, w->streams[i].p);
 	crp_emit_dealloc(c, w->streams);
@@ -629,7 +714,7 @@ static void crpb_cleanup(crp_emit_ctx *c, void *state)
 
 const crp_emitter crp__emitter_crpb = {
 	CRP_EMITTER_VERSION, "crpb", ".crpb",
-	"CRPB, crashport's compact lossless binary format (options: level=0..9, schema=inline)",
+	"CRPB, crashport's compact lossless binary format (options: codec=zstd|deflate|none, level=N, schema=inline)",
 	CRP_EMITTER_BINARY, sizeof(crpb_w), crpb_set_param, crpb_begin, crpb_write_report, crpb_end,
 	crpb_cleanup,
 };

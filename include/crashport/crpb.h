@@ -94,6 +94,15 @@ typedef struct crp_crpb crp_crpb;
  */
 CRP_API int crp_crpb_open(crp_crpb **out, const void *buf, size_t len, const crp_crpb_options *opts,
 			  crp_error *err);
+/**
+ * Point an open archive handle at another file, keeping what can be reused (decompression
+ * state, the parsed schema when the new file uses the same one, scratch memory): reading many
+ * small files through one handle is much faster than opening each. On failure the handle holds
+ * no file but can be reopened again. Index entries of the previous file become invalid.
+ * Added in 0.1.
+ * @param buf  the whole file; not copied: it must outlive its use through @p a.
+ */
+CRP_API int crp_crpb_reopen(crp_crpb *a, const void *buf, size_t len, crp_error *err);
 /** Number of reports in the archive. */
 CRP_API size_t crp_crpb_count(const crp_crpb *a);
 /** Index entry @p i, or NULL past the end. Owned by @p a. */
