@@ -8,7 +8,6 @@
 
 #include "convert.h"
 #include "crpb.h"
-#include "reader.h" /* CRP__TIME_RAW */
 
 typedef struct dec {
 	crpb_decoder *dd;
@@ -430,8 +429,10 @@ static int get_time(dec *d, crpb_cursor *c, crp_time *t)
 	uint64_t form, u;
 	CRP_TRY(get_varint(d, c, &form));
 	CRP_TRY(get_varint(d, c, &u));
-	if ((form < CRP_TIME_UNIX_SECONDS || form > CRP_TIME_EMPTY) && form != CRP__TIME_RAW)
+	if ((form < CRP_TIME_UNIX_SECONDS || form > CRP_TIME_EMPTY) && form != CRPB_TIME_RAW)
 		return bad_stream(d, c, "unknown time form");
+	if (form == CRP_TIME_EMPTY && u != 0)
+		return bad_stream(d, c, "an empty time with a value");
 	t->form = (crp_time_form)form;
 	t->usec = crp__unzigzag(u);
 	return CRP_OK;
@@ -522,6 +523,8 @@ static int get_version(dec *d, crpb_cursor *c, uint32_t sub, crp_version *v)
 		return bad_stream(d, c, "unknown version form");
 	v->form = (crp_version_form)form;
 	CRP_TRY(opt_string(d, c, &v->text));
+	if ((v->text == NULL) != (form == 0))
+		return bad_stream(d, c, "a version has a text exactly when it has a form");
 	return get_record(d, sub, v);
 }
 
@@ -736,6 +739,8 @@ static int generic_version(dec *d, crpb_cursor *c, const crpb_field *f, crp_valu
 	crp_value rec;
 	CRP_TRY(get_varint(d, c, &form));
 	CRP_TRY(opt_string(d, c, &text));
+	if (form > CRP_VERSION_FORM_LEGACY || (text == NULL) != (form == 0))
+		return bad_stream(d, c, "bad version form or text");
 	CRP_TRY(generic_record(d, f->sub, &rec));
 	if (!text) {
 		*v = rec;

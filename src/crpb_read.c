@@ -8,6 +8,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "convert.h"
 #include "crpb.h"
 #include "crashport/crpb.h"
 
@@ -295,7 +296,8 @@ static bool read_entry(const uint8_t **p, const uint8_t *end, crp_crpb_entry *e,
 	if (idlen) {
 		memcpy(*ids, *p, (size_t)idlen - 1);
 		(*ids)[idlen - 1] = '\0';
-		if (memchr(*ids, 0, (size_t)idlen - 1))
+		if (memchr(*ids, 0, (size_t)idlen - 1) ||
+		    crp__utf8_valid_prefix((const unsigned char *)*ids, (size_t)idlen - 1) != idlen - 1)
 			return false;
 		e->id = *ids;
 		*ids += idlen;
@@ -304,7 +306,8 @@ static bool read_entry(const uint8_t **p, const uint8_t *end, crp_crpb_entry *e,
 	if (!get_varint(p, end, &form))
 		return false;
 	e->has_timestamp = form != 0;
-	if (form && (form > CRP_TIME_EMPTY || !get_varint(p, end, &usec)))
+	if (form && ((form > CRP_TIME_EMPTY && form != CRPB_TIME_RAW) || !get_varint(p, end, &usec) ||
+		     (form == CRP_TIME_EMPTY && usec != 0)))
 		return false;
 	e->timestamp.form = (crp_time_form)form;
 	e->timestamp.usec = form ? crp__unzigzag(usec) : 0;

@@ -349,7 +349,7 @@ static void put_symbolication(crpb_w *w, wbuf *b, const crp_symbolication *s)
 static void put_time(crpb_w *w, wbuf *b, const crp_time *t)
 {
 	put_varint(w, b, (uint64_t)t->form);
-	put_varint(w, b, crp__zigzag(t->usec));
+	put_varint(w, b, t->form == CRP_TIME_EMPTY ? 0 : crp__zigzag(t->usec));
 }
 
 /* Pointer kinds whose presence bit is set must point somewhere (the reader never does
@@ -398,6 +398,8 @@ static void put_field(crpb_w *w, const crpb_record *r, const crpb_field *f, cons
 	case CRPB_W_STRLIST: put_array(w, b, p, f); break;
 	case CRPB_W_REGSET: put_regset(w, b, p); break;
 	case CRPB_W_VERSION:
+		if ((((const crp_version *)p)->text == NULL) != (((const crp_version *)p)->form == 0))
+			fail(w, CRP_EUNSUPPORTED);
 		put_varint(w, b, (uint64_t)((const crp_version *)p)->form);
 		put_opt_str(w, b, ((const crp_version *)p)->text);
 		put_record(w, f->sub, p);
@@ -600,16 +602,19 @@ static int crpb_begin(crp_emit_ctx *c, void *state)
 	w->c = c;
 	w->alloc = (crp_allocator){a_malloc, a_realloc, a_free, c};
 	CRP_TRY(start_codec(w));
-	CRP_TRY(crp__crpb_schema_text(&text, &len, &w->alloc));
+	crp__error_clear(&err);
+	if (crp__crpb_schema_text(&text, &len, &w->alloc) != CRP_OK)
+		return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
 	int rc = crp__crpb_schema_parse(&w->schema, text, len, &w->alloc, &err);
 	crp_emit_dealloc(c, text);
 	if (rc != CRP_OK)
-		return crp_emit_fail(c, rc, "crpb: %s", err.message);
+		return crp_emit_fail(c, rc, "crpb: %s", rc == CRP_ENOMEM ? "out of memory" : err.message);
 	w->streams = crp_emit_alloc(c, w->schema->streams * sizeof *w->streams);
+	if (w->streams)
+		memset(w->streams, 0, w->schema->streams * sizeof *w->streams);
 	w->prev = crp_emit_alloc(c, w->schema->streams * sizeof *w->prev);
 	if (!w->streams || !w->prev)
 		return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
-	memset(w->streams, 0, w->schema->streams * sizeof *w->streams);
 	return write_header(w);
 }
 
@@ -656,7 +661,7 @@ static void add_index_entry(crpb_w *w, const crp_report *r, uint64_t offset)
 	bool has_time = (in->has & CRP_INFO_TIMESTAMP) != 0;
 	put_varint(w, x, has_time ? (uint64_t)in->timestamp.form : 0);
 	if (has_time)
-		put_varint(w, x, crp__zigzag(in->timestamp.usec));
+		put_varint(w, x, in->timestamp.form == CRP_TIME_EMPTY ? 0 : crp__zigzag(in->timestamp.usec));
 	w->nreports++;
 }
 
