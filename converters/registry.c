@@ -4,10 +4,12 @@
 
 extern const crp_emitter crp__emitter_json;
 extern const crp_emitter crp__emitter_minidump;
+extern const crp_emitter crp__emitter_crpb;
 
 static const crp_emitter *const builtin[] = {
 	&crp__emitter_json,
 	&crp__emitter_minidump,
+	&crp__emitter_crpb,
 	NULL,
 };
 

@@ -6,6 +6,7 @@
 #include "crashport/parse.h"
 #include "crashport/emit.h"
 #include "crashport/convert.h"
+#include "crashport/crpb.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 #include "crashport/sys/emitter.h"

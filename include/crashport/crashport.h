@@ -12,6 +12,7 @@
 #include "crashport/parse.h"
 #include "crashport/emit.h"
 #include "crashport/convert.h"
+#include "crashport/crpb.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 

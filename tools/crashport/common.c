@@ -57,6 +57,81 @@ static int drain(crp_parser *p, cli_report_fn fn, void *ctx, int *stopped)
 	return CRP_OK;
 }
 
+static int drain_crpb(crp_crpb_stream *s, cli_report_fn fn, void *ctx, int *stopped)
+{
+	crp_report *r;
+	while (!*stopped && crp_crpb_stream_next(s, &r) == CRP_OK)
+		if (fn(r, ctx) != 0)
+			*stopped = 1;
+	return CRP_OK;
+}
+
+/* read(2) until `want` bytes or the end: enough to recognise the input's format. */
+static ssize_t read_at_least(int fd, char *buf, size_t want, size_t cap)
+{
+	size_t have = 0;
+	while (have < want) {
+		ssize_t n = read(fd, buf + have, cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	return (ssize_t)have;
+}
+
+/* One reader for both input formats: CRPB (recognised by its magic) and JSON. */
+typedef struct reader {
+	crp_parser *json;
+	crp_crpb_stream *crpb;
+} reader;
+
+static int reader_feed(reader *rd, const char *buf, size_t n)
+{
+	return rd->crpb ? crp_crpb_stream_feed(rd->crpb, buf, n) : crp_parser_feed(rd->json, buf, n);
+}
+
+static int reader_finish(reader *rd)
+{
+	return rd->crpb ? crp_crpb_stream_finish(rd->crpb) : crp_parser_finish(rd->json);
+}
+
+static void reader_drain(reader *rd, cli_report_fn fn, void *ctx, int *stopped)
+{
+	if (rd->crpb)
+		drain_crpb(rd->crpb, fn, ctx, stopped);
+	else
+		drain(rd->json, fn, ctx, stopped);
+}
+
+static const crp_error *reader_error(const reader *rd)
+{
+	return rd->crpb ? crp_crpb_stream_error(rd->crpb) : crp_parser_error(rd->json);
+}
+
+static int reader_new(reader *rd, const char *head, size_t n, const crp_parse_options *opts)
+{
+	memset(rd, 0, sizeof *rd);
+	if (crp_crpb_detect(head, n)) {
+		crp_crpb_options co = CRP_CRPB_OPTIONS_INIT;
+		co.allocator = opts->allocator;
+		co.max_memory = opts->max_memory;
+		co.max_items = opts->max_items;
+		co.max_depth = opts->max_depth;
+		return crp_crpb_stream_new(&rd->crpb, &co);
+	}
+	return crp_parser_new(&rd->json, opts);
+}
+
+static void reader_free(reader *rd)
+{
+	crp_parser_free(rd->json);
+	crp_crpb_stream_free(rd->crpb);
+}
+
 int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report_fn fn, void *ctx,
 		     crp_error *err)
 {
@@ -68,21 +143,25 @@ int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report
 		snprintf(err->message, sizeof err->message, "cannot open: %s", strerror(errno));
 		return CRP_EIO;
 	}
-	crp_parser *p;
-	int rc = crp_parser_new(&p, opts);
+	char *buf = cli_xmalloc(chunk);
+	ssize_t n = read_at_least(fd, buf, CRP_CRPB_MAGIC_SIZE, chunk);
+	reader rd;
+	int rc = n < 0 ? CRP_EIO : reader_new(&rd, buf, n < 0 ? 0 : (size_t)n, opts);
 	if (rc != CRP_OK) {
 		err->code = rc;
-		snprintf(err->message, sizeof err->message, "%s", crp_status_str(rc));
+		snprintf(err->message, sizeof err->message, "%s",
+			 n < 0 ? strerror(errno) : crp_status_str(rc));
+		free(buf);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		return rc;
 	}
-	char *buf = cli_xmalloc(chunk);
 	int stopped = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf, chunk);
-		if (n < 0 && errno == EINTR && !batch_interrupted())
+		if (n < 0 && errno == EINTR && !batch_interrupted()) {
+			n = read(fd, buf, chunk);
 			continue;
+		}
 		if (n < 0) {
 			rc = CRP_EIO;
 			err->code = rc;
@@ -90,19 +169,20 @@ int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report
 			break;
 		}
 		if (n == 0) {
-			rc = crp_parser_finish(p);
-			drain(p, fn, ctx, &stopped);
+			rc = reader_finish(&rd);
+			reader_drain(&rd, fn, ctx, &stopped);
 			break;
 		}
-		rc = crp_parser_feed(p, buf, (size_t)n);
-		drain(p, fn, ctx, &stopped);
+		rc = reader_feed(&rd, buf, (size_t)n);
+		reader_drain(&rd, fn, ctx, &stopped);
 		if (rc != CRP_OK || stopped)
 			break;
+		n = read(fd, buf, chunk);
 	}
 	if (rc != CRP_OK && err->code == CRP_OK)
-		*err = *crp_parser_error(p);
+		*err = *reader_error(&rd);
 	free(buf);
-	crp_parser_free(p);
+	reader_free(&rd);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;
