@@ -50,5 +50,6 @@ void cli_json_string(FILE *f, const char *s);
 
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_atos(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crashport/symbols.h"
 
 typedef struct convert_opts {
 	const crp_emitter *emitter;
@@ -16,6 +17,7 @@ typedef struct convert_opts {
 	crp_parse_options parse;
 	const char **params;
 	size_t param_count;
+	crp_symbolicator *symbols;  /* --symbols: NULL when none were given */
 } convert_opts;
 
 /* One input being converted. */
@@ -48,6 +50,8 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		"  -o, --output PATH    output file or directory\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
+		"      --symbols PATH   symbolicate with a Mach-O binary, dSYM or directory of\n"
+		"                       them (searched recursively); repeatable\n"
 		"      --strict         truncated input and mistyped fields are errors\n"
 		"  -q, --quiet          do not print warnings\n"
 		"  -h, --help           this text\n"
@@ -80,6 +84,11 @@ static int on_report(crp_report *r, void *ctx)
 {
 	job *j = ctx;
 	int stop = 0;
+	crp_error serr;
+	/* a failure (out of memory, the report's memory limit) leaves the report as it was or
+	 * partly symbolicated: still worth converting */
+	if (j->o->symbols && crp_report_symbolicate(r, j->o->symbols, NULL, NULL, &serr) != CRP_OK)
+		cli_print_error(j->input, &serr, "warning: symbolication");
 	if (!j->o->quiet)
 		cli_print_warnings(j->input, r);
 	j->warnings += crp_report_warning_count(r);
@@ -143,13 +152,35 @@ static char *dest_name(const convert_opts *o, const char *input, char **used, si
 	return name;
 }
 
+static void on_skip(void *ctx, const char *path, const crp_error *why)
+{
+	(void)ctx;
+	cli_msg("warning: %s: skipped: %s", path, why->message);
+}
+
+static int add_symbols(convert_opts *o, const char *path)
+{
+	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	crp_error err;
+	so.on_skip = on_skip;
+	if (!o->symbols && crp_symbolicator_new(&o->symbols, &so) != CRP_OK) {
+		cli_msg("convert: out of memory");
+		return -1;
+	}
+	if (crp_symbolicator_add_path(o->symbols, path, &err) != CRP_OK) {
+		cli_msg("convert: --symbols: %s", err.message);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, convert_opts *o)
 {
 	static const struct option longopts[] = {
 		{"to", required_argument, NULL, 't'},     {"output", required_argument, NULL, 'o'},
 		{"option", required_argument, NULL, 'O'}, {"strict", no_argument, NULL, 'S'},
 		{"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"symbols", required_argument, NULL, 'y'}, {NULL, 0, NULL, 0}};
 	const char *to = NULL;
 	int c;
 	o->params = cli_xmalloc((size_t)argc * sizeof *o->params);
@@ -161,6 +192,10 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		case 'O': o->params[o->param_count++] = optarg; break;
 		case 'S': o->parse.flags |= CRP_PARSE_STRICT; break;
 		case 'q': o->quiet = true; break;
+		case 'y':
+			if (add_symbols(o, optarg) != 0)
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}
@@ -204,6 +239,7 @@ int cmd_convert(int argc, char **argv)
 	convert_opts o = {.parse = CRP_PARSE_OPTIONS_INIT};
 	if (parse_args(argc, argv, &o) != 0 || prepare_output(&o, argc - optind) != 0) {
 		free(o.params);
+		crp_symbolicator_free(o.symbols);
 		return EXIT_USAGE;
 	}
 	int n = argc - optind;
@@ -225,5 +261,6 @@ int cmd_convert(int argc, char **argv)
 		free(used[i]);
 	free(used);
 	free(o.params);
+	crp_symbolicator_free(o.symbols);
 	return failed ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }

@@ -12,6 +12,7 @@ static const struct command {
 } commands[] = {
 	{"convert", cmd_convert, "convert reports to another format"},
 	{"info", cmd_info, "summarise reports"},
+	{"atos", cmd_atos, "addresses to function and source line (Apple's atos)"},
 };
 
 static void usage(FILE *f)
