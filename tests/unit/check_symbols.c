@@ -129,107 +129,144 @@ static void lookup(crp_symbolicator *s, const crp_symbol_image *im, uint64_t add
 	}
 }
 
+/* One address and what llvm-symbolizer answered for it. */
+typedef struct expectation {
+	const char *image;
+	const char *addr;
+	const char *function, *location, *inlined, *linkage;  /* linkage may be NULL */
+	const char *ret_function, *ret_location, *ret_inlined;
+	uint64_t symbol;  /* symbol-table mode: address of the symbol llvm named, 0 if unknown */
+} expectation;
+
 /* Mismatches are collected so one failure shows several rows. */
 typedef struct report {
 	char text[4096];
-	size_t len, count, rows;
+	size_t len, count, rows, deviations;
 } report;
 
-static void mismatch(report *r, const mrow *row, const char *what, const char *want, const char *got)
+static void mismatch(report *r, const expectation *e, const char *what, const char *want, const char *got)
 {
 	if (r->count++ < 8)
 		r->len += (size_t)snprintf(r->text + r->len, sizeof r->text - r->len, "\n  %s %s %s: want '%s', got '%s'",
-					   row->f[F_PATH], row->f[F_ADDR], what, want, got);
+					   e->image, e->addr, what, want, got);
 	if (r->len >= sizeof r->text)
 		r->len = sizeof r->text - 1;
 }
 
-static void expect(report *r, const mrow *row, const char *what, const char *want, const char *got)
+static void expect(report *r, const expectation *e, const char *what, const char *want, const char *got)
 {
 	if (strcmp(want, got) != 0)
-		mismatch(r, row, what, want, got);
+		mismatch(r, e, what, want, got);
 }
 
-static void check_dwarf_row(report *r, crp_symbolicator *s, const crp_symbol_image *im, const mrow *row)
+static void check_dwarf_row(report *r, crp_symbolicator *s, const crp_symbol_image *im, const expectation *e)
 {
 	answer a;
-	uint64_t addr = hex(row->f[F_ADDR]);
+	uint64_t addr = hex(e->addr);
 	lookup(s, im, addr, &a);
-	expect(r, row, "function", row->f[F_FUNCTION], a.function);
-	expect(r, row, "location", row->f[F_LOCATION], a.location);
-	expect(r, row, "inlined", row->f[F_INLINED], a.inlined);
-	if (strcmp(row->f[F_INLINED], "-") == 0)
-		expect(r, row, "linkage", row->f[F_LINKAGE], a.raw);
+	expect(r, e, "function", e->function, a.function);
+	expect(r, e, "location", e->location, a.location);
+	expect(r, e, "inlined", e->inlined, a.inlined);
+	if (e->linkage && strcmp(e->inlined, "-") == 0)
+		expect(r, e, "linkage", e->linkage, a.raw);
 	lookup(s, im, addr - 1, &a);
-	expect(r, row, "ret function", row->f[F_RET_FUNCTION], a.function);
-	expect(r, row, "ret location", row->f[F_RET_LOCATION], a.location);
-	expect(r, row, "ret inlined", row->f[F_RET_INLINED], a.inlined);
+	expect(r, e, "ret function", e->ret_function, a.function);
+	expect(r, e, "ret location", e->ret_location, a.location);
+	expect(r, e, "ret inlined", e->ret_inlined, a.inlined);
 	r->rows++;
 }
 
 /* llvm-symbolizer names the nearest preceding symbol; LC_FUNCTION_STARTS shows a function
  * beginning after that symbol: ours is the start, nameless. */
-static void check_symtab_row(report *r, crp_symbolicator *s, const crp_symbol_image *im, const mrow *row,
-			     size_t *deviations)
+static void check_symtab_row(report *r, crp_symbolicator *s, const crp_symbol_image *im, const expectation *e)
 {
 	answer a;
-	uint64_t addr = hex(row->f[F_ADDR]);
+	uint64_t addr = hex(e->addr);
 	lookup(s, im, addr, &a);
-	expect(r, row, "location", "??:0:0", a.location);
-	if (a.source == CRP_SYMSRC_FUNCTION_STARTS && strcmp(row->f[F_SYMTAB], "??") != 0) {
-		uint64_t llvm_symbol = addr - strtoull(row->f[F_OFFSET], NULL, 10);
-		if (!(a.function_addr > llvm_symbol && a.function_addr <= addr))
-			mismatch(r, row, "function start", row->f[F_NEAREST], "a start outside the symbol's gap");
-		expect(r, row, "function", "??", a.function);
-		(*deviations)++;
+	expect(r, e, "location", "??:0:0", a.location);
+	if (a.source == CRP_SYMSRC_FUNCTION_STARTS && strcmp(e->function, "??") != 0) {
+		if (!(e->symbol && a.function_addr > e->symbol && a.function_addr <= addr))
+			mismatch(r, e, "function start", e->function, "a start outside the symbol's gap");
+		expect(r, e, "function", "??", a.function);
+		r->deviations++;
 	} else {
-		expect(r, row, "function", row->f[F_SYMTAB], a.function);
+		expect(r, e, "function", e->function, a.function);
 	}
 	r->rows++;
 }
 
 typedef enum mode { WITH_DSYM, DSYM_ONLY, BINARY_ONLY } mode;
 
+static const crp_symbol_image *load_image(crp_symbolicator *s, const char *dir, const char *bin,
+					  const char *dsym, mode m, const char *arch)
+{
+	crp_error err;
+	char *b = tu_path(dir, bin), *d = tu_path(dir, dsym);
+	if (m != DSYM_ONLY)
+		ck_assert_msg(crp_symbolicator_add_path(s, b, &err) == CRP_OK, "%s", err.message);
+	if (m != BINARY_ONLY)
+		ck_assert_msg(crp_symbolicator_add_path(s, d, &err) == CRP_OK, "%s", err.message);
+	free(b);
+	free(d);
+	crp_symbol_image_info info;
+	for (size_t i = 0; i < crp_symbolicator_image_count(s); i++) {
+		crp_symbol_image_get_info(crp_symbolicator_image(s, i), &info);
+		if (info.arch && strcmp(info.arch, arch) == 0)
+			return crp_symbolicator_image(s, i);
+	}
+	ck_abort_msg("%s: no %s image", bin, arch);
+	return NULL;
+}
+
+static void finish(report *r, const char *image, const char *arch, bool stripped)
+{
+	ck_assert_msg(r->rows > 0, "%s %s: no addresses", image, arch);
+	ck_assert_msg(r->count == 0, "%s %s: %zu mismatches of %zu rows:%s", image, arch, r->count, r->rows,
+		      r->text);
+	/* only stripped binaries hide functions from their symbol table */
+	if (!stripped)
+		ck_assert_uint_eq(r->deviations, 0);
+}
+
+/* -- the shared manifest ------------------------------------------------------------------ */
+
+static expectation manifest_expectation(const mrow *row)
+{
+	expectation e = {row->f[F_PATH], row->f[F_ADDR], row->f[F_FUNCTION], row->f[F_LOCATION],
+			 row->f[F_INLINED], row->f[F_LINKAGE], row->f[F_RET_FUNCTION], row->f[F_RET_LOCATION],
+			 row->f[F_RET_INLINED], 0};
+	return e;
+}
+
 static void check_image(size_t image_row, mode m)
 {
 	const mrow *img = &rows[image_row];
-	const char *dir = tu_macho_fixtures_dir();
 	crp_symbolicator *s;
-	crp_error err;
 	ck_assert_int_eq(crp_symbolicator_new(&s, NULL), CRP_OK);
-	char *bin = tu_path(dir, img->f[I_PATH]), *dsym = tu_path(dir, img->f[I_DSYM]);
-	if (m != DSYM_ONLY)
-		ck_assert_msg(crp_symbolicator_add_path(s, bin, &err) == CRP_OK, "%s", err.message);
-	if (m != BINARY_ONLY)
-		ck_assert_msg(crp_symbolicator_add_path(s, dsym, &err) == CRP_OK, "%s", err.message);
-	crp_uuid u = uuid_of(img->f[I_UUID]);
-	const crp_symbol_image *im = crp_symbolicator_find(s, &u, (int32_t)atoi(img->f[I_CPU]),
-							   (int32_t)atoi(img->f[I_SUBTYPE]));
-	ck_assert_msg(im != NULL, "%s: no image for %s", img->f[I_PATH], img->f[I_UUID]);
+	const crp_symbol_image *im = load_image(s, tu_macho_fixtures_dir(), img->f[I_PATH], img->f[I_DSYM], m,
+						img->f[I_ARCH]);
 	crp_symbol_image_info info;
 	crp_symbol_image_get_info(im, &info);
-	ck_assert_str_eq(info.arch, img->f[I_ARCH]);
+	crp_uuid u = uuid_of(img->f[I_UUID]);
+	ck_assert(im == crp_symbolicator_find(s, &u, (int32_t)atoi(img->f[I_CPU]), (int32_t)atoi(img->f[I_SUBTYPE])));
 	ck_assert_uint_eq(info.text_vmaddr, hex(img->f[I_VMADDR]));
-	report r = {{0}, 0, 0, 0};
-	size_t deviations = 0;
+	ck_assert_uint_eq(info.text_vmsize, hex(img->f[I_VMSIZE]));
+	report r = {{0}, 0, 0, 0, 0};
 	for (size_t i = 0; i < n_rows; i++) {
 		const mrow *row = &rows[i];
 		if (strcmp(row->f[F_KIND], "addr") || strcmp(row->f[F_PATH], img->f[I_PATH]) ||
 		    strcmp(row->f[F_ARCH], img->f[I_ARCH]))
 			continue;
-		if (m == BINARY_ONLY)
-			check_symtab_row(&r, s, im, row, &deviations);
-		else
-			check_dwarf_row(&r, s, im, row);
+		expectation e = manifest_expectation(row);
+		if (m == BINARY_ONLY) {
+			e.function = row->f[F_SYMTAB];
+			e.symbol = hex(row->f[F_ADDR]) - strtoull(row->f[F_OFFSET], NULL, 10);
+			check_symtab_row(&r, s, im, &e);
+		} else {
+			check_dwarf_row(&r, s, im, &e);
+		}
 	}
-	ck_assert_msg(r.rows > 0, "%s %s: no addresses", img->f[I_PATH], img->f[I_ARCH]);
-	ck_assert_msg(r.count == 0, "%s %s: %zu mismatches of %zu rows:%s", img->f[I_PATH], img->f[I_ARCH],
-		      r.count, r.rows, r.text);
-	/* only stripped binaries hide functions from their symbol table */
-	if (strcmp(img->f[I_STRIP], "none") == 0)
-		ck_assert_uint_eq(deviations, 0);
-	free(bin);
-	free(dsym);
+	finish(&r, img->f[I_PATH], img->f[I_ARCH], strcmp(img->f[I_STRIP], "none") != 0);
 	crp_symbolicator_free(s);
 }
 
@@ -256,6 +293,106 @@ START_TEST(fixtures_absent)
 	/* ../shared/tools or clang/ld64.lld/llvm are missing: nothing to compare with */
 }
 END_TEST
+
+/* -- crashport's own fixtures (fixtures/macho, made by its make.sh) ------------------------- */
+
+enum { X_IMAGE, X_ARCH, X_MODE, X_ADDR, X_FUNCTION, X_LOCATION, X_INLINED, X_RET_FUNCTION,
+       X_RET_LOCATION, X_RET_INLINED, X_SYMBOL, X_MAX };
+
+static char *own;
+static mrow *own_rows;
+static size_t n_own;
+
+static void free_own(void)
+{
+	free(own);
+	free(own_rows);
+}
+
+static void load_own(void)
+{
+	size_t len, cap = 1024;
+	char *path = tu_path(tu_fixtures_dir(), "macho/expected.tsv");
+	own = tu_read_file(path, &len);
+	free(path);
+	own_rows = malloc(cap * sizeof *own_rows);
+	for (char *line = own ? strtok(own, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#')
+			continue;
+		if (n_own == cap)
+			own_rows = realloc(own_rows, (cap *= 2) * sizeof *own_rows);
+		mrow *r = &own_rows[n_own++];
+		r->n = 0;
+		for (char *p = line; p && r->n < X_MAX;) {
+			r->f[r->n++] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+	}
+	atexit(free_own);
+}
+
+static const struct own_image {
+	const char *image, *arch, *mode, *dsym;
+} own_images[] = {
+	{"x86_64/Demo", "x86_64", "dsym", "x86_64/Demo.dSYM"},
+	{"x86_64/libdemo.dylib", "x86_64", "dsym", "x86_64/libdemo.dylib.dSYM"},
+	{"x86_64/Demo.stripped", "x86_64", "symtab", "-"},
+	{"arm64e/Demo", "arm64e", "dsym", "arm64e/Demo.dSYM"},
+	{"universal/Demo", "armv7", "dsym", "universal/Demo.dSYM"},
+	{"universal/Demo", "x86_64", "dsym", "universal/Demo.dSYM"},
+};
+
+static void check_own(const struct own_image *oi, mode m)
+{
+	crp_symbolicator *s;
+	ck_assert_int_eq(crp_symbolicator_new(&s, NULL), CRP_OK);
+	char *dir = tu_path(tu_fixtures_dir(), "macho");
+	const crp_symbol_image *im = load_image(s, dir, oi->image, oi->dsym, m, oi->arch);
+	report r = {{0}, 0, 0, 0, 0};
+	for (size_t i = 0; i < n_own; i++) {
+		const mrow *row = &own_rows[i];
+		if (row->n != X_MAX || strcmp(row->f[X_IMAGE], oi->image) || strcmp(row->f[X_ARCH], oi->arch))
+			continue;
+		expectation e = {row->f[X_IMAGE], row->f[X_ADDR], row->f[X_FUNCTION], row->f[X_LOCATION],
+				 row->f[X_INLINED], NULL, row->f[X_RET_FUNCTION], row->f[X_RET_LOCATION],
+				 row->f[X_RET_INLINED], strcmp(row->f[X_SYMBOL], "-") ? hex(row->f[X_SYMBOL]) : 0};
+		if (m == BINARY_ONLY)
+			check_symtab_row(&r, s, im, &e);
+		else
+			check_dwarf_row(&r, s, im, &e);
+	}
+	finish(&r, oi->image, oi->arch, m == BINARY_ONLY);
+	free(dir);
+	crp_symbolicator_free(s);
+}
+
+START_TEST(own_fixtures_agree_with_llvm_symbolizer)
+{
+	const struct own_image *oi = &own_images[_i];
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM);
+}
+END_TEST
+
+START_TEST(own_fixtures_agree_from_dsym_alone)
+{
+	const struct own_image *oi = &own_images[_i];
+	if (strcmp(oi->mode, "dsym") == 0)
+		check_own(oi, DSYM_ONLY);
+}
+END_TEST
+
+Suite *suite_symbols_fixtures(void)
+{
+	Suite *s = suite_create("symbols_fixtures");
+	TCase *tc = tcase_create("own");
+	load_own();
+	tcase_add_loop_test(tc, own_fixtures_agree_with_llvm_symbolizer, 0, (int)(sizeof own_images / sizeof *own_images));
+	tcase_add_loop_test(tc, own_fixtures_agree_from_dsym_alone, 0, (int)(sizeof own_images / sizeof *own_images));
+	suite_add_tcase(s, tc);
+	return s;
+}
 
 Suite *suite_symbols(void)
 {
