@@ -150,6 +150,27 @@ static int field(cmp *c, const crp_fdesc *f, const void *a, const void *b, const
 	return 1;
 }
 
+/* frame.symbolicated: added by symbolication, not read from the input */
+static int symbolication(cmp *c, const crp_symbolication *a, const crp_symbolication *b,
+			 const char *path)
+{
+	char sp[512];
+	snprintf(sp, sizeof sp, "%s.symbolicated", path);
+	if (!a || !b)
+		return a != b ? differ(c, sp) : 0;
+	if (a->source != b->source || a->flags != b->flags || a->lookup_addr != b->lookup_addr ||
+	    a->function_addr != b->function_addr || !str_eq(a->image, b->image) ||
+	    !str_eq(a->linkage_name, b->linkage_name) || a->count != b->count)
+		return differ(c, sp);
+	for (size_t i = 0; i < a->count; i++) {
+		const crp_symloc *x = &a->locs[i], *y = &b->locs[i];
+		if (!str_eq(x->function, y->function) || !str_eq(x->file, y->file) ||
+		    x->line != y->line || x->column != y->column)
+			return differ(c, sp);
+	}
+	return 0;
+}
+
 static int record(cmp *c, const crp_rdesc *rd, const void *a, const void *b, const char *path)
 {
 	const crp_record_head *ha = a, *hb = b;
@@ -164,6 +185,9 @@ static int record(cmp *c, const crp_rdesc *rd, const void *a, const void *b, con
 		if (field(c, f, (const char *)a + f->off, (const char *)b + f->off, sp))
 			return differ(c, sp);
 	}
+	if (rd == &crp__frame_desc &&
+	    symbolication(c, ((const crp_frame *)a)->symbolicated, ((const crp_frame *)b)->symbolicated, path))
+		return 1;
 	return extras(c, &ha->extras, &hb->extras, path);
 }
 

@@ -192,3 +192,25 @@ crp_allocator tu_allocator(tu_alloc *state)
 	crp_allocator a = {t_malloc, t_realloc, t_free, state};
 	return a;
 }
+
+const char *tu_macho_fixtures_dir(void)
+{
+	static const char dir[] = CRP_BUILD_DIR "/macho-fixtures";
+	static const char script[] = CRP_SHARED_TOOLS_DIR "/make-macho-fixtures.sh";
+	static int state; /* 0 unknown, 1 present, -1 unavailable */
+	struct stat st;
+	if (state == 0) {
+		state = -1;
+		if (stat(CRP_BUILD_DIR "/macho-fixtures/manifest.tsv", &st) == 0) {
+			state = 1;
+		} else if (stat(script, &st) == 0) {
+			/* the script refuses a non-empty directory without a manifest: start clean */
+			int rc = system("rm -rf '" CRP_BUILD_DIR "/macho-fixtures' && bash '" CRP_SHARED_TOOLS_DIR
+					"/make-macho-fixtures.sh' '" CRP_BUILD_DIR "/macho-fixtures' >'" CRP_BUILD_DIR
+					"/macho-fixtures.log' 2>&1");
+			if (rc == 0 && stat(CRP_BUILD_DIR "/macho-fixtures/manifest.tsv", &st) == 0)
+				state = 1;
+		}
+	}
+	return state == 1 ? dir : NULL;
+}

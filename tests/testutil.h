@@ -36,5 +36,9 @@ typedef struct tu_alloc {
 } tu_alloc;
 crp_allocator tu_allocator(tu_alloc *state);
 
+/* Real Mach-O fixtures made by ../shared/tools/make-macho-fixtures.sh (clang, ld64.lld, llvm),
+ * generated once per build directory; NULL when the script or its tools are missing. */
+const char *tu_macho_fixtures_dir(void);
+
 
 #endif

@@ -242,6 +242,70 @@ static void write_field(jw *w, const crp_fdesc *f, const void *p, unsigned depth
 	}
 }
 
+/* frame.symbolicated (crp_report_symbolicate()); the shape is in schema/symbolication.md. */
+static void write_symbolicated(jcont *fo, const crp_symbolication *sy)
+{
+	static const char *const sources[] = {"none", "symtab", "dwarf", "function_starts"};
+	static const char *const flags[] = {"adjusted", "pac_stripped", "swift", "demangled"};
+	jw *w = fo->w;
+	jcont o, a, l;
+	write_key(fo, "symbolicated", 12);
+	open_cont(w, &o, fo->depth, '{');
+	write_key(&o, "source", 6);
+	const char *src = (unsigned)sy->source < 4 ? sources[sy->source] : "none";
+	write_string(w, src, strlen(src));
+	if (sy->flags & 0xfu) {
+		write_key(&o, "flags", 5);
+		open_cont(w, &a, o.depth, '[');
+		for (unsigned i = 0; i < 4; i++)
+			if (sy->flags & (1u << i)) {
+				next_item(&a);
+				write_string(w, flags[i], strlen(flags[i]));
+			}
+		close_cont(&a, ']');
+	}
+	if (sy->image) {
+		write_key(&o, "image", 5);
+		write_string(w, sy->image, strlen(sy->image));
+	}
+	write_key(&o, "lookup_addr", 11);
+	crp_emit_u64(w->c, sy->lookup_addr);
+	if (sy->function_addr) {
+		write_key(&o, "function_addr", 13);
+		crp_emit_u64(w->c, sy->function_addr);
+	}
+	if (sy->linkage_name) {
+		write_key(&o, "linkage_name", 12);
+		write_string(w, sy->linkage_name, strlen(sy->linkage_name));
+	}
+	write_key(&o, "locations", 9);
+	open_cont(w, &a, o.depth, '[');
+	for (size_t i = 0; i < sy->count; i++) {
+		const crp_symloc *loc = &sy->locs[i];
+		next_item(&a);
+		open_cont(w, &l, a.depth, '{');
+		if (loc->function) {
+			write_key(&l, "function", 8);
+			write_string(w, loc->function, strlen(loc->function));
+		}
+		if (loc->file) {
+			write_key(&l, "file", 4);
+			write_string(w, loc->file, strlen(loc->file));
+		}
+		if (loc->line) {
+			write_key(&l, "line", 4);
+			crp_emit_u64(w->c, loc->line);
+		}
+		if (loc->column) {
+			write_key(&l, "column", 6);
+			crp_emit_u64(w->c, loc->column);
+		}
+		close_cont(&l, '}');
+	}
+	close_cont(&a, ']');
+	close_cont(&o, '}');
+}
+
 static void write_record(jw *w, const crp_rdesc *rd, const void *rec, unsigned depth)
 {
 	jcont o;
@@ -254,6 +318,8 @@ static void write_record(jw *w, const crp_rdesc *rd, const void *rec, unsigned d
 		write_key(&o, f->key, f->key_len);
 		write_field(w, f, (const char *)rec + f->off, o.depth);
 	}
+	if (rd == &crp__frame_desc && ((const crp_frame *)rec)->symbolicated)
+		write_symbolicated(&o, ((const crp_frame *)rec)->symbolicated);
 	write_extras(&o, &h->extras);
 	close_cont(&o, '}');
 }

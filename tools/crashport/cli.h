@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "crashport/crashport.h"
+#include "crashport/symbols.h"
 
 #define EXIT_ALL_OK 0
 #define EXIT_SOME_FAILED 1
@@ -55,7 +56,7 @@ size_t cli_utf8_len(const char *s, size_t avail);
 
 /* Pipeline mode of convert (ndjson.c): stdin lines to stdout lines. Returns the exit status. */
 int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
-		       unsigned jobs);
+		       unsigned jobs, crp_symbolicator *symbols);
 
 /* --limit NAME=N: sets a crp_parse_options limit; prints the problem and returns -1 if bad. */
 int cli_parse_limit(crp_parse_options *po, const char *arg);
@@ -68,5 +69,6 @@ void cli_json_diag(FILE *f, const crp_error *e);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_atos(int argc, char **argv);
 
 #endif

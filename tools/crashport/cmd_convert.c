@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "inputs.h"
+#include "crashport/symbols.h"
 
 #define REPORT_WARNINGS_MAX 100 /* warnings listed per input in --report (all are counted) */
 
@@ -29,7 +31,11 @@ typedef struct convert_opts {
 	size_t param_count;
 	cli_filter filter;
 	char *minidump_stack;     /* "stack=MODE" from --minidump-stack */
+	crp_symbolicator *symbols;  /* --symbols: NULL when none were given */
 } convert_opts;
+
+/* A symbolicator builds its indexes on demand and is not thread-safe: workers take turns. */
+static pthread_mutex_t symbols_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One input being converted. */
 typedef struct job {
@@ -64,6 +70,8 @@ static void usage(FILE *f)
 		"  -o, --output PATH    output file or directory\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
 		"      --minidump-stack=MODE  minidump stacks: hybrid (default) or real (-O stack=MODE)\n"
+		"      --symbols PATH   symbolicate with a Mach-O binary, dSYM or directory of\n"
+		"                       them (searched recursively); repeatable\n"
 		"      --strict         truncated input and mistyped fields are errors\n"
 		"      --limit NAME=N   parser limit per report: report-bytes, depth, string-bytes,\n"
 		"                       items, memory, warnings (N may end in k, M, G)\n"
@@ -137,10 +145,23 @@ static int start_session(job *j)
 	return 0;
 }
 
+static void symbolicate(job *j, crp_report *r)
+{
+	crp_error serr;
+	pthread_mutex_lock(&symbols_lock);
+	int rc = crp_report_symbolicate(r, j->o->symbols, NULL, NULL, &serr);
+	pthread_mutex_unlock(&symbols_lock);
+	/* a failure leaves the report as it was or partly symbolicated: still worth converting */
+	if (rc != CRP_OK && !j->o->quiet)
+		cli_fprint_error(j->res->log, j->input, &serr, "warning: symbolication");
+}
+
 static int on_report(crp_report *r, void *ctx)
 {
 	job *j = ctx;
 	int stop = batch_interrupted();
+	if (j->o->symbols && !stop)
+		symbolicate(j, r);
 	note_warnings(j, r);
 	if (stop)
 		;
@@ -253,7 +274,29 @@ static int parse_progress(const char *s, progress_mode *out)
 }
 
 enum { OPT_STRICT = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORCE, OPT_FAIL_FAST, OPT_REPORT, OPT_PROGRESS, OPT_NDJSON,
-       OPT_LIMIT, OPT_MINIDUMP_STACK };
+       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS };
+
+static void on_skip(void *ctx, const char *path, const crp_error *why)
+{
+	(void)ctx;
+	cli_msg("warning: %s: skipped: %s", path, why->message);
+}
+
+static int add_symbols(convert_opts *o, const char *path)
+{
+	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	crp_error err;
+	so.on_skip = on_skip;
+	if (!o->symbols && crp_symbolicator_new(&o->symbols, &so) != CRP_OK) {
+		cli_msg("convert: out of memory");
+		return -1;
+	}
+	if (crp_symbolicator_add_path(o->symbols, path, &err) != CRP_OK) {
+		cli_msg("convert: --symbols: %s", err.message);
+		return -1;
+	}
+	return 0;
+}
 
 static int parse_option(convert_opts *o, int c, const char **to)
 {
@@ -272,6 +315,7 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	case OPT_PROGRESS: return parse_progress(optarg, &o->progress);
 	case OPT_NDJSON: o->ndjson = true; return 0;
 	case OPT_LIMIT: return cli_parse_limit(&o->parse, optarg);
+	case OPT_SYMBOLS: return add_symbols(o, optarg);
 	case OPT_MINIDUMP_STACK:
 		free(o->minidump_stack);
 		o->minidump_stack = cli_xmalloc(strlen(optarg) + 7);
@@ -294,6 +338,7 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		{"progress", required_argument, NULL, OPT_PROGRESS}, {"ndjson", no_argument, NULL, OPT_NDJSON},
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"minidump-stack", required_argument, NULL, OPT_MINIDUMP_STACK},
+		{"symbols", required_argument, NULL, OPT_SYMBOLS},
 		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char *to = NULL;
@@ -354,6 +399,7 @@ static void free_opts(convert_opts *o)
 	free(o->filter.include);
 	free(o->filter.exclude);
 	free(o->minidump_stack);
+	crp_symbolicator_free(o->symbols);
 }
 
 static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
@@ -380,7 +426,7 @@ int cmd_convert(int argc, char **argv)
 	}
 	if (o.ndjson) {
 		int rc = optind < argc || o.out ? (cli_msg("convert: --ndjson reads stdin and writes stdout"), EXIT_USAGE)
-						: cli_ndjson_convert(o.emitter, o.params, &o.parse, o.jobs);
+						: cli_ndjson_convert(o.emitter, o.params, &o.parse, o.jobs, o.symbols);
 		free_opts(&o);
 		return rc;
 	}

@@ -13,6 +13,7 @@ static const struct command {
 	{"convert", cmd_convert, "convert reports to another format"},
 	{"info", cmd_info, "summarise reports"},
 	{"validate", cmd_validate, "check reports without converting them"},
+	{"atos", cmd_atos, "addresses to function and source line (Apple's atos)"},
 };
 
 static void usage(FILE *f)

@@ -17,6 +17,8 @@
 #define WARNINGS_PER_LINE 100 /* listed per line; all are counted */
 #define SLOTS_PER_WORKER 4
 
+static pthread_mutex_t symbols_lock = PTHREAD_MUTEX_INITIALIZER;
+
 typedef struct strbuf {
 	char *data;
 	size_t len, cap;
@@ -133,6 +135,7 @@ typedef struct nd_config {
 	const crp_emitter *emitter;
 	crp_emit_options emit;
 	const crp_parse_options *parse;
+	crp_symbolicator *symbols;  /* NULL: none; used under symbols_lock (not thread-safe) */
 	enum { PAYLOAD_REPORT, PAYLOAD_TEXT, PAYLOAD_BASE64 } payload;
 	size_t max_line;
 } nd_config;
@@ -195,6 +198,12 @@ static void convert_line(const nd_config *c, nd_slot *s, crp_buffer *scratch)
 		snprintf(e.message, sizeof e.message, "empty line");
 	} else if (crp_report_parse(&r, s->in.data, s->in.len, c->parse, &e) == CRP_OK) {
 		crp_sink sink;
+		if (c->symbols) {
+			crp_error ignored; /* failures leave the report unsymbolicated, which still converts */
+			pthread_mutex_lock(&symbols_lock);
+			crp_report_symbolicate(r, c->symbols, NULL, NULL, &ignored);
+			pthread_mutex_unlock(&symbols_lock);
+		}
 		crp_sink_init_buffer(&sink, scratch);
 		if (crp_emit(c->emitter, r, &sink, &c->emit, &e) == CRP_OK) {
 			ok_line(c, &s->out, s->lineno, r, scratch);
@@ -407,7 +416,7 @@ static int run_parallel(const nd_config *c, line_reader *lr, unsigned jobs)
 }
 
 int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
-		       unsigned jobs)
+		       unsigned jobs, crp_symbolicator *symbols)
 {
 	size_t n = 0;
 	while (params[n])
@@ -417,7 +426,7 @@ int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const cr
 	bool is_json = strcmp(crp_emitter_name(e), "json") == 0;
 	all[n] = is_json ? "compact" : NULL; /* one line per report, whatever -O said */
 	all[n + 1] = NULL;
-	nd_config c = {.emitter = e, .emit = CRP_EMIT_OPTIONS_INIT, .parse = parse,
+	nd_config c = {.emitter = e, .emit = CRP_EMIT_OPTIONS_INIT, .parse = parse, .symbols = symbols,
 		       .payload = is_json ? PAYLOAD_REPORT : crp_emitter_is_binary(e) ? PAYLOAD_BASE64 : PAYLOAD_TEXT,
 		       .max_line = parse->max_report_bytes ? parse->max_report_bytes : CRP_DEFAULT_MAX_REPORT_BYTES};
 	c.emit.params = all;

@@ -1,0 +1,202 @@
+/**
+ * @file crashport/symbols.h
+ * @brief Symbolication against Mach-O binaries and dSYMs.
+ *
+ * A crp_symbolicator holds symbol files: binaries, dylibs and dSYM DWARF files, thin or
+ * universal, added by path (a file, a .dSYM bundle, or a directory searched recursively) or
+ * from memory. Each architecture slice is filed under its LC_UUID and CPU type: a binary and
+ * its dSYM become one image. An image's index (symbol table, LC_FUNCTION_STARTS, DWARF
+ * functions, inline trees and line tables as sorted ranges) is built once, the first time a
+ * lookup needs it, so adding thousands of files costs only their headers.
+ *
+ * @code
+ * crp_symbolicator *s;
+ * crp_error err;
+ * crp_symbolicator_new(&s, NULL);
+ * if (crp_symbolicator_add_path(s, "build/App.app.dSYM", &err) != CRP_OK) complain(&err);
+ * crp_symbolicate_stats st;
+ * crp_report_symbolicate(report, s, NULL, &st, &err);   // frames get ->symbolicated
+ * crp_symbolicator_free(s);                              // the report keeps its results
+ * @endcode
+ *
+ * What a report frame gets (crp_frame.symbolicated) and the address arithmetic are described
+ * at crp_report_symbolicate().
+ *
+ * Thread safety: a symbolicator is used by one thread at a time (indexes are built and names
+ * cached on demand). Distinct symbolicators share nothing.
+ */
+#ifndef CRP_SYMBOLS_H
+#define CRP_SYMBOLS_H
+
+#include "crashport/common.h"
+#include "crashport/error.h"
+#include "crashport/report.h"
+
+CRP_BEGIN_DECL
+
+typedef struct crp_symbolicator crp_symbolicator;
+/** One (UUID, architecture) the symbolicator knows: a binary, a dSYM, or both. Owned by the
+ * symbolicator. Added in 0.1. */
+typedef struct crp_symbol_image crp_symbol_image;
+
+/** Defaults of the limits; 0 in the options means the default. */
+#define CRP_DEFAULT_MAX_SYMBOL_FILE_BYTES (UINT64_C(16) << 30)
+#define CRP_DEFAULT_MAX_SYMBOL_FILES 1000000u
+#define CRP_DEFAULT_MAX_SYMBOL_DIR_DEPTH 32u
+
+/**
+ * Symbolicator options. Initialise with CRP_SYMBOLICATOR_OPTIONS_INIT. Added in 0.1.
+ * @c on_skip, when set, is told about every file a directory search skips because it is a
+ * damaged Mach-O (files that are not Mach-O at all are skipped silently).
+ */
+typedef struct crp_symbolicator_options {
+	unsigned int version;            /**< CRP_SYMBOLICATOR_OPTIONS_VERSION */
+	const crp_allocator *allocator;  /**< NULL: malloc/realloc/free */
+	uint64_t max_file_bytes;         /**< larger symbol files are refused (CRP_ELIMIT) */
+	size_t max_files;                /**< files examined over the symbolicator's life */
+	unsigned max_depth;              /**< directory levels below a path added */
+	void (*on_skip)(void *ctx, const char *path, const crp_error *why);
+	void *on_skip_ctx;
+} crp_symbolicator_options;
+
+#define CRP_SYMBOLICATOR_OPTIONS_VERSION 1
+#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL}
+
+/**
+ * Create a symbolicator.
+ * @param[out] out  the symbolicator; free it with crp_symbolicator_free().
+ * @param opts      NULL for defaults; copied.
+ * @return CRP_OK, CRP_ENOMEM, or CRP_EINVAL (unknown options version).
+ */
+CRP_API int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options *opts);
+
+/** Free a symbolicator, its indexes and mappings. NULL is ignored. Reports it symbolicated
+ * keep their results (they are copies). */
+CRP_API void crp_symbolicator_free(crp_symbolicator *s);
+
+/**
+ * Add symbol files by path: a Mach-O file (thin or universal; executable, dylib, bundle or
+ * dSYM DWARF file), a .dSYM bundle, or a directory, searched recursively (symbolic links to
+ * files are followed, to directories not). Only headers are read now; files are mapped when an
+ * image is first used and must not change meanwhile.
+ * @param err  receives the error; may be NULL.
+ * @return CRP_OK; CRP_ENOTFOUND, CRP_EIO (cannot read @p path), CRP_EUNSUPPORTED (@p path is
+ *         a file but not a Mach-O), CRP_ECORRUPT (it is a damaged Mach-O), CRP_ELIMIT, or
+ *         CRP_ENOMEM. Inside a directory, unreadable and damaged files are skipped (see
+ *         @c on_skip) and the call succeeds.
+ */
+CRP_API int crp_symbolicator_add_path(crp_symbolicator *s, const char *path, crp_error *err);
+
+/**
+ * Add one Mach-O file held in memory. The bytes are not copied: they must stay valid and
+ * unchanged until the symbolicator is freed. @p name (copied) is reported as its path.
+ * @return as crp_symbolicator_add_path() for a file.
+ */
+CRP_API int crp_symbolicator_add_memory(crp_symbolicator *s, const void *data, size_t len,
+					const char *name, crp_error *err);
+
+/** Number of images known, and the i-th (in the order they were first added), or NULL. */
+CRP_API size_t crp_symbolicator_image_count(const crp_symbolicator *s);
+CRP_API const crp_symbol_image *crp_symbolicator_image(const crp_symbolicator *s, size_t i);
+
+/**
+ * The image with this UUID: of several architectures, the one matching @p cpu_type and
+ * @p cpu_subtype (ABI bits ignored), else the first with the UUID. @p cpu_type 0 matches any.
+ * Returns NULL when none has the UUID.
+ */
+CRP_API const crp_symbol_image *crp_symbolicator_find(const crp_symbolicator *s, const crp_uuid *uuid,
+						      int32_t cpu_type, int32_t cpu_subtype);
+
+/** What the symbolicator knows about an image. Strings are owned by the symbolicator. */
+typedef struct crp_symbol_image_info {
+	bool has_uuid;
+	crp_uuid uuid;
+	int32_t cpu_type;
+	int32_t cpu_subtype;
+	const char *arch;          /**< "arm64e", ... or NULL when unknown */
+	const char *name;          /**< file name of the binary (or of the dSYM's DWARF file) */
+	const char *binary_path;   /**< the executable/dylib added, or NULL */
+	const char *debug_path;    /**< the dSYM DWARF file (or a binary carrying DWARF), or NULL */
+	uint64_t text_vmaddr;      /**< __TEXT vmaddr in the file */
+	uint64_t text_vmsize;
+	bool has_symtab;
+	bool has_dwarf;
+	bool has_function_starts;
+} crp_symbol_image_info;
+
+CRP_API void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_image_info *out);
+
+/**
+ * Look up one file (vm) address in an image, building its index first if needed. No return
+ * address adjustment is made: pass the address to look up.
+ * @param[out] out  the answer, or NULL when the image knows nothing about the address. Owned by
+ *                  the symbolicator; valid until its next lookup, symbolication or free.
+ *                  function_addr is a file address here.
+ * @return CRP_OK; CRP_ENOMEM; or the error that stopped the index from being built (CRP_EIO:
+ *         the file cannot be read any more, CRP_ECORRUPT: it changed since it was added).
+ */
+CRP_API int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
+				    const crp_symbol_image *im, uint64_t file_addr, crp_error *err);
+
+/** crp_report_symbolicate() flags. */
+#define CRP_SYMBOLICATE_NO_ADJUST 0x01u  /**< look every frame up at its own address */
+
+typedef struct crp_symbolicate_options {
+	unsigned int version;  /**< CRP_SYMBOLICATE_OPTIONS_VERSION */
+	unsigned int flags;    /**< CRP_SYMBOLICATE_* */
+} crp_symbolicate_options;
+#define CRP_SYMBOLICATE_OPTIONS_VERSION 1
+#define CRP_SYMBOLICATE_OPTIONS_INIT {CRP_SYMBOLICATE_OPTIONS_VERSION, 0}
+
+/** Counts of one crp_report_symbolicate() call (embedded recrash report included). */
+typedef struct crp_symbolicate_stats {
+	size_t frames;              /**< frames looked at */
+	size_t symbolicated;        /**< frames given a result */
+	size_t by_dwarf;
+	size_t by_symtab;
+	size_t by_function_starts;
+	size_t outside_images;      /**< in no binary image of the report, even without PAC bits */
+	size_t without_symbols;     /**< in an image no symbol file matched */
+	size_t unknown;             /**< in a matched image, but nothing covers the address */
+	size_t images_matched;      /**< images with frames that found their symbol file */
+	size_t images_missing;      /**< images with frames that found none */
+} crp_symbolicate_stats;
+
+/**
+ * Symbolicate every frame of a report in place: every thread, crash.crashed_thread,
+ * crash.last_exception_backtrace, the 2012 layout's nsexception backtrace, and the same in
+ * the embedded recrash report. Each frame resolved gets crp_frame.symbolicated, allocated in
+ * the report's arena (it lives as long as the report and does not depend on @p s).
+ *
+ * Per frame:
+ * - The image is the binary image whose [image_addr, image_addr + image_size) holds
+ *   instruction_addr. If none does and the report is arm64, pointer-authentication bits are
+ *   stripped first: the address is masked to the report's address bits, max(36, bit length of
+ *   the highest image end), and CRP_SYM_PAC_STRIPPED is set.
+ * - The image's symbol file is found by UUID and CPU type (crp_symbolicator_find()).
+ * - file address = instruction_addr - image_addr + __TEXT vmaddr of the symbol file.
+ * - Frame 0 of a thread captured from CPU state (any thread but a crashed one without
+ *   registers, i.e. NSException, C++ and user-reported traces; and only when the backtrace
+ *   skipped nothing) is the PC and is looked up as is. Every other frame holds a return
+ *   address and is looked up one instruction earlier, so a call at the end of a function is
+ *   not attributed to the next one: arm64 -4; 32-bit ARM clears the Thumb bit, then -2; x86 and
+ *   others -1. CRP_SYM_ADJUSTED is set and lookup_addr is the address looked up.
+ * - Names are demangled (C++; Swift names are left as they are, with CRP_SYM_SWIFT).
+ * A frame outside every image, or in an image without symbol file, is left as it was, with one
+ * CRP_W_SYMBOLS warning on the report per image (or for frames outside every image). The
+ * report's own symbol_name fields are never changed.
+ *
+ * Symbolicating a report again replaces its frames' results and adds its warnings again.
+ * @param opts   NULL for defaults.
+ * @param stats  receives counts; may be NULL.
+ * @param err    receives the error; may be NULL.
+ * @return CRP_OK (also when nothing could be resolved); CRP_ENOMEM; CRP_ELIMIT when the report's
+ *         memory limit is reached (frames done so far keep their results).
+ */
+CRP_API int crp_report_symbolicate(crp_report *r, crp_symbolicator *s,
+				   const crp_symbolicate_options *opts, crp_symbolicate_stats *stats,
+				   crp_error *err);
+
+CRP_END_DECL
+
+#endif

@@ -1,0 +1,701 @@
+/* The symbolicator: symbol files by path or from memory, images by UUID and CPU type, indexes
+ * built on first use, and single-address lookups. Reports are in symbolicate.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "demangle.h"
+#include "symbols_int.h"
+
+#define NO_OBJECT UINT32_MAX
+
+static int set_err(crp_error *err, int code, const char *fmt, ...) CRP_PRINTF(3, 4);
+static int set_err(crp_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		crp__error_clear(err);
+		crp__error_setv(err, code, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static int grow(crp_symbolicator *s, void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return CRP_OK;
+	size_t n = *cap ? *cap * 2 : 16;
+	if (n < need || n > SIZE_MAX / elem)
+		return CRP_ENOMEM;
+	void *q = crp__realloc(&s->alloc, *p, n * elem);
+	if (!q)
+		return CRP_ENOMEM;
+	*p = q;
+	*cap = n;
+	return CRP_OK;
+}
+
+static char *dup_str(crp_symbolicator *s, const char *str)
+{
+	size_t n = strlen(str) + 1;
+	char *p = crp__malloc(&s->alloc, n);
+	return p ? memcpy(p, str, n) : NULL;
+}
+
+int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options *opts)
+{
+	crp_symbolicator_options o = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	*out = NULL;
+	if (opts) {
+		if (opts->version != CRP_SYMBOLICATOR_OPTIONS_VERSION)
+			return CRP_EINVAL;
+		o = *opts;
+	}
+	crp_allocator a;
+	crp__allocator_init(&a, o.allocator);
+	crp_symbolicator *s = crp__malloc(&a, sizeof *s);
+	if (!s)
+		return CRP_ENOMEM;
+	memset(s, 0, sizeof *s);
+	s->alloc = a;
+	o.max_file_bytes = o.max_file_bytes ? o.max_file_bytes : CRP_DEFAULT_MAX_SYMBOL_FILE_BYTES;
+	o.max_files = o.max_files ? o.max_files : CRP_DEFAULT_MAX_SYMBOL_FILES;
+	o.max_depth = o.max_depth ? o.max_depth : CRP_DEFAULT_MAX_SYMBOL_DIR_DEPTH;
+	o.allocator = NULL;
+	s->opts = o;
+	crp__arena_init(&s->scratch, &a, 0);
+	*out = s;
+	return CRP_OK;
+}
+
+static void unmap(crp_symbolicator *s, sym_file *f)
+{
+	CRP_UNUSED(s);
+	if (f->data && !f->in_memory)
+		munmap((void *)(uintptr_t)f->data, f->size);
+	if (!f->in_memory)
+		f->data = NULL;
+}
+
+void crp_symbolicator_free(crp_symbolicator *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->image_count; i++) {
+		crp__symindex_free(s->images[i]->ix);
+		crp__free(&s->alloc, s->images[i]);
+	}
+	for (size_t i = 0; i < s->object_count; i++)
+		crp__macho_dispose(&s->objects[i].macho);
+	for (size_t i = 0; i < s->file_count; i++) {
+		unmap(s, &s->files[i]);
+		crp__free(&s->alloc, s->files[i].path);
+	}
+	crp__free(&s->alloc, s->images);
+	crp__free(&s->alloc, s->objects);
+	crp__free(&s->alloc, s->files);
+	crp__arena_dispose(&s->scratch);
+	crp__free(&s->alloc, s->res);
+	crp__free(&s->alloc, s);
+}
+
+/* -- files ------------------------------------------------------------------------------- */
+
+static int map_file(crp_symbolicator *s, sym_file *f, crp_error *err)
+{
+	if (f->data)
+		return CRP_OK;
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return set_err(err, errno == ENOENT ? CRP_ENOTFOUND : CRP_EIO, "cannot open %s: %s",
+			       f->path, strerror(errno));
+	struct stat st;
+	int rc = CRP_OK;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = set_err(err, CRP_EIO, "%s is not a regular file", f->path);
+	else if ((uint64_t)st.st_size > s->opts.max_file_bytes || (uint64_t)st.st_size > SIZE_MAX)
+		rc = set_err(err, CRP_ELIMIT, "%s: %llu bytes is more than the symbol file limit (%llu)",
+			     f->path, (unsigned long long)st.st_size,
+			     (unsigned long long)s->opts.max_file_bytes);
+	else if (st.st_size < 4)
+		rc = set_err(err, CRP_EUNSUPPORTED, "%s: not a Mach-O file (too short)", f->path);
+	else if (f->size && (st.st_dev != f->dev || st.st_ino != f->ino || (size_t)st.st_size != f->size))
+		rc = set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
+	if (rc == CRP_OK) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			rc = set_err(err, CRP_EIO, "cannot map %s: %s", f->path, strerror(errno));
+		else
+			f->data = p, f->size = (size_t)st.st_size, f->dev = st.st_dev, f->ino = st.st_ino;
+	}
+	close(fd);
+	return rc;
+}
+
+static int new_file(crp_symbolicator *s, const char *path, uint32_t *idx)
+{
+	CRP_TRY(grow(s, (void **)&s->files, &s->file_cap, s->file_count + 1, sizeof *s->files));
+	sym_file *f = &s->files[s->file_count];
+	memset(f, 0, sizeof *f);
+	if (!(f->path = dup_str(s, path)))
+		return CRP_ENOMEM;
+	*idx = (uint32_t)s->file_count++;
+	return CRP_OK;
+}
+
+/* -- images ------------------------------------------------------------------------------ */
+
+static bool same_arch(int32_t t1, int32_t s1, int32_t t2, int32_t s2)
+{
+	return t1 == t2 && (s1 & CRP_CPU_SUBTYPE_MASK) == (s2 & CRP_CPU_SUBTYPE_MASK);
+}
+
+/* A binary carrying DWARF is filed as a binary: its DWARF is used when no dSYM comes. */
+static bool is_debug(const sym_object *o)
+{
+	return o->filetype == CRP_MH_DSYM;
+}
+
+static int new_image(crp_symbolicator *s, const sym_object *o, crp_symbol_image **out)
+{
+	CRP_TRY(grow(s, (void **)&s->images, &s->image_cap, s->image_count + 1, sizeof *s->images));
+	crp_symbol_image *im = crp__malloc(&s->alloc, sizeof *im);
+	if (!im)
+		return CRP_ENOMEM;
+	memset(im, 0, sizeof *im);
+	im->owner = s;
+	im->has_uuid = o->has_uuid;
+	im->uuid = o->uuid;
+	im->cputype = o->cputype;
+	im->cpusubtype = o->cpusubtype;
+	im->binary = im->debug = NO_OBJECT;
+	s->images[s->image_count++] = im;
+	*out = im;
+	return CRP_OK;
+}
+
+/* Files an object under its (UUID, CPU): the first binary and the first dSYM added win. */
+static int file_object(crp_symbolicator *s, uint32_t idx)
+{
+	const sym_object *o = &s->objects[idx];
+	crp_symbol_image *im = NULL;
+	for (size_t i = 0; o->has_uuid && i < s->image_count && !im; i++) {
+		crp_symbol_image *c = s->images[i];
+		if (c->has_uuid && memcmp(c->uuid.bytes, o->uuid.bytes, 16) == 0 &&
+		    same_arch(c->cputype, c->cpusubtype, o->cputype, o->cpusubtype))
+			im = c;
+	}
+	if (!im)
+		CRP_TRY(new_image(s, o, &im));
+	uint32_t *slot = is_debug(o) ? &im->debug : &im->binary;
+	if (*slot == NO_OBJECT && !im->ix_tried)
+		*slot = idx;
+	return CRP_OK;
+}
+
+static uint32_t count_defined(const crp_macho *m)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; m->has_symtab && i < m->nsyms; i++) {
+		crp_macho_nlist e;
+		crp__macho_symbol(m, i, &e);
+		n += !(e.type & CRP_N_STAB) && (e.type & CRP_N_TYPE) == CRP_N_SECT;
+	}
+	return n;
+}
+
+static void describe(sym_object *o, const crp_macho *m)
+{
+	o->has_uuid = m->has_uuid;
+	o->uuid = m->uuid;
+	o->cputype = m->cputype;
+	o->cpusubtype = m->cpusubtype;
+	o->filetype = m->filetype;
+	o->has_dwarf = crp__macho_find_section(m, "__DWARF", "__debug_info") != NULL;
+	o->has_symtab = m->has_symtab && m->nsyms;
+	o->has_starts = m->has_function_starts && m->fstarts_size;
+	o->defined_symbols = count_defined(m);
+	if (m->text)
+		o->text_vmaddr = m->text->vmaddr, o->text_vmsize = m->text->vmsize;
+}
+
+static int add_slice(crp_symbolicator *s, uint32_t file, const crp_macho_slice *sl, crp_error *err)
+{
+	const sym_file *f = &s->files[file];
+	crp_macho m;
+	int rc = crp__macho_parse(&m, f->data + sl->offset, (size_t)sl->size, &s->alloc, err);
+	if (rc == CRP_OK)
+		rc = grow(s, (void **)&s->objects, &s->object_cap, s->object_count + 1, sizeof *s->objects);
+	if (rc == CRP_OK) {
+		sym_object *o = &s->objects[s->object_count];
+		memset(o, 0, sizeof *o);
+		o->file = file;
+		o->offset = sl->offset;
+		o->size = sl->size;
+		describe(o, &m);
+		s->object_count++;
+		rc = file_object(s, (uint32_t)(s->object_count - 1));
+	}
+	crp__macho_dispose(&m);
+	if (rc == CRP_ENOMEM)
+		set_err(err, rc, "out of memory");
+	return rc;
+}
+
+/* "path: message", the message cut short when the whole does not fit. */
+static void prefix_path(crp_error *err, const char *path)
+{
+	char msg[CRP_ERROR_MESSAGE_SIZE];
+	memcpy(msg, err->message, sizeof msg);
+	size_t pl = strlen(path), ml = strlen(msg), cap = sizeof err->message - 1;
+	if (pl + 2 > cap)
+		pl = 0;
+	if (pl + 2 + ml > cap)
+		ml = cap - pl - 2;
+	if (pl) {
+		memcpy(err->message, path, pl);
+		memcpy(err->message + pl, ": ", 2);
+		pl += 2;
+	}
+	memcpy(err->message + pl, msg, ml);
+	err->message[pl + ml] = '\0';
+}
+
+/* Reads the headers of every slice; the mapping is dropped again (see crp__symbols_index). */
+static int add_file_data(crp_symbolicator *s, uint32_t file, crp_error *err)
+{
+	sym_file *f = &s->files[file];
+	crp_macho_slice sl[CRP_MACHO_MAX_SLICES];
+	size_t n;
+	size_t objects = s->object_count, images = s->image_count;
+	int rc = crp__macho_slices(sl, &n, f->data, f->size, err);
+	for (size_t i = 0; rc == CRP_OK && i < n; i++)
+		rc = add_slice(s, file, &sl[i], err);
+	if (rc != CRP_OK) { /* all or nothing: forget the slices of this file */
+		for (size_t i = images; i < s->image_count; i++)
+			crp__free(&s->alloc, s->images[i]);
+		s->image_count = images;
+		s->object_count = objects;
+		for (size_t i = 0; i < s->image_count; i++) {
+			crp_symbol_image *im = s->images[i];
+			im->binary = im->binary >= objects && im->binary != NO_OBJECT ? NO_OBJECT : im->binary;
+			im->debug = im->debug >= objects && im->debug != NO_OBJECT ? NO_OBJECT : im->debug;
+		}
+	}
+	if (rc != CRP_OK && err && rc != CRP_ENOMEM)
+		prefix_path(err, f->path);
+	return rc;
+}
+
+static void drop_file(crp_symbolicator *s)
+{
+	sym_file *f = &s->files[--s->file_count];
+	unmap(s, f);
+	crp__free(&s->alloc, f->path);
+}
+
+static int add_file(crp_symbolicator *s, const char *path, crp_error *err)
+{
+	if (s->files_examined >= s->opts.max_files)
+		return set_err(err, CRP_ELIMIT, "more than %zu symbol files", s->opts.max_files);
+	s->files_examined++;
+	uint32_t idx;
+	if (new_file(s, path, &idx) != CRP_OK)
+		return set_err(err, CRP_ENOMEM, "out of memory");
+	int rc = map_file(s, &s->files[idx], err);
+	if (rc == CRP_OK)
+		rc = add_file_data(s, idx, err);
+	if (rc == CRP_OK) {
+		unmap(s, &s->files[idx]);
+		return CRP_OK;
+	}
+	drop_file(s);
+	return rc;
+}
+
+/* -- directories ------------------------------------------------------------------------- */
+
+static bool looks_like_macho(const char *path)
+{
+	uint8_t magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* let add_file say why it cannot be read */
+	ssize_t n = read(fd, magic, sizeof magic);
+	close(fd);
+	return n == (ssize_t)sizeof magic && crp__macho_sniff(magic, sizeof magic) != 0;
+}
+
+static int add_dir(crp_symbolicator *s, const char *dir, unsigned depth, crp_error *err);
+
+static int add_entry(crp_symbolicator *s, const char *path, unsigned depth, crp_error *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return CRP_OK;
+	if (S_ISDIR(st.st_mode))
+		return depth < s->opts.max_depth ? add_dir(s, path, depth + 1, err) : CRP_OK;
+	if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
+		return CRP_OK; /* links to directories are not followed: no cycles */
+	if (!S_ISREG(st.st_mode) || !looks_like_macho(path))
+		return CRP_OK;
+	crp_error why;
+	int rc = add_file(s, path, &why);
+	if (rc == CRP_ENOMEM || rc == CRP_ELIMIT) {
+		if (err)
+			*err = why;
+		return rc;
+	}
+	if (rc != CRP_OK && s->opts.on_skip)
+		s->opts.on_skip(s->opts.on_skip_ctx, path, &why);
+	return CRP_OK;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Entries in name order, so images are filed the same way on every machine. */
+static int list_dir(crp_symbolicator *s, const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return CRP_OK;
+	struct dirent *e;
+	int rc = CRP_OK;
+	while (rc == CRP_OK && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		rc = grow(s, (void **)out, &cap, *n + 1, sizeof **out);
+		if (rc == CRP_OK && !((*out)[*n] = dup_str(s, e->d_name)))
+			rc = CRP_ENOMEM;
+		if (rc == CRP_OK)
+			(*n)++;
+	}
+	closedir(d);
+	qsort(*out, *n, sizeof **out, cmp_names);
+	return rc;
+}
+
+static int add_dir(crp_symbolicator *s, const char *dir, unsigned depth, crp_error *err)
+{
+	char **names;
+	size_t n;
+	int rc = list_dir(s, dir, &names, &n);
+	size_t dl = strlen(dir);
+	for (size_t i = 0; rc == CRP_OK && i < n; i++) {
+		char *path = crp__malloc(&s->alloc, dl + strlen(names[i]) + 2);
+		if (!path) {
+			rc = CRP_ENOMEM;
+			break;
+		}
+		sprintf(path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
+		rc = add_entry(s, path, depth, err);
+		crp__free(&s->alloc, path);
+	}
+	for (size_t i = 0; i < n; i++)
+		crp__free(&s->alloc, names[i]);
+	crp__free(&s->alloc, names);
+	if (rc == CRP_ENOMEM)
+		set_err(err, rc, "out of memory");
+	return rc;
+}
+
+int crp_symbolicator_add_path(crp_symbolicator *s, const char *path, crp_error *err)
+{
+	struct stat st;
+	if (!s || !path)
+		return set_err(err, CRP_EINVAL, "no symbolicator or path");
+	if (stat(path, &st) != 0)
+		return set_err(err, errno == ENOENT ? CRP_ENOTFOUND : CRP_EIO, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return add_dir(s, path, 0, err);
+	return add_file(s, path, err);
+}
+
+int crp_symbolicator_add_memory(crp_symbolicator *s, const void *data, size_t len,
+				const char *name, crp_error *err)
+{
+	if (!s || (!data && len))
+		return set_err(err, CRP_EINVAL, "no symbolicator or data");
+	uint32_t idx;
+	if (new_file(s, name ? name : "(memory)", &idx) != CRP_OK)
+		return set_err(err, CRP_ENOMEM, "out of memory");
+	sym_file *f = &s->files[idx];
+	f->data = data;
+	f->size = len;
+	f->in_memory = true;
+	int rc = len < 4 ? set_err(err, CRP_EUNSUPPORTED, "%s: not a Mach-O file (too short)", f->path)
+			 : add_file_data(s, idx, err);
+	if (rc != CRP_OK)
+		drop_file(s);
+	return rc;
+}
+
+/* -- images, indexes --------------------------------------------------------------------- */
+
+size_t crp_symbolicator_image_count(const crp_symbolicator *s) { return s ? s->image_count : 0; }
+
+const crp_symbol_image *crp_symbolicator_image(const crp_symbolicator *s, size_t i)
+{
+	return s && i < s->image_count ? s->images[i] : NULL;
+}
+
+const crp_symbol_image *crp_symbolicator_find(const crp_symbolicator *s, const crp_uuid *uuid,
+					      int32_t cpu_type, int32_t cpu_subtype)
+{
+	const crp_symbol_image *any = NULL;
+	for (size_t i = 0; s && uuid && i < s->image_count; i++) {
+		const crp_symbol_image *im = s->images[i];
+		if (!im->has_uuid || memcmp(im->uuid.bytes, uuid->bytes, 16) != 0)
+			continue;
+		if (cpu_type == 0 || same_arch(im->cputype, im->cpusubtype, cpu_type, cpu_subtype))
+			return im;
+		if (!any)
+			any = im;
+	}
+	return any;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static const sym_object *object_of(const crp_symbolicator *s, uint32_t i)
+{
+	return i == NO_OBJECT ? NULL : &s->objects[i];
+}
+
+void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_image_info *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!im)
+		return;
+	const crp_symbolicator *s = im->owner;
+	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug);
+	out->has_uuid = im->has_uuid;
+	out->uuid = im->uuid;
+	out->cpu_type = im->cputype;
+	out->cpu_subtype = im->cpusubtype;
+	out->arch = crp_arch_name(im->cputype, im->cpusubtype);
+	out->binary_path = b ? s->files[b->file].path : NULL;
+	out->debug_path = d ? s->files[d->file].path : (b && b->has_dwarf ? out->binary_path : NULL);
+	out->name = base_name(b ? out->binary_path : d ? s->files[d->file].path : "");
+	const sym_object *t = b ? b : d;
+	out->text_vmaddr = t ? t->text_vmaddr : 0;
+	out->text_vmsize = t ? t->text_vmsize : 0;
+	out->has_symtab = (b && b->has_symtab) || (d && d->has_symtab);
+	out->has_dwarf = (b && b->has_dwarf) || (d && d->has_dwarf);
+	out->has_function_starts = b && b->has_starts;
+}
+
+uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_image *im)
+{
+	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug);
+	return b ? b->text_vmaddr : d ? d->text_vmaddr : 0;
+}
+
+/* Maps the object's file and parses its slice again, checking it is what was added. */
+static int load_object(crp_symbolicator *s, uint32_t i, crp_error *err)
+{
+	sym_object *o = &s->objects[i];
+	if (o->macho_ready)
+		return CRP_OK;
+	sym_file *f = &s->files[o->file];
+	CRP_TRY(map_file(s, f, err));
+	if (!crp__in_bounds(o->offset, o->size, f->size))
+		return set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
+	int rc = crp__macho_parse(&o->macho, f->data + o->offset, (size_t)o->size, &s->alloc, err);
+	if (rc == CRP_OK && (o->macho.has_uuid != o->has_uuid ||
+			     memcmp(o->macho.uuid.bytes, o->uuid.bytes, 16) != 0))
+		rc = set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
+	if (rc != CRP_OK) {
+		crp__macho_dispose(&o->macho);
+		return rc;
+	}
+	o->macho_ready = true;
+	return CRP_OK;
+}
+
+/* dSYM DWARF first; the richer symbol table (a stripped binary's is poorer than its dSYM's);
+ * function starts only from binaries. */
+static void choose_sources(crp_symbolicator *s, crp_symbol_image *im, crp_symindex_sources *src)
+{
+	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug);
+	im->src_dwarf = d && d->has_dwarf ? im->debug : b && b->has_dwarf ? im->binary : NO_OBJECT;
+	im->src_symtab = NO_OBJECT;
+	if (d && d->has_symtab && (!b || !b->has_symtab || d->defined_symbols >= b->defined_symbols))
+		im->src_symtab = im->debug;
+	else if (b && b->has_symtab)
+		im->src_symtab = im->binary;
+	im->src_starts = b && b->has_starts ? im->binary : NO_OBJECT;
+	src->dwarf = im->src_dwarf != NO_OBJECT ? &s->objects[im->src_dwarf].macho : NULL;
+	src->symtab = im->src_symtab != NO_OBJECT ? &s->objects[im->src_symtab].macho : NULL;
+	src->starts = im->src_starts != NO_OBJECT ? &s->objects[im->src_starts].macho : NULL;
+}
+
+static int build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+{
+	if (im->binary != NO_OBJECT)
+		CRP_TRY(load_object(s, im->binary, err));
+	if (im->debug != NO_OBJECT)
+		CRP_TRY(load_object(s, im->debug, err));
+	crp_symindex_sources src;
+	choose_sources(s, im, &src);
+	return crp__symindex_build(&im->ix, &src, &s->alloc, NULL, err);
+}
+
+int crp__symbols_index(crp_symbolicator *s, crp_symbol_image *im, crp_symindex **out, crp_error *err)
+{
+	if (!im->ix_tried) {
+		crp__error_clear(&im->ix_error);
+		im->ix_status = build_index(s, im, &im->ix_error);
+		im->ix_tried = im->ix_status != CRP_ENOMEM; /* out of memory may pass: try again */
+	}
+	*out = im->ix;
+	if (im->ix_status != CRP_OK && err)
+		*err = im->ix_error;
+	return im->ix_status;
+}
+
+/* -- answers ----------------------------------------------------------------------------- */
+
+#define NAME_BUF 4096
+#define NAME_MAX_DEMANGLED (64u * 1024)
+
+/* The demangled name (C++), or a copy of the raw one. */
+static const char *put_name(crp_arena *a, crp_symbolicator *s, const char *raw, unsigned *flags)
+{
+	char buf[NAME_BUF];
+	size_t n = crp__demangle_cxx(raw, buf, sizeof buf);
+	if (n) {
+		*flags |= CRP_SYM_DEMANGLED;
+		return crp__arena_strndup(a, buf, n);
+	}
+	if (crp__is_swift_mangled(raw))
+		*flags |= CRP_SYM_SWIFT;
+	else if ((raw[0] == '_' && raw[1] == 'Z') || (raw[0] == '_' && raw[1] == '_' && raw[2] == 'Z')) {
+		char *big = crp__malloc(&s->alloc, NAME_MAX_DEMANGLED); /* a name longer than buf? */
+		const char *out = NULL;
+		if (big && (n = crp__demangle_cxx(raw, big, NAME_MAX_DEMANGLED)) != 0) {
+			*flags |= CRP_SYM_DEMANGLED;
+			out = crp__arena_strndup(a, big, n);
+		}
+		crp__free(&s->alloc, big);
+		if (out)
+			return out;
+	}
+	return crp__arena_strndup(a, raw, strlen(raw));
+}
+
+static const char *put_path(crp_arena *a, crp_symbolicator *s, const crp_symindex *ix,
+			    const crp_symindex_frame *f)
+{
+	char buf[1024];
+	size_t n = crp__symindex_path(ix, f, buf, sizeof buf);
+	if (!n)
+		return NULL;
+	if (n < sizeof buf)
+		return crp__arena_strndup(a, buf, n);
+	char *big = crp__malloc(&s->alloc, n + 1);
+	const char *out = NULL;
+	if (big) {
+		crp__symindex_path(ix, f, big, n + 1);
+		out = crp__arena_strndup(a, big, n);
+		crp__free(&s->alloc, big);
+	}
+	return out;
+}
+
+static const char *answering_path(const crp_symbolicator *s, const crp_symbol_image *im,
+				  crp_symbol_source src)
+{
+	uint32_t o = src == CRP_SYMSRC_DWARF ? im->src_dwarf
+		     : src == CRP_SYMSRC_SYMTAB ? im->src_symtab : im->src_starts;
+	if (o == NO_OBJECT)
+		o = im->binary != NO_OBJECT ? im->binary : im->debug;
+	return o == NO_OBJECT ? NULL : s->files[s->objects[o].file].path;
+}
+
+static int fill_locs(crp_symloc *locs, crp_arena *a, crp_symbolicator *s, const crp_symbol_image *im,
+		     const crp_symindex_result *res, unsigned *flags)
+{
+	for (size_t i = 0; i < res->count; i++) {
+		const crp_symindex_frame *f = &res->frames[i];
+		if (f->name && !(locs[i].function = put_name(a, s, f->name, flags)))
+			return a->failure;
+		if (f->unit == UINT32_MAX)
+			continue;
+		if (!(locs[i].file = put_path(a, s, im->ix, f)) && a->failure)
+			return a->failure;
+		/* without a file name too: LLVM prints an inlined call's line after "??" */
+		locs[i].line = f->line;
+		locs[i].column = f->column;
+	}
+	return CRP_OK;
+}
+
+int crp__symbols_make(crp_symbolication **out, crp_arena *a, crp_symbolicator *s,
+		      const crp_symbol_image *im, const crp_symindex_result *res, uint64_t lookup_addr,
+		      uint64_t slide, unsigned flags)
+{
+	*out = NULL;
+	if (res->source == CRP_SYMSRC_NONE || !res->count)
+		return CRP_OK;
+	crp_symbolication *sym = crp__arena_calloc(a, sizeof *sym);
+	crp_symloc *locs = crp__arena_calloc(a, res->count * sizeof *locs);
+	if (!sym || !locs)
+		return a->failure;
+	CRP_TRY(fill_locs(locs, a, s, im, res, &flags));
+	const char *outer = res->frames[res->count - 1].name;
+	if (outer && (flags & CRP_SYM_DEMANGLED) && strcmp(outer, locs[res->count - 1].function) != 0 &&
+	    !(sym->linkage_name = crp__arena_strndup(a, outer, strlen(outer))))
+		return a->failure;
+	const char *path = answering_path(s, im, res->source);
+	if (path && !(sym->image = crp__arena_strndup(a, path, strlen(path))))
+		return a->failure;
+	sym->source = res->source;
+	sym->flags = flags;
+	sym->lookup_addr = lookup_addr;
+	sym->function_addr = res->has_function_addr ? res->function_addr + slide : 0;
+	sym->locs = locs;
+	sym->count = res->count;
+	*out = sym;
+	return CRP_OK;
+}
+
+int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
+			    const crp_symbol_image *cim, uint64_t file_addr, crp_error *err)
+{
+	*out = NULL;
+	if (!s || !cim)
+		return set_err(err, CRP_EINVAL, "no symbolicator or image");
+	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
+	crp_symindex *ix;
+	CRP_TRY(crp__symbols_index(s, im, &ix, err));
+	if (!s->res && !(s->res = crp__malloc(&s->alloc, sizeof *s->res)))
+		return set_err(err, CRP_ENOMEM, "out of memory");
+	crp__arena_dispose(&s->scratch);
+	crp__arena_init(&s->scratch, &s->alloc, 0);
+	int rc = crp__symindex_lookup(ix, file_addr, s->res);
+	crp_symbolication *sym = NULL;
+	if (rc == CRP_OK)
+		rc = crp__symbols_make(&sym, &s->scratch, s, im, s->res, file_addr, 0, 0);
+	if (rc != CRP_OK)
+		return set_err(err, rc, "%s", crp_status_str(rc));
+	*out = sym;
+	return CRP_OK;
+}

@@ -1,0 +1,96 @@
+/* Private layout of the symbol index, shared by symindex*.c. */
+#ifndef CRP_SYMINDEX_INT_H
+#define CRP_SYMINDEX_INT_H
+
+#include "symindex.h"
+
+#define IX_NONE UINT32_MAX
+#define IX_MAX_ITEMS (UINT32_MAX - 1u)  /* every table is indexed by uint32_t */
+
+#define SCOPE_SUBPROGRAM 0x01u
+#define SCOPE_RESOLVED 0x02u    /* name looked up (may still be NULL) */
+#define SCOPE_HAS_RANGES 0x04u
+#define SCOPE_HAS_ENTRY 0x08u   /* entry is the DIE's low_pc or entry_pc */
+
+typedef struct ix_scope {
+	uint64_t die;           /* DIE offset, for resolving the name on first use */
+	uint64_t entry;         /* function start (low_pc, else entry_pc, else lowest range) */
+	uint64_t lo, hi;        /* bounding box of its ranges */
+	const char *name;
+	uint32_t parent;        /* enclosing scope of an inlined subroutine, else IX_NONE */
+	uint32_t unit;
+	uint32_t call_file, call_line, call_column;
+	uint8_t flags;
+} ix_scope;
+
+typedef struct ix_row {
+	uint64_t addr;
+	uint32_t line;
+	uint16_t file;
+	uint16_t column;
+} ix_row;
+
+/* A line sequence: rows[first .. first + count) where the last row is its end. */
+typedef struct ix_seq {
+	uint64_t lo, hi;
+	uint32_t first, count;
+} ix_seq;
+
+typedef struct ix_unit {
+	crp_dwarf_lines lines;
+	bool has_lines;
+	const char *comp_dir;
+	uint32_t seq_first, seq_count;     /* sorted by hi */
+	uint32_t paint_first, paint_count; /* innermost scope per address interval */
+} ix_unit;
+
+typedef struct ix_sym {
+	uint64_t addr, size;
+	const char *name;       /* leading '_' removed */
+} ix_sym;
+
+/* Sorted, non-overlapping intervals: [lo[i], lo[i + 1]) maps to id[i] (IX_NONE: a gap). */
+typedef struct ix_map {
+	uint64_t *lo;
+	uint32_t *id;
+	size_t count, cap;
+} ix_map;
+
+struct crp_symindex {
+	crp_allocator alloc;
+	crp_dwarf *dwarf;
+	ix_unit *units;
+	size_t unit_count;
+	ix_scope *scopes;
+	size_t scope_count, scope_cap;
+	ix_map paint;           /* per-unit partitions */
+	ix_map cus;             /* address -> unit */
+	ix_seq *seqs;
+	size_t seq_count, seq_cap;
+	ix_row *rows;
+	size_t row_count, row_cap;
+	ix_sym *syms;
+	size_t sym_count;
+	uint64_t *fs_lo, *fs_hi;  /* function starts and where each ends */
+	size_t fs_count;
+	crp_symindex_stats stats;
+};
+
+/* A range to paint: where ranges overlap, the highest prio wins. */
+typedef struct ix_range {
+	uint64_t lo, hi;
+	uint64_t prio;
+	uint32_t id;
+} ix_range;
+
+int crp__ix_grow(crp_symindex *ix, void **p, size_t *cap, size_t need, size_t elem);
+/* Appends the painting of r[0..n) to m (r is reordered). */
+int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m);
+/* The id at addr in m's entries [first, first + count), or IX_NONE. */
+uint32_t crp__ix_map_find(const ix_map *m, size_t first, size_t count, uint64_t addr);
+
+int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m);
+int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err);
+int crp__ix_build_dwarf(crp_symindex *ix, const crp_macho *m, crp_error *err);
+
+#endif

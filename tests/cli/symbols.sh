@@ -1,0 +1,107 @@
+#!/bin/sh
+# End-to-end tests of symbolication in the CLI: convert --symbols and atos, outputs byte for byte
+# against fixtures/macho/expected (regenerate deliberately with fixtures/macho/regen-goldens.sh).
+# Runs from the source tree so paths in the outputs are relative and portable.
+# usage: symbols.sh path/to/crashport SOURCE_DIR
+set -u
+CP=$1
+cd "$2" || exit 1
+M=fixtures/macho
+E=$M/expected
+T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-sym.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+expect_exit() {
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
+}
+same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; diff "$1" "$2" | head -20; fi; }
+contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
+lines() { if [ "$(wc -l <"$1")" -eq "$2" ]; then ok; else bad "$1: $(wc -l <"$1") lines, wanted $2"; fi; }
+
+# -- convert --symbols ----------------------------------------------------------------------
+expect_exit 0 "$CP" convert --to json --symbols $M/x86_64 $M/report-x86_64.json
+same_file "$T/out" $E/report-x86_64.json
+contains "$T/err" "report-x86_64.json: binary_images\[2\]: warning: no symbols for image /usr/lib/system/libsystem_kernel.dylib (UUID 0F1E2D3C-4B5A-3968-8776-655443322110): 1 frame not symbolicated"
+contains "$T/err" "report-x86_64.json: crash.threads\[0\].backtrace.contents\[5\]: warning: 1 frame lies outside every binary image"
+# a dSYM bundle alone, repeated --symbols, the universal file's other architectures ignored
+expect_exit 0 "$CP" convert -q --to json --symbols $M/arm64e/Demo.dSYM --symbols $M/universal \
+	$M/report-arm64e-recrash.json
+same_file "$T/out" $E/report-arm64e-recrash.json
+# the symbolicated JSON reads back and writes the same bytes
+expect_exit 0 "$CP" convert -q --to json $E/report-x86_64.json
+same_file "$T/out" $E/report-x86_64.json
+# without --symbols nothing changes
+expect_exit 0 "$CP" convert -q --to json $M/report-x86_64.json
+if grep -q '"symbolicated"' "$T/out"; then bad "symbolicated without --symbols"; else ok; fi
+# bad symbol paths are usage errors
+expect_exit 2 "$CP" convert --to json --symbols $M/nonexistent $M/report-x86_64.json
+contains "$T/err" "convert: --symbols: $M/nonexistent: No such file or directory"
+expect_exit 2 "$CP" convert --to json --symbols $M/make.sh $M/report-x86_64.json
+contains "$T/err" "not a Mach-O file"
+# a damaged Mach-O inside a directory is skipped with a warning
+mkdir -p "$T/syms"
+cp $M/x86_64/Demo "$T/syms/Demo"
+head -c 600 $M/x86_64/libdemo.dylib >"$T/syms/broken.dylib"
+expect_exit 0 "$CP" convert --to json --symbols "$T/syms" $M/report-x86_64.json
+contains "$T/err" "warning: $T/syms/broken.dylib: skipped: $T/syms/broken.dylib: "
+contains "$T/out" '"function": "crash_here"'
+
+# -- atos -----------------------------------------------------------------------------------
+addrs=$(awk -F'\t' '$1 == "x86_64/Demo" && $3 == "dsym" && ($5 ~ /^(crash_here|step2|leaf_math|middle_math|outer_math|demo::Widget)/) { print $4 }' $M/expected.tsv)
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo $addrs
+same_file "$T/out" $E/atos-x86_64.txt
+expect_exit 0 "$CP" atos -i -o $M/x86_64/Demo $addrs
+same_file "$T/out" $E/atos-x86_64-inlines.txt
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo.stripped $addrs
+same_file "$T/out" $E/atos-x86_64-stripped.txt
+# addresses from stdin, the same answers
+printf '%s\n' $addrs >"$T/addrs"
+expect_exit 0 sh -c "\"$CP\" atos -o $M/x86_64/Demo < \"$T/addrs\""
+same_file "$T/out" $E/atos-x86_64.txt
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo -f "$T/addrs"
+same_file "$T/out" $E/atos-x86_64.txt
+first=$(echo "$addrs" | head -1)
+# -l: run-time addresses; -s: a slide; -offset: offsets into __TEXT; all give the same answer
+first_answer=$(head -1 $E/atos-x86_64.txt)
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo -l 0x10a7c3000 "$(printf '0x%x' $((first - 0x100000000 + 0x10a7c3000)))"
+if [ "$(cat "$T/out")" = "$first_answer" ]; then ok; else bad "atos -l: $(cat "$T/out")"; fi
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo -s a7c3000 "$(printf '%x' $((first + 0xa7c3000)))"
+if [ "$(cat "$T/out")" = "$first_answer" ]; then ok; else bad "atos -s: $(cat "$T/out")"; fi
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo -offset "$(printf '0x%x' $((first - 0x100000000)))"
+if [ "$(cat "$T/out")" = "$first_answer" ]; then ok; else bad "atos -offset: $(cat "$T/out")"; fi
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo -fullPath "$first"
+contains "$T/out" "(in Demo) (/crashport/src/demo.c:"
+# unknown addresses come back as they were given
+expect_exit 0 "$CP" atos -o $M/x86_64/Demo 0x1 0x7fff00000000
+if [ "$(cat "$T/out")" = "$(printf '0x1\n0x7fff00000000')" ]; then ok; else bad "unknown addresses: $(cat "$T/out")"; fi
+# universal files need -arch; -arch picks the slice
+expect_exit 1 "$CP" atos -o $M/universal/Demo "$first"
+contains "$T/err" "has several architectures; choose one with -arch: x86_64 armv7"
+expect_exit 0 "$CP" atos -o $M/universal/Demo -arch x86_64 "$first"
+if [ "$(cat "$T/out")" = "$first_answer" ]; then ok; else bad "atos -arch x86_64: $(cat "$T/out")"; fi
+expect_exit 0 "$CP" atos -o $M/universal/Demo --arch armv7 0x1000
+lines "$T/out" 1
+expect_exit 1 "$CP" atos -o $M/universal/Demo -arch arm64 0x1000
+contains "$T/err" "has no arm64 slice"
+# usage errors and bad input
+expect_exit 2 "$CP" atos 0x1000
+contains "$T/err" "atos: -o FILE is required"
+expect_exit 2 "$CP" atos -o $M/x86_64/Demo -l 0x1000 -s 0x10 0x1000
+expect_exit 2 "$CP" atos -o $M/x86_64/Demo -l zz 0x1000
+expect_exit 1 "$CP" atos -o $M/x86_64/Demo nothex 0x100000000
+contains "$T/err" "'nothex' is not a hex address"
+lines "$T/out" 1
+expect_exit 1 "$CP" atos -o $M/nonexistent 0x1000
+contains "$T/err" "No such file or directory"
+expect_exit 0 "$CP" atos --help
+contains "$T/out" "usage: crashport atos -o FILE"
+
+echo "cli symbols: $n checks, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,279 @@
+/* crashport atos: Apple's atos on Linux. Addresses (hex, with or without 0x) from the command
+ * line, else from stdin, printed as "symbol (in image) (file:line)" one per line. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "crashport/symbols.h"
+
+typedef struct atos_opts {
+	const char *object;
+	const char *arch;
+	uint64_t load, slide;
+	bool has_load, has_slide, offsets;
+	bool inlines, full_path;
+	const char *addr_file;
+} atos_opts;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: crashport atos -o FILE [-arch ARCH] [-l LOADADDR | -s SLIDE | -offset] [-i]\n"
+		"                      [-fullPath] [-f ADDRFILE] [ADDR...]\n"
+		"\n"
+		"Print the function and source line of addresses in a Mach-O binary or dSYM, like\n"
+		"Apple's atos: \"symbol (in image) (file:line)\", or \"symbol (in image) + offset\"\n"
+		"without line information, or the address itself when nothing is known about it.\n"
+		"Addresses are hex (0x optional), read from ADDRFILE or stdin when none are given.\n"
+		"FILE is a binary, a dSYM bundle or its DWARF file; FILE.dSYM next to a binary is\n"
+		"used too. Return addresses are looked up as given: subtract one instruction first.\n"
+		"\n"
+		"options:\n"
+		"  -o FILE          the binary or dSYM\n"
+		"  -arch ARCH       the slice of a universal file (arm64, arm64e, armv7, x86_64, ...)\n"
+		"  -l LOADADDR      addresses are run-time: the image's __TEXT was loaded at LOADADDR\n"
+		"  -s SLIDE         addresses are run-time: the image slid by SLIDE\n"
+		"  -offset          addresses are offsets from the start of the image's __TEXT\n"
+		"  -i               print inlined functions too, innermost first, one per line\n"
+		"  -fullPath        print source files with their full path\n"
+		"  -f ADDRFILE      read addresses from ADDRFILE\n"
+		"  -h, --help       this text\n"
+		"\n"
+		"exit status: 0 success, 1 the symbols cannot be read, 2 usage error\n");
+}
+
+static bool parse_hex(const char *s, uint64_t *out)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s || strlen(s) > 16)
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 16);
+	if (*end || errno)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, atos_opts *o)
+{
+	static const struct option longopts[] = {
+		{"arch", required_argument, NULL, 'a'}, {"fullPath", no_argument, NULL, 'F'},
+		{"offset", no_argument, NULL, 'O'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c;
+	optind = 1;
+	while ((c = getopt_long_only(argc, argv, "o:l:s:if:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->object = optarg; break;
+		case 'a': o->arch = optarg; break;
+		case 'l':
+		case 's':
+			if (!parse_hex(optarg, c == 'l' ? &o->load : &o->slide)) {
+				cli_msg("atos: -%c: '%s' is not a hex address", c, optarg);
+				return -1;
+			}
+			*(c == 'l' ? &o->has_load : &o->has_slide) = true;
+			break;
+		case 'O': o->offsets = true; break;
+		case 'i': o->inlines = true; break;
+		case 'F': o->full_path = true; break;
+		case 'f': o->addr_file = optarg; break;
+		case 'h': usage(stdout); exit(EXIT_ALL_OK);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (!o->object) {
+		cli_msg("atos: -o FILE is required");
+		return -1;
+	}
+	if (o->has_load + o->has_slide + o->offsets > 1) {
+		cli_msg("atos: -l, -s and -offset exclude each other");
+		return -1;
+	}
+	return 0;
+}
+
+static void on_skip(void *ctx, const char *path, const crp_error *why)
+{
+	(void)ctx;
+	cli_msg("warning: %s: skipped: %s", path, why->message);
+}
+
+/* FILE, and FILE.dSYM next to it (Apple's atos finds it through Spotlight). */
+static int load(crp_symbolicator *s, const char *object)
+{
+	crp_error err;
+	if (crp_symbolicator_add_path(s, object, &err) != CRP_OK) {
+		cli_msg("atos: %s", err.message);
+		return -1;
+	}
+	char *dsym = cli_xmalloc(strlen(object) + 6);
+	sprintf(dsym, "%s.dSYM", object);
+	struct stat st;
+	if (stat(dsym, &st) == 0 && crp_symbolicator_add_path(s, dsym, &err) != CRP_OK)
+		cli_msg("warning: %s: %s", dsym, err.message);
+	free(dsym);
+	return 0;
+}
+
+static const crp_symbol_image *choose(const crp_symbolicator *s, const atos_opts *o)
+{
+	const crp_symbol_image *found = NULL;
+	size_t matches = 0;
+	crp_symbol_image_info info;
+	for (size_t i = 0; i < crp_symbolicator_image_count(s); i++) {
+		crp_symbol_image_get_info(crp_symbolicator_image(s, i), &info);
+		if (o->arch && !(info.arch && strcmp(info.arch, o->arch) == 0))
+			continue;
+		if (!matches++)
+			found = crp_symbolicator_image(s, i);
+	}
+	if (matches == 1)
+		return found;
+	if (!matches && o->arch)
+		cli_msg("atos: %s has no %s slice", o->object, o->arch);
+	else if (!matches)
+		cli_msg("atos: %s holds no Mach-O image", o->object);
+	else {
+		fprintf(stderr, "%s: atos: %s has several architectures; choose one with -arch:", cli_progname,
+			o->object);
+		for (size_t i = 0; i < crp_symbolicator_image_count(s); i++) {
+			crp_symbol_image_get_info(crp_symbolicator_image(s, i), &info);
+			fprintf(stderr, " %s", info.arch ? info.arch : "?");
+		}
+		fputc('\n', stderr);
+	}
+	return NULL;
+}
+
+static const char *file_name(const char *path, bool full)
+{
+	const char *slash = full ? NULL : strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static void print_loc(FILE *out, const char *fn, uint64_t fn_addr, const char *image,
+		      const crp_symloc *where, uint64_t addr, const atos_opts *o)
+{
+	if (fn)
+		fputs(fn, out);
+	else
+		fprintf(out, "0x%llx", (unsigned long long)fn_addr);
+	fprintf(out, " (in %s)", image);
+	if (where && where->file)
+		fprintf(out, " (%s:%u)\n", file_name(where->file, o->full_path), where->line);
+	else
+		fprintf(out, " + %llu\n", (unsigned long long)(addr - fn_addr));
+}
+
+static void print_one(FILE *out, const crp_symbolication *sym, const char *image, uint64_t addr,
+		      const atos_opts *o)
+{
+	const crp_symloc *outer = &sym->locs[sym->count - 1];
+	if (!o->inlines) { /* the function itself, at the innermost line */
+		print_loc(out, outer->function, sym->function_addr, image, &sym->locs[0], addr, o);
+		return;
+	}
+	for (size_t i = 0; i < sym->count; i++)
+		print_loc(out, sym->locs[i].function, sym->function_addr, image, &sym->locs[i], addr, o);
+}
+
+typedef struct session {
+	crp_symbolicator *s;
+	const crp_symbol_image *im;
+	crp_symbol_image_info info;
+	const atos_opts *o;
+	int status;
+} session;
+
+static void lookup(session *x, const char *token)
+{
+	uint64_t addr;
+	if (!parse_hex(token, &addr)) {
+		cli_msg("atos: '%s' is not a hex address", token);
+		x->status = EXIT_SOME_FAILED;
+		return;
+	}
+	const atos_opts *o = x->o;
+	uint64_t file_addr = o->has_load ? addr - o->load + x->info.text_vmaddr
+			     : o->has_slide ? addr - o->slide
+			     : o->offsets ? x->info.text_vmaddr + addr : addr;
+	const crp_symbolication *sym;
+	crp_error err;
+	if (crp_symbolicator_lookup(&sym, x->s, x->im, file_addr, &err) != CRP_OK) {
+		cli_msg("atos: %s", err.message);
+		exit(EXIT_SOME_FAILED);
+	}
+	if (!sym)
+		printf("0x%llx\n", (unsigned long long)addr);
+	else
+		print_one(stdout, sym, x->info.name, file_addr, o);
+}
+
+static void lookup_stream(session *x, FILE *in)
+{
+	char tok[64];
+	size_t n = 0;
+	int ch;
+	do {
+		ch = getc(in);
+		if (ch != EOF && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+			if (n < sizeof tok - 1)
+				tok[n] = (char)ch;
+			n++;
+			continue;
+		}
+		if (n) {
+			tok[n < sizeof tok ? n : sizeof tok - 1] = '\0';
+			lookup(x, tok);
+		}
+		n = 0;
+	} while (ch != EOF);
+}
+
+static int run(session *x, int argc, char **argv)
+{
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			lookup(x, argv[i]);
+		return x->status;
+	}
+	FILE *in = stdin;
+	if (x->o->addr_file && !(in = fopen(x->o->addr_file, "r"))) {
+		cli_msg("atos: cannot open %s: %s", x->o->addr_file, strerror(errno));
+		return EXIT_SOME_FAILED;
+	}
+	lookup_stream(x, in);
+	if (in != stdin)
+		fclose(in);
+	return x->status;
+}
+
+int cmd_atos(int argc, char **argv)
+{
+	atos_opts o = {0};
+	if (parse_args(argc, argv, &o) != 0)
+		return EXIT_USAGE;
+	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	so.on_skip = on_skip;
+	crp_symbolicator *s;
+	if (crp_symbolicator_new(&s, &so) != CRP_OK) {
+		cli_msg("atos: out of memory");
+		return EXIT_SOME_FAILED;
+	}
+	session x = {s, NULL, {0}, &o, EXIT_ALL_OK};
+	int rc = EXIT_SOME_FAILED;
+	if (load(s, o.object) == 0 && (x.im = choose(s, &o)) != NULL) {
+		crp_symbol_image_get_info(x.im, &x.info);
+		rc = run(&x, argc, argv);
+	}
+	fflush(stdout);
+	crp_symbolicator_free(s);
+	return rc;
+}
