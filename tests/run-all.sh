@@ -12,11 +12,13 @@ cd "$top"
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
-need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel nodejs npm"
+need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel"
 missing=""
 for p in $need; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
+# npm (for Breakpad's prebuilt tools): Debian's, unless a node with its own npm is installed
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "== installing:$missing"
