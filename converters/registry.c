@@ -3,9 +3,11 @@
 #include "crashport/sys/emitter.h"
 
 extern const crp_emitter crp__emitter_json;
+extern const crp_emitter crp__emitter_apple, crp__emitter_ips;
 
 static const crp_emitter *const builtin[] = {
 	&crp__emitter_json,
+	&crp__emitter_apple, &crp__emitter_ips,
 	NULL,
 };
 
