@@ -1,5 +1,6 @@
 #!/bin/sh
-# Regenerate fixtures/expected/*.json from fixtures/kscrash with the built CLI.
+# Regenerate fixtures/expected/* (.json, Apple .crash in both styles, .ips) from
+# fixtures/kscrash with the built CLI.
 # This is deliberate: review `git diff fixtures/expected` before committing the result.
 # usage: tests/regen-goldens.sh [build/crashport]
 set -eu
@@ -8,5 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 for f in "$top"/fixtures/kscrash/*.json "$top"/fixtures/kscrash/*.ndjson; do
 	stem=$(basename "$f"); stem=${stem%.*}
 	"$cli" convert -q --to json -o "$top/fixtures/expected/$stem.json" "$f"
+	"$cli" convert -q --to apple -o "$top/fixtures/expected/$stem.crash" "$f"
+	"$cli" convert -q --to apple --style kscrash -o "$top/fixtures/expected/$stem.kscrash.crash" "$f"
+	"$cli" convert -q --to ips -o "$top/fixtures/expected/$stem.ips" "$f"
 done
 echo "regenerated $(ls "$top"/fixtures/expected | wc -l) goldens; review with: git diff fixtures/expected"

@@ -343,11 +343,13 @@ static void frame_head(cw *w, size_t number, const char *image, uint64_t addr)
 	ao_ch(o, ' ');
 }
 
+/* "0x<base> + <offset>"; base and offset always add up to the printed address. */
 static void unsymbolicated(cw *w, const apple_frame *a)
 {
-	crp__ao_hex(w->o, a->have_base ? a->base : 0, 1);
+	bool based = a->have_base && a->addr >= a->base;
+	crp__ao_hex(w->o, based ? a->base : 0, 1);
 	AO_LIT(w->o, " + ");
-	crp__ao_dec(w->o, a->have_base && a->addr >= a->base ? a->addr - a->base : a->addr);
+	crp__ao_dec(w->o, based ? a->addr - a->base : a->addr);
 }
 
 static void source_location(ao *o, const crp_symloc *l)
@@ -744,7 +746,7 @@ static int crash_write(crp_emit_ctx *c, void *state, const crp_report *r)
 	int rc;
 	st->o.c = c;
 	st->o.n = 0;
-	st->o.raw_lines = st->style == STYLE_KSCRASH;
+	st->o.raw_lines = false;
 	if (st->style == STYLE_KSCRASH)
 		rc = crp__apple_kscrash(&st->o, &st->scratch, r, st->layout, st->frames);
 	else

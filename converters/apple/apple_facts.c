@@ -398,6 +398,8 @@ static uint64_t signal_for_exception(uint64_t exc, uint64_t code)
 
 static const char *bad_access_name(const crp_mach *m, uint64_t code)
 {
+	if (code == 0) /* KERN_SUCCESS: no fault kind to name */
+		return NULL;
 	if (code <= 52)
 		return crp_kern_return_name(code);
 	if (code == 0x101)

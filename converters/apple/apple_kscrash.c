@@ -31,6 +31,15 @@ static void text_or_null(ao *o, const char *s)
 	crp__ao_text(o, s ? s : null_text);
 }
 
+/* Free text KSCrash writes over several lines (diagnoses, exception reasons): its newlines
+ * stay; names, paths and other one-line values have theirs escaped. */
+static void multiline(ao *o, const char *s)
+{
+	o->raw_lines = true;
+	text_or_null(o, s);
+	o->raw_lines = false;
+}
+
 static void int_or_null(ao *o, bool have, int64_t v)
 {
 	if (have)
@@ -142,7 +151,7 @@ static void uncaught(ao *o, const char *name, const char *reason)
 	AO_LIT(o, "\nApplication Specific Information:\n*** Terminating app due to uncaught exception '");
 	text_or_null(o, name);
 	AO_LIT(o, "', reason: '");
-	text_or_null(o, reason);
+	multiline(o, reason);
 	AO_LIT(o, "'\n");
 }
 
@@ -155,13 +164,16 @@ static void user_trace(ao *o, const crp_user_exception *u)
 	AO_LIT(o, "\nCustom Backtrace:\n");
 	if (CRP_HAS(u, CRP_USEREXC_LINE_OF_CODE)) {
 		AO_LIT(o, "Line: ");
-		crp__ao_text(o, u->line_of_code);
+		multiline(o, u->line_of_code);
 		ao_ch(o, '\n');
 	}
 	for (size_t i = 0; i < entries; i++) {
 		const crp_value *v = &bt->u.arr.items[i];
-		if (v->type == CRP_VALUE_STRING)
+		if (v->type == CRP_VALUE_STRING) {
+			o->raw_lines = true;
 			crp__ao_textn(o, v->u.str.ptr, v->u.str.len);
+			o->raw_lines = false;
+		}
 		ao_ch(o, '\n');
 	}
 	ao_ch(o, '\n');
@@ -178,7 +190,7 @@ static void last_exception_2012(ks *k)
 	AO_LIT(o, "\nLast Exception: ");
 	text_or_null(o, e->nsexception.name);
 	AO_LIT(o, ": ");
-	text_or_null(o, reason_of(e));
+	multiline(o, reason_of(e));
 	AO_LIT(o, "\nLast Exception Backtrace:\n");
 	backtrace(k, &e->nsexception.backtrace, main_name(&k->f));
 }
@@ -771,7 +783,7 @@ static void last_dealloced(ks *k, const crp_nsexception *z)
 	AO_LIT(o, "): ");
 	text_or_null(o, z->name);
 	AO_LIT(o, ": ");
-	text_or_null(o, z->reason);
+	multiline(o, z->reason);
 	ao_ch(o, '\n');
 	if (CRP_HAS(z, CRP_NSEXC_REFERENCED_OBJECT)) {
 		AO_LIT(o, "Referenced object:\n");
@@ -810,7 +822,7 @@ static void extra_info(ks *k)
 		memory_stats(k, &k->f.sys->app_memory);
 	if (CRP_HAS(k->f.crash, CRP_CRASH_DIAGNOSIS)) {
 		AO_LIT(o, "\nCrashDoctor Diagnosis: ");
-		crp__ao_textn(o, k->f.crash->diagnosis, strlen(k->f.crash->diagnosis));
+		multiline(o, k->f.crash->diagnosis);
 		ao_ch(o, '\n');
 	}
 }
@@ -862,7 +874,7 @@ static void recrash_section(ks *k, const crp_report *handler, const apple_facts 
 	thread_state(k, hf.crashed, orig);
 	if (CRP_HAS(hf.crash, CRP_CRASH_DIAGNOSIS)) {
 		AO_LIT(k->o, "\nRecrash Diagnosis: ");
-		crp__ao_text(k->o, hf.crash->diagnosis);
+		multiline(k->o, hf.crash->diagnosis);
 	}
 }
 

@@ -16,6 +16,7 @@ typedef struct convert_opts {
 	crp_parse_options parse;
 	const char **params;
 	size_t param_count;
+	char *style;              /* "style=STYLE" from --style, owned */
 } convert_opts;
 
 /* One input being converted. */
@@ -48,6 +49,7 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		"  -o, --output PATH    output file or directory\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
+		"      --style STYLE    same as -O style=STYLE (apple: apple or kscrash)\n"
 		"      --strict         truncated input and mistyped fields are errors\n"
 		"  -q, --quiet          do not print warnings\n"
 		"  -h, --help           this text\n"
@@ -149,7 +151,7 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		{"to", required_argument, NULL, 't'},     {"output", required_argument, NULL, 'o'},
 		{"option", required_argument, NULL, 'O'}, {"strict", no_argument, NULL, 'S'},
 		{"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"style", required_argument, NULL, 's'},  {NULL, 0, NULL, 0}};
 	const char *to = NULL;
 	int c;
 	o->params = cli_xmalloc((size_t)argc * sizeof *o->params);
@@ -161,6 +163,12 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		case 'O': o->params[o->param_count++] = optarg; break;
 		case 'S': o->parse.flags |= CRP_PARSE_STRICT; break;
 		case 'q': o->quiet = true; break;
+		case 's':
+			free(o->style);
+			o->style = cli_xmalloc(strlen(optarg) + 7);
+			sprintf(o->style, "style=%s", optarg);
+			o->params[o->param_count++] = o->style;
+			break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}
@@ -204,6 +212,7 @@ int cmd_convert(int argc, char **argv)
 	convert_opts o = {.parse = CRP_PARSE_OPTIONS_INIT};
 	if (parse_args(argc, argv, &o) != 0 || prepare_output(&o, argc - optind) != 0) {
 		free(o.params);
+		free(o.style);
 		return EXIT_USAGE;
 	}
 	int n = argc - optind;
@@ -225,5 +234,6 @@ int cmd_convert(int argc, char **argv)
 		free(used[i]);
 	free(used);
 	free(o.params);
+	free(o.style);
 	return failed ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }
