@@ -652,8 +652,14 @@ static void image_line(cw *w, const apple_image *e)
 	ao_ch(o, ' ');
 	if (im == w->f.main_image)
 		ao_ch(o, '+');
-	bool named = CRP_HAS(im, CRP_IMAGE_NAME) && im->name[0];
-	text_or_unknown(o, named ? crp__apple_basename(im->name) : NULL);
+	/* the path is measured once; its last '/' is looked for from the end */
+	size_t len = CRP_HAS(im, CRP_IMAGE_NAME) ? strlen(im->name) : 0;
+	const char *slash = len ? memrchr(im->name, '/', len) : NULL;
+	size_t base = slash ? (size_t)(slash - im->name) + 1 : 0;
+	if (len)
+		crp__ao_textn(o, im->name + base, len - base);
+	else
+		AO_LIT(o, "???");
 	ao_ch(o, ' ');
 	const char *arch = CRP_HAS(im, CRP_IMAGE_CPU_TYPE)
 				   ? crp_arch_name(im->cpu_type, CRP_HAS(im, CRP_IMAGE_CPU_SUBTYPE) ? im->cpu_subtype : 0)
@@ -663,7 +669,10 @@ static void image_line(cw *w, const apple_image *e)
 	static const crp_uuid nil;
 	crp__ao_uuid(o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, false);
 	AO_LIT(o, "> ");
-	text_or_unknown(o, named ? im->name : NULL);
+	if (len)
+		crp__ao_textn(o, im->name, len);
+	else
+		AO_LIT(o, "???");
 	ao_ch(o, '\n');
 }
 

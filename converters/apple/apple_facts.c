@@ -1,8 +1,6 @@
 /* Facts the Apple emitters derive from a report once: CPU and word size (from the report, never
  * the host), the image index for frame lookups, time zone, event kind, and the exception block
  * and Application Specific Information every output shares. */
-#include <stdlib.h>
-
 #include "apple.h"
 #include "demangle.h"
 
@@ -119,45 +117,81 @@ const char *crp__apple_code_type(const apple_facts *f)
 
 /* -- image index -------------------------------------------------------------------------- */
 
-static int cmp_image(const void *a, const void *b)
+/* A sort key: load address and position in the report. */
+typedef struct sort_key {
+	uint64_t lo;
+	uint64_t pos;
+} sort_key;
+
+/* Stable merge sort of keys by address (bottom-up, insertion-sorted runs): faster than qsort
+ * through a comparator for the ~800 images of a report, and stable, so images at the same
+ * address keep report order. tmp holds n keys. */
+static void sort_keys(sort_key *v, sort_key *tmp, size_t n)
 {
-	const apple_image *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
+	enum { RUN = 16 };
+	for (size_t lo = 0; lo < n; lo += RUN) {
+		size_t hi = lo + RUN < n ? lo + RUN : n;
+		for (size_t i = lo + 1; i < hi; i++) {
+			sort_key x = v[i];
+			size_t j = i;
+			for (; j > lo && v[j - 1].lo > x.lo; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	}
+	for (size_t width = RUN; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi) {
+				bool right = v[j].lo < v[i].lo;
+				tmp[k++] = right ? v[j] : v[i];
+				j += right;
+				i += !right;
+			}
+			while (i < mid)
+				tmp[k++] = v[i++];
+			while (j < hi)
+				tmp[k++] = v[j++];
+		}
+		memcpy(v, tmp, n * sizeof *v);
+	}
 }
 
 static int build_index(apple_facts *f, crp_emit_ctx *c, apple_scratch *s)
 {
 	size_t n = f->image_count;
-	if (n > s->img_cap) {
-		if (n > SIZE_MAX / sizeof *s->img)
+	if (n > s->img_cap) { /* the index and the sort's keys, in one block */
+		size_t each = sizeof *s->img + 2 * sizeof(sort_key);
+		if (n > SIZE_MAX / each)
 			return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
-		apple_image *p = crp_emit_realloc(c, s->img, n * sizeof *p);
+		apple_image *p = crp_emit_realloc(c, s->img, n * each);
 		if (!p)
 			return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
 		s->img = p;
 		s->img_cap = n;
 	}
-	size_t known = 0;
+	sort_key *keys = (sort_key *)(s->img + s->img_cap), *tmp = keys + s->img_cap;
 	for (size_t i = 0; i < n; i++) {
 		const crp_image *im = &f->images[i];
+		/* an image at UINT64_MAX sorts with the unknown ones; it cannot hold code anyway */
+		keys[i].lo = CRP_HAS(im, CRP_IMAGE_ADDR) ? im->image_addr : UINT64_MAX;
+		keys[i].pos = i;
+	}
+	sort_keys(keys, tmp, n);
+	size_t known = 0;
+	for (size_t i = 0; i < n; i++) {
+		const crp_image *im = &f->images[keys[i].pos];
 		apple_image *e = &s->img[i];
 		e->im = im;
-		e->pos = i;
-		e->lo = CRP_HAS(im, CRP_IMAGE_ADDR) ? im->image_addr : UINT64_MAX;
-		e->hi = e->lo;
-		if (CRP_HAS(im, CRP_IMAGE_ADDR)) {
-			known++;
+		e->pos = keys[i].pos;
+		e->lo = e->hi = keys[i].lo;
+		if (e->lo != UINT64_MAX) {
+			known = i + 1;
 			if (CRP_HAS(im, CRP_IMAGE_SIZE))
 				e->hi = im->image_size > UINT64_MAX - e->lo ? UINT64_MAX : e->lo + im->image_size;
 		}
 	}
-	/* an image at UINT64_MAX itself sorts with the unknown ones; it cannot hold code anyway */
-	if (n > 1)
-		qsort(s->img, n, sizeof *s->img, cmp_image);
-	while (known && s->img[known - 1].lo == UINT64_MAX)
-		known--;
 	f->sorted = s->img;
 	f->sorted_count = n;
 	f->lookup_count = known;
@@ -654,7 +688,7 @@ static void user_reported(const crp_crash_error *e, apple_line_fn fn, void *arg)
 {
 	const crp_user_exception *u = &e->user_reported;
 	const char *reason = reason_of(e);
-	apple_span p[8];
+	apple_span p[9];
 	size_t n = 0;
 	p[n++] = LIT("User-reported exception '");
 	p[n++] = SPAN(CRP_HAS(u, CRP_USEREXC_NAME) ? u->name : "");

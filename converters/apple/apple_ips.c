@@ -19,35 +19,66 @@ typedef struct iw {
 
 /* -- JSON --------------------------------------------------------------------------------- */
 
-static void js_str(ao *o, const char *s, size_t n)
+/* True when one of the eight bytes needs escaping in Apple's JSON: a control character,
+ * '"', '\\' or '/'. */
+static inline bool needs_escape(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), sl = w ^ (ones * '/');
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | ((sl - ones) & ~sl)) & high;
+}
+
+/* The inside of a JSON string, escaped straight into the output buffer. */
+static void js_body(ao *o, const char *s, size_t n)
 {
 	static const char hexd[] = "0123456789abcdef";
-	ao_ch(o, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (CRP_LIKELY(ch >= 0x20 && ch != '"' && ch != '\\' && ch != '/'))
-			continue;
-		crp__ao_write(o, s + run, i - run);
-		run = i + 1;
-		char esc[6] = {'\\', (char)ch};
-		size_t k = 2;
-		switch (ch) {
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '"': case '\\': case '/': break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hexd[ch >> 4];
-			esc[5] = hexd[ch & 15];
-			k = 6;
+	while (n) {
+		ao_room(o, 16);
+		char *d = o->b + o->n;
+		size_t room = AO_CAP - o->n - 6, i = 0, lim = n < room ? n : room;
+		for (; i + 8 <= lim; i += 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (needs_escape(w))
+				break;
+			memcpy(d + i, &w, 8);
 		}
-		crp__ao_write(o, esc, k);
+		for (; i < lim; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '/')
+				break;
+			d[i] = (char)ch;
+		}
+		o->n += i;
+		s += i;
+		n -= i;
+		if (!n || i == lim)
+			continue;
+		unsigned char ch = (unsigned char)*s++;
+		n--;
+		char *e = o->b + o->n;
+		e[0] = '\\';
+		switch (ch) {
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		case '"': case '\\': case '/': e[1] = (char)ch; break;
+		default:
+			memcpy(e, "\\u00", 4);
+			e[4] = hexd[ch >> 4];
+			e[5] = hexd[ch & 15];
+			o->n += 4;
+		}
+		o->n += 2;
 	}
-	crp__ao_write(o, s + run, n - run);
+}
+
+static void js_str(ao *o, const char *s, size_t n)
+{
+	ao_ch(o, '"');
+	js_body(o, s, n);
 	ao_ch(o, '"');
 }
 
@@ -300,36 +331,11 @@ static void count_parts(void *arg, const apple_span *p, size_t n)
 	*(size_t *)arg += n;
 }
 
-/* Escaped text of parts, without quotes, in one pass (a piece may be long: it goes through
- * the buffer in chunks and is escaped chunk by chunk). */
+/* The pieces of one JSON string, escaped, without the quotes. */
 static void raw_parts(void *arg, const apple_span *p, size_t n)
 {
-	ao *o = arg;
-	static const char hexd[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		const char *s = p[i].p;
-		for (size_t j = 0; j < p[i].n; j++) {
-			unsigned char ch = (unsigned char)s[j];
-			if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != '/') {
-				ao_ch(o, (char)ch);
-				continue;
-			}
-			char esc[6] = {'\\', (char)ch};
-			size_t k = 2;
-			switch (ch) {
-			case '\n': esc[1] = 'n'; break;
-			case '\r': esc[1] = 'r'; break;
-			case '\t': esc[1] = 't'; break;
-			case '"': case '\\': case '/': break;
-			default:
-				memcpy(esc, "\\u00", 4);
-				esc[4] = hexd[ch >> 4];
-				esc[5] = hexd[ch & 15];
-				k = 6;
-			}
-			crp__ao_write(o, esc, k);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		js_body(arg, p[i].p, p[i].n);
 }
 
 static void hex_string(iw *w, uint64_t v, uint64_t v2)

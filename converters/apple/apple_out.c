@@ -54,14 +54,29 @@ static size_t escape(unsigned char ch, char out[4])
 	}
 }
 
+/* True when one of the eight bytes is a control character (< 0x20 or 0x7f). */
+static inline bool has_control(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t del = w ^ (ones * 0x7f);
+	return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & high;
+}
+
 size_t crp__ao_textn(ao *o, const char *s, size_t len)
 {
 	size_t total = 0;
 	while (len) {
-		/* copy the run of printable bytes straight into the buffer */
+		/* copy the run of printable bytes straight into the buffer, eight at a time */
 		size_t room = AO_CAP - o->n, lim = len < room ? len : room;
 		char *d = o->b + o->n;
 		size_t i = 0;
+		for (; i + 8 <= lim; i += 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (has_control(w))
+				break;
+			memcpy(d + i, &w, 8);
+		}
 		while (i < lim) {
 			unsigned char ch = (unsigned char)s[i];
 			if (CRP_UNLIKELY(ch < 0x20 || ch == 0x7f))
@@ -101,16 +116,34 @@ void crp__ao_text_pad(ao *o, const char *s, size_t width)
 		crp__ao_spaces(o, width - n);
 }
 
-/* Hex digits of v, at least min, into the end of tmp[16]; returns the count. */
+/* Eight hex digits of v, most significant first (nibbles spread into bytes, SWAR). */
+static inline uint64_t hex8(uint32_t v)
+{
+	uint64_t x = v;
+	x = ((x & 0xffff0000u) << 16) | (x & 0xffffu);
+	x = ((x & UINT64_C(0x0000ff000000ff00)) << 8) | (x & UINT64_C(0x000000ff000000ff));
+	x = ((x & UINT64_C(0x00f000f000f000f0)) << 4) | (x & UINT64_C(0x000f000f000f000f));
+	uint64_t letters = ((x + UINT64_C(0x0606060606060606)) >> 4) & UINT64_C(0x0101010101010101);
+	x += UINT64_C(0x3030303030303030) + letters * ('a' - '0' - 10);
+#if defined(__GNUC__)
+	return __builtin_bswap64(x);
+#else
+	uint64_t r = 0;
+	for (int i = 0; i < 8; i++)
+		r = r << 8 | ((x >> (8 * i)) & 0xff);
+	return r;
+#endif
+}
+
+/* Hex digits of v, at least min (at most 16), into the end of tmp[16]; returns the count. */
 static unsigned hex_digits(uint64_t v, unsigned min, char tmp[16])
 {
-	unsigned n = 0;
-	do {
-		tmp[15 - n++] = hexdig[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n < min && n < 16)
-		tmp[15 - n++] = '0';
+	uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
+	memcpy(tmp, &hi, 8);
+	memcpy(tmp + 8, &lo, 8);
+	unsigned n = 16;
+	while (n > 1 && n > min && tmp[16 - n] == '0')
+		n--;
 	return n;
 }
 
@@ -182,15 +215,18 @@ void crp__ao_uuid(ao *o, const crp_uuid *u, bool upper, bool dashes)
 {
 	static const char HEX[] = "0123456789ABCDEF";
 	const char *digits = upper ? HEX : hexdig;
-	char out[36];
+	ao_room(o, 36);
+	char *out = o->b + o->n;
 	size_t n = 0;
 	for (int i = 0; i < 16; i++) {
-		if (dashes && (i == 4 || i == 6 || i == 8 || i == 10))
+		out[n] = digits[u->bytes[i] >> 4];
+		out[n + 1] = digits[u->bytes[i] & 15];
+		n += 2;
+		/* dashes after bytes 4, 6, 8 and 10 */
+		if (dashes && (i == 3 || i == 5 || i == 7 || i == 9))
 			out[n++] = '-';
-		out[n++] = digits[u->bytes[i] >> 4];
-		out[n++] = digits[u->bytes[i] & 15];
 	}
-	crp__ao_write(o, out, n);
+	o->n += n;
 }
 
 void crp__ao_date(ao *o, int64_t usec, int tz_minutes, int frac_digits)
