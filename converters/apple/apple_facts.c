@@ -161,6 +161,10 @@ static void sort_keys(sort_key *v, sort_key *tmp, size_t n)
 static int build_index(apple_facts *f, crp_emit_ctx *c, apple_scratch *s)
 {
 	size_t n = f->image_count;
+	f->sorted = s->img;
+	f->sorted_count = f->lookup_count = 0;
+	if (!n)
+		return CRP_OK;
 	if (n > s->img_cap) { /* the index and the sort's keys, in one block */
 		size_t each = sizeof *s->img + 2 * sizeof(sort_key);
 		if (n > SIZE_MAX / each)

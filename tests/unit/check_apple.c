@@ -118,17 +118,17 @@ static const char *const parser_names[P_COUNT] = {"Sentry", "symbolicatecrash", 
 static const char *const frame_rx[P_COUNT] = {
 	"^([0-9]+)[[:space:]]+(.+)[[:space:]]+(0x[0-9a-fA-F]+)[[:space:]]+(.*)$",
 	"^([0-9]+)[[:space:]]+(.+)[[:space:]]+(0x[0-9a-fA-F]+)[[:space:]]+(.*)$",
-	"^([0-9]+)[[:space:]]+(.+)[[:space:]]+((\\(.+\\)|(arm|x86_)[0-9a-z]+)[[:space:]]+)?"
-	"(0x[0-9a-fA-F]{7}[0-9a-fA-F]+) +(.*)$",
+	("^([0-9]+)[[:space:]]+(.+)[[:space:]]+((\\(.+\\)|(arm|x86_)[0-9a-z]+)[[:space:]]+)?"
+	 "(0x[0-9a-fA-F]{7}[0-9a-fA-F]+) +(.*)$"),
 };
 static const char *const image_rx[P_COUNT] = {
-	"^[[:space:]]*(0x[0-9a-fA-F]+)[[:space:]]*-[[:space:]]*(0x[0-9a-fA-F]+)[[:space:]]+\\+?(.+)"
-	"[[:space:]]+([^[:space:]]+)[[:space:]]+(\\(([^)]+)\\))?[[:space:]]+<([^>]+)>[[:space:]]+(.+)$",
-	"^[[:space:]]*(0x[0-9A-Fa-f]+)[[:space:]]*-[[:space:]]*(0x[0-9A-Fa-f]+)[[:space:]]+\\+?(.+)"
-	"[[:space:]]+(armv[4-8][tfsk]?|arm64[^[:space:]]*|i386|x86_64[^[:space:]]*)[[:space:]]+"
-	"(<[0-9a-fA-F]{32}>[[:space:]]+)?(/.*)$",
-	"(0x[0-9a-fA-F]+)[[:space:]]+-[[:space:]]+(0x[0-9a-fA-F]+)[[:space:]]+[+]?(.+)[[:space:]]+"
-	"((\\(.+\\)|(arm|x86_)[0-9a-z]+)[[:space:]]+)?(<([-0-9a-fA-F]+)>[[:space:]]+)?(/.*|\\?+)$",
+	("^[[:space:]]*(0x[0-9a-fA-F]+)[[:space:]]*-[[:space:]]*(0x[0-9a-fA-F]+)[[:space:]]+\\+?(.+)"
+	 "[[:space:]]+([^[:space:]]+)[[:space:]]+(\\(([^)]+)\\))?[[:space:]]+<([^>]+)>[[:space:]]+(.+)$"),
+	("^[[:space:]]*(0x[0-9A-Fa-f]+)[[:space:]]*-[[:space:]]*(0x[0-9A-Fa-f]+)[[:space:]]+\\+?(.+)"
+	 "[[:space:]]+(armv[4-8][tfsk]?|arm64[^[:space:]]*|i386|x86_64[^[:space:]]*)[[:space:]]+"
+	 "(<[0-9a-fA-F]{32}>[[:space:]]+)?(/.*)$"),
+	("(0x[0-9a-fA-F]+)[[:space:]]+-[[:space:]]+(0x[0-9a-fA-F]+)[[:space:]]+[+]?(.+)[[:space:]]+"
+	 "((\\(.+\\)|(arm|x86_)[0-9a-z]+)[[:space:]]+)?(<([-0-9a-fA-F]+)>[[:space:]]+)?(/.*|\\?+)$"),
 };
 static const char *const thread_rx[P_COUNT] = {
 	"^Thread ([0-9]+)( Crashed)?:(.*)$",
