@@ -5,9 +5,11 @@
 extern const crp_emitter crp__emitter_json;
 extern const crp_emitter crp__emitter_minidump;
 extern const crp_emitter crp__emitter_crpb;
+extern const crp_emitter crp__emitter_apple, crp__emitter_ips;
 
 static const crp_emitter *const builtin[] = {
 	&crp__emitter_json,
+	&crp__emitter_apple, &crp__emitter_ips,
 	&crp__emitter_minidump,
 	&crp__emitter_crpb,
 	NULL,

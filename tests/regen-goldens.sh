@@ -1,5 +1,6 @@
 #!/bin/sh
-# Regenerate fixtures/expected/*.json (and *.dmp) from fixtures/kscrash with the built CLI.
+# Regenerate fixtures/expected/* (.json, Apple .crash in both styles, .ips, .dmp) from
+# fixtures/kscrash with the built CLI.
 # This is deliberate: review `git diff fixtures/expected` before committing the result.
 # usage: tests/regen-goldens.sh [build/crashport]
 set -eu
@@ -8,6 +9,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 for f in "$top"/fixtures/kscrash/*.json "$top"/fixtures/kscrash/*.ndjson; do
 	stem=$(basename "$f"); stem=${stem%.*}
 	"$cli" convert -q --to json -o "$top/fixtures/expected/$stem.json" "$f"
+	"$cli" convert -q --to apple -o "$top/fixtures/expected/$stem.crash" "$f"
+	"$cli" convert -q --to apple --style kscrash -o "$top/fixtures/expected/$stem.kscrash.crash" "$f"
+	"$cli" convert -q --to ips -o "$top/fixtures/expected/$stem.ips" "$f"
 	case "$stem" in stream-*) ;; *) # a minidump holds one report
 		"$cli" convert -q --to minidump -o "$top/fixtures/expected/$stem.dmp" "$f" ;;
 	esac

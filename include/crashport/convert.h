@@ -12,8 +12,8 @@
  *
  * Thread safety: no shared state; any number of threads may convert at once.
  */
-#ifndef CRP_CONVERT_H
-#define CRP_CONVERT_H
+#ifndef CRP_PUBLIC_CONVERT_H
+#define CRP_PUBLIC_CONVERT_H
 
 #include "crashport/common.h"
 #include "crashport/emit.h"

@@ -31,6 +31,7 @@ typedef struct convert_opts {
 	size_t param_count;
 	cli_filter filter;
 	char *minidump_stack;     /* "stack=MODE" from --minidump-stack */
+	char *style;              /* "style=STYLE" from --style, owned */
 	crp_symbolicator *symbols;  /* --symbols: NULL when none were given */
 } convert_opts;
 
@@ -69,6 +70,7 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		"  -o, --output PATH    output file or directory\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
+		"      --style STYLE    same as -O style=STYLE (apple: apple or kscrash)\n"
 		"      --minidump-stack=MODE  minidump stacks: hybrid (default) or real (-O stack=MODE)\n"
 		"      --symbols PATH   symbolicate with a Mach-O binary, dSYM or directory of\n"
 		"                       them (searched recursively); repeatable\n"
@@ -274,7 +276,7 @@ static int parse_progress(const char *s, progress_mode *out)
 }
 
 enum { OPT_STRICT = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORCE, OPT_FAIL_FAST, OPT_REPORT, OPT_PROGRESS, OPT_NDJSON,
-       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS };
+       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS, OPT_STYLE };
 
 static void on_skip(void *ctx, const char *path, const crp_error *why)
 {
@@ -316,6 +318,12 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	case OPT_NDJSON: o->ndjson = true; return 0;
 	case OPT_LIMIT: return cli_parse_limit(&o->parse, optarg);
 	case OPT_SYMBOLS: return add_symbols(o, optarg);
+	case OPT_STYLE:
+		free(o->style);
+		o->style = cli_xmalloc(strlen(optarg) + 7);
+		sprintf(o->style, "style=%s", optarg);
+		o->params[o->param_count++] = o->style;
+		return 0;
 	case OPT_MINIDUMP_STACK:
 		free(o->minidump_stack);
 		o->minidump_stack = cli_xmalloc(strlen(optarg) + 7);
@@ -339,6 +347,7 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"minidump-stack", required_argument, NULL, OPT_MINIDUMP_STACK},
 		{"symbols", required_argument, NULL, OPT_SYMBOLS},
+		{"style", required_argument, NULL, OPT_STYLE},
 		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char *to = NULL;
@@ -399,6 +408,7 @@ static void free_opts(convert_opts *o)
 	free(o->filter.include);
 	free(o->filter.exclude);
 	free(o->minidump_stack);
+	free(o->style);
 	crp_symbolicator_free(o->symbols);
 }
 
