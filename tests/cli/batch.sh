@@ -165,6 +165,14 @@ if [ -n "$have_python" ] && [ -f "$EX/ios17-arm64e-badaccess.dmp" ]; then
 sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["base64"]))' "$T/nd-md" > "$T/nd.dmp"
 	same_file "$T/nd.dmp" "$EX/ios17-arm64e-badaccess.dmp"
 fi
+# text formats travel as a JSON string: decoded, it is the file convert writes
+if [ -n "$have_python" ] && "$CP" convert --help | grep -q ' apple'; then
+	sed -n 3p "$T/lines" | "$CP" convert --to apple --ndjson > "$T/nd-apple"
+	python3 -c 'import json, sys
+sys.stdout.write(json.load(open(sys.argv[1]))["text"])' "$T/nd-apple" > "$T/nd.crash"
+	"$CP" convert --to apple -o "$T/direct.crash" "$K/ios17-arm64e-badaccess.json"
+	same_file "$T/nd.crash" "$T/direct.crash"
+fi
 # engines (Spark RDD.pipe, Hadoop Streaming) need: exit 0 with bad records, nothing for nothing
 expect_exit 0 sh -c "printf 'garbage\n' | \"$CP\" convert --to json --ndjson"
 count_lines "$T/out" 1
