@@ -136,9 +136,9 @@ for (const f of listDir(path.join(fx, 'invalid'), /\.json$/) || []) {
 const mutations = {};
 const manifest = path.join(fx, 'schema', 'MUTATIONS');
 for (const line of fs.readFileSync(manifest, 'utf8').split('\n')) {
-	const m = line.match(/^([^#\s]\S*)\s+(\S+)\s+(\S+)/);
+	const m = line.match(/^([^#\s]\S*)\s+(\S+)\s+(\S+)(?:\s+(xfail))?/);
 	if (m)
-		mutations[m[1]] = {code: m[2], path: m[3]};
+		mutations[m[1]] = {code: m[2], path: m[3], xfail: !!m[4]};
 }
 for (const f of listDir(path.join(fx, 'schema'), /\.json$/) || []) {
 	const b = path.basename(f);
@@ -195,6 +195,13 @@ for (const it of items) {
 	if (it.expect && it.expect !== 'accept') {
 		check(!schemaOk, `${it.label}: schema accepts a mutated report`);
 		const hit = warns.some(w => w.code === it.expect.code && w.path === it.expect.path);
+		if (it.expect.xfail) {
+			// A known reader gap: reported, not failed, until the reader is fixed.
+			check(!hit, `${it.label}: XPASS, the reader now warns; drop "xfail" in MUTATIONS`);
+			if (!hit)
+				notes.push(`${it.label}: XFAIL, known disagreement: schema rejects, reader ${readerSays}`);
+			continue;
+		}
 		check(hit, `${it.label}: reader did not warn ${it.expect.code} at ${it.expect.path} (${readerSays})`);
 		continue;
 	}
@@ -234,5 +241,8 @@ for (const k of [...named].sort())
 
 for (const n of notes)
 	console.log('note: ' + n);
+const count = re => items.filter(it => re.test(it.label)).length;
+console.log(`reports: ${count(/^fixtures\/(kscrash|invalid)\//)} fixture, ${count(/^corpus\//)} corpus, ` +
+	    `${count(/^fixtures\/schema\//)} in fixtures/schema; keys in the reader's tables: ${table.size}`);
 console.log(`schema: ${checks} checks, ${failed} failed`);
 process.exit(failed ? 1 : 0);
