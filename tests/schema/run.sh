@@ -11,6 +11,7 @@ BUILD=$3
 
 AJV_VERSION=5.0.0
 AJV_FORMATS_VERSION=2.1.1
+AJV_CORE_VERSION=8.20.0
 PREFIX=$BUILD/ajv
 AJV=$PREFIX/node_modules/.bin/ajv
 
@@ -18,17 +19,18 @@ if ! command -v node >/dev/null 2>&1; then
 	echo "schema: skip (node not available)"
 	exit 0
 fi
-if [ ! -x "$AJV" ] || [ ! -d "$PREFIX/node_modules/ajv-formats" ]; then
+if [ ! -x "$AJV" ] || [ ! -f "$PREFIX/.ajv-$AJV_VERSION-$AJV_CORE_VERSION" ]; then
 	if ! command -v npm >/dev/null 2>&1; then
 		echo "schema: skip (npm not available to install ajv-cli)"
 		exit 0
 	fi
 	mkdir -p "$PREFIX"
 	if ! npm install --prefix "$PREFIX" --no-audit --no-fund --no-save \
-		"ajv-cli@$AJV_VERSION" "ajv-formats@$AJV_FORMATS_VERSION" >"$PREFIX/install.log" 2>&1; then
+		"ajv-cli@$AJV_VERSION" "ajv-formats@$AJV_FORMATS_VERSION" "ajv@$AJV_CORE_VERSION" >"$PREFIX/install.log" 2>&1; then
 		echo "schema: skip (npm install ajv-cli@$AJV_VERSION failed, see $PREFIX/install.log)"
 		exit 0
 	fi
+	touch "$PREFIX/.ajv-$AJV_VERSION-$AJV_CORE_VERSION"
 fi
 
 WORK=$BUILD/schema-work
