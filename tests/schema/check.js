@@ -80,6 +80,9 @@ function split(buf) {
 // failed (syntax error, not a report) after this many reports.
 function reader(file) {
 	const r = cp.spawnSync(crashport, ['validate', '--json', file], {encoding: 'utf8', maxBuffer: 1 << 28});
+	check(r.status === 0 || r.status === 1, `${file}: crashport validate exited ${r.status} ${r.signal || ''}`);
+	if (r.status !== 0 && r.status !== 1)
+		return {reports: [], fileError: 'crashport failed'};
 	const reports = [];
 	let fileError = null;
 	for (const line of r.stdout.split('\n')) {
@@ -93,6 +96,7 @@ function reader(file) {
 		const warns = d.findings.filter(f => WARN.has(f.code)).map(f => ({code: f.code, path: f.path}));
 		reports[d.index - 1] = {warns};
 	}
+	check(reports.length > 0 || fileError !== null, `${file}: crashport validate printed no verdict`);
 	return {reports, fileError};
 }
 
