@@ -117,7 +117,7 @@ function addFile(file, label, expect) {
 		items.push({label: chunks.length > 1 ? `${label} #${k + 1}` : label, chunkFile,
 			    rep: rd.reports[k], fileError: rd.fileError, expect});
 	});
-	if (!expect && rd.reports.length > chunks.length)
+	if (!expect && !rd.fileError && rd.reports.length !== chunks.length)
 		notes.push(`${label}: reader found ${rd.reports.length} reports, the splitter ${chunks.length}`);
 }
 
