@@ -608,13 +608,16 @@ static int equal_to_stored(crp_parser *p, const crp_fdesc *fd, void *ptr, const 
 static int push_register(crp_parser *p, crp_frame_state *f, const tok *t)
 {
 	uint64_t v;
-	if (t->type != CRP_VALUE_NUMBER || crp__num_to_u64(t->s, t->len, &v) < 0) {
+	int rc = t->type == CRP_VALUE_NUMBER ? crp__num_to_u64(t->s, t->len, &v) : -1;
+	if (rc < 0) {
 		if (t->type != CRP_VALUE_NULL &&
 		    !crp__reader_warn(p, CRP_W_TYPE, "register value is %s, not an unsigned integer; kept untyped",
 				      type_name(t)))
 			return 0;
 		return add_extra(p, f, t);
 	}
+	if (!number_warning(p, rc, t))
+		return 0;
 	crp_register *r = crp__scratch_push(&p->scratch, sizeof *r);
 	if (!r)
 		return oom(p);
