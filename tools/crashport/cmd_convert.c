@@ -30,8 +30,8 @@ typedef struct convert_opts {
 	const char **params;
 	size_t param_count;
 	cli_filter filter;
-	char *minidump_stack;     /* "stack=MODE" from --minidump-stack */
-	char *style;              /* "style=STYLE" from --style, owned */
+	char **owned_params;      /* params made from --style and --minidump-stack */
+	size_t owned_count;
 	crp_symbolicator *symbols;  /* --symbols: NULL when none were given */
 } convert_opts;
 
@@ -300,6 +300,15 @@ static int add_symbols(convert_opts *o, const char *path)
 	return 0;
 }
 
+/* An option that is shorthand for -O KEY=VALUE; later ones win, as with -O. */
+static void add_param(convert_opts *o, const char *key, const char *value)
+{
+	char *kv = cli_xmalloc(strlen(key) + strlen(value) + 2);
+	sprintf(kv, "%s=%s", key, value);
+	o->owned_params[o->owned_count++] = kv;
+	o->params[o->param_count++] = kv;
+}
+
 static int parse_option(convert_opts *o, int c, const char **to)
 {
 	switch (c) {
@@ -318,18 +327,8 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	case OPT_NDJSON: o->ndjson = true; return 0;
 	case OPT_LIMIT: return cli_parse_limit(&o->parse, optarg);
 	case OPT_SYMBOLS: return add_symbols(o, optarg);
-	case OPT_STYLE:
-		free(o->style);
-		o->style = cli_xmalloc(strlen(optarg) + 7);
-		sprintf(o->style, "style=%s", optarg);
-		o->params[o->param_count++] = o->style;
-		return 0;
-	case OPT_MINIDUMP_STACK:
-		free(o->minidump_stack);
-		o->minidump_stack = cli_xmalloc(strlen(optarg) + 7);
-		sprintf(o->minidump_stack, "stack=%s", optarg);
-		o->params[o->param_count++] = o->minidump_stack;
-		return 0;
+	case OPT_STYLE: add_param(o, "style", optarg); return 0;
+	case OPT_MINIDUMP_STACK: add_param(o, "stack", optarg); return 0;
 	case 'h': usage(stdout); exit(EXIT_ALL_OK);
 	default: usage(stderr); return -1;
 	}
@@ -354,6 +353,7 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 	int c;
 	size_t n = (size_t)argc + 1;
 	o->params = cli_xmalloc(n * sizeof *o->params);
+	o->owned_params = cli_xmalloc(n * sizeof *o->owned_params);
 	o->filter.include = cli_xmalloc(n * sizeof *o->filter.include);
 	o->filter.exclude = cli_xmalloc(n * sizeof *o->filter.exclude);
 	optind = 1;
@@ -407,8 +407,9 @@ static void free_opts(convert_opts *o)
 	free(o->params);
 	free(o->filter.include);
 	free(o->filter.exclude);
-	free(o->minidump_stack);
-	free(o->style);
+	for (size_t i = 0; i < o->owned_count; i++)
+		free(o->owned_params[i]);
+	free(o->owned_params);
 	crp_symbolicator_free(o->symbols);
 }
 
