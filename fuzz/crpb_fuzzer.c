@@ -1,10 +1,12 @@
 /* The CRPB reader on arbitrary bytes: through the index (every report) and as a stream fed in
  * chunks whose size the input chooses; whatever decodes is run through every built-in emitter
- * and must write the same CRPB file again when re-encoded and re-read. Must never crash, hang
- * or leak. */
+ * and must write the same CRPB file again when re-encoded and re-read. When the first byte's
+ * high bit is set, the CRCs are recomputed first, so that mutations reach the decoders behind
+ * them. Must never crash, hang or leak. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "crashport/crashport.h"
 
@@ -51,6 +53,28 @@ static void use(crp_report *r)
 	crp_report_free(r);
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Make the header and every section whose size fits carry a valid CRC. */
+static void repair(uint8_t *d, size_t n)
+{
+	if (n < 16)
+		return;
+	put32(d + 12, (uint32_t)crc32(0, d, 12));
+	for (size_t off = 16; n - off >= 14;) {
+		uint8_t *h = d + off;
+		uint32_t stored = (uint32_t)h[2] | (uint32_t)h[3] << 8 | (uint32_t)h[4] << 16 | (uint32_t)h[5] << 24;
+		if (stored > n - off - 14)
+			break;
+		put32(h + 10, (uint32_t)crc32(crc32(0, h, 10), h + 14, stored));
+		off += 14 + stored;
+	}
+}
+
 static crp_crpb_options options(void)
 {
 	crp_crpb_options o = CRP_CRPB_OPTIONS_INIT;
@@ -67,6 +91,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	size_t chunk = (size_t)(data[0] & 0x7f) * 16 + 1;
 	crp_crpb_options o = options();
+	uint8_t *copy = NULL;
+	if (data[0] & 0x80) {
+		copy = malloc(size);
+		memcpy(copy, data, size);
+		repair(copy + 1, size - 1);
+		data = copy;
+	}
 	data++;
 	size--;
 	crp_crpb *a;
@@ -79,8 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		crp_crpb_close(a);
 	}
 	crp_crpb_stream *s;
-	if (crp_crpb_stream_new(&s, &o) != CRP_OK)
+	if (crp_crpb_stream_new(&s, &o) != CRP_OK) {
+		free(copy);
 		return 0;
+	}
 	int rc = CRP_OK;
 	crp_report *r;
 	for (size_t off = 0; rc == CRP_OK && off < size; off += chunk) {
@@ -91,5 +124,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == CRP_OK)
 		crp_crpb_stream_finish(s);
 	crp_crpb_stream_free(s);
+	free(copy);
 	return 0;
 }
