@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "compare.h"
 #include "crpb.h"
@@ -597,6 +598,222 @@ START_TEST(every_allocation_may_fail)
 }
 END_TEST
 
+/* -- hand-made files ---------------------------------------------------------------------- */
+
+typedef struct bytes {
+	uint8_t *p;
+	size_t len;
+} bytes;
+
+static void add(bytes *b, const void *d, size_t n)
+{
+	b->p = realloc(b->p, b->len + n + 1);
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+static void add_varint(bytes *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	add(b, tmp, crp__varint_put(tmp, v));
+}
+
+static void add_section(bytes *f, uint8_t type, uint8_t codec, const void *stored, size_t n, uint32_t size)
+{
+	uint8_t h[14];
+	h[0] = type;
+	h[1] = (uint8_t)(codec | CRPB_F_REQUIRED);
+	crp__put_le32(h + 2, (uint32_t)n);
+	crp__put_le32(h + 6, size);
+	crp__put_le32(h + 10, (uint32_t)crc32(crc32(0, h, 10), stored, (uInt)n));
+	add(f, h, 14);
+	add(f, stored, n);
+}
+
+/* A whole file: inline `schema` (or builtin 1 when NULL) and one REPORT section holding
+ * `stored` (codec 0 unless given), declared to inflate to `size`. */
+static bytes craft(const char *schema, const void *stored, size_t n, uint8_t codec, uint32_t size)
+{
+	bytes f = {NULL, 0}, ix = {NULL, 0};
+	uint8_t h[16];
+	memcpy(h, CRPB_MAGIC, 8);
+	h[8] = 1;
+	h[9] = 0;
+	h[10] = schema ? 0 : 1;
+	h[11] = 0;
+	crp__put_le32(h + 12, (uint32_t)crc32(0, h, 12));
+	add(&f, h, 16);
+	if (schema)
+		add_section(&f, CRPB_SEC_SCHEMA, CRPB_CODEC_STORED, schema, strlen(schema), (uint32_t)strlen(schema));
+	size_t off = f.len;
+	add_section(&f, CRPB_SEC_REPORT, codec, stored, n, size);
+	add_varint(&ix, 1);
+	add_varint(&ix, off);
+	add_varint(&ix, f.len - off);
+	add_varint(&ix, 0);
+	add_varint(&ix, 0);
+	size_t ioff = f.len;
+	add_section(&f, CRPB_SEC_INDEX, CRPB_CODEC_STORED, ix.p, ix.len, (uint32_t)ix.len);
+	crp__put_le32(h, (uint32_t)(f.len - ioff));
+	memcpy(h + 4, CRPB_FOOTER_MAGIC, 4);
+	add(&f, h, 8);
+	free(ix.p);
+	return f;
+}
+
+/* A payload for a schema with `nstreams` streams given as (length, bytes) pairs. */
+static bytes payload(size_t nstreams, const char *const *streams, const size_t *lens)
+{
+	bytes p = {NULL, 0};
+	add_varint(&p, 0); /* provenance */
+	add_varint(&p, 2); /* two strings: "a", "b" */
+	add_varint(&p, 4);
+	add_varint(&p, 6);
+	add(&p, "\x00\x01" "a" "\x00\x01" "b", 6);
+	add_varint(&p, nstreams);
+	for (size_t i = 0; i < nstreams; i++)
+		add_varint(&p, lens[i]);
+	for (size_t i = 0; i < nstreams; i++)
+		add(&p, streams[i], lens[i]);
+	return p;
+}
+
+static const char tiny_schema[] = "crpb-schema\n"
+				  "record report\n"
+				  "  binary_images array=1\n"
+				  "  future_field u64 delta\n"
+				  "  incomplete str\n"
+				  "record binary_image\n"
+				  "  image_addr u64\n"
+				  "  later_list strlist\n";
+
+static int read_one(const bytes *f, crp_report **r, crp_error *e, const crp_crpb_options *o)
+{
+	crp_crpb *a;
+	*r = NULL;
+	int rc = crp_crpb_open(&a, f->p, f->len, o, e);
+	if (rc == CRP_OK)
+		rc = crp_crpb_read(r, a, 0, e);
+	crp_crpb_close(a);
+	return rc;
+}
+
+START_TEST(fields_this_build_does_not_know_become_untyped_members)
+{
+	/* streams: report presence, binary_images, future_field, incomplete, image presence,
+	 * image_addr, later_list */
+	static const char *const st[] = {"\x0e", "\x01\x00", "\x0e", "\x01", "\x04", "", "\x02\x00\x00\x01"};
+	static const size_t lens[] = {1, 2, 1, 1, 1, 0, 4};
+	bytes p = payload(7, st, lens);
+	bytes f = craft(tiny_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len);
+	crp_report *r;
+	crp_error e;
+	ck_assert_msg(read_one(&f, &r, &e, NULL) == CRP_OK, "%s (%s)", e.message, e.json_path);
+	size_t n;
+	const crp_image *im = crp_report_images(r, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(!CRP_HAS(&im[0], CRP_IMAGE_ADDR));
+	const crp_value *later = crp_extras_get(&im[0].extras, "later_list");
+	ck_assert_ptr_nonnull(later);
+	ck_assert_int_eq(later->type, CRP_VALUE_ARRAY);
+	ck_assert_uint_eq(later->u.arr.count, 2);
+	ck_assert_str_eq(later->u.arr.items[1].u.str.ptr, "b");
+	const crp_value *future = crp_extras_get(crp_report_extras(r), "future_field");
+	ck_assert_ptr_nonnull(future);
+	ck_assert_str_eq(future->u.num.ptr, "7"); /* delta from 0 by zigzag 14 */
+	/* a known key with another kind is read generically, not into the typed field */
+	ck_assert(!(crp_report_sections(r) & CRP_SECTION_INCOMPLETE));
+	ck_assert_str_eq(crp_extras_get(crp_report_extras(r), "incomplete")->u.str.ptr, "b");
+	crp_report_free(r);
+	free(p.p);
+	free(f.p);
+}
+END_TEST
+
+START_TEST(absurd_counts_and_bombs_are_clear_errors)
+{
+	static const char *const st[] = {"\x02", "\x80\x80\x80\x80\x80\x20\x00", "", "", "\x00", "", ""};
+	static const size_t lens[] = {1, 7, 0, 0, 1, 0, 0};
+	crp_report *r;
+	crp_error e;
+	/* 2^40 images */
+	bytes p = payload(7, st, lens);
+	bytes f = craft(tiny_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len);
+	ck_assert_int_eq(read_one(&f, &r, &e, NULL), CRP_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(e.message, "more than 1000000 items"));
+	free(p.p);
+	free(f.p);
+	/* 5 images, but one byte of presence masks behind them */
+	static const char *const st5[] = {"\x02", "\x05\x00", "", "", "\x00", "", ""};
+	static const size_t lens5[] = {1, 2, 0, 0, 1, 0, 0};
+	p = payload(7, st5, lens5);
+	f = craft(tiny_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len);
+	ck_assert_int_eq(read_one(&f, &r, &e, NULL), CRP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(e.message, "a count is larger than its data"));
+	ck_assert_str_eq(e.json_path, "binary_images");
+	free(f.p);
+	/* a Zstandard bomb: 8 MiB of zeros declared as the payload's few bytes, then as 8 MiB */
+	size_t big = 8u << 20, cap = ZSTD_compressBound(big);
+	char *zeros = calloc(1, big), *z = malloc(cap);
+	size_t zn = ZSTD_compress(z, cap, zeros, big, 3);
+	f = craft(tiny_schema, z, zn, CRPB_CODEC_ZSTD, (uint32_t)p.len);
+	ck_assert_int_eq(read_one(&f, &r, &e, NULL), CRP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(e.message, "does not decompress to its declared"));
+	free(f.p);
+	f = craft(tiny_schema, z, zn, CRPB_CODEC_ZSTD, (uint32_t)big);
+	crp_crpb_options o = CRP_CRPB_OPTIONS_INIT;
+	o.max_section_bytes = 1u << 20;
+	ck_assert_int_eq(read_one(&f, &r, &e, &o), CRP_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(e.message, "the limit is 1048576"));
+	free(f.p);
+	/* the same through DEFLATE */
+	z_stream zs = {0};
+	deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+	zs.next_in = (Bytef *)zeros;
+	zs.avail_in = (uInt)big;
+	zs.next_out = (Bytef *)z;
+	zs.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	f = craft(tiny_schema, z, cap - zs.avail_out, CRPB_CODEC_DEFLATE, 1000);
+	deflateEnd(&zs);
+	ck_assert_int_eq(read_one(&f, &r, &e, NULL), CRP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(e.message, "does not inflate to its declared"));
+	free(f.p);
+	free(p.p);
+	free(zeros);
+	free(z);
+}
+END_TEST
+
+START_TEST(bad_schemas_are_refused)
+{
+	static const char *const bad[] = {
+		"crpb-schem\nrecord r\n",
+		"crpb-schema\nrecord r\n  a u64\n  a u64\n",
+		"crpb-schema\nrecord r\n  a record=5\n",
+		"crpb-schema\nrecord r\n  a u65\n",
+		"crpb-schema\nrecord r\n  a u64 rel=b\n",
+		"crpb-schema\nrecord r\n  a str rel=a\n",
+		"crpb-schema\nrecord r\n  a u64 \n",
+		"crpb-schema\nrecord r\n  a u64",
+		"crpb-schema\n  a u64\n",
+		"crpb-schema\n",
+	};
+	static const char *const st[] = {"\x00"};
+	static const size_t lens[] = {1};
+	bytes p = payload(1, st, lens);
+	for (size_t i = 0; i < CRP_ARRAY_LEN(bad); i++) {
+		crp_report *r;
+		crp_error e;
+		bytes f = craft(bad[i], p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len);
+		ck_assert_msg(read_one(&f, &r, &e, NULL) == CRP_ECORRUPT, "schema %zu accepted", i);
+		ck_assert_ptr_nonnull(strstr(e.message, "schema line"));
+		free(f.p);
+	}
+	free(p.p);
+}
+END_TEST
+
 /* -- the schema --------------------------------------------------------------------------- */
 
 START_TEST(builtin_schema_is_what_this_build_writes)
@@ -656,6 +873,9 @@ Suite *suite_crpb(void)
 	tcase_add_test(tc, api_misuse);
 	tcase_add_test(tc, empty_archive);
 	tcase_add_test(tc, symbolication_round_trips);
+	tcase_add_test(tc, fields_this_build_does_not_know_become_untyped_members);
+	tcase_add_test(tc, absurd_counts_and_bombs_are_clear_errors);
+	tcase_add_test(tc, bad_schemas_are_refused);
 	tcase_add_test(tc, builtin_schema_is_what_this_build_writes);
 	tcase_add_test(tc, spec_appendix_is_builtin_schema_1);
 	suite_add_tcase(s, tc);

@@ -66,6 +66,16 @@ void cli_json_string(FILE *f, const char *s);
 /* {"code","message","path","line","column"} */
 void cli_json_diag(FILE *f, const crp_error *e);
 
+/* The index of a CRPB archive (archive.c): 1 when `path` is one (filled in), 0 when it is not
+ * (or is stdin), -1 when it is damaged (described in *err). */
+typedef struct cli_archive {
+	size_t count;
+	crp_crpb_entry *entries;
+} cli_archive;
+int cli_archive_load(const char *path, cli_archive *a, crp_error *err);
+void cli_archive_print(const char *path, const cli_archive *a);
+void cli_archive_free(cli_archive *a);
+
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

@@ -11,6 +11,7 @@ typedef struct info_ctx {
 	bool json;
 	bool quiet;
 	size_t index;
+	cli_archive archive;  /* when the input is a CRPB archive */
 } info_ctx;
 
 static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
@@ -180,6 +181,10 @@ static void print_json(info_ctx *c, const crp_report *r)
 		printf(",\"crashed_thread\":%" PRIu64, t->index);
 	else
 		printf(",\"crashed_thread\":null");
+	if (c->index <= c->archive.count)
+		printf(",\"archive_offset\":%llu,\"archive_bytes\":%llu",
+		       (unsigned long long)c->archive.entries[c->index - 1].offset,
+		       (unsigned long long)c->archive.entries[c->index - 1].size);
 	printf(",\"threads\":%zu,\"images\":%zu,\"warnings\":%zu,\"incomplete\":%s,\"recrash\":%s}\n",
 	       cr->thread_count, n_images, crp_report_warning_count(r),
 	       crp_report_is_incomplete(r) ? "true" : "false", crp_report_recrash(r) ? "true" : "false");
@@ -215,6 +220,7 @@ int cmd_info(int argc, char **argv)
 		case 'h':
 			printf("usage: crashport info [--json] [-q] INPUT...\n\n"
 			       "Summarise each report: identity, app, system, crash, crashed thread.\n"
+			       "A CRPB archive is listed first (offset, size, id, time of each report).\n"
 			       "--json prints one JSON object per report instead.\n");
 			return EXIT_ALL_OK;
 		default: return EXIT_USAGE;
@@ -230,10 +236,14 @@ int cmd_info(int argc, char **argv)
 		crp_error err;
 		c.input = argv[i];
 		c.index = 0;
-		if (cli_read_reports(argv[i], &po, on_report, &c, &err) != CRP_OK) {
+		int archive = cli_archive_load(argv[i], &c.archive, &err);
+		if (archive > 0 && !c.json)
+			cli_archive_print(argv[i], &c.archive);
+		if (archive < 0 || cli_read_reports(argv[i], &po, on_report, &c, &err) != CRP_OK) {
 			cli_print_error(argv[i], &err, NULL);
 			failed++;
 		}
+		cli_archive_free(&c.archive);
 		fflush(stdout);
 	}
 	return failed ? EXIT_SOME_FAILED : EXIT_ALL_OK;

@@ -1,0 +1,68 @@
+#!/bin/sh
+# End-to-end tests of CRPB through the crashport CLI: every command reads .crpb by its magic,
+# JSON -> CRPB -> JSON gives the JSON goldens byte for byte, archives are listed by info,
+# damage fails the input with its offset. usage: crpb.sh path/to/crashport SOURCE_DIR
+set -u
+CP=$1
+SRC=$2
+FX=$SRC/fixtures
+T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-crpb.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+expect_exit() {
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
+}
+same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
+contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
+
+# -- every fixture: JSON -> CRPB -> JSON equals the golden ------------------------------------
+for f in "$FX"/kscrash/*.json "$FX"/kscrash/*.ndjson; do
+	name=$(basename "$f"); stem=${name%.*}
+	expect_exit 0 "$CP" convert -q --to crpb -o "$T/$stem.crpb" "$f"
+	expect_exit 0 "$CP" convert -q --to json "$T/$stem.crpb"
+	same_file "$T/out" "$FX/expected/$stem.json"
+done
+
+# -- stdin, directories, determinism, options -------------------------------------------------
+expect_exit 0 sh -c "\"$CP\" convert --to json - < \"$T/ios18-watchdog-hang.crpb\""
+same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
+expect_exit 0 "$CP" convert -q --to crpb -o "$T/dir" "$FX/kscrash/ios12-arm64-nsexception.json" "$T/ios17-arm64e-badaccess.crpb"
+if [ -f "$T/dir/ios12-arm64-nsexception.crpb" ] && [ -f "$T/dir/ios17-arm64e-badaccess.crpb" ]; then ok; else bad "outputs in dir"; fi
+same_file "$T/dir/ios17-arm64e-badaccess.crpb" "$T/ios17-arm64e-badaccess.crpb"
+expect_exit 0 "$CP" convert -q --to crpb -O codec=deflate -O level=9 -o "$T/deflate.crpb" "$FX/kscrash/quirks-odd-values.json"
+expect_exit 0 "$CP" convert -q --to json "$T/deflate.crpb"
+same_file "$T/out" "$FX/expected/quirks-odd-values.json"
+expect_exit 1 "$CP" convert --to crpb -O codec=lzma -o "$T/x.crpb" "$FX/kscrash/quirks-odd-values.json"
+contains "$T/err" "unsupported option 'codec=lzma'"
+
+# -- info lists an archive, then summarises its reports ---------------------------------------
+expect_exit 0 "$CP" info "$T/stream-three-reports.crpb"
+contains "$T/out" "stream-three-reports.crpb: CRPB archive, 3 reports"
+contains "$T/out" "^  3 .* 0B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9  2025-10-09T08:53:20.000001Z"
+contains "$T/out" "stream-three-reports.crpb (report 3)"
+expect_exit 0 "$CP" info --json "$T/stream-three-reports.crpb"
+if [ "$(grep -c '"archive_offset":' "$T/out")" -eq 3 ]; then ok; else bad "info --json: archive offsets"; fi
+contains "$T/out" '"index":1,.*"archive_offset":16,'
+
+# -- damage: a cut file and a flipped byte fail the input, named with the offset ---------------
+size=$(wc -c < "$T/stream-three-reports.crpb")
+head -c $((size - 20)) "$T/stream-three-reports.crpb" > "$T/cut.crpb"
+expect_exit 1 "$CP" convert --to json -o "$T/cut.json" "$T/cut.crpb"
+contains "$T/err" "cut.crpb: .*truncated\|cut.crpb: the archive ends"
+if [ -e "$T/cut.json" ]; then bad "output written for a cut archive"; else ok; fi
+cp "$T/stream-three-reports.crpb" "$T/flip.crpb"
+printf '\377' | dd of="$T/flip.crpb" bs=1 seek=1100 conv=notrunc 2>/dev/null
+expect_exit 1 "$CP" convert --to json "$T/flip.crpb"
+contains "$T/err" "flip.crpb: section at offset 1085: CRC mismatch"
+expect_exit 1 "$CP" info "$T/flip.crpb"
+contains "$T/err" "CRC mismatch"
+
+echo "cli-crpb: $n checks, $fails failed"
+[ "$fails" -eq 0 ]
