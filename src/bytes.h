@@ -38,7 +38,7 @@ typedef struct crp_cursor {
 
 static inline crp_cursor crp__cursor(const uint8_t *p, size_t len)
 {
-	crp_cursor c = {p, p + len, false};
+	crp_cursor c = {p, p ? p + len : p, false}; /* no arithmetic on NULL (absent sections) */
 	return c;
 }
 

@@ -156,7 +156,8 @@ static int parse_abbrevs(crp_dwarf *d, abbrev_table *t)
 		attrs_used += ab->attr_count;
 		t->count++;
 	}
-	qsort(t->abbrevs, t->count, sizeof *t->abbrevs, cmp_abbrev);
+	if (t->count > 1)
+		qsort(t->abbrevs, t->count, sizeof *t->abbrevs, cmp_abbrev);
 	return build_direct(d, t);
 }
 

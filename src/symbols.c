@@ -384,7 +384,8 @@ static int list_dir(crp_symbolicator *s, const char *dir, char ***out, size_t *n
 			(*n)++;
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof **out, cmp_names);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, cmp_names);
 	return rc;
 }
 

@@ -293,7 +293,8 @@ static int unit_lines(builder *b, const crp_dwarf_unit *u, ix_unit *iu)
 	b->failure = CRP_OK;
 	rc = crp__dwarf_lines_run(&iu->lines, on_row, b);
 	iu->seq_count = (uint32_t)(ix->seq_count - iu->seq_first);
-	qsort(ix->seqs + iu->seq_first, iu->seq_count, sizeof *ix->seqs, cmp_seq);
+	if (iu->seq_count > 1)
+		qsort(ix->seqs + iu->seq_first, iu->seq_count, sizeof *ix->seqs, cmp_seq);
 	if (b->failure)
 		return b->failure;
 	return rc;
@@ -405,13 +406,15 @@ int crp__ix_build_dwarf(crp_symindex *ix, const crp_macho *m, crp_error *err)
 	builder b;
 	memset(&b, 0, sizeof b);
 	b.ix = ix;
-	ix->units = crp__malloc(&ix->alloc, (ix->unit_count ? ix->unit_count : 1) * sizeof *ix->units);
+	size_t n = ix->unit_count ? ix->unit_count : 1;
+	ix->units = crp__malloc(&ix->alloc, n * sizeof *ix->units);
+	if (ix->units)
+		memset(ix->units, 0, n * sizeof *ix->units);
 	b.stack = crp__malloc(&ix->alloc, (CRP_DWARF_MAX_DEPTH + 1) * sizeof *b.stack);
-	b.in_aranges = crp__malloc(&ix->alloc, ix->unit_count ? ix->unit_count : 1);
+	b.in_aranges = crp__malloc(&ix->alloc, n);
 	int rc = CRP_ENOMEM;
 	if (ix->units && b.stack && b.in_aranges) {
-		memset(ix->units, 0, (ix->unit_count ? ix->unit_count : 1) * sizeof *ix->units);
-		memset(b.in_aranges, 0, ix->unit_count ? ix->unit_count : 1);
+		memset(b.in_aranges, 0, n);
 		rc = index_units(&b);
 	}
 	builder_dispose(&b);
