@@ -584,20 +584,21 @@ static void thread_state(iw *w, const crp_thread *t)
 			continue;
 		reg_member(&in, name, &b->regs[i], NULL);
 	}
-	const crp_register *trap = reg(e, "trapno");
+	const crp_register *err = reg(e, "err");
 	for (size_t i = 0; i < e->count; i++) {
 		const char *name = e->regs[i].name;
 		desc[0] = '\0';
 		if (strcmp(name, "esr") == 0)
 			crp__apple_esr_text(e->regs[i].value, desc, sizeof desc);
-		if (strcmp(name, "trapno") == 0)
-			name = "trap";
-		else if (strcmp(name, "faultvaddr") == 0)
+		if (strcmp(name, "faultvaddr") == 0)
 			name = "cr2";
-		if (strcmp(name, "err") == 0 && trap && trap->value == 14) {
-			desc[0] = '(';
-			size_t n = crp__apple_pagefault_text(e->regs[i].value, desc + 1, sizeof desc - 2);
-			memcpy(desc + 1 + n, ")", 2);
+		if (strcmp(name, "trapno") == 0) {
+			name = "trap";
+			if (e->regs[i].value == 14 && err) { /* a page fault: Apple words the error code here */
+				desc[0] = '(';
+				size_t n = crp__apple_pagefault_text(err->value, desc + 1, sizeof desc - 2);
+				memcpy(desc + 1 + n, ")", 2);
+			}
 		}
 		reg_member(&in, name, &e->regs[i], desc);
 	}
