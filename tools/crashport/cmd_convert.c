@@ -17,6 +17,7 @@ typedef struct convert_opts {
 	const char **params;
 	size_t param_count;
 	char *style;              /* "style=STYLE" from --style, owned */
+	size_t style_at;          /* its slot in params */
 } convert_opts;
 
 /* One input being converted. */
@@ -163,11 +164,13 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		case 'O': o->params[o->param_count++] = optarg; break;
 		case 'S': o->parse.flags |= CRP_PARSE_STRICT; break;
 		case 'q': o->quiet = true; break;
-		case 's':
+		case 's': /* the last --style wins, in the slot of the first */
+			if (!o->style)
+				o->style_at = o->param_count++;
 			free(o->style);
 			o->style = cli_xmalloc(strlen(optarg) + 7);
 			sprintf(o->style, "style=%s", optarg);
-			o->params[o->param_count++] = o->style;
+			o->params[o->style_at] = o->style;
 			break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
