@@ -229,11 +229,11 @@ static void metadata(iw *w)
 
 /* -- body: process ------------------------------------------------------------------------ */
 
+/* The report and the system: times, device, OS, process id, CPU. */
 static void body_process(iw *w)
 {
 	const apple_facts *f = &w->f;
 	const crp_system *s = f->sys;
-	const char *proc = process_name(f);
 	if (CRP_HAS(s, CRP_SYSTEM_APP_START_TIME) && have_time(&s->app_start_time)) {
 		bkey(w, "procLaunch");
 		date(w, s->app_start_time.usec, 4);
@@ -286,6 +286,14 @@ static void body_process(iw *w)
 		bkey(w, "translated");
 		AO_LIT(w->o, "true");
 	}
+}
+
+/* The process: name, path, bundle, parent, device key. */
+static void body_bundle(iw *w)
+{
+	const apple_facts *f = &w->f;
+	const crp_system *s = f->sys;
+	const char *proc = process_name(f);
 	if (proc) {
 		bkey(w, "procName");
 		js_cstr(w->o, proc);
@@ -391,9 +399,15 @@ static void body_exception(iw *w, const apple_exc *e)
 		bkey(w, "isNonFatal");
 		AO_LIT(w->o, "1");
 	}
+}
+
+static void body_termination(iw *w, const apple_exc *e)
+{
+	iw in = {w->st, w->o, {0}, true};
+	size_t parts = 0;
 	if (!e->term_ns)
 		return;
-	in.first = true;
+	crp__apple_message(&w->f, count_parts, &parts);
 	bkey(w, "termination");
 	ao_ch(w->o, '{');
 	cnum(&in, "code", e->term_code);
@@ -584,20 +598,21 @@ static void thread_state(iw *w, const crp_thread *t)
 			continue;
 		reg_member(&in, name, &b->regs[i], NULL);
 	}
-	const crp_register *trap = reg(e, "trapno");
+	const crp_register *err = reg(e, "err");
 	for (size_t i = 0; i < e->count; i++) {
 		const char *name = e->regs[i].name;
 		desc[0] = '\0';
 		if (strcmp(name, "esr") == 0)
 			crp__apple_esr_text(e->regs[i].value, desc, sizeof desc);
-		if (strcmp(name, "trapno") == 0)
-			name = "trap";
-		else if (strcmp(name, "faultvaddr") == 0)
+		if (strcmp(name, "faultvaddr") == 0)
 			name = "cr2";
-		if (strcmp(name, "err") == 0 && trap && trap->value == 14) {
-			desc[0] = '(';
-			size_t n = crp__apple_pagefault_text(e->regs[i].value, desc + 1, sizeof desc - 2);
-			memcpy(desc + 1 + n, ")", 2);
+		if (strcmp(name, "trapno") == 0) {
+			name = "trap";
+			if (e->regs[i].value == 14 && err) { /* a page fault: Apple words the error code here */
+				desc[0] = '(';
+				size_t n = crp__apple_pagefault_text(err->value, desc + 1, sizeof desc - 2);
+				memcpy(desc + 1 + n, ")", 2);
+			}
 		}
 		reg_member(&in, name, &e->regs[i], desc);
 	}
@@ -728,9 +743,11 @@ static int ips_write(crp_emit_ctx *c, void *state, const crp_report *r)
 	ao_ch(w.o, '{');
 	w.first = true;
 	body_process(&w);
+	body_bundle(&w);
 	apple_exc e;
 	crp__apple_exception(&w.f, &e);
 	body_exception(&w, &e);
+	body_termination(&w, &e);
 	asi_json a = {&w, 0};
 	crp__apple_asi(&w.f, asi_line, &a);
 	if (orig)

@@ -35,6 +35,8 @@ for f in ios17-arm64e-badaccess ios7-armv7-deadlock-objversion macos-x86_64-recr
 done
 expect_exit 0 "$CP" convert --to apple --style apple "$FX/kscrash/ios12-arm64-nsexception.json"
 same_file "$T/out" "$FX/expected/ios12-arm64-nsexception.crash"
+expect_exit 0 "$CP" convert --to apple --style nope --style kscrash "$FX/kscrash/ios12-arm64-nsexception.json"
+same_file "$T/out" "$FX/expected/ios12-arm64-nsexception.kscrash.crash"
 
 # -- several inputs into a directory: <stem>.crash, <stem>.ips -------------------------------
 expect_exit 0 "$CP" convert --to apple -o "$T/crash" "$FX/kscrash/ios12-arm64-nsexception.json" \
