@@ -300,12 +300,19 @@ static int add_symbols(convert_opts *o, const char *path)
 	return 0;
 }
 
-/* An option that is shorthand for -O KEY=VALUE; later ones win, as with -O. */
+/* An option that is shorthand for -O KEY=VALUE: a repeated one replaces the earlier. */
 static void add_param(convert_opts *o, const char *key, const char *value)
 {
 	char *kv = cli_xmalloc(strlen(key) + strlen(value) + 2);
 	sprintf(kv, "%s=%s", key, value);
 	o->owned_params[o->owned_count++] = kv;
+	size_t n = strlen(key);
+	for (size_t i = 0; i < o->param_count; i++)
+		for (size_t k = 0; k + 1 < o->owned_count; k++)
+			if (o->params[i] == o->owned_params[k] && strncmp(o->params[i], kv, n + 1) == 0) {
+				o->params[i] = kv;
+				return;
+			}
 	o->params[o->param_count++] = kv;
 }
 
