@@ -216,6 +216,18 @@ static void *alloc(dec *d, size_t n)
 	return crp__arena_calloc(d->arena, n ? n : 1);
 }
 
+/* A key named by the file's schema, copied into the report: the schema goes with the reader. */
+static int schema_key(dec *d, const crpb_field *f, crp_span *out)
+{
+	char *k = alloc(d, f->key_len + 1);
+	if (!k)
+		return oom(d);
+	if (f->key_len)
+		memcpy(k, f->key, f->key_len);
+	*out = (crp_span){k, f->key_len};
+	return CRP_OK;
+}
+
 /* -- generic values (§8) ------------------------------------------------------------------ */
 
 static int enter(dec *d)
@@ -816,7 +828,7 @@ static int generic_members(dec *d, rctx *x, crp_member *m, size_t *n)
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &r->fields[i];
 		bool skip;
-		m[*n].key = (crp_span){f->key, f->key_len};
+		CRP_TRY(schema_key(d, f, &m[*n].key));
 		CRP_TRY(at(d, generic_field(d, x, i, &m[*n].value, &skip), f->key, f->key_len, 0, false));
 		*n += !skip;
 	}
@@ -860,7 +872,7 @@ static int finish_extras(dec *d, const crpb_record *r, const crp_member *known, 
 static int get_unknown(dec *d, rctx *x, unsigned i, crp_member *unknown, size_t *n)
 {
 	bool skip;
-	unknown[*n].key = (crp_span){x->r->fields[i].key, x->r->fields[i].key_len};
+	CRP_TRY(schema_key(d, &x->r->fields[i], &unknown[*n].key));
 	CRP_TRY(generic_field(d, x, i, &unknown[*n].value, &skip));
 	*n += !skip;
 	return CRP_OK;
