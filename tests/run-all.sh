@@ -65,7 +65,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	step "libFuzzer smoke run (${FUZZ_SECONDS}s per target)"
 	CC=clang cmake -S . -B build-ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRP_BUILD_FUZZERS=ON \
 		-DCRP_SANITIZE=ON >/dev/null
-	targets=$(sed -n 's/^set(CRP_FUZZERS \(.*\))$/\1/p' fuzz/CMakeLists.txt)
+	targets=$(sed -n 's/^set(CRP_FUZZERS \(.*\))$/\1/p' fuzz/CMakeLists.txt)  # keep it on one line
+	[ -n "$targets" ] || { echo "no fuzz targets found in fuzz/CMakeLists.txt" >&2; exit 1; }
 	for t in $targets; do cmake --build build-ci-fuzz -j"$JOBS" --target "$t"; done
 	for t in build-ci-fuzz/fuzz/*_fuzzer; do
 		name=$(basename "$t" _fuzzer)
