@@ -277,7 +277,9 @@ static int w_module_info(mdw *w, md_plan *p, struct md_modinfo *mi)
 		 mi->objects_rva);
 	CRP_TRY(crp__mdw_place(w, 4, &mi->rva));
 	CRP_TRY(crp__mdw_bytes(w, &info, sizeof info));
-	md_kv *lists = p->lists + mi->list_first, *objs = p->objects + mi->object_first;
+	/* no pointer arithmetic on the NULL arrays of a report without annotations */
+	md_kv *lists = mi->nlist ? p->lists + mi->list_first : NULL;
+	md_kv *objs = mi->nobject ? p->objects + mi->object_first : NULL;
 	if (mi->nlist) {
 		CRP_TRY(crp__mdw_place(w, 4, &mi->lists_rva));
 		CRP_TRY(crp__mdw_u32(w, (uint32_t)mi->nlist));
