@@ -119,7 +119,7 @@ static void describe_changes(const md_plan *p, const md_thread_plan *tp, sbuf *s
 	static const char *const role[] = {"pc", "lr", "fp", "sp"};
 	const md_arch *a = p->arch;
 	int slot[] = {a->pc, a->lr, a->fp, a->sp};
-	bool crashed = tp == &p->threads[p->crashed];
+	bool crashed = p->crashed < p->nthreads && tp == &p->threads[p->crashed];
 	bool any = false;
 	for (size_t i = 0; i < 4; i++) {
 		if (slot[i] < 0 || tp->walk.v[slot[i]] == tp->real.v[slot[i]])
