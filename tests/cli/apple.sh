@@ -2,25 +2,12 @@
 # End-to-end tests of `crashport convert --to apple|ips` and --style: outputs byte for byte
 # against the goldens, output names, option errors. usage: apple.sh path/to/crashport SOURCE_DIR
 set -u
+LIB=$(cd "$(dirname "$0")" && pwd)/lib.sh
 CP=$1
 SRC=$2
 FX=$SRC/fixtures
 CORPUS=$SRC/../shared/corpus/kscrash
-T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-apple.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
-
-ok() { n=$((n + 1)); }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
-expect_exit() {
-	want=$1; shift
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
-}
-same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
-contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; fi; }
+. "$LIB"
 
 # -- stdout, both styles, .ips ------------------------------------------------------------
 for f in ios17-arm64e-badaccess ios7-armv7-deadlock-objversion macos-x86_64-recrash-old-layout; do

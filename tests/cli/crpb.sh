@@ -3,24 +3,11 @@
 # JSON -> CRPB -> JSON gives the JSON goldens byte for byte, archives are listed by info,
 # damage fails the input with its offset. usage: crpb.sh path/to/crashport SOURCE_DIR
 set -u
+LIB=$(cd "$(dirname "$0")" && pwd)/lib.sh
 CP=$1
 SRC=$2
 FX=$SRC/fixtures
-T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-crpb.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
-
-ok() { n=$((n + 1)); }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
-expect_exit() {
-	want=$1; shift
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
-}
-same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
-contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
+. "$LIB"
 
 # -- every fixture: JSON -> CRPB -> JSON equals the golden ------------------------------------
 for f in "$FX"/kscrash/*.json "$FX"/kscrash/*.ndjson; do

@@ -13,7 +13,7 @@ expect_exit() {
 	got=$?
 	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (want $want): $*"; sed 's/^/  | /' "$T/err" | head -20; fi
 }
-same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
+same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; diff "$1" "$2" | head -20; fi; }
 contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
 lacks() { if grep -q -- "$2" "$1"; then bad "$1 has '$2'"; else ok; fi; }
 no_temporaries() { if ls -a "$1" | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then bad "temporary files left in $1"; else ok; fi; }

@@ -4,26 +4,12 @@
 # Runs from the source tree so paths in the outputs are relative and portable.
 # usage: symbols.sh path/to/crashport SOURCE_DIR
 set -u
+LIB=$(cd "$(dirname "$0")" && pwd)/lib.sh
 CP=$1
 cd "$2" || exit 1
 M=fixtures/macho
 E=$M/expected
-T=$(mktemp -d "${TMPDIR:-/tmp}/crashport-sym.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
-
-ok() { n=$((n + 1)); }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
-expect_exit() {
-	want=$1; shift
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, wanted $want: $*"; cat "$T/err"; fi
-}
-same_file() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; diff "$1" "$2" | head -20; fi; }
-contains() { if grep -q -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; cat "$1"; fi; }
-lines() { if [ "$(wc -l <"$1")" -eq "$2" ]; then ok; else bad "$1: $(wc -l <"$1") lines, wanted $2"; fi; }
+. "$LIB"
 
 # -- convert --symbols ----------------------------------------------------------------------
 expect_exit 0 "$CP" convert --to json --symbols $M/x86_64 $M/report-x86_64.json
@@ -87,7 +73,7 @@ contains "$T/err" "has several architectures; choose one with -arch: x86_64 armv
 expect_exit 0 "$CP" atos -o $M/universal/Demo -arch x86_64 "$first"
 if [ "$(cat "$T/out")" = "$first_answer" ]; then ok; else bad "atos -arch x86_64: $(cat "$T/out")"; fi
 expect_exit 0 "$CP" atos -o $M/universal/Demo --arch armv7 0x1000
-lines "$T/out" 1
+count_lines "$T/out" 1
 expect_exit 1 "$CP" atos -o $M/universal/Demo -arch arm64 0x1000
 contains "$T/err" "has no arm64 slice"
 # usage errors and bad input
@@ -97,7 +83,7 @@ expect_exit 2 "$CP" atos -o $M/x86_64/Demo -l 0x1000 -s 0x10 0x1000
 expect_exit 2 "$CP" atos -o $M/x86_64/Demo -l zz 0x1000
 expect_exit 1 "$CP" atos -o $M/x86_64/Demo nothex 0x100000000
 contains "$T/err" "'nothex' is not a hex address"
-lines "$T/out" 1
+count_lines "$T/out" 1
 expect_exit 1 "$CP" atos -o $M/nonexistent 0x1000
 contains "$T/err" "No such file or directory"
 expect_exit 0 "$CP" atos --help
