@@ -82,7 +82,7 @@ static size_t keep_symbols(const crp_macho *m, const sym_entry *e, size_t n, sym
 		if (!keeps(m, &s))
 			continue;
 		const char *name = s.name[0] == '_' ? s.name + 1 : s.name;
-		k[kept++] = (sym_keep){{s.value, e[i].size, name}, e[i].index};
+		k[kept++] = (sym_keep){{s.value, e[i].size, name, {NULL, 0, false}}, e[i].index};
 	}
 	qsort(k, kept, sizeof *k, cmp_keep);
 	size_t out = 0;
@@ -120,8 +120,11 @@ int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
 		return CRP_ENOMEM;
 	ix->sym_count = kept;
 	ix->stats.symbols = kept;
-	ix->stats.bytes += kept * sizeof *ix->syms;
-	return CRP_OK;
+	if (!(ix->sym_addr = crp__malloc(&ix->alloc, (kept ? kept : 1) * sizeof *ix->sym_addr)))
+		return CRP_ENOMEM;
+	for (size_t i = 0; i < kept; i++)
+		ix->sym_addr[i] = ix->syms[i].addr;
+	return crp__ix_accel_build(ix, &ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, kept);
 }
 
 /* Each start runs to the next one, and never past the end of the section holding it. */
@@ -162,6 +165,5 @@ int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err)
 	ix->fs_hi = hi;
 	ix->fs_count = n;
 	ix->stats.function_starts = n;
-	ix->stats.bytes += 2 * n * sizeof *own;
-	return CRP_OK;
+	return crp__ix_accel_build(ix, &ix->fs_accel, own, sizeof *own, n);
 }
