@@ -247,7 +247,7 @@ static int frame(sctx *c, crp_frame *f, bool is_pc, const char *path)
 	CRP_TRY(crp__symindex_lookup(st->ix, look, c->res));
 	const crp_symbolication *answer;
 	crp_symbolication *out;
-	CRP_TRY(crp__symbols_answer(&answer, c->s, st->sym, c->res, look, slide, flags));
+	CRP_TRY(crp__symbols_answer(&answer, c->s, st->sym, c->res, look, slide, flags, addr));
 	if (!answer) {
 		c->st->unknown++;
 		return CRP_OK;

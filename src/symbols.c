@@ -584,7 +584,7 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 		return set_err(err, CRP_ENOMEM, "out of memory");
 	int rc = crp__symindex_lookup(ix, file_addr, s->res);
 	if (rc == CRP_OK)
-		rc = crp__symbols_answer(out, s, im, s->res, file_addr, 0, 0);
+		rc = crp__symbols_answer(out, s, im, s->res, file_addr, 0, 0, file_addr);
 	if (rc != CRP_OK)
 		return set_err(err, rc, "%s", crp_status_str(rc));
 	return CRP_OK;

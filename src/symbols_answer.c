@@ -119,7 +119,8 @@ static int fill_locs(crp_symbolicator *s, const crp_symbol_image *im, const crp_
 }
 
 int crp__symbols_answer(const crp_symbolication **out, crp_symbolicator *s, const crp_symbol_image *im,
-			const crp_symindex_result *res, uint64_t lookup_addr, uint64_t slide, unsigned flags)
+			const crp_symindex_result *res, uint64_t lookup_addr, uint64_t slide, unsigned flags,
+			uint64_t addr)
 {
 	*out = NULL;
 	if (res->source == CRP_SYMSRC_NONE || !res->count)
@@ -133,6 +134,7 @@ int crp__symbols_answer(const crp_symbolication **out, crp_symbolicator *s, cons
 	a->flags = flags;
 	a->lookup_addr = lookup_addr;
 	a->function_addr = res->has_function_addr ? res->function_addr + slide : 0;
+	a->offset = a->function_addr && addr >= a->function_addr ? addr - a->function_addr : 0;
 	a->locs = s->locs;
 	a->count = res->count;
 	*out = a;

@@ -75,7 +75,8 @@ uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_im
  * until its next answer): names demangled, paths built (both once per index, kept in its
  * slots), function_addr moved by `slide`. *out is NULL when the answer is empty. */
 int crp__symbols_answer(const crp_symbolication **out, crp_symbolicator *s, const crp_symbol_image *im,
-			const crp_symindex_result *res, uint64_t lookup_addr, uint64_t slide, unsigned flags);
+			const crp_symindex_result *res, uint64_t lookup_addr, uint64_t slide, unsigned flags,
+			uint64_t addr);
 /* A copy of an answer whose strings all live in `arena` (a report's). */
 int crp__symbols_copy(crp_symbolication **out, crp_arena *arena, const crp_symbolication *src);
 

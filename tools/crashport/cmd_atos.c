@@ -168,13 +168,13 @@ static void put_u64(FILE *out, uint64_t v)
 }
 
 /* fputs and a hand-made number: printf's parsing shows when printing millions of lines */
-static void print_loc(FILE *out, const char *fn, uint64_t fn_addr, const char *image,
-		      const crp_symloc *where, uint64_t addr, const atos_opts *o)
+static void print_loc(FILE *out, const char *fn, const crp_symbolication *sym, const char *image,
+		      const crp_symloc *where, const atos_opts *o)
 {
 	if (fn)
 		fputs(fn, out);
 	else
-		fprintf(out, "0x%llx", (unsigned long long)fn_addr);
+		fprintf(out, "0x%llx", (unsigned long long)sym->function_addr);
 	fputs(" (in ", out);
 	fputs(image, out);
 	if (where && where->file) {
@@ -185,21 +185,20 @@ static void print_loc(FILE *out, const char *fn, uint64_t fn_addr, const char *i
 		fputs(")\n", out);
 	} else {
 		fputs(") + ", out);
-		put_u64(out, addr - fn_addr);
+		put_u64(out, sym->offset);
 		fputc('\n', out);
 	}
 }
 
-static void print_one(FILE *out, const crp_symbolication *sym, const char *image, uint64_t addr,
-		      const atos_opts *o)
+static void print_one(FILE *out, const crp_symbolication *sym, const char *image, const atos_opts *o)
 {
 	const crp_symloc *outer = &sym->locs[sym->count - 1];
 	if (!o->inlines) { /* the function itself, at the innermost line */
-		print_loc(out, outer->function, sym->function_addr, image, &sym->locs[0], addr, o);
+		print_loc(out, outer->function, sym, image, &sym->locs[0], o);
 		return;
 	}
 	for (size_t i = 0; i < sym->count; i++)
-		print_loc(out, sym->locs[i].function, sym->function_addr, image, &sym->locs[i], addr, o);
+		print_loc(out, sym->locs[i].function, sym, image, &sym->locs[i], o);
 }
 
 typedef struct session {
@@ -231,7 +230,7 @@ static void lookup(session *x, const char *token)
 	if (!sym)
 		printf("0x%llx\n", (unsigned long long)addr);
 	else
-		print_one(stdout, sym, x->info.name, file_addr, o);
+		print_one(stdout, sym, x->info.name, o);
 }
 
 static void lookup_stream(session *x, FILE *in)
