@@ -11,6 +11,7 @@
 #include "crashport/report.h"
 #include "crashport/parse.h"
 #include "crashport/emit.h"
+#include "crashport/symbols.h"
 #include "crashport/version.h"
 
 #endif
