@@ -160,22 +160,23 @@ static bool disjoint(const crp_symindex *ix, const ix_unit *u)
 	return true;
 }
 
-/* Rows of unit c over [a, b). */
-static int lines_unit(crp_symindex *ix, uint32_t c, uint64_t a, uint64_t b)
+/* Rows of unit c over [a, b); `slow` says its sequences overlap. Each row and sequence is
+ * visited once per interval it reaches into: linear in the output. */
+static int lines_unit(crp_symindex *ix, uint32_t c, bool slow, uint64_t a, uint64_t b)
 {
 	const ix_unit *u = &ix->units[c];
 	if (!u->has_lines || !u->seq_count)
 		return lines_push(ix, u, a, IX_NONE);
-	if (!disjoint(ix, u))
+	if (slow)
 		return lines_push(ix, u, a, IX_SLOW);
 	size_t k = first_seq_after(ix, u, a), end = (size_t)u->seq_first + u->seq_count;
 	const ix_seq *s = k < end ? &ix->seqs[k] : NULL;
 	CRP_TRY(lines_push(ix, u, a, s && s->lo <= a ? (uint32_t)row_in(ix, s, a) : IX_NONE));
 	for (; k < end && ix->seqs[k].lo < b; k++) {
 		s = &ix->seqs[k];
-		for (size_t r = s->first; r + 1 < (size_t)s->first + s->count; r++)
-			if (ix->rows[r].addr > a && ix->rows[r].addr < b)
-				CRP_TRY(lines_push(ix, u, ix->rows[r].addr, (uint32_t)r));
+		size_t r = s->lo <= a ? row_in(ix, s, a) + 1 : s->first, last = (size_t)s->first + s->count - 1;
+		for (; r < last && ix->rows[r].addr < b; r++)
+			CRP_TRY(lines_push(ix, u, ix->rows[r].addr, (uint32_t)r));
 		if (s->hi > a && s->hi < b)
 			CRP_TRY(lines_push(ix, u, s->hi, IX_NONE));
 	}
@@ -189,7 +190,7 @@ static void free_map(crp_symindex *ix, ix_map *m)
 	memset(m, 0, sizeof *m);
 }
 
-int crp__ix_flatten(crp_symindex *ix)
+static int flatten_units(crp_symindex *ix, const bool *slow)
 {
 	const ix_map *cus = &ix->cus;
 	for (size_t i = 0; i < cus->count; i++) {
@@ -201,8 +202,21 @@ int crp__ix_flatten(crp_symindex *ix)
 			continue;
 		}
 		CRP_TRY(where_unit(ix, c, a, b));
-		CRP_TRY(lines_unit(ix, c, a, b));
+		CRP_TRY(lines_unit(ix, c, slow[c], a, b));
 	}
+	return CRP_OK;
+}
+
+int crp__ix_flatten(crp_symindex *ix)
+{
+	bool *slow = crp__malloc(&ix->alloc, ix->unit_count ? ix->unit_count : 1);
+	if (!slow)
+		return CRP_ENOMEM;
+	for (size_t c = 0; c < ix->unit_count; c++)
+		slow[c] = !disjoint(ix, &ix->units[c]);
+	int rc = flatten_units(ix, slow);
+	crp__free(&ix->alloc, slow);
+	CRP_TRY(rc);
 	free_map(ix, &ix->paint);
 	free_map(ix, &ix->cus);
 	CRP_TRY(crp__ix_accel_build(ix, &ix->where.accel, ix->where.e, sizeof *ix->where.e, ix->where.count));

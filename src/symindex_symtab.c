@@ -40,15 +40,18 @@ static int cmp_keep(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Entries sharing an address share a size: handled by runs, so a table of many symbols at one
+ * address stays linear. */
 static void size_entries(sym_entry *e, size_t n)
 {
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (e[i].index == IX_NONE)
-			continue;
+	for (size_t i = 0; i + 1 < n;) {
 		size_t next = i + 1;
 		while (next < n - 1 && e[next].addr == e[i].addr)
 			next++;
-		e[i].size = e[next].addr - e[i].addr;
+		for (size_t k = i; k < next && k + 1 < n; k++)
+			if (e[k].index != IX_NONE)
+				e[k].size = e[next].addr - e[k].addr;
+		i = next;
 	}
 }
 
