@@ -199,6 +199,8 @@ static int read_symtab(crp_macho *m, const lc *c, crp_error *err)
 					    "extends past the end of the file (%zu bytes)", c->index,
 			       m->stroff, m->strsize, m->size);
 	m->has_symtab = true;
+	if (crp__strtab_init(&m->strtab, m->data + m->stroff, m->strsize, &m->alloc) != CRP_OK)
+		return fail(err, CRP_ENOMEM, "out of memory");
 	return CRP_OK;
 }
 
@@ -344,6 +346,7 @@ void crp__macho_dispose(crp_macho *m)
 		return;
 	crp__free(&m->alloc, m->segments);
 	crp__free(&m->alloc, m->sections);
+	crp__strtab_dispose(&m->strtab, &m->alloc);
 	m->segments = NULL;
 	m->sections = NULL;
 	m->segment_count = m->section_count = 0;
@@ -380,12 +383,12 @@ void crp__macho_symbol(const crp_macho *m, uint32_t i, crp_macho_nlist *out)
 	out->name = "";
 	if (strx == 0)
 		return;
-	const uint8_t *s = m->data + m->stroff + strx;
-	if (strx >= m->strsize || !memchr(s, 0, m->strsize - strx)) {
+	const char *s = crp__strtab_get(&m->strtab, strx);
+	if (!s) {
 		out->bad_name = true;
 		return;
 	}
-	out->name = (const char *)s;
+	out->name = s;
 }
 
 int crp__macho_function_starts(const crp_macho *m, uint64_t **out, size_t *count, crp_error *err)
