@@ -123,19 +123,6 @@ int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m)
 	return rc;
 }
 
-uint32_t crp__ix_map_find(const ix_map *m, size_t first, size_t count, uint64_t addr)
-{
-	size_t lo = first, hi = first + count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m->lo[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo == first ? IX_NONE : m->id[lo - 1];
-}
-
 /* -- construction ------------------------------------------------------------------------ */
 
 static size_t footprint(const crp_symindex *ix)

@@ -132,8 +132,6 @@ typedef struct ix_range {
 int crp__ix_grow(crp_symindex *ix, void **p, size_t *cap, size_t need, size_t elem);
 /* Appends the painting of r[0..n) to m (r is reordered). */
 int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m);
-/* The id at addr in m's entries [first, first + count), or IX_NONE. */
-uint32_t crp__ix_map_find(const ix_map *m, size_t first, size_t count, uint64_t addr);
 
 /* symindex_flat.c */
 /* Keys are the first uint64_t of elements `stride` bytes apart. */
