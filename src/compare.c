@@ -159,7 +159,7 @@ static int symbolication(cmp *c, const crp_symbolication *a, const crp_symbolica
 	if (!a || !b)
 		return a != b ? differ(c, sp) : 0;
 	if (a->source != b->source || a->flags != b->flags || a->lookup_addr != b->lookup_addr ||
-	    a->function_addr != b->function_addr || !str_eq(a->image, b->image) ||
+	    a->function_addr != b->function_addr || a->offset != b->offset || !str_eq(a->image, b->image) ||
 	    !str_eq(a->linkage_name, b->linkage_name) || a->count != b->count)
 		return differ(c, sp);
 	for (size_t i = 0; i < a->count; i++) {

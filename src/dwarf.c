@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "dwarf.h"
+#include "strtab.h"
 
 /* Forms (DWARF 5, section 7.5.6, plus the GNU extensions Apple toolchains never emit but other
  * producers do). */
@@ -51,14 +52,23 @@ typedef struct abbrev_table {
 	int status;
 } abbrev_table;
 
+/* Work on crafted input stays linear: abbreviation tables and range lists are read from
+ * shared offsets, so the bytes read are budgeted (a few times the section, plus 1 MiB). */
+#define BUDGET(size) (4 * (size) + (1u << 20))
+
 struct crp_dwarf {
 	crp_allocator alloc;
 	crp_dwarf_sections s;
 	crp_dwarf_unit *units;
-	uint32_t *unit_table;     /* abbreviation table of each unit, UINT32_MAX until parsed */
 	size_t unit_count;
-	abbrev_table *tables;     /* sorted by offset */
+	uint32_t *unit_table;     /* abbreviation table of each unit, + 1; 0 until looked up */
+	abbrev_table **tables;    /* each allocated alone: pointers stay valid */
 	size_t table_count, table_cap;
+	uint64_t *map_off;        /* offset -> table, open addressing */
+	uint32_t *map_idx;        /* index + 1; 0: empty slot */
+	size_t map_cap;
+	size_t abbrev_budget, range_budget, line_budget;
+	crp_strtab str, line_str;
 };
 
 static int oom(crp_error *err)
@@ -130,32 +140,36 @@ static int build_direct(crp_dwarf *d, abbrev_table *t)
 	return CRP_OK;
 }
 
+/* Reads at most what is left of the budget: past it, the table is refused (CRP_ELIMIT). */
 static int parse_abbrevs(crp_dwarf *d, abbrev_table *t)
 {
 	size_t size = d->s.size[CRP_DW_SEC_ABBREV], cap = 0, attr_cap = 0;
 	if (t->offset >= size)
 		return CRP_ECORRUPT;
-	crp_cursor c = crp__cursor(d->s.data[CRP_DW_SEC_ABBREV] + t->offset, size - (size_t)t->offset);
+	size_t avail = size - (size_t)t->offset;
+	bool capped = avail > d->abbrev_budget;
+	crp_cursor c = crp__cursor(d->s.data[CRP_DW_SEC_ABBREV] + t->offset, capped ? d->abbrev_budget : avail);
 	uint32_t attrs_used = 0;
+	int rc = CRP_OK;
 	for (;;) {
 		uint64_t code = crp__cur_uleb(&c);
-		if (c.bad)
-			return CRP_ECORRUPT;
-		if (code == 0)
+		if (c.bad || code == 0)
 			break;
 		if (grow(&d->alloc, (void **)&t->abbrevs, &cap, t->count + 1, sizeof *t->abbrevs) != CRP_OK)
 			return CRP_ENOMEM;
 		abbrev *ab = &t->abbrevs[t->count];
 		uint64_t tag = crp__cur_uleb(&c);
 		*ab = (abbrev){code, (uint32_t)tag, attrs_used, 0, crp__cur_u8(&c) != 0};
-		if (c.bad || tag > UINT32_MAX)
-			return CRP_ECORRUPT;
-		int rc = read_abbrev_attrs(d, t, &c, ab, &attr_cap);
-		if (rc != CRP_OK)
-			return rc;
+		if (c.bad || tag > UINT32_MAX || (rc = read_abbrev_attrs(d, t, &c, ab, &attr_cap)) != CRP_OK)
+			break;
 		attrs_used += ab->attr_count;
 		t->count++;
 	}
+	d->abbrev_budget -= (size_t)(c.p - (d->s.data[CRP_DW_SEC_ABBREV] + t->offset));
+	if (rc == CRP_ENOMEM)
+		return rc;
+	if (c.bad || rc != CRP_OK)
+		return capped ? CRP_ELIMIT : CRP_ECORRUPT;
 	if (t->count > 1)
 		qsort(t->abbrevs, t->count, sizeof *t->abbrevs, cmp_abbrev);
 	return build_direct(d, t);
@@ -178,45 +192,92 @@ static const abbrev *find_abbrev(const abbrev_table *t, uint64_t code)
 	return lo < t->count && t->abbrevs[lo].code == code ? &t->abbrevs[lo] : NULL;
 }
 
-/* The table at `offset`, parsed on first use. Returns NULL on failure (*rc says why). */
-static const abbrev_table *table_at(crp_dwarf *d, uint64_t offset, int *rc)
+static size_t map_slot(const crp_dwarf *d, uint64_t off)
 {
-	size_t lo = 0, hi = d->table_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->tables[mid].offset < offset)
-			lo = mid + 1;
-		else
-			hi = mid;
+	size_t i = (size_t)((off * UINT64_C(0x9e3779b97f4a7c15)) >> 17) & (d->map_cap - 1);
+	while (d->map_idx[i] && d->map_off[i] != off)
+		i = (i + 1) & (d->map_cap - 1);
+	return i;
+}
+
+static int map_grow(crp_dwarf *d)
+{
+	size_t cap = d->map_cap ? d->map_cap * 2 : 64;
+	uint64_t *off = crp__malloc(&d->alloc, cap * sizeof *off);
+	uint32_t *idx = crp__malloc(&d->alloc, cap * sizeof *idx);
+	if (!off || !idx) {
+		crp__free(&d->alloc, off);
+		crp__free(&d->alloc, idx);
+		return CRP_ENOMEM;
 	}
-	if (lo < d->table_count && d->tables[lo].offset == offset) {
-		*rc = d->tables[lo].status;
-		return *rc == CRP_OK ? &d->tables[lo] : NULL;
-	}
-	if (grow(&d->alloc, (void **)&d->tables, &d->table_cap, d->table_count + 1, sizeof *d->tables)) {
-		*rc = CRP_ENOMEM;
-		return NULL;
-	}
-	memmove(&d->tables[lo + 1], &d->tables[lo], (d->table_count - lo) * sizeof *d->tables);
-	d->table_count++;
-	abbrev_table *t = &d->tables[lo];
+	memset(idx, 0, cap * sizeof *idx);
+	crp_dwarf old = *d;
+	d->map_off = off, d->map_idx = idx, d->map_cap = cap;
+	for (size_t i = 0; i < old.map_cap; i++)
+		if (old.map_idx[i]) {
+			size_t j = map_slot(d, old.map_off[i]);
+			d->map_off[j] = old.map_off[i];
+			d->map_idx[j] = old.map_idx[i];
+		}
+	crp__free(&d->alloc, old.map_off);
+	crp__free(&d->alloc, old.map_idx);
+	return CRP_OK;
+}
+
+static void free_table(crp_dwarf *d, abbrev_table *t)
+{
+	if (!t)
+		return;
+	crp__free(&d->alloc, t->abbrevs);
+	crp__free(&d->alloc, t->attrs);
+	crp__free(&d->alloc, t->direct);
+	crp__free(&d->alloc, t);
+}
+
+/* Parses the table at `offset` and files it (failures too: they are properties of the input).
+ * Returns its index + 1, or 0 when out of memory. */
+static uint32_t new_table(crp_dwarf *d, uint64_t offset)
+{
+	if ((d->table_count + 1) * 2 > d->map_cap && map_grow(d) != CRP_OK)
+		return 0;
+	if (grow(&d->alloc, (void **)&d->tables, &d->table_cap, d->table_count + 1, sizeof *d->tables))
+		return 0;
+	abbrev_table *t = crp__malloc(&d->alloc, sizeof *t);
+	if (!t)
+		return 0;
 	memset(t, 0, sizeof *t);
 	t->offset = offset;
 	t->status = parse_abbrevs(d, t);
-	*rc = t->status;
-	if (*rc == CRP_ENOMEM) { /* not a property of the input: forget it so a retry may work */
-		crp__free(&d->alloc, t->abbrevs);
-		crp__free(&d->alloc, t->attrs);
-		crp__free(&d->alloc, t->direct);
-		memmove(&d->tables[lo], &d->tables[lo + 1], (d->table_count - lo - 1) * sizeof *d->tables);
-		d->table_count--;
+	if (t->status == CRP_ENOMEM) { /* not a property of the input: a retry may work */
+		free_table(d, t);
+		return 0;
 	}
-	return *rc == CRP_OK ? t : NULL;
+	d->tables[d->table_count++] = t;
+	size_t j = map_slot(d, offset);
+	d->map_off[j] = offset;
+	d->map_idx[j] = (uint32_t)d->table_count;
+	return (uint32_t)d->table_count;
 }
 
+/* The unit's table, parsed on first use and shared by units naming the same offset. NULL on
+ * failure (*rc says why). */
 static const abbrev_table *unit_abbrevs(crp_dwarf *d, const crp_dwarf_unit *u, int *rc)
 {
-	return table_at(d, u->abbrev_offset, rc);
+	size_t ui = (size_t)(u - d->units);
+	uint32_t k = d->unit_table[ui];
+	if (!k && d->map_cap) {
+		size_t j = map_slot(d, u->abbrev_offset);
+		k = d->map_idx[j];
+	}
+	if (!k)
+		k = new_table(d, u->abbrev_offset);
+	if (!k) {
+		*rc = CRP_ENOMEM;
+		return NULL;
+	}
+	d->unit_table[ui] = k;
+	*rc = d->tables[k - 1]->status;
+	return *rc == CRP_OK ? d->tables[k - 1] : NULL;
 }
 
 /* -- attribute values -------------------------------------------------------------------- */
@@ -308,11 +369,7 @@ static bool is_ref(unsigned form)
 
 static const char *str_at(const crp_dwarf *d, int sec, uint64_t off)
 {
-	size_t size = d->s.size[sec];
-	if (off >= size)
-		return NULL;
-	const char *s = (const char *)d->s.data[sec] + off;
-	return memchr(s, 0, size - (size_t)off) ? s : NULL;
+	return crp__strtab_get(sec == CRP_DW_SEC_STR ? &d->str : &d->line_str, off);
 }
 
 const char *crp__dwarf_string(const crp_dwarf *d, const crp_dwarf_unit *u, const crp_dwarf_attr *a)
@@ -571,7 +628,19 @@ int crp__dwarf_open(crp_dwarf **out, const crp_dwarf_sections *secs, const crp_a
 	memset(d, 0, sizeof *d);
 	d->alloc = a;
 	d->s = *secs;
-	int rc = scan_units(d);
+	d->abbrev_budget = BUDGET(secs->size[CRP_DW_SEC_ABBREV]);
+	d->range_budget = BUDGET(secs->size[CRP_DW_SEC_RANGES] + secs->size[CRP_DW_SEC_RNGLISTS]);
+	d->line_budget = BUDGET(secs->size[CRP_DW_SEC_LINE]);
+	int rc = crp__strtab_init(&d->str, secs->data[CRP_DW_SEC_STR], secs->size[CRP_DW_SEC_STR], &a);
+	if (rc == CRP_OK)
+		rc = crp__strtab_init(&d->line_str, secs->data[CRP_DW_SEC_LINE_STR],
+				      secs->size[CRP_DW_SEC_LINE_STR], &a);
+	if (rc == CRP_OK)
+		rc = scan_units(d);
+	if (rc == CRP_OK && !(d->unit_table = crp__malloc(&a, (d->unit_count ? d->unit_count : 1) * sizeof *d->unit_table)))
+		rc = CRP_ENOMEM;
+	if (rc == CRP_OK)
+		memset(d->unit_table, 0, (d->unit_count ? d->unit_count : 1) * sizeof *d->unit_table);
 	for (size_t i = 0; rc == CRP_OK && i < d->unit_count; i++) {
 		crp_dwarf_unit *u = &d->units[i];
 		if (u->status != CRP_OK)
@@ -592,19 +661,29 @@ void crp__dwarf_close(crp_dwarf *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->table_count; i++) {
-		crp__free(&d->alloc, d->tables[i].abbrevs);
-		crp__free(&d->alloc, d->tables[i].attrs);
-		crp__free(&d->alloc, d->tables[i].direct);
-	}
+	for (size_t i = 0; i < d->table_count; i++)
+		free_table(d, d->tables[i]);
 	crp__free(&d->alloc, d->tables);
+	crp__free(&d->alloc, d->map_off);
+	crp__free(&d->alloc, d->map_idx);
+	crp__free(&d->alloc, d->unit_table);
 	crp__free(&d->alloc, d->units);
+	crp__strtab_dispose(&d->str, &d->alloc);
+	crp__strtab_dispose(&d->line_str, &d->alloc);
 	crp__free(&d->alloc, d);
 }
 
 size_t crp__dwarf_unit_count(const crp_dwarf *d) { return d->unit_count; }
 const crp_dwarf_unit *crp__dwarf_unit(const crp_dwarf *d, size_t i) { return &d->units[i]; }
 const crp_dwarf_sections *crp__dwarf_sections(const crp_dwarf *d) { return &d->s; }
+
+bool crp__dwarf_take_line_budget(crp_dwarf *d, size_t bytes)
+{
+	if (bytes > d->line_budget)
+		return false;
+	d->line_budget -= bytes;
+	return true;
+}
 
 /* -- walking ----------------------------------------------------------------------------- */
 
@@ -751,6 +830,9 @@ static int ranges_v4(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn 
 	uint64_t base = u->has_base_addr ? u->base_addr : 0, max = tombstone(u->addr_size);
 	bool stop = false;
 	while (!stop) {
+		if (!d->range_budget)
+			return CRP_ELIMIT;
+		d->range_budget--;
 		uint64_t lo = crp__cur_uint(&c, u->addr_size), hi = crp__cur_uint(&c, u->addr_size);
 		if (c.bad)
 			return CRP_ECORRUPT;
@@ -837,6 +919,9 @@ static int ranges_v5(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn 
 	uint64_t base = u->has_base_addr ? u->base_addr : 0;
 	bool stop = false;
 	while (!stop) {
+		if (!d->range_budget)
+			return CRP_ELIMIT;
+		d->range_budget--;
 		uint8_t kind = crp__cur_u8(&c);
 		if (c.bad)
 			return CRP_ECORRUPT;

@@ -130,7 +130,10 @@ typedef struct crp_dwarf_die {
 #define CRP_DWARF_MAX_ORIGIN_HOPS 16u    /* abstract_origin / specification links followed */
 
 /* Open a context on sections (which must outlive it) and read every unit header and unit DIE.
- * A damaged unit keeps its slot with a non-zero status. */
+ * A damaged unit keeps its slot with a non-zero status. Abbreviation tables are parsed once per
+ * offset, reading at most 4 times .debug_abbrev's size plus 1 MiB in all (a unit whose table
+ * is past that budget gets CRP_ELIMIT); string sections are indexed so a string costs at most
+ * 256 bytes of scanning whatever the bytes around it. */
 int crp__dwarf_open(crp_dwarf **out, const crp_dwarf_sections *secs, const crp_allocator *alloc,
 		    crp_error *err);
 void crp__dwarf_close(crp_dwarf *d);
@@ -138,6 +141,9 @@ void crp__dwarf_close(crp_dwarf *d);
 size_t crp__dwarf_unit_count(const crp_dwarf *d);
 const crp_dwarf_unit *crp__dwarf_unit(const crp_dwarf *d, size_t i);
 const crp_dwarf_sections *crp__dwarf_sections(const crp_dwarf *d);
+/* Line tables are read at most 4 times .debug_line's size plus 1 MiB in all (units sharing a
+ * table cannot make reading quadratic): false when `bytes` more would exceed it. */
+bool crp__dwarf_take_line_budget(crp_dwarf *d, size_t bytes);
 
 /* DFS pre-order over one unit's DIEs (null entries are not returned). */
 typedef struct crp_dwarf_walk {
@@ -167,8 +173,10 @@ void crp__dwarf_die_names(crp_dwarf *d, const crp_dwarf_die *die, const char **n
 
 /* Address ranges of a DIE [lo, hi): low_pc/high_pc, else DW_AT_ranges (.debug_ranges for
  * DWARF < 5, .debug_rnglists for 5). Empty ranges and tombstones (-1, -2) are skipped. @p fn
- * returns non-zero to stop. Returns CRP_OK or CRP_ECORRUPT when the list is damaged (ranges
- * delivered before the damage stand). */
+ * returns non-zero to stop. Returns CRP_OK, CRP_ECORRUPT when the list is damaged, or
+ * CRP_ELIMIT once the context has read more list entries than 4 times its range sections'
+ * size plus 2^20 (lists many DIEs share cannot make reading quadratic); ranges delivered before
+ * stand. */
 typedef int (*crp_dwarf_range_fn)(void *ctx, uint64_t lo, uint64_t hi);
 int crp__dwarf_die_ranges(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn fn, void *ctx);
 
@@ -219,7 +227,8 @@ typedef struct crp_dwarf_row {
 } crp_dwarf_row;
 
 /* Parse the header of the line program of unit @p u (its file and directory tables are
- * allocated with @p alloc). Dispose whatever the result. */
+ * allocated with @p alloc). The whole table counts against the line budget: past it,
+ * CRP_ELIMIT. Dispose whatever the result. */
 int crp__dwarf_lines_open(crp_dwarf_lines *lt, crp_dwarf *d, const crp_dwarf_unit *u,
 			  const crp_allocator *alloc, crp_error *err);
 void crp__dwarf_lines_dispose(crp_dwarf_lines *lt);

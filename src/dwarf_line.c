@@ -179,6 +179,13 @@ int crp__dwarf_lines_open(crp_dwarf_lines *lt, crp_dwarf *d, const crp_dwarf_uni
 		len = crp__cur_u64(&c), lu.offset_size = 8;
 	if (c.bad || len >= 0xfffffff0u || len > crp__cur_left(&c))
 		return corrupt(err, off, "unit length out of range");
+	if (!crp__dwarf_take_line_budget(d, (size_t)len)) {
+		if (err) {
+			crp__error_clear(err);
+			crp__error_set(err, CRP_ELIMIT, "line tables read: over 4 times .debug_line's size");
+		}
+		return CRP_ELIMIT;
+	}
 	c.end = c.p + len;
 	lt->version = crp__cur_u16(&c);
 	if (lt->version < 2 || lt->version > 5)

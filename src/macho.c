@@ -199,6 +199,8 @@ static int read_symtab(crp_macho *m, const lc *c, crp_error *err)
 					    "extends past the end of the file (%zu bytes)", c->index,
 			       m->stroff, m->strsize, m->size);
 	m->has_symtab = true;
+	if (crp__strtab_init(&m->strtab, m->data + m->stroff, m->strsize, &m->alloc) != CRP_OK)
+		return fail(err, CRP_ENOMEM, "out of memory");
 	return CRP_OK;
 }
 
@@ -344,6 +346,7 @@ void crp__macho_dispose(crp_macho *m)
 		return;
 	crp__free(&m->alloc, m->segments);
 	crp__free(&m->alloc, m->sections);
+	crp__strtab_dispose(&m->strtab, &m->alloc);
 	m->segments = NULL;
 	m->sections = NULL;
 	m->segment_count = m->section_count = 0;
@@ -380,12 +383,22 @@ void crp__macho_symbol(const crp_macho *m, uint32_t i, crp_macho_nlist *out)
 	out->name = "";
 	if (strx == 0)
 		return;
-	const uint8_t *s = m->data + m->stroff + strx;
-	if (strx >= m->strsize || !memchr(s, 0, m->strsize - strx)) {
+	const char *s = crp__strtab_get(&m->strtab, strx);
+	if (!s) {
 		out->bad_name = true;
 		return;
 	}
-	out->name = (const char *)s;
+	out->name = s;
+}
+
+/* Entries before the terminating zero delta (or the end of the data). */
+static size_t count_starts(const crp_macho *m)
+{
+	crp_cursor c = crp__cursor(m->data + m->fstarts_off, m->fstarts_size);
+	size_t n = 0;
+	while (crp__cur_left(&c) && crp__cur_uleb(&c) && !c.bad)
+		n++;
+	return n;
 }
 
 int crp__macho_function_starts(const crp_macho *m, uint64_t **out, size_t *count, crp_error *err)
@@ -394,27 +407,22 @@ int crp__macho_function_starts(const crp_macho *m, uint64_t **out, size_t *count
 	*count = 0;
 	if (!m->has_function_starts || !m->fstarts_size || !m->text)
 		return CRP_OK;
-	/* every entry takes at least one byte: the data size bounds the count */
-	uint64_t *v = crp__malloc(&m->alloc, (size_t)m->fstarts_size * sizeof *v);
+	size_t n = count_starts(m); /* counted first: memory follows the entries, not the bytes */
+	if (!n)
+		return CRP_OK;
+	uint64_t *v = crp__malloc(&m->alloc, n * sizeof *v);
 	if (!v)
 		return fail(err, CRP_ENOMEM, "out of memory");
 	crp_cursor c = crp__cursor(m->data + m->fstarts_off, m->fstarts_size);
 	uint64_t addr = m->text->vmaddr;
-	size_t n = 0;
-	while (crp__cur_left(&c)) {
+	for (size_t i = 0; i < n; i++) {
 		uint64_t delta = crp__cur_uleb(&c);
-		if (c.bad || delta == 0)
-			break;
 		if (addr + delta < addr) {
 			crp__free(&m->alloc, v);
 			return corrupt(err, m->fstarts_off, "LC_FUNCTION_STARTS overflows the address space");
 		}
 		addr += delta;
-		v[n++] = (m->cputype == CRP_CPU_TYPE_ARM) ? addr & ~UINT64_C(1) : addr;
-	}
-	if (!n) {
-		crp__free(&m->alloc, v);
-		v = NULL;
+		v[i] = (m->cputype == CRP_CPU_TYPE_ARM) ? addr & ~UINT64_C(1) : addr;
 	}
 	*out = v;
 	*count = n;

@@ -14,6 +14,7 @@
 #define CRP_MACHO_H
 
 #include "internal.h"
+#include "strtab.h"
 
 #define CRP_MACHO_MAX_SLICES 64u       /* universal headers claiming more are rejected */
 #define CRP_MACHO_MAX_SECTIONS 4096u   /* per image; n_sect can only name 255 anyway */
@@ -86,6 +87,7 @@ typedef struct crp_macho {
 	size_t section_count;
 	bool has_symtab;
 	uint32_t symoff, nsyms, stroff, strsize;
+	crp_strtab strtab;       /* the string table, indexed */
 	bool has_function_starts;
 	uint32_t fstarts_off, fstarts_size;
 	const char *id_dylib;    /* LC_ID_DYLIB install name, NUL-terminated, or NULL */

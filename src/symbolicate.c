@@ -245,12 +245,14 @@ static int frame(sctx *c, crp_frame *f, bool is_pc, const char *path)
 		is_pc = true;
 	uint64_t look = lookup_address(addr - slide, st->sym->cputype, is_pc, &flags);
 	CRP_TRY(crp__symindex_lookup(st->ix, look, c->res));
+	const crp_symbolication *answer;
 	crp_symbolication *out;
-	CRP_TRY(crp__symbols_make(&out, c->arena, c->s, st->sym, c->res, look, slide, flags));
-	if (!out) {
+	CRP_TRY(crp__symbols_answer(&answer, c->s, st->sym, c->res, look, slide, flags, addr));
+	if (!answer) {
 		c->st->unknown++;
 		return CRP_OK;
 	}
+	CRP_TRY(crp__symbols_copy(&out, c->arena, answer));
 	f->symbolicated = out;
 	count_source(c->st, out->source);
 	return CRP_OK;

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "demangle.h"
 #include "symbols_int.h"
 
 #define NO_OBJECT UINT32_MAX
@@ -70,7 +69,7 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 	o.max_depth = o.max_depth ? o.max_depth : CRP_DEFAULT_MAX_SYMBOL_DIR_DEPTH;
 	o.allocator = NULL;
 	s->opts = o;
-	crp__arena_init(&s->scratch, &a, 0);
+	crp__arena_init(&s->strings, &a, 0);
 	*out = s;
 	return CRP_OK;
 }
@@ -101,7 +100,7 @@ void crp_symbolicator_free(crp_symbolicator *s)
 	crp__free(&s->alloc, s->images);
 	crp__free(&s->alloc, s->objects);
 	crp__free(&s->alloc, s->files);
-	crp__arena_dispose(&s->scratch);
+	crp__arena_dispose(&s->strings);
 	crp__free(&s->alloc, s->res);
 	crp__free(&s->alloc, s);
 }
@@ -572,112 +571,6 @@ int crp__symbols_index(crp_symbolicator *s, crp_symbol_image *im, crp_symindex *
 	return im->ix_status;
 }
 
-/* -- answers ----------------------------------------------------------------------------- */
-
-#define NAME_BUF 4096
-#define NAME_MAX_DEMANGLED (64u * 1024)
-
-/* The demangled name (C++), or a copy of the raw one. */
-static const char *put_name(crp_arena *a, crp_symbolicator *s, const char *raw, unsigned *flags)
-{
-	char buf[NAME_BUF];
-	size_t n = crp__demangle_cxx(raw, buf, sizeof buf);
-	if (n) {
-		*flags |= CRP_SYM_DEMANGLED;
-		return crp__arena_strndup(a, buf, n);
-	}
-	if (crp__is_swift_mangled(raw))
-		*flags |= CRP_SYM_SWIFT;
-	else if ((raw[0] == '_' && raw[1] == 'Z') || (raw[0] == '_' && raw[1] == '_' && raw[2] == 'Z')) {
-		char *big = crp__malloc(&s->alloc, NAME_MAX_DEMANGLED); /* a name longer than buf? */
-		const char *out = NULL;
-		if (big && (n = crp__demangle_cxx(raw, big, NAME_MAX_DEMANGLED)) != 0) {
-			*flags |= CRP_SYM_DEMANGLED;
-			out = crp__arena_strndup(a, big, n);
-		}
-		crp__free(&s->alloc, big);
-		if (out)
-			return out;
-	}
-	return crp__arena_strndup(a, raw, strlen(raw));
-}
-
-static const char *put_path(crp_arena *a, crp_symbolicator *s, const crp_symindex *ix,
-			    const crp_symindex_frame *f)
-{
-	char buf[1024];
-	size_t n = crp__symindex_path(ix, f, buf, sizeof buf);
-	if (!n)
-		return NULL;
-	if (n < sizeof buf)
-		return crp__arena_strndup(a, buf, n);
-	char *big = crp__malloc(&s->alloc, n + 1);
-	const char *out = NULL;
-	if (big) {
-		crp__symindex_path(ix, f, big, n + 1);
-		out = crp__arena_strndup(a, big, n);
-		crp__free(&s->alloc, big);
-	}
-	return out;
-}
-
-static const char *answering_path(const crp_symbolicator *s, const crp_symbol_image *im,
-				  crp_symbol_source src)
-{
-	uint32_t o = src == CRP_SYMSRC_DWARF ? im->src_dwarf
-		     : src == CRP_SYMSRC_SYMTAB ? im->src_symtab : im->src_starts;
-	if (o == NO_OBJECT)
-		o = im->binary != NO_OBJECT ? im->binary : im->debug;
-	return o == NO_OBJECT ? NULL : s->files[s->objects[o].file].path;
-}
-
-static int fill_locs(crp_symloc *locs, crp_arena *a, crp_symbolicator *s, const crp_symbol_image *im,
-		     const crp_symindex_result *res, unsigned *flags)
-{
-	for (size_t i = 0; i < res->count; i++) {
-		const crp_symindex_frame *f = &res->frames[i];
-		if (f->name && !(locs[i].function = put_name(a, s, f->name, flags)))
-			return a->failure;
-		if (f->unit == UINT32_MAX)
-			continue;
-		if (!(locs[i].file = put_path(a, s, im->ix, f)) && a->failure)
-			return a->failure;
-		/* without a file name too: LLVM prints an inlined call's line after "??" */
-		locs[i].line = f->line;
-		locs[i].column = f->column;
-	}
-	return CRP_OK;
-}
-
-int crp__symbols_make(crp_symbolication **out, crp_arena *a, crp_symbolicator *s,
-		      const crp_symbol_image *im, const crp_symindex_result *res, uint64_t lookup_addr,
-		      uint64_t slide, unsigned flags)
-{
-	*out = NULL;
-	if (res->source == CRP_SYMSRC_NONE || !res->count)
-		return CRP_OK;
-	crp_symbolication *sym = crp__arena_calloc(a, sizeof *sym);
-	crp_symloc *locs = crp__arena_calloc(a, res->count * sizeof *locs);
-	if (!sym || !locs)
-		return a->failure;
-	CRP_TRY(fill_locs(locs, a, s, im, res, &flags));
-	const char *outer = res->frames[res->count - 1].name;
-	if (outer && (flags & CRP_SYM_DEMANGLED) && strcmp(outer, locs[res->count - 1].function) != 0 &&
-	    !(sym->linkage_name = crp__arena_strndup(a, outer, strlen(outer))))
-		return a->failure;
-	const char *path = answering_path(s, im, res->source);
-	if (path && !(sym->image = crp__arena_strndup(a, path, strlen(path))))
-		return a->failure;
-	sym->source = res->source;
-	sym->flags = flags;
-	sym->lookup_addr = lookup_addr;
-	sym->function_addr = res->has_function_addr ? res->function_addr + slide : 0;
-	sym->locs = locs;
-	sym->count = res->count;
-	*out = sym;
-	return CRP_OK;
-}
-
 int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 			    const crp_symbol_image *cim, uint64_t file_addr, crp_error *err)
 {
@@ -689,14 +582,10 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 	CRP_TRY(crp__symbols_index(s, im, &ix, err));
 	if (!s->res && !(s->res = crp__malloc(&s->alloc, sizeof *s->res)))
 		return set_err(err, CRP_ENOMEM, "out of memory");
-	crp__arena_dispose(&s->scratch);
-	crp__arena_init(&s->scratch, &s->alloc, 0);
 	int rc = crp__symindex_lookup(ix, file_addr, s->res);
-	crp_symbolication *sym = NULL;
 	if (rc == CRP_OK)
-		rc = crp__symbols_make(&sym, &s->scratch, s, im, s->res, file_addr, 0, 0);
+		rc = crp__symbols_answer(out, s, im, s->res, file_addr, 0, 0, file_addr);
 	if (rc != CRP_OK)
 		return set_err(err, rc, "%s", crp_status_str(rc));
-	*out = sym;
 	return CRP_OK;
 }

@@ -59,8 +59,10 @@ struct crp_symbolicator {
 	crp_symbol_image **images;
 	size_t image_count, image_cap;
 	size_t files_examined;
-	crp_arena scratch;       /* the last crp_symbolicator_lookup() answer */
+	crp_arena strings;       /* demangled names and paths, kept in the indexes' slots */
 	crp_symindex_result *res;
+	crp_symbolication answer;  /* the last crp_symbolicator_lookup() answer */
+	crp_symloc locs[CRP_SYMINDEX_MAX_FRAMES];
 };
 
 /* The image's index, built on first use. */
@@ -69,10 +71,13 @@ int crp__symbols_index(crp_symbolicator *s, crp_symbol_image *im, crp_symindex *
 /* The __TEXT vmaddr the image's addresses are relative to. */
 uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_image *im);
 
-/* Turn an index answer into a crp_symbolication allocated in `arena`: names demangled, paths
- * built, function_addr moved by `slide`. *out is NULL when the answer is empty. */
-int crp__symbols_make(crp_symbolication **out, crp_arena *arena, crp_symbolicator *s,
-		      const crp_symbol_image *im, const crp_symindex_result *res, uint64_t lookup_addr,
-		      uint64_t slide, unsigned flags);
+/* symbols_answer.c: an index answer as a crp_symbolication held by the symbolicator (valid
+ * until its next answer): names demangled, paths built (both once per index, kept in its
+ * slots), function_addr moved by `slide`. *out is NULL when the answer is empty. */
+int crp__symbols_answer(const crp_symbolication **out, crp_symbolicator *s, const crp_symbol_image *im,
+			const crp_symindex_result *res, uint64_t lookup_addr, uint64_t slide, unsigned flags,
+			uint64_t addr);
+/* A copy of an answer whose strings all live in `arena` (a report's). */
+int crp__symbols_copy(crp_symbolication **out, crp_arena *arena, const crp_symbolication *src);
 
 #endif

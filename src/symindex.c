@@ -123,19 +123,6 @@ int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m)
 	return rc;
 }
 
-uint32_t crp__ix_map_find(const ix_map *m, size_t first, size_t count, uint64_t addr)
-{
-	size_t lo = first, hi = first + count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m->lo[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo == first ? IX_NONE : m->id[lo - 1];
-}
-
 /* -- construction ------------------------------------------------------------------------ */
 
 static size_t footprint(const crp_symindex *ix)
@@ -143,9 +130,10 @@ static size_t footprint(const crp_symindex *ix)
 	size_t b = sizeof *ix + ix->unit_count * sizeof *ix->units;
 	b += ix->scope_cap * sizeof *ix->scopes + ix->seq_cap * sizeof *ix->seqs;
 	b += ix->row_cap * sizeof *ix->rows + ix->sym_count * sizeof *ix->syms;
-	b += ix->paint.cap * (sizeof *ix->paint.lo + sizeof *ix->paint.id);
-	b += ix->cus.cap * (sizeof *ix->cus.lo + sizeof *ix->cus.id);
-	b += 2 * ix->fs_count * sizeof *ix->fs_lo;
+	b += ix->where.cap * sizeof *ix->where.e + ix->lines.cap * sizeof *ix->lines.e;
+	b += (ix->where.accel.count + ix->lines.accel.count + ix->sym_accel.count + ix->fs_accel.count + 4) *
+	     sizeof(uint32_t);
+	b += 2 * ix->fs_count * sizeof *ix->fs_lo + ix->sym_count * sizeof *ix->sym_addr;
 	for (size_t i = 0; i < ix->unit_count; i++)
 		b += ix->units[i].lines.file_count * sizeof(crp_dwarf_file) +
 		     ix->units[i].lines.dir_count * sizeof(char *);
@@ -192,14 +180,23 @@ void crp__symindex_free(crp_symindex *ix)
 {
 	if (!ix)
 		return;
-	for (size_t i = 0; ix->units && i < ix->unit_count; i++)
+	for (size_t i = 0; ix->units && i < ix->unit_count; i++) {
 		crp__dwarf_lines_dispose(&ix->units[i].lines);
+		crp__free(&ix->alloc, ix->units[i].paths);
+	}
 	crp__free(&ix->alloc, ix->units);
 	crp__free(&ix->alloc, ix->scopes);
 	crp__free(&ix->alloc, ix->paint.lo);
 	crp__free(&ix->alloc, ix->paint.id);
 	crp__free(&ix->alloc, ix->cus.lo);
 	crp__free(&ix->alloc, ix->cus.id);
+	crp__free(&ix->alloc, ix->where.e);
+	crp__free(&ix->alloc, ix->lines.e);
+	crp__ix_accel_free(ix, &ix->where.accel);
+	crp__ix_accel_free(ix, &ix->lines.accel);
+	crp__ix_accel_free(ix, &ix->sym_accel);
+	crp__ix_accel_free(ix, &ix->fs_accel);
+	crp__free(&ix->alloc, ix->sym_addr);
 	crp__free(&ix->alloc, ix->seqs);
 	crp__free(&ix->alloc, ix->rows);
 	crp__free(&ix->alloc, ix->syms);
@@ -211,61 +208,40 @@ void crp__symindex_free(crp_symindex *ix)
 
 /* -- lookups ----------------------------------------------------------------------------- */
 
-static const ix_sym *find_symbol(const crp_symindex *ix, uint64_t addr)
+static ix_sym *find_symbol(const crp_symindex *ix, uint64_t addr)
 {
-	size_t lo = 0, hi = ix->sym_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ix->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	size_t i = crp__ix_upper(&ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, ix->sym_count, addr);
+	if (i == 0)
 		return NULL;
-	const ix_sym *s = &ix->syms[lo - 1];
+	ix_sym *s = &ix->syms[i - 1];
 	return s->size && addr - s->addr >= s->size ? NULL : s;
 }
 
 /* The function start covering addr, or SIZE_MAX. */
 static size_t find_start(const crp_symindex *ix, uint64_t addr)
 {
-	size_t lo = 0, hi = ix->fs_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ix->fs_lo[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && addr < ix->fs_hi[lo - 1] ? lo - 1 : SIZE_MAX;
+	size_t i = crp__ix_upper(&ix->fs_accel, ix->fs_lo, sizeof *ix->fs_lo, ix->fs_count, addr);
+	return i && addr < ix->fs_hi[i - 1] ? i - 1 : SIZE_MAX;
 }
 
-/* The last row at or before addr in the sequence covering it (LLVM's lookupAddress). */
-static const ix_row *find_row(const crp_symindex *ix, const ix_unit *u, uint64_t addr)
+/* The place for addr in unit u, if its row names a file (LLVM reports no location
+ * otherwise). */
+static bool find_place(const crp_symindex *ix, uint32_t unit, uint64_t addr, ix_row *out)
 {
-	size_t lo = u->seq_first, hi = (size_t)u->seq_first + u->seq_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ix->seqs[mid].hi <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const ix_unit *u = &ix->units[unit];
+	size_t i = crp__ix_upper(&ix->lines.accel, ix->lines.e, sizeof *ix->lines.e, ix->lines.count, addr);
+	const ix_line *l = i ? &ix->lines.e[i - 1] : NULL;
+	if (!l || l->row == IX_NONE)
+		return false;
+	if (l->row != IX_SLOW) {
+		*out = (ix_row){addr, l->line, l->file, l->column};
+		return true;
 	}
-	if (lo == (size_t)u->seq_first + u->seq_count || ix->seqs[lo].lo > addr)
-		return NULL;
-	const ix_seq *s = &ix->seqs[lo];
-	size_t a = s->first + 1, b = s->first + s->count - 1;
-	while (a < b) {
-		size_t mid = a + (b - a) / 2;
-		if (ix->rows[mid].addr <= addr)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	const ix_row *r = &ix->rows[a - 1];
-	/* LLVM reports no location at all when the row names no file */
-	return crp__dwarf_lines_has_file(&u->lines, r->file) ? r : NULL;
+	const ix_row *r = crp__ix_find_row(ix, u, addr);
+	if (!r || !crp__dwarf_lines_has_file(&u->lines, r->file))
+		return false;
+	*out = *r;
+	return true;
 }
 
 static const char *scope_name(crp_symindex *ix, uint32_t i)
@@ -286,6 +262,7 @@ static void set_frame(crp_symindex_frame *f, const char *name, uint32_t unit, ui
 		      uint32_t line, uint32_t column)
 {
 	f->name = name;
+	f->name_slot = NULL;
 	f->unit = unit;
 	f->file = file;
 	f->line = line;
@@ -312,24 +289,26 @@ static uint32_t chain(crp_symindex *ix, uint32_t cu, uint32_t s, const ix_row *r
 			set_frame(f, NULL, cu, ix->scopes[prev].call_file, ix->scopes[prev].call_line,
 				  ix->scopes[prev].call_column);
 		f->name = scope_name(ix, t);
+		f->name_slot = f->name ? &ix->scopes[t].slot : NULL;
 		prev = t;
 	}
 	return outer;
 }
 
-static const char *sym_name(const ix_sym *s)
+static void name_from_symbol(crp_symindex_frame *f, ix_sym *s)
 {
-	return s->name[0] ? s->name : NULL;
+	f->name = s->name[0] ? s->name : NULL;
+	f->name_slot = f->name ? &s->slot : NULL;
 }
 
 /* DWARF knows the function: the symbol table renames it only from inside it. */
-static void dwarf_answer(crp_symindex *ix, uint32_t outer, const ix_sym *sym, crp_symindex_result *res)
+static void dwarf_answer(crp_symindex *ix, uint32_t outer, ix_sym *sym, crp_symindex_result *res)
 {
 	const ix_scope *o = &ix->scopes[outer];
 	res->source = CRP_SYMSRC_DWARF;
 	if (sym && (o->flags & SCOPE_HAS_RANGES) && sym->addr >= o->lo && sym->addr < o->hi) {
 		if (!res->truncated)
-			res->frames[res->count - 1].name = sym_name(sym);
+			name_from_symbol(&res->frames[res->count - 1], sym);
 		res->function_addr = sym->addr;
 		res->symbol_size = sym->size;
 		res->has_function_addr = true;
@@ -340,7 +319,7 @@ static void dwarf_answer(crp_symindex *ix, uint32_t outer, const ix_sym *sym, cr
 }
 
 /* No subroutine DIE: a symbol, else a bare function start, names the function. */
-static void symbol_answer(const crp_symindex *ix, uint64_t addr, const ix_sym *sym,
+static void symbol_answer(const crp_symindex *ix, uint64_t addr, ix_sym *sym,
 			  crp_symindex_result *res)
 {
 	size_t fs = find_start(ix, addr);
@@ -349,7 +328,7 @@ static void symbol_answer(const crp_symindex *ix, uint64_t addr, const ix_sym *s
 	if (!res->count && (sym || fs != SIZE_MAX))
 		set_frame(&res->frames[res->count++], NULL, IX_NONE, 0, 0, 0);
 	if (sym) {
-		res->frames[res->count - 1].name = sym_name(sym);
+		name_from_symbol(&res->frames[res->count - 1], sym);
 		res->function_addr = sym->addr;
 		res->symbol_size = sym->size;
 		res->has_function_addr = true;
@@ -371,12 +350,12 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	res->symbol_size = 0;
 	res->truncated = false;
 	res->count = 0;
-	uint32_t cu = ix->cus.count ? crp__ix_map_find(&ix->cus, 0, ix->cus.count, addr) : IX_NONE;
-	const ix_sym *sym = find_symbol(ix, addr);
+	size_t w = crp__ix_upper(&ix->where.accel, ix->where.e, sizeof *ix->where.e, ix->where.count, addr);
+	uint32_t cu = w ? ix->where.e[w - 1].unit : IX_NONE, s = w ? ix->where.e[w - 1].scope : IX_NONE;
+	ix_sym *sym = find_symbol(ix, addr);
 	if (cu != IX_NONE) {
-		const ix_unit *u = &ix->units[cu];
-		uint32_t s = crp__ix_map_find(&ix->paint, u->paint_first, u->paint_count, addr);
-		const ix_row *row = u->has_lines ? find_row(ix, u, addr) : NULL;
+		ix_row place;
+		const ix_row *row = find_place(ix, cu, addr, &place) ? &place : NULL;
 		if (s != IX_NONE) {
 			dwarf_answer(ix, chain(ix, cu, s, row, res), sym, res);
 			return CRP_OK;
@@ -387,6 +366,23 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 		}
 	}
 	symbol_answer(ix, addr, sym, res);
+	return CRP_OK;
+}
+
+int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f)
+{
+	*out = NULL;
+	if (f->unit == IX_NONE || f->unit >= ix->unit_count)
+		return CRP_OK;
+	ix_unit *u = &ix->units[f->unit];
+	if (!u->paths && u->has_lines) {
+		size_t n = u->lines.file_count + 1; /* 1-based before DWARF 5 */
+		if (!(u->paths = crp__malloc(&ix->alloc, n * sizeof *u->paths)))
+			return CRP_ENOMEM;
+		memset(u->paths, 0, n * sizeof *u->paths);
+		u->path_count = n;
+	}
+	*out = f->file < u->path_count ? &u->paths[f->file] : NULL;
 	return CRP_OK;
 }
 

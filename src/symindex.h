@@ -53,9 +53,18 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 			const crp_allocator *alloc, crp_symindex_stats *stats, crp_error *err);
 void crp__symindex_free(crp_symindex *ix);
 
+/* A place the index keeps for its user to store what it derives from a name or a file (a
+ * demangled name, a joined path), so that is done once per index, not once per lookup. */
+typedef struct crp_symindex_slot {
+	const char *text;
+	unsigned flags;
+	bool set;
+} crp_symindex_slot;
+
 /* One frame of an answer. */
 typedef struct crp_symindex_frame {
 	const char *name;    /* raw name, NULL when unknown */
+	crp_symindex_slot *name_slot;  /* NULL when name is */
 	uint32_t unit;       /* for crp__symindex_path(); UINT32_MAX: no file */
 	uint32_t file;       /* file index in that unit's line table */
 	uint32_t line;
@@ -75,6 +84,9 @@ typedef struct crp_symindex_result {
 /* Look up a file (vm) address. Returns CRP_OK (res->source says whether anything was found)
  * or CRP_ENOMEM. */
 int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res);
+
+/* The slot of a frame's file in *out (NULL when the frame has no file). CRP_OK or CRP_ENOMEM. */
+int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f);
 
 /* The path of a frame's file, LLVM style (absolute when the unit has a comp_dir). Same
  * contract as snprintf; 0 when the frame has no file. */

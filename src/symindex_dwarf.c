@@ -392,7 +392,8 @@ static int index_units(builder *b)
 		}
 		CRP_TRY(index_unit(b, i));
 	}
-	return crp__ix_paint(ix, b->cu_ranges, b->cu_count, &ix->cus);
+	CRP_TRY(crp__ix_paint(ix, b->cu_ranges, b->cu_count, &ix->cus));
+	return crp__ix_flatten(ix);
 }
 
 int crp__ix_build_dwarf(crp_symindex *ix, const crp_macho *m, crp_error *err)

@@ -17,6 +17,7 @@ typedef struct ix_scope {
 	uint64_t entry;         /* function start (low_pc, else entry_pc, else lowest range) */
 	uint64_t lo, hi;        /* bounding box of its ranges */
 	const char *name;
+	crp_symindex_slot slot;
 	uint32_t parent;        /* enclosing scope of an inlined subroutine, else IX_NONE */
 	uint32_t unit;
 	uint32_t call_file, call_line, call_column;
@@ -42,12 +43,52 @@ typedef struct ix_unit {
 	const char *comp_dir;
 	uint32_t seq_first, seq_count;     /* sorted by hi */
 	uint32_t paint_first, paint_count; /* innermost scope per address interval */
+	crp_symindex_slot *paths;          /* per file index, allocated on first use */
+	size_t path_count;
 } ix_unit;
 
 typedef struct ix_sym {
 	uint64_t addr, size;
 	const char *name;       /* leading '_' removed */
+	crp_symindex_slot slot;
 } ix_sym;
+
+/* Buckets over a sorted key array: first[b] is the first key >= base + (b << shift), so a
+ * search looks at one bucket's keys (a cache line or two) instead of the whole array. */
+typedef struct ix_accel {
+	uint64_t base;
+	unsigned shift;
+	size_t count;
+	uint32_t *first;        /* count + 1 entries */
+} ix_accel;
+
+/* What the lookups use, flattened once the units are indexed: for every address, the unit
+ * (by the unit map) and the innermost scope (by that unit's painting); and the line row that
+ * applies (IX_NONE: none; IX_SLOW: the unit's sequences overlap, search them). */
+#define IX_SLOW (UINT32_MAX - 1u)
+typedef struct ix_where {
+	uint64_t lo;
+	uint32_t unit, scope;
+} ix_where;
+
+typedef struct ix_line {
+	uint64_t lo;
+	uint32_t row;           /* IX_NONE, IX_SLOW, or the row whose place follows */
+	uint32_t line;
+	uint16_t file, column;
+} ix_line;
+
+typedef struct ix_flat {
+	ix_where *e;
+	size_t count, cap;
+	ix_accel accel;
+} ix_flat;
+
+typedef struct ix_linemap {
+	ix_line *e;
+	size_t count, cap;
+	ix_accel accel;
+} ix_linemap;
 
 /* Sorted, non-overlapping intervals: [lo[i], lo[i + 1]) maps to id[i] (IX_NONE: a gap). */
 typedef struct ix_map {
@@ -63,16 +104,21 @@ struct crp_symindex {
 	size_t unit_count;
 	ix_scope *scopes;
 	size_t scope_count, scope_cap;
-	ix_map paint;           /* per-unit partitions */
-	ix_map cus;             /* address -> unit */
+	ix_map paint;           /* per-unit partitions (while building) */
+	ix_map cus;             /* address -> unit (while building) */
+	ix_flat where;
+	ix_linemap lines;
 	ix_seq *seqs;
 	size_t seq_count, seq_cap;
 	ix_row *rows;
 	size_t row_count, row_cap;
 	ix_sym *syms;
+	uint64_t *sym_addr;       /* the symbols' addresses, for searching */
 	size_t sym_count;
+	ix_accel sym_accel;
 	uint64_t *fs_lo, *fs_hi;  /* function starts and where each ends */
 	size_t fs_count;
+	ix_accel fs_accel;
 	crp_symindex_stats stats;
 };
 
@@ -86,8 +132,17 @@ typedef struct ix_range {
 int crp__ix_grow(crp_symindex *ix, void **p, size_t *cap, size_t need, size_t elem);
 /* Appends the painting of r[0..n) to m (r is reordered). */
 int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m);
-/* The id at addr in m's entries [first, first + count), or IX_NONE. */
-uint32_t crp__ix_map_find(const ix_map *m, size_t first, size_t count, uint64_t addr);
+
+/* symindex_flat.c */
+/* Keys are the first uint64_t of elements `stride` bytes apart. */
+int crp__ix_accel_build(crp_symindex *ix, ix_accel *a, const void *keys, size_t stride, size_t n);
+void crp__ix_accel_free(crp_symindex *ix, ix_accel *a);
+/* The first index whose key is > x (n when none). */
+size_t crp__ix_upper(const ix_accel *a, const void *keys, size_t stride, size_t n, uint64_t x);
+/* Builds ix->where and ix->lines from the per-unit maps, then frees those. */
+int crp__ix_flatten(crp_symindex *ix);
+/* The row of `unit` for addr the slow way (LLVM's sequence search), or NULL. */
+const ix_row *crp__ix_find_row(const crp_symindex *ix, const ix_unit *u, uint64_t addr);
 
 int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m);
 int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err);

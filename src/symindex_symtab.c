@@ -40,15 +40,18 @@ static int cmp_keep(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Entries sharing an address share a size: handled by runs, so a table of many symbols at one
+ * address stays linear. */
 static void size_entries(sym_entry *e, size_t n)
 {
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (e[i].index == IX_NONE)
-			continue;
+	for (size_t i = 0; i + 1 < n;) {
 		size_t next = i + 1;
 		while (next < n - 1 && e[next].addr == e[i].addr)
 			next++;
-		e[i].size = e[next].addr - e[i].addr;
+		for (size_t k = i; k < next && k + 1 < n; k++)
+			if (e[k].index != IX_NONE)
+				e[k].size = e[next].addr - e[k].addr;
+		i = next;
 	}
 }
 
@@ -82,7 +85,7 @@ static size_t keep_symbols(const crp_macho *m, const sym_entry *e, size_t n, sym
 		if (!keeps(m, &s))
 			continue;
 		const char *name = s.name[0] == '_' ? s.name + 1 : s.name;
-		k[kept++] = (sym_keep){{s.value, e[i].size, name}, e[i].index};
+		k[kept++] = (sym_keep){{s.value, e[i].size, name, {NULL, 0, false}}, e[i].index};
 	}
 	qsort(k, kept, sizeof *k, cmp_keep);
 	size_t out = 0;
@@ -120,8 +123,11 @@ int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
 		return CRP_ENOMEM;
 	ix->sym_count = kept;
 	ix->stats.symbols = kept;
-	ix->stats.bytes += kept * sizeof *ix->syms;
-	return CRP_OK;
+	if (!(ix->sym_addr = crp__malloc(&ix->alloc, (kept ? kept : 1) * sizeof *ix->sym_addr)))
+		return CRP_ENOMEM;
+	for (size_t i = 0; i < kept; i++)
+		ix->sym_addr[i] = ix->syms[i].addr;
+	return crp__ix_accel_build(ix, &ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, kept);
 }
 
 /* Each start runs to the next one, and never past the end of the section holding it. */
@@ -162,6 +168,5 @@ int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err)
 	ix->fs_hi = hi;
 	ix->fs_count = n;
 	ix->stats.function_starts = n;
-	ix->stats.bytes += 2 * n * sizeof *own;
-	return CRP_OK;
+	return crp__ix_accel_build(ix, &ix->fs_accel, own, sizeof *own, n);
 }

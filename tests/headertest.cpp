@@ -7,6 +7,7 @@
 #include "crashport/emit.h"
 #include "crashport/convert.h"
 #include "crashport/crpb.h"
+#include "crashport/symbols.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 #include "crashport/sys/emitter.h"
@@ -18,5 +19,7 @@ int crp_headertest(void)
 	crp_parse_options po = CRP_PARSE_OPTIONS_INIT;
 	crp_emit_options eo = CRP_EMIT_OPTIONS_INIT;
 	crp_buffer b = CRP_BUFFER_INIT;
-	return (int)(po.version + eo.version + b.len) + CRP_VERSION_NUMBER;
+	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	crp_symbolicate_options sy = CRP_SYMBOLICATE_OPTIONS_INIT;
+	return (int)(po.version + eo.version + b.len + so.version + sy.version) + CRP_VERSION_NUMBER;
 }

@@ -12,7 +12,7 @@ cd "$top"
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
-need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libzstd-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel"
+need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libzstd-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel lld llvm"
 missing=""
 for p in $need; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -58,6 +58,9 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
 		$vg build-ci/crashport convert -q --to minidump "$f" >/dev/null 2>&1 || [ $? -eq 1 ]
 		$vg build-ci/crashport info -q "$f" >/dev/null
 	done
+	$vg build-ci/crashport convert -q --to json --symbols fixtures/macho/x86_64 \
+		fixtures/macho/report-x86_64.json >/dev/null
+	$vg build-ci/crashport atos -i -o fixtures/macho/universal/Demo -arch armv7 0x1010 0x2000 >/dev/null
 	echo "valgrind: clean"
 fi
 

@@ -273,6 +273,8 @@ static void write_symbolicated(jcont *fo, const crp_symbolication *sy)
 	if (sy->function_addr) {
 		write_key(&o, "function_addr", 13);
 		crp_emit_u64(w->c, sy->function_addr);
+		write_key(&o, "offset", 6);
+		crp_emit_u64(w->c, sy->offset);
 	}
 	if (sy->linkage_name) {
 		write_key(&o, "linkage_name", 12);

@@ -13,6 +13,7 @@
 #include "crashport/emit.h"
 #include "crashport/convert.h"
 #include "crashport/crpb.h"
+#include "crashport/symbols.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 

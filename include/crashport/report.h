@@ -318,6 +318,9 @@ typedef struct crp_symbolication {
 	const char *linkage_name;    /**< mangled name of the outermost function, if different */
 	const crp_symloc *locs;
 	size_t count;
+	/** The frame's address (pointer-authentication bits removed, not adjusted) minus
+	 * function_addr: the "+ offset" crash reports print. 0 when function_addr is. Added in 0.1. */
+	uint64_t offset;
 } crp_symbolication;
 
 #define CRP_FRAME_INSTRUCTION_ADDR CRP_BIT_(0)

@@ -46,8 +46,8 @@ typedef struct crp_symbol_image crp_symbol_image;
 
 /**
  * Symbolicator options. Initialise with CRP_SYMBOLICATOR_OPTIONS_INIT. Added in 0.1.
- * @c on_skip, when set, is told about every file a directory search skips because it is a
- * damaged Mach-O (files that are not Mach-O at all are skipped silently).
+ * @c on_skip, when set, is told about every file a directory search skips because it cannot
+ * be read or is a damaged Mach-O (files that are not Mach-O at all are skipped silently).
  */
 typedef struct crp_symbolicator_options {
 	unsigned int version;            /**< CRP_SYMBOLICATOR_OPTIONS_VERSION */

@@ -659,14 +659,14 @@ START_TEST(symbolicated_frames_with_inlining)
 	crp_symbolication *sy = crp__arena_calloc(&r->arena, sizeof *sy);
 	locs[0] = (crp_symloc){"inlined()", "/src/a.swift", 12, 3};
 	locs[1] = (crp_symloc){"_ZN5outer3runEv", "/src/deep/b.cpp", 40, 0};
-	*sy = (crp_symbolication){CRP_SYMSRC_DWARF, 0, "/x.dSYM", 0x8064, 0x100008050, NULL, locs, 2};
+	*sy = (crp_symbolication){CRP_SYMSRC_DWARF, 0, "/x.dSYM", 0x8064, 0x100008050, NULL, locs, 2, 0x14};
 	fr->symbolicated = sy;
 	/* a frame whose symbolication has no file: no parentheses */
 	crp_frame *f2 = (crp_frame *)&crp_report_crash(r)->threads[0].backtrace.frames[1];
 	crp_symloc *l2 = crp__arena_calloc(&r->arena, sizeof *l2);
 	crp_symbolication *s2 = crp__arena_calloc(&r->arena, sizeof *s2);
 	*l2 = (crp_symloc){"plain", NULL, 0, 0};
-	*s2 = (crp_symbolication){CRP_SYMSRC_SYMTAB, CRP_SYM_PAC_STRIPPED, "/x", 0x10100, 0x100010000, NULL, l2, 1};
+	*s2 = (crp_symbolication){CRP_SYMSRC_SYMTAB, CRP_SYM_PAC_STRIPPED, "/x", 0x10100, 0x100010000, NULL, l2, 1, 0x100};
 	f2->symbolicated = s2;
 	char *out = emit1("apple", r, NULL);
 	ASSERT_LINE(out, "0   App                           \t0x0000000100008064 inlined() + 20 (a.swift:12)");

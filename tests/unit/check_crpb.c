@@ -503,8 +503,8 @@ START_TEST(symbolication_round_trips)
 					   {"outer_function", NULL, 0, 0}};
 	static const crp_symbolication sym[2] = {
 		{CRP_SYMSRC_DWARF, CRP_SYM_ADJUSTED | CRP_SYM_DEMANGLED, "/dsym/App", 0x100003f10,
-		 0x104003e00, "_Z14outer_functionv", locs, 2},
-		{CRP_SYMSRC_SYMTAB, CRP_SYM_SWIFT, "/usr/lib/libé.dylib", 0x2000, 0x1ffc, NULL, locs + 1, 1}};
+		 0x104003e00, "_Z14outer_functionv", locs, 2, 0},
+		{CRP_SYMSRC_SYMTAB, CRP_SYM_SWIFT, "/usr/lib/libé.dylib", 0x2000, 0x1ffc, NULL, locs + 1, 1, 0}};
 	crp_frame *frames = (crp_frame *)(uintptr_t)t->backtrace.frames;
 	frames[0].symbolicated = &sym[0];
 	frames[1].symbolicated = &sym[1];

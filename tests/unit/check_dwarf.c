@@ -500,6 +500,51 @@ START_TEST(cycles_and_depth)
 }
 END_TEST
 
+/* 3000 units share one line table: reading it for each would be quadratic in a crafted file,
+ * so reading stops at the budget (4 times .debug_line plus 1 MiB): early units have lines,
+ * late ones none, and nothing hangs. */
+START_TEST(shared_line_tables_are_budgeted)
+{
+	enum { UNITS = 3000 };
+	dwarf_set d;
+	memset(&d, 0, sizeof d);
+	abbrev(&d.s[S_ABBREV], 1, 0x11, false, (const unsigned[]){0x10, F_sec_offset, 0x11, F_addr, 0x12, F_data4, 0});
+	mb_u8(&d.s[S_ABBREV], 0);
+	for (int k = 0; k < UNITS; k++) {
+		mb_buf *i = &d.s[S_INFO];
+		mb_u32(i, 7 + 1 + 4 + 8 + 4), mb_u16(i, 4), mb_u32(i, 0), mb_u8(i, 8);
+		mb_uleb(i, 1), mb_u32(i, 0), mb_u64(i, 0x1000 + 16 * (uint64_t)k), mb_u32(i, 16);
+	}
+	mb_buf *l = &d.s[S_LINE];
+	mb_u32(l, 0), mb_u16(l, 4);
+	size_t hl = l->n;
+	mb_u32(l, 0);
+	size_t hstart = l->n;
+	mb_u8(l, 1), mb_u8(l, 1), mb_u8(l, 1), mb_u8(l, (uint8_t)-5), mb_u8(l, 14), mb_u8(l, 13);
+	line_opcode_lengths(l);
+	mb_u8(l, 0), mb_str(l, "/shared.c"), mb_uleb(l, 0), mb_uleb(l, 0), mb_uleb(l, 0), mb_u8(l, 0);
+	mb_patch(l, hl, l->n - hstart, 4);
+	set_address(l, 0x1000);
+	mb_u8(l, 1);
+	for (int k = 0; k < 400; k++)
+		mb_u8(l, 3), mb_sleb(l, 1), mb_u8(l, 2), mb_uleb(l, 120), mb_u8(l, 1);
+	end_sequence(l);
+	mb_patch(l, 0, l->n - 4, 4);
+	mb_buf img = image_of(&d);
+	crp_symbolicator *s = load(&img);
+	const crp_symbolication *sym;
+	ck_assert_int_eq(crp_symbolicator_lookup(&sym, s, crp_symbolicator_image(s, 0), 0x1000, NULL), CRP_OK);
+	ck_assert_ptr_nonnull(sym);
+	ck_assert_str_eq(sym->locs[0].file, "/shared.c");
+	ck_assert_int_eq(crp_symbolicator_lookup(&sym, s, crp_symbolicator_image(s, 0), 0x1000 + 16 * (UNITS - 1),
+						 NULL), CRP_OK);
+	ck_assert_ptr_null(sym);
+	crp_symbolicator_free(s);
+	free(img.p);
+	free_set(&d);
+}
+END_TEST
+
 START_TEST(reader_limits_and_units)
 {
 	/* an abbreviation with too many attributes is refused: the unit is unreadable */
@@ -606,6 +651,7 @@ Suite *suite_dwarf(void)
 	tcase_add_test(tc, random_byte_damage);
 	tcase_add_test(tc, cycles_and_depth);
 	tcase_add_test(tc, reader_limits_and_units);
+	tcase_add_test(tc, shared_line_tables_are_budgeted);
 	tcase_add_test(tc, walking_and_names_through_the_internal_api);
 	suite_add_tcase(s, tc);
 	return s;

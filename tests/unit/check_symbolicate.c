@@ -78,6 +78,7 @@ START_TEST(report_frames_are_symbolicated)
 	ck_assert_str_eq(pc->locs[3].file, "/crashport/src/demo.c");
 	ck_assert_uint_eq(pc->lookup_addr, frame_of(r, 0, 0)->instruction_addr - 0xa7c3000);
 	ck_assert_uint_le(pc->function_addr, frame_of(r, 0, 0)->instruction_addr);
+	ck_assert_uint_eq(pc->offset, frame_of(r, 0, 0)->instruction_addr - pc->function_addr);
 	ck_assert(strstr(pc->image, "x86_64/Demo.dSYM/Contents/Resources/DWARF/Demo") != NULL);
 	/* return addresses: one byte back on x86 */
 	const crp_symbolication *ret = frame_of(r, 0, 1)->symbolicated;
@@ -121,6 +122,7 @@ START_TEST(pac_bits_recrash_and_exception_backtraces)
 	ck_assert_uint_eq(f->symbolicated->flags, CRP_SYM_ADJUSTED | CRP_SYM_PAC_STRIPPED);
 	uint64_t stripped = f->instruction_addr & 0x0000000fffffffffu;
 	ck_assert_uint_eq(f->symbolicated->lookup_addr, stripped - 0x2f44000 - 4); /* arm64: -4 */
+	ck_assert_uint_eq(f->symbolicated->offset, stripped - f->symbolicated->function_addr); /* no PAC bits */
 	const crp_report *orig = crp_report_recrash(r);
 	const crp_frame *pc = &crp_report_crash(orig)->threads[0].backtrace.frames[0];
 	ck_assert_uint_eq(pc->symbolicated->count, 4);
@@ -184,6 +186,7 @@ START_TEST(json_shape_of_a_symbolicated_frame)
 	char *out = tu_emit("json", &r, 1, params, &len);
 	ck_assert_msg(strstr(out, "\"symbolicated\":{\"source\":\"dwarf\",\"flags\":[\"adjusted\"],\"image\":") != NULL,
 		      "%s", out);
+	ck_assert(strstr(out, ",\"lookup_addr\":4294968726,\"function_addr\":4470879616,\"offset\":23,") != NULL);
 	ck_assert(strstr(out, "\"locations\":[{\"function\":\"step2\",\"file\":\"/crashport/src/demo.c\",\"line\":") != NULL);
 	/* the object comes after the typed fields and before the frame's extras */
 	ck_assert(strstr(out, "\"symbol_name\":\"crash_here\",\"instruction_addr\":4470879554,\"symbolicated\"") != NULL);

@@ -158,30 +158,47 @@ static const char *file_name(const char *path, bool full)
 	return slash ? slash + 1 : path;
 }
 
-static void print_loc(FILE *out, const char *fn, uint64_t fn_addr, const char *image,
-		      const crp_symloc *where, uint64_t addr, const atos_opts *o)
+static void put_u64(FILE *out, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite(p, 1, (size_t)(buf + sizeof buf - p), out);
+}
+
+/* fputs and a hand-made number: printf's parsing shows when printing millions of lines */
+static void print_loc(FILE *out, const char *fn, const crp_symbolication *sym, const char *image,
+		      const crp_symloc *where, const atos_opts *o)
 {
 	if (fn)
 		fputs(fn, out);
 	else
-		fprintf(out, "0x%llx", (unsigned long long)fn_addr);
-	fprintf(out, " (in %s)", image);
-	if (where && where->file)
-		fprintf(out, " (%s:%u)\n", file_name(where->file, o->full_path), where->line);
-	else
-		fprintf(out, " + %llu\n", (unsigned long long)(addr - fn_addr));
+		fprintf(out, "0x%llx", (unsigned long long)sym->function_addr);
+	fputs(" (in ", out);
+	fputs(image, out);
+	if (where && where->file) {
+		fputs(") (", out);
+		fputs(file_name(where->file, o->full_path), out);
+		fputc(':', out);
+		put_u64(out, where->line);
+		fputs(")\n", out);
+	} else {
+		fputs(") + ", out);
+		put_u64(out, sym->offset);
+		fputc('\n', out);
+	}
 }
 
-static void print_one(FILE *out, const crp_symbolication *sym, const char *image, uint64_t addr,
-		      const atos_opts *o)
+static void print_one(FILE *out, const crp_symbolication *sym, const char *image, const atos_opts *o)
 {
 	const crp_symloc *outer = &sym->locs[sym->count - 1];
 	if (!o->inlines) { /* the function itself, at the innermost line */
-		print_loc(out, outer->function, sym->function_addr, image, &sym->locs[0], addr, o);
+		print_loc(out, outer->function, sym, image, &sym->locs[0], o);
 		return;
 	}
 	for (size_t i = 0; i < sym->count; i++)
-		print_loc(out, sym->locs[i].function, sym->function_addr, image, &sym->locs[i], addr, o);
+		print_loc(out, sym->locs[i].function, sym, image, &sym->locs[i], o);
 }
 
 typedef struct session {
@@ -213,7 +230,7 @@ static void lookup(session *x, const char *token)
 	if (!sym)
 		printf("0x%llx\n", (unsigned long long)addr);
 	else
-		print_one(stdout, sym, x->info.name, file_addr, o);
+		print_one(stdout, sym, x->info.name, o);
 }
 
 static void lookup_stream(session *x, FILE *in)
@@ -222,7 +239,7 @@ static void lookup_stream(session *x, FILE *in)
 	size_t n = 0;
 	int ch;
 	do {
-		ch = getc(in);
+		ch = getc_unlocked(in); /* one reader: no locking per character */
 		if (ch != EOF && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
 			if (n < sizeof tok - 1)
 				tok[n] = (char)ch;
