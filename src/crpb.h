@@ -166,9 +166,13 @@ typedef struct crpb_decoder {
 int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allocator *a,
 			   const crpb_limits *lim);
 void crp__crpb_decoder_dispose(crpb_decoder *d);
-/* Build a report from an inflated REPORT payload. On failure err has the code, message and
- * the path inside the report; the caller adds where the section is. */
-int crp__crpb_decode(crpb_decoder *d, const uint8_t *p, size_t n, crp_report **out, crp_error *err);
+/* A new report with `size` bytes for its payload in its arena (the decoded report uses the
+ * payload's strings in place): CRP_ENOMEM or CRP_ELIMIT. */
+int crp__crpb_report_new(crpb_decoder *d, size_t size, crp_report **out, uint8_t **buf);
+/* Fill report r from the decompressed REPORT payload p (r's buffer). On failure err has the
+ * code, message and the path inside the report; the caller adds where the section is and
+ * frees r. */
+int crp__crpb_decode(crpb_decoder *d, crp_report *r, const uint8_t *p, size_t n, crp_error *err);
 
 /* -- integers (§1) ---------------------------------------------------------------------- */
 

@@ -919,53 +919,35 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 
 /* -- the payload (§7) --------------------------------------------------------------------- */
 
-/* Entries front-coded against the previous one; `total` bytes (each string and its NUL) were
- * declared and allocated up front, and must be exactly used. */
-static int read_strings_text(dec *d, crpb_cursor *t, size_t n, char *dst, size_t total)
+/* A string holding C0 80 (an escaped U+0000, §7.2): copied with the NULs put back. */
+static CRP_NOINLINE int unescape(dec *d, const char *p, size_t len, crpb_str *out)
 {
-	crpb_str *s = d->dd->strs;
-	const char *prev = "", *end = dst + total;
-	size_t prev_len = 0;
-	uint64_t pre, suf;
-	for (size_t i = 0; i < n; i++) {
-		CRP_TRY(get_varint(d, t, &pre));
-		CRP_TRY(get_varint(d, t, &suf));
-		if (pre > prev_len || suf > (uint64_t)(t->end - t->p) || pre + suf >= (uint64_t)(end - dst))
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu out of bounds", i);
-		/* the prefix must end on a character boundary of the previous string */
-		if (pre < prev_len && ((unsigned char)prev[pre] & 0xC0) == 0x80)
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu splits a UTF-8 sequence", i);
-		memcpy(dst, prev, (size_t)pre);
-		int flags = crp__copy_text(dst + pre, (const char *)t->p, (size_t)suf);
-		if (flags & CRP_TEXT_INVALID)
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu is not valid UTF-8", i);
-		t->p += suf;
-		s[i].ptr = dst;
-		s[i].len = (size_t)(pre + suf);
-		s[i].nul = (flags & CRP_TEXT_NUL) || (i && s[i - 1].nul && memchr(dst, 0, (size_t)pre));
-		prev = dst;
-		prev_len = s[i].len;
-		dst += s[i].len + 1;
+	char *q = crp__arena_alloc(d->arena, len + 1);
+	size_t n = 0;
+	if (!q)
+		return oom(d);
+	for (size_t i = 0; i < len; i++) {
+		bool esc = i + 1 < len && (unsigned char)p[i] == 0xC0 && (unsigned char)p[i + 1] == 0x80;
+		q[n++] = esc ? '\0' : p[i];
+		i += esc;
 	}
-	if (t->p != t->end || dst != end)
-		return fail(d, CRP_ECORRUPT, "string table: sizes do not add up");
+	q[n] = '\0';
+	if (crp__utf8_valid_prefix((const unsigned char *)q, n) != n || n == len)
+		return fail(d, CRP_ECORRUPT, "string table: a string is not valid UTF-8");
+	*out = (crpb_str){q, n, true};
 	return CRP_OK;
 }
 
+/* NUL-terminated strings used in place: the payload belongs to the report's arena. */
 static int read_strings(dec *d, crpb_cursor *c)
 {
-	uint64_t n, bytes, total;
+	uint64_t n, bytes;
 	CRP_TRY(get_varint(d, c, &n));
-	CRP_TRY(get_varint(d, c, &total));
 	CRP_TRY(get_varint(d, c, &bytes));
-	if (bytes > (uint64_t)(c->end - c->p) || n > bytes / 2 || total < n)
+	if (bytes > (uint64_t)(c->end - c->p) || n > bytes)
 		return fail(d, CRP_ECORRUPT, "string table larger than the payload");
 	if (n > d->dd->lim.max_items)
 		return fail(d, CRP_ELIMIT, "more than %zu strings", d->dd->lim.max_items);
-	if (total > d->dd->lim.max_text)
-		return fail(d, CRP_ELIMIT, "strings longer than %zu bytes in all", d->dd->lim.max_text);
-	crpb_cursor t = {c->p, c->p + bytes};
-	c->p += bytes;
 	if (n > d->dd->strs_cap) {
 		crpb_str *s = crp__realloc(&d->dd->alloc, d->dd->strs, (size_t)n * sizeof *s);
 		if (!s)
@@ -973,12 +955,24 @@ static int read_strings(dec *d, crpb_cursor *c)
 		d->dd->strs = s;
 		d->dd->strs_cap = (size_t)n;
 	}
-	char *text = crp__arena_alloc(d->arena, total ? (size_t)total : 1);
-	if (!text)
-		return oom(d);
-	d->strs = d->dd->strs;
+	crpb_str *s = d->dd->strs;
+	const char *p = (const char *)c->p, *end = p + bytes;
+	for (size_t i = 0; i < n; i++) {
+		const char *z = memchr(p, 0, (size_t)(end - p));
+		if (!z)
+			return fail(d, CRP_ECORRUPT, "string table: %zu strings, not %llu", i, (unsigned long long)n);
+		size_t len = (size_t)(z - p);
+		s[i] = (crpb_str){p, len, false};
+		if (crp__utf8_valid_prefix((const unsigned char *)p, len) != len)
+			CRP_TRY(unescape(d, p, len, &s[i]));
+		p = z + 1;
+	}
+	if (p != end)
+		return fail(d, CRP_ECORRUPT, "string table: bytes after the last string");
+	c->p += bytes;
+	d->strs = s;
 	d->nstrs = (size_t)n;
-	return read_strings_text(d, &t, (size_t)n, text, (size_t)total);
+	return CRP_OK;
 }
 
 static int read_streams(dec *d, crpb_cursor *c)
@@ -1033,25 +1027,31 @@ static int decode(dec *d, crpb_cursor *c, crp_report *r)
 	return check_consumed(d);
 }
 
-int crp__crpb_decode(crpb_decoder *dd, const uint8_t *p, size_t n, crp_report **out, crp_error *err)
+int crp__crpb_report_new(crpb_decoder *dd, size_t size, crp_report **out, uint8_t **buf)
 {
-	crpb_cursor c = {p, p + n};
-	*out = NULL;
 	crp_report *r = crp__malloc(&dd->alloc, sizeof *r);
+	*out = NULL;
 	if (!r)
-		return fail(&(dec){.err = err}, CRP_ENOMEM, "out of memory");
+		return CRP_ENOMEM;
 	memset(r, 0, sizeof *r);
 	crp__arena_init(&r->arena, &dd->alloc, dd->lim.max_memory);
-	dec d = {.dd = dd, .sc = dd->schema, .cur = dd->cur, .prev = dd->prev, .arena = &r->arena,
-		 .root = r, .text_left = dd->lim.max_text, .err = err};
-	memset(dd->prev, 0, dd->schema->streams * sizeof *dd->prev);
-	int rc = decode(&d, &c, r);
-	if (rc != CRP_OK) {
+	*buf = crp__arena_alloc(&r->arena, size ? size : 1);
+	if (!*buf) {
+		int rc = r->arena.failure;
 		crp_report_free(r);
 		return rc;
 	}
 	*out = r;
 	return CRP_OK;
+}
+
+int crp__crpb_decode(crpb_decoder *dd, crp_report *r, const uint8_t *p, size_t n, crp_error *err)
+{
+	crpb_cursor c = {p, p + n};
+	dec d = {.dd = dd, .sc = dd->schema, .cur = dd->cur, .prev = dd->prev, .arena = &r->arena,
+		 .root = r, .text_left = dd->lim.max_text, .err = err};
+	memset(dd->prev, 0, dd->schema->streams * sizeof *dd->prev);
+	return decode(&d, &c, r);
 }
 
 int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allocator *a,

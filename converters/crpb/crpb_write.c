@@ -9,6 +9,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "convert.h"
 #include "crpb.h"
 #include "crashport/sys/emitter.h"
 
@@ -39,11 +40,8 @@ typedef struct crpb_w {
 	crpb_schema *schema;
 	wbuf *streams;
 	uint64_t *prev;           /* delta state per stream */
-	wbuf strings;             /* the front-coded string table */
+	wbuf strings;             /* the string table: NUL-terminated, U+0000 as C0 80 */
 	uint32_t nstrings;
-	uint64_t strings_total;   /* decoded size of the table: every string and its NUL */
-	const char *last;         /* the previous new string, for front coding */
-	size_t last_len;
 	strent *tab;              /* interning: open addressing, power-of-two size */
 	size_t tab_cap;
 	wbuf payload;
@@ -146,19 +144,18 @@ static bool rehash(crpb_w *w)
 	return true;
 }
 
+/* Each string ends with a NUL; a NUL inside one is written C0 80 (never valid UTF-8, so
+ * unambiguous), which lets readers use the table in place (§7.2). */
 static void add_to_table(crpb_w *w, const char *s, size_t n)
 {
-	size_t pre = 0, max = n < w->last_len ? n : w->last_len;
-	while (pre < max && s[pre] == w->last[pre])
-		pre++;
-	while (pre > 0 && pre < w->last_len && ((unsigned char)w->last[pre] & 0xC0) == 0x80)
-		pre--; /* never split a UTF-8 sequence: readers check the suffix alone */
-	put_varint(w, &w->strings, pre);
-	put_varint(w, &w->strings, n - pre);
-	put_bytes(w, &w->strings, s + pre, n - pre);
-	w->last = s;
-	w->last_len = n;
-	w->strings_total += n + 1;
+	if (crp__utf8_valid_prefix((const unsigned char *)s, n) != n)
+		fail(w, CRP_EUNSUPPORTED); /* the model's strings are UTF-8 */
+	for (const char *z; n && (z = memchr(s, 0, n)) != NULL; n -= (size_t)(z - s) + 1, s = z + 1) {
+		put_bytes(w, &w->strings, s, (size_t)(z - s));
+		put_bytes(w, &w->strings, "\xC0\x80", 2);
+	}
+	put_bytes(w, &w->strings, s, n);
+	put_byte(w, &w->strings, 0);
 }
 
 /* The id of a string, adding it to the table on first use. */
@@ -627,9 +624,6 @@ static void reset_report(crpb_w *w)
 		memset(w->tab, 0, w->tab_cap * sizeof *w->tab);
 	w->strings.len = 0;
 	w->nstrings = 0;
-	w->strings_total = 0;
-	w->last = NULL;
-	w->last_len = 0;
 }
 
 static void build_payload(crpb_w *w, const crp_report *r)
@@ -638,7 +632,6 @@ static void build_payload(crpb_w *w, const crp_report *r)
 	p->len = 0;
 	put_varint(w, p, r->provenance);
 	put_varint(w, p, w->nstrings);
-	put_varint(w, p, w->strings_total);
 	put_varint(w, p, w->strings.len);
 	put_bytes(w, p, w->strings.p, w->strings.len);
 	put_varint(w, p, w->schema->streams);

@@ -668,8 +668,7 @@ static bytes payload(size_t nstreams, const char *const *streams, const size_t *
 	add_varint(&p, 0); /* provenance */
 	add_varint(&p, 2); /* two strings: "a", "b" */
 	add_varint(&p, 4);
-	add_varint(&p, 6);
-	add(&p, "\x00\x01" "a" "\x00\x01" "b", 6);
+	add(&p, "a\0b\0", 4);
 	add_varint(&p, nstreams);
 	for (size_t i = 0; i < nstreams; i++)
 		add_varint(&p, lens[i]);

@@ -529,26 +529,26 @@ static void record(rep *r, int rec, int depth)
 static void read_strings(rep *r, cur *c)
 {
 	r->nstrs = varint(c);
-	uint64_t total = varint(c), bytes = varint(c), sum = 0;
+	uint64_t bytes = varint(c);
 	NEED(bytes <= (uint64_t)(c->end - c->p) && r->nstrs <= bytes, "string table fits");
-	cur t = {c->p, c->p + bytes};
+	const unsigned char *p = c->p, *end = p + bytes;
 	c->p += bytes;
 	r->strs = calloc(r->nstrs + 1, sizeof *r->strs);
-	str prev = {"", 0};
 	for (uint64_t i = 0; i < r->nstrs; i++) {
-		uint64_t pre = varint(&t), suf = varint(&t);
-		NEED(pre <= prev.len && suf <= (uint64_t)(t.end - t.p), "string entry fits");
-		NEED(pre == prev.len || (prev.p[pre] & 0xC0) != 0x80, "prefix on a character boundary");
-		char *s = malloc(pre + suf + 1);
-		memcpy(s, prev.p, pre);
-		memcpy(s + pre, t.p, suf);
-		s[pre + suf] = '\0';
-		t.p += suf;
-		r->strs[i] = (str){s, pre + suf};
-		prev = r->strs[i];
-		sum += pre + suf + 1;
+		const unsigned char *z = memchr(p, 0, (size_t)(end - p));
+		NEED(z != NULL, "every string ends with a NUL");
+		char *s = malloc((size_t)(z - p) + 1);
+		size_t n = 0;
+		for (const unsigned char *q = p; q < z; q++) {
+			bool esc = q + 1 < z && q[0] == 0xC0 && q[1] == 0x80; /* U+0000 */
+			s[n++] = esc ? '\0' : (char)*q;
+			q += esc;
+		}
+		s[n] = '\0';
+		r->strs[i] = (str){s, n};
+		p = z + 1;
 	}
-	NEED(t.p == t.end && sum == total, "string table sizes add up");
+	NEED(p == end, "the table holds exactly its strings");
 }
 
 static void render_report(const schema *s, const unsigned char *p, size_t n, out *o)
