@@ -134,6 +134,9 @@ bool crp__crpb_json_number(const char *s, size_t len);
 
 /* -- decoding a REPORT payload (crpb_decode.c) ------------------------------------------ */
 
+/* The decoder recurses once per level of records and values, with about 600 bytes of stack. */
+#define CRPB_MAX_DEPTH 1000
+
 typedef struct crpb_limits {
 	size_t max_section;   /* stored and inflated size of one section */
 	size_t max_text;      /* bytes of text a report refers to, repeats included */

@@ -1,4 +1,4 @@
-/* Building a report from an inflated REPORT payload (schema/crpb-format.md §7). The wire
+/* Building a report from a decompressed REPORT payload (schema/crpb-format.md §7). The wire
  * schema says which stream every value comes from; fields this build knows are stored in the
  * model directly, fields it does not know are read generically into the record's extras, as
  * the JSON values they stand for. Every count is checked against the bytes that must back it
@@ -807,6 +807,15 @@ static int generic_field(dec *d, rctx *x, unsigned fi, crp_value *v, bool *skip)
 	return bad_stream(d, c, "unknown kind");
 }
 
+/* The key of a field as a member key: a copy, since the schema belongs to the reader, which
+ * may go away before the report. */
+static int field_key(dec *d, const crpb_field *f, crp_span *key)
+{
+	key->ptr = crp__arena_strndup(d->arena, f->key, f->key_len);
+	key->len = f->key_len;
+	return key->ptr ? CRP_OK : oom(d);
+}
+
 /* Reads the presence mask and the fields of a record as JSON members. */
 static int generic_members(dec *d, rctx *x, crp_member *m, size_t *n)
 {
@@ -816,7 +825,7 @@ static int generic_members(dec *d, rctx *x, crp_member *m, size_t *n)
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &r->fields[i];
 		bool skip;
-		m[*n].key = (crp_span){f->key, f->key_len};
+		CRP_TRY(field_key(d, f, &m[*n].key));
 		CRP_TRY(at(d, generic_field(d, x, i, &m[*n].value, &skip), f->key, f->key_len, 0, false));
 		*n += !skip;
 	}
@@ -856,12 +865,15 @@ static int finish_extras(dec *d, const crpb_record *r, const crp_member *known, 
 	return CRP_OK;
 }
 
-/* A field this build does not know, appended to the record's would-be extras. */
-static int get_unknown(dec *d, rctx *x, unsigned i, crp_member *unknown, size_t *n)
+/* A field this build does not know, appended to the record's would-be extras (kept in the
+ * arena, not on the stack: records nest deeply). */
+static int get_unknown(dec *d, rctx *x, unsigned i, crp_member **unknown, size_t *n)
 {
 	bool skip;
-	unknown[*n].key = (crp_span){x->r->fields[i].key, x->r->fields[i].key_len};
-	CRP_TRY(generic_field(d, x, i, &unknown[*n].value, &skip));
+	if (!*unknown && !(*unknown = alloc(d, CRPB_MAX_FIELDS * sizeof **unknown)))
+		return oom(d);
+	CRP_TRY(field_key(d, &x->r->fields[i], &(*unknown)[*n].key));
+	CRP_TRY(generic_field(d, x, i, &(*unknown)[*n].value, &skip));
 	*n += !skip;
 	return CRP_OK;
 }
@@ -869,9 +881,11 @@ static int get_unknown(dec *d, rctx *x, unsigned i, crp_member *unknown, size_t 
 static int generic_record(dec *d, uint32_t rid, crp_value *out)
 {
 	rctx x;
-	crp_member m[CRPB_MAX_FIELDS];
 	size_t n;
 	crp_extras ex;
+	crp_member *m = alloc(d, CRPB_MAX_FIELDS * sizeof *m);
+	if (!m)
+		return oom(d);
 	x.r = &d->sc->records[rid];
 	CRP_TRY(enter(d));
 	CRP_TRY(get_mask(d, x.r, &x.mask));
@@ -889,7 +903,7 @@ static int generic_record(dec *d, uint32_t rid, crp_value *out)
 static int get_record(dec *d, uint32_t rid, void *rec)
 {
 	rctx x;
-	crp_member unknown[CRPB_MAX_FIELDS];
+	crp_member *unknown = NULL;
 	size_t nunknown = 0;
 	crp_record_head *h = rec;
 	uint64_t has = 0;
@@ -905,7 +919,7 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 		else if (CRP_LIKELY(f->local || f->virt))
 			rc = get_field(d, &x, i, rec);
 		else
-			rc = get_unknown(d, &x, i, unknown, &nunknown);
+			rc = get_unknown(d, &x, i, &unknown, &nunknown);
 		if (CRP_UNLIKELY(rc != CRP_OK))
 			return at(d, rc, f->key, f->key_len, 0, false);
 		has |= f->bit;

@@ -79,7 +79,7 @@ static int core_init(core *c, const crp_crpb_options *opts)
 	c->lim.max_memory = o.max_memory ? o.max_memory : CRP_DEFAULT_MAX_MEMORY;
 	c->lim.max_items = o.max_items ? o.max_items : CRP_DEFAULT_MAX_ITEMS;
 	c->lim.max_depth = o.max_depth ? o.max_depth : CRP_DEFAULT_MAX_DEPTH;
-	if (c->lim.max_depth > 10000 || c->lim.max_section > UINT32_MAX)
+	if (c->lim.max_depth > CRPB_MAX_DEPTH || c->lim.max_section > UINT32_MAX)
 		return CRP_EINVAL;
 	return CRP_OK;
 }

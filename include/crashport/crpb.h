@@ -56,7 +56,7 @@ typedef struct crp_crpb_options {
 	size_t max_memory;               /**< model memory of one report (default as parsing) */
 	size_t max_items;                /**< elements of one array, members of one object,
 					      strings of one report, reports of one index */
-	size_t max_depth;                /**< nesting of records and values (at most 10000) */
+	size_t max_depth;                /**< nesting of records and values (default 128, at most 1000) */
 } crp_crpb_options;
 
 #define CRP_CRPB_OPTIONS_VERSION 1
