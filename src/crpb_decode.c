@@ -5,6 +5,9 @@
  * before anything is allocated, and errors name the stream and the path in the report. */
 #include <math.h>
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "convert.h"
 #include "crpb.h"
@@ -389,6 +392,13 @@ static int get_str_id(dec *d, const crpb_field *f, uint64_t *id)
 	return CRP_OK;
 }
 
+static inline int get_typed_str(dec *d, const crpb_field *f, const char **out)
+{
+	uint64_t id;
+	CRP_TRY(get_str_id(d, f, &id));
+	return c_string(d, &d->cur[f->stream], id, out);
+}
+
 static int get_i64(dec *d, const crpb_field *f, int64_t *out)
 {
 	uint64_t u;
@@ -595,7 +605,6 @@ static int get_field(dec *d, rctx *x, unsigned fi, void *rec)
 	const crpb_field *f = &x->r->fields[fi];
 	void *p = (char *)rec + f->off;
 	crpb_cursor *c = &d->cur[f->stream];
-	uint64_t id;
 	int64_t i;
 	switch (f->kind) {
 	case CRPB_W_U64: return get_u64(d, x, fi, p);
@@ -606,9 +615,7 @@ static int get_field(dec *d, rctx *x, unsigned fi, void *rec)
 		return CRP_OK;
 	case CRPB_W_F64: return get_f64(d, c, p);
 	case CRPB_W_BOOL: return get_bool(d, c, p);
-	case CRPB_W_STR:
-		CRP_TRY(get_str_id(d, f, &id));
-		return c_string(d, c, id, p);
+	case CRPB_W_STR: return get_typed_str(d, f, p);
 	case CRPB_W_TIME: return get_time(d, c, p);
 	case CRPB_W_UUID: {
 		const uint8_t *b = NULL;
@@ -914,8 +921,10 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &x.r->fields[i];
 		int rc;
-		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common field */
+		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common fields */
 			rc = get_u64(d, &x, i, (uint64_t *)((char *)rec + f->off));
+		else if (f->kind == CRPB_W_STR && f->local)
+			rc = get_typed_str(d, f, (const char **)((char *)rec + f->off));
 		else if (CRP_LIKELY(f->local || f->virt))
 			rc = get_field(d, &x, i, rec);
 		else
@@ -952,10 +961,51 @@ static CRP_NOINLINE int unescape(dec *d, const char *p, size_t len, crpb_str *ou
 	return CRP_OK;
 }
 
+/* Record the strings ending at the zero bytes flagged in `zeros` (bit k: byte p[k]). */
+static inline bool take_strings(const char *p, uint64_t zeros, const char **start, crpb_str *s,
+				size_t *i, size_t n)
+{
+	for (; zeros; zeros &= zeros - 1) {
+		const char *z = p + __builtin_ctzll(zeros);
+		if (*i == n)
+			return false;
+		s[(*i)++] = (crpb_str){*start, (size_t)(z - *start), false};
+		*start = z + 1;
+	}
+	return true;
+}
+
+/* Split the table at its NULs, 16 bytes at a time where SSE2 is there; returns the number of
+ * strings found (SIZE_MAX past n) and whether every byte was ASCII, the common case that
+ * needs no further check. */
+static size_t split_table(const char *p, const char *end, crpb_str *s, size_t n, bool *ascii)
+{
+	const char *start = p;
+	unsigned hi = 0;
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		hi |= (unsigned)_mm_movemask_epi8(v);
+		if (!take_strings(p, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)), &start, s, &i, n))
+			return SIZE_MAX;
+	}
+#endif
+	for (; p < end; p++) {
+		hi |= (unsigned char)*p & 0x80u;
+		if (!take_strings(p, *p == '\0', &start, s, &i, n))
+			return SIZE_MAX;
+	}
+	*ascii = hi == 0;
+	return start == end ? i : SIZE_MAX;
+}
+
 /* NUL-terminated strings used in place: the payload belongs to the report's arena. */
 static int read_strings(dec *d, crpb_cursor *c)
 {
 	uint64_t n, bytes;
+	bool ascii = false;
 	CRP_TRY(get_varint(d, c, &n));
 	CRP_TRY(get_varint(d, c, &bytes));
 	if (bytes > (uint64_t)(c->end - c->p) || n > bytes)
@@ -970,19 +1020,12 @@ static int read_strings(dec *d, crpb_cursor *c)
 		d->dd->strs_cap = (size_t)n;
 	}
 	crpb_str *s = d->dd->strs;
-	const char *p = (const char *)c->p, *end = p + bytes;
-	for (size_t i = 0; i < n; i++) {
-		const char *z = memchr(p, 0, (size_t)(end - p));
-		if (!z)
-			return fail(d, CRP_ECORRUPT, "string table: %zu strings, not %llu", i, (unsigned long long)n);
-		size_t len = (size_t)(z - p);
-		s[i] = (crpb_str){p, len, false};
-		if (crp__utf8_valid_prefix((const unsigned char *)p, len) != len)
-			CRP_TRY(unescape(d, p, len, &s[i]));
-		p = z + 1;
-	}
-	if (p != end)
-		return fail(d, CRP_ECORRUPT, "string table: bytes after the last string");
+	const char *p = (const char *)c->p;
+	if (split_table(p, p + bytes, s, (size_t)n, &ascii) != n)
+		return fail(d, CRP_ECORRUPT, "string table does not hold exactly %llu strings", (unsigned long long)n);
+	for (size_t i = 0; !ascii && i < n; i++)
+		if (crp__utf8_valid_prefix((const unsigned char *)s[i].ptr, s[i].len) != s[i].len)
+			CRP_TRY(unescape(d, s[i].ptr, s[i].len, &s[i]));
 	c->p += bytes;
 	d->strs = s;
 	d->nstrs = (size_t)n;
