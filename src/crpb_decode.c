@@ -527,14 +527,13 @@ static int get_regset(dec *d, crpb_cursor *c, crp_regset *rs)
 
 static int get_version(dec *d, crpb_cursor *c, uint32_t sub, crp_version *v)
 {
-	uint64_t form;
+	uint64_t form, id;
 	CRP_TRY(get_varint(d, c, &form));
-	if (form > CRP_VERSION_FORM_LEGACY)
+	if (form < CRP_VERSION_FORM_STRING || form > CRP_VERSION_FORM_LEGACY)
 		return bad_stream(d, c, "unknown version form");
 	v->form = (crp_version_form)form;
-	CRP_TRY(opt_string(d, c, &v->text));
-	if ((v->text == NULL) != (form == 0))
-		return bad_stream(d, c, "a version has a text exactly when it has a form");
+	CRP_TRY(get_varint(d, c, &id));
+	CRP_TRY(c_string(d, c, id, &v->text));
 	return get_record(d, sub, v);
 }
 
@@ -553,7 +552,7 @@ static int get_child_report(dec *d, crpb_cursor *c, crp_report **out)
 
 static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **out)
 {
-	uint64_t source, flags;
+	uint64_t source, flags, image;
 	size_t count;
 	crp_symbolication *s = alloc(d, sizeof *s);
 	if (!s)
@@ -564,7 +563,8 @@ static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **o
 		return bad_stream(d, c, "bad symbolication source or flags");
 	s->source = (crp_symbol_source)source;
 	s->flags = (unsigned)flags;
-	CRP_TRY(opt_string(d, c, &s->image));
+	CRP_TRY(get_varint(d, c, &image));
+	CRP_TRY(c_string(d, c, image, &s->image));
 	CRP_TRY(get_varint(d, c, &s->lookup_addr));
 	CRP_TRY(get_varint(d, c, &s->function_addr));
 	CRP_TRY(opt_string(d, c, &s->linkage_name));
@@ -741,20 +741,17 @@ static int generic_regset(dec *d, crpb_cursor *c, crp_value *v)
 
 static int generic_version(dec *d, crpb_cursor *c, const crpb_field *f, crp_value *v)
 {
-	uint64_t form;
-	const char *text;
+	uint64_t form, id;
 	crp_value rec;
+	const crpb_str *text = NULL;
 	CRP_TRY(get_varint(d, c, &form));
-	CRP_TRY(opt_string(d, c, &text));
-	if (form > CRP_VERSION_FORM_LEGACY || (text == NULL) != (form == 0))
-		return bad_stream(d, c, "bad version form or text");
-	CRP_TRY(generic_record(d, f->sub, &rec));
-	if (!text) {
-		*v = rec;
-		return CRP_OK;
-	}
+	CRP_TRY(get_varint(d, c, &id));
+	CRP_TRY(get_str(d, c, id, &text));
+	if (form < CRP_VERSION_FORM_STRING || form > CRP_VERSION_FORM_LEGACY)
+		return bad_stream(d, c, "unknown version form");
+	CRP_TRY(generic_record(d, f->sub, &rec)); /* read, but the text is what JSON shows */
 	v->type = CRP_VALUE_STRING;
-	v->u.str = (crp_span){text, strlen(text)};
+	v->u.str = (crp_span){text->ptr, text->len};
 	return CRP_OK;
 }
 

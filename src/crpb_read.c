@@ -226,6 +226,7 @@ static int decompress(core *c, const sec *s, const uint8_t *payload, uint8_t *ds
 static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *payload,
 			const uint8_t **out, crp_error *err)
 {
+	payload = payload ? payload : (const uint8_t *)""; /* an empty payload of a stream */
 	CRP_TRY(check_section(s, h, payload, err));
 	if ((s->flags & CRPB_CODEC_MASK) == CRPB_CODEC_STORED) {
 		*out = payload;

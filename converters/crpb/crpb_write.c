@@ -330,7 +330,11 @@ static void put_symbolication(crpb_w *w, wbuf *b, const crp_symbolication *s)
 {
 	put_varint(w, b, (uint64_t)s->source);
 	put_varint(w, b, s->flags);
-	put_opt_str(w, b, s->image);
+	if (!s->image || !s->count || !s->locs) {
+		fail(w, CRP_EUNSUPPORTED); /* report.h: the symbol file that answered, and a location */
+		return;
+	}
+	put_str(w, b, s->image, strlen(s->image));
 	put_varint(w, b, s->lookup_addr);
 	put_varint(w, b, s->function_addr);
 	put_opt_str(w, b, s->linkage_name);
@@ -341,6 +345,19 @@ static void put_symbolication(crpb_w *w, wbuf *b, const crp_symbolication *s)
 		put_varint(w, b, s->locs[i].line);
 		put_varint(w, b, s->locs[i].column);
 	}
+}
+
+/* A version that is present has a form and the text it was written as (the reader's model
+ * always does). */
+static void put_version(crpb_w *w, const crpb_field *f, wbuf *b, const crp_version *v)
+{
+	if (!v->text || v->form < CRP_VERSION_FORM_STRING || v->form > CRP_VERSION_FORM_LEGACY) {
+		fail(w, CRP_EUNSUPPORTED);
+		return;
+	}
+	put_varint(w, b, (uint64_t)v->form);
+	put_str(w, b, v->text, strlen(v->text));
+	put_record(w, f->sub, v);
 }
 
 static void put_time(crpb_w *w, wbuf *b, const crp_time *t)
@@ -394,13 +411,7 @@ static void put_field(crpb_w *w, const crpb_record *r, const crpb_field *f, cons
 	case CRPB_W_ARRAY:
 	case CRPB_W_STRLIST: put_array(w, b, p, f); break;
 	case CRPB_W_REGSET: put_regset(w, b, p); break;
-	case CRPB_W_VERSION:
-		if ((((const crp_version *)p)->text == NULL) != (((const crp_version *)p)->form == 0))
-			fail(w, CRP_EUNSUPPORTED);
-		put_varint(w, b, (uint64_t)((const crp_version *)p)->form);
-		put_opt_str(w, b, ((const crp_version *)p)->text);
-		put_record(w, f->sub, p);
-		break;
+	case CRPB_W_VERSION: put_version(w, f, b, p); break;
 	case CRPB_W_REPORT: {
 		const crp_report *child = *(const crp_report *const *)p;
 		put_varint(w, b, child->provenance);

@@ -813,6 +813,28 @@ START_TEST(bad_schemas_are_refused)
 }
 END_TEST
 
+/* The fuzzer's seeds must be current CRPB files, or fuzzing starts from nothing. */
+START_TEST(fuzz_seeds_decode)
+{
+	char *dir = tu_path(CRP_SOURCE_DIR, "fuzz/corpora/crpb");
+	char **seeds;
+	size_t n = tu_list(dir, ".crpb", &seeds), len;
+	ck_assert_uint_gt(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(seeds[i], "regress-", 8) == 0)
+			continue;
+		char *path = tu_path(dir, seeds[i]);
+		char *data = tu_read_file(path, &len);
+		ck_assert_msg(open_and_read(data + 1, len - 1) == CRP_OK,
+			      "%s is stale: run fuzz/make-crpb-seeds.sh", seeds[i]);
+		free(data);
+		free(path);
+	}
+	tu_free_names(seeds);
+	free(dir);
+}
+END_TEST
+
 /* -- the schema --------------------------------------------------------------------------- */
 
 START_TEST(builtin_schema_is_what_this_build_writes)
@@ -875,6 +897,7 @@ Suite *suite_crpb(void)
 	tcase_add_test(tc, fields_this_build_does_not_know_become_untyped_members);
 	tcase_add_test(tc, absurd_counts_and_bombs_are_clear_errors);
 	tcase_add_test(tc, bad_schemas_are_refused);
+	tcase_add_test(tc, fuzz_seeds_decode);
 	tcase_add_test(tc, builtin_schema_is_what_this_build_writes);
 	tcase_add_test(tc, spec_appendix_is_builtin_schema_1);
 	suite_add_tcase(s, tc);

@@ -415,7 +415,7 @@ static void symbolication(rep *r, cur *c)
 {
 	NEED(varint(c) <= 3, "symbolication source");
 	NEED(varint(c) < (UINT64_C(1) << 32), "symbolication flags");
-	opt_string_id(r, c);
+	NEED(varint(c) < r->nstrs, "symbolication image");
 	varint(c), varint(c);
 	opt_string_id(r, c);
 	uint64_t n = varint(c);
@@ -490,18 +490,14 @@ static void field(rep *r, const srec *sr, int i, uint64_t mask, uint64_t *vals, 
 	case REGSET: regset(r, c, b->depth + 1); break;
 	case VERSION: {
 		uint64_t form = varint(c), text = varint(c);
-		NEED(form <= 3 && (text == 0) == (form == 0), "version form and text");
-		if (text) {
-			json_str_id(r, text - 1);
-			out scratch = {0}; /* the record is read, not rendered */
-			out *saved = r->o;
-			r->o = &scratch;
-			record(r, f->sub, 0);
-			r->o = saved;
-			free(scratch.p);
-		} else {
-			record(r, f->sub, b->depth + 1);
-		}
+		NEED(form >= 1 && form <= 3, "version form");
+		json_str_id(r, text);
+		out scratch = {0}; /* the record is read, not rendered */
+		out *saved = r->o;
+		r->o = &scratch;
+		record(r, f->sub, 0);
+		r->o = saved;
+		free(scratch.p);
 		break;
 	}
 	case REPORT:
