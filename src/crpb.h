@@ -102,7 +102,6 @@ typedef struct crpb_record {
 	size_t count;
 	uint32_t presence;       /* stream of presence masks and extras */
 	uint64_t covered;        /* local presence bits the wire fields carry */
-	bool has_rel;
 } crpb_record;
 
 typedef struct crpb_schema {
@@ -138,7 +137,7 @@ bool crp__crpb_json_number(const char *s, size_t len);
 #define CRPB_MAX_DEPTH 1000
 
 typedef struct crpb_limits {
-	size_t max_section;   /* stored and inflated size of one section */
+	size_t max_section;   /* stored and decompressed size of one section */
 	size_t max_text;      /* bytes of text a report refers to, repeats included */
 	size_t max_memory;    /* arena bytes of one report */
 	size_t max_items;     /* elements of one array, members of one object, strings of a report */

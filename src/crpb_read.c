@@ -1,5 +1,5 @@
 /* Reading CRPB files (schema/crpb-format.md §2-4, §7.4): the file header, sections with their
- * CRCs and inflated sizes, the schema, the index and the footer, for an archive in memory
+ * CRCs and decompressed sizes, the schema, the index and the footer, for an archive in memory
  * (random access through the index) and for a stream fed in chunks (file order, one section
  * buffered at a time). What a report's payload holds is decoded by crpb_decode.c. */
 #include <stdio.h>
@@ -140,7 +140,7 @@ static int read_section_header(core *c, const uint8_t *h, uint64_t offset, sec *
 	s->crc = crp__get_le32(h + 10);
 	s->offset = offset;
 	if (s->stored > c->lim.max_section || s->size > c->lim.max_section)
-		return fail_at(err, CRP_ELIMIT, offset, "section at offset %llu declares %u bytes (%u inflated); the limit is %zu",
+		return fail_at(err, CRP_ELIMIT, offset, "section at offset %llu declares %u bytes (%u decompressed); the limit is %zu",
 			       (unsigned long long)offset, s->stored, s->size, c->lim.max_section);
 	return CRP_OK;
 }

@@ -1,8 +1,9 @@
 /* CRPB writer (schema/crpb-format.md). Each report becomes one REPORT section: its values are
- * demultiplexed into one stream per schema field, strings into a deduplicated front-coded
- * table, and the whole is deflated; an INDEX section and a footer close the file. Walks the
- * wire schema, which is derived from the model tables, so every field is written. Output is
- * a function of the model alone (and of the zlib version): same model, same bytes. */
+ * demultiplexed into one stream per schema field, its strings into a deduplicated table, and
+ * the whole is compressed (Zstandard, or DEFLATE); an INDEX section and a footer close the
+ * file. Walks the wire schema, which is derived from the model tables, so every field is
+ * written. Output is a function of the model alone (and of the codec library's version): same
+ * model, same bytes. */
 #include <stdlib.h>
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createCCtx_advanced: the session's allocator */

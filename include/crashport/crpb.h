@@ -50,7 +50,7 @@ CRP_BEGIN_DECL
 typedef struct crp_crpb_options {
 	unsigned int version;            /**< CRP_CRPB_OPTIONS_VERSION */
 	const crp_allocator *allocator;  /**< NULL: malloc/realloc/free */
-	size_t max_section_bytes;        /**< stored and inflated size of one section (zlib bombs) */
+	size_t max_section_bytes;        /**< stored and decompressed size of one section (compression bombs) */
 	size_t max_text_bytes;           /**< text one report refers to, repeats counted: bounds
 					      what a small file may expand to */
 	size_t max_memory;               /**< model memory of one report (default as parsing) */
