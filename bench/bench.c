@@ -20,6 +20,8 @@ typedef struct input {
 	char *name;
 	unsigned char *data;
 	size_t len;
+	crp_report *model;   /* parsed once, for the CRPB encode job */
+	crp_buffer crpb;     /* the model as CRPB, for the decode job */
 } input;
 
 static input *inputs;
@@ -55,11 +57,15 @@ static int load_file(const char *path)
 		free(d);
 		return 0;
 	}
-	crp_report_free(r);
 	inputs = realloc(inputs, (n_inputs + 1) * sizeof *inputs);
 	inputs[n_inputs].name = strdup(path);
 	inputs[n_inputs].data = d;
 	inputs[n_inputs].len = (size_t)n;
+	inputs[n_inputs].model = r;
+	inputs[n_inputs].crpb = (crp_buffer)CRP_BUFFER_INIT;
+	crp_sink sink;
+	crp_sink_init_buffer(&sink, &inputs[n_inputs].crpb);
+	crp_emit(crp_emitter_lookup("crpb"), r, &sink, NULL, NULL);
 	n_inputs++;
 	total_bytes += (size_t)n;
 	return 0;
@@ -139,6 +145,66 @@ static void run_convert(void)
 	}
 }
 
+/* CRPB: model -> file (the JSON parse is not counted), and file -> model. A server reading many
+ * small files reuses one archive handle (crp_crpb_reopen), as the JSON side reuses nothing: each
+ * crp_report_parse builds its parser. */
+static void run_crpb_encode(void)
+{
+	crp_sink sink = {null_write, &emitted};
+	for (size_t i = 0; i < n_inputs; i++)
+		crp_emit(crp_emitter_lookup("crpb"), inputs[i].model, &sink, NULL, NULL);
+}
+
+static crp_crpb *archive;
+
+static void run_crpb_decode(void)
+{
+	for (size_t i = 0; i < n_inputs; i++) {
+		crp_report *r;
+		if (crp_crpb_reopen(archive, inputs[i].crpb.data, inputs[i].crpb.len, NULL) == CRP_OK &&
+		    crp_crpb_read(&r, archive, 0, NULL) == CRP_OK)
+			crp_report_free(r);
+	}
+}
+
+/* Bytes `cmd` (a compressor writing to stdout) makes of the file, or 0 when it cannot run. */
+static size_t compressed_size(const char *cmd, const char *path)
+{
+	char line[4200];
+	snprintf(line, sizeof line, "%s < '%s' 2>/dev/null | wc -c", cmd, path);
+	FILE *p = popen(line, "r");
+	unsigned long long n = 0;
+	if (!p)
+		return 0;
+	if (fscanf(p, "%llu", &n) != 1)
+		n = 0;
+	return pclose(p) == 0 ? (size_t)n : 0;
+}
+
+static void print_sizes(void)
+{
+	static const char *const tools[][2] = {{"gzip -9", "gzip -9 -c"}, {"xz -9", "xz -9 -c"},
+					      {"zstd -19", "zstd -19 -q -c"}};
+	size_t crpb = 0, sizes[3] = {0, 0, 0};
+	bool have[3] = {true, true, true};
+	for (size_t i = 0; i < n_inputs; i++) {
+		crpb += inputs[i].crpb.len;
+		for (int t = 0; t < 3; t++) {
+			size_t n = have[t] ? compressed_size(tools[t][1], inputs[i].name) : 0;
+			have[t] = have[t] && n > 0;
+			sizes[t] += n;
+		}
+	}
+	printf("size of the same reports: JSON %zu bytes, CRPB %zu (%.3fx JSON)", total_bytes, crpb,
+	       (double)crpb / (double)total_bytes);
+	for (int t = 0; t < 3; t++)
+		if (have[t])
+			printf(", %s %zu (CRPB %.3fx)", tools[t][0], sizes[t], (double)crpb / (double)sizes[t]);
+		else
+			printf(", %s n/a", tools[t][0]);
+	printf("\n");
+}
+
 /* MB/s of one round at least `secs` long. */
 static double round_mbs(void (*fn)(void), double secs)
 {
@@ -191,8 +257,14 @@ int main(int argc, char **argv)
 	printf("crashport bench: %zu reports, %.2f MB (%s); best of %d interleaved rounds\n",
 	       n_inputs, (double)total_bytes / 1e6, crp_version_details(), rounds);
 	job jobs[16] = {{"bare yajl parse (floor)", run_floor, NULL, 0},
-			{"parse to model", run_parse, NULL, 0}};
-	size_t n = 2;
+			{"parse to model", run_parse, NULL, 0},
+			{"crpb encode (model to CRPB)", run_crpb_encode, NULL, 0},
+			{"crpb decode (CRPB to model)", run_crpb_decode, NULL, 0}};
+	size_t n = 4;
+	if (crp_crpb_open(&archive, inputs[0].crpb.data, inputs[0].crpb.len, NULL, NULL) != CRP_OK) {
+		fprintf(stderr, "crashport-bench: cannot read back CRPB\n");
+		return 1;
+	}
 	for (size_t k = 0; crp_emitter_at(k) && n < 16; k++, n++) {
 		const char *name = crp_emitter_name(crp_emitter_at(k));
 		snprintf(jobs[n].label, sizeof jobs[n].label, "parse + %s emit", name);
@@ -205,5 +277,9 @@ int main(int argc, char **argv)
 	for (size_t k = 1; k < n; k++)
 		printf("%-34s %9.1f MB/s   %.2fx floor\n", jobs[k].label, jobs[k].best,
 		       jobs[k].best / jobs[0].best);
+	printf("(MB/s of JSON bytes, also for CRPB); crpb decode is %.2fx parse to model\n",
+	       jobs[3].best / jobs[1].best);
+	print_sizes();
+	crp_crpb_close(archive);
 	return 0;
 }

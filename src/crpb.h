@@ -102,7 +102,6 @@ typedef struct crpb_record {
 	size_t count;
 	uint32_t presence;       /* stream of presence masks and extras */
 	uint64_t covered;        /* local presence bits the wire fields carry */
-	bool has_rel;
 } crpb_record;
 
 typedef struct crpb_schema {
@@ -134,8 +133,11 @@ bool crp__crpb_json_number(const char *s, size_t len);
 
 /* -- decoding a REPORT payload (crpb_decode.c) ------------------------------------------ */
 
+/* The decoder recurses once per level of records and values, with about 600 bytes of stack. */
+#define CRPB_MAX_DEPTH 1000
+
 typedef struct crpb_limits {
-	size_t max_section;   /* stored and inflated size of one section */
+	size_t max_section;   /* stored and decompressed size of one section */
 	size_t max_text;      /* bytes of text a report refers to, repeats included */
 	size_t max_memory;    /* arena bytes of one report */
 	size_t max_items;     /* elements of one array, members of one object, strings of a report */
@@ -166,9 +168,13 @@ typedef struct crpb_decoder {
 int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allocator *a,
 			   const crpb_limits *lim);
 void crp__crpb_decoder_dispose(crpb_decoder *d);
-/* Build a report from an inflated REPORT payload. On failure err has the code, message and
- * the path inside the report; the caller adds where the section is. */
-int crp__crpb_decode(crpb_decoder *d, const uint8_t *p, size_t n, crp_report **out, crp_error *err);
+/* A new report with `size` bytes for its payload in its arena (the decoded report uses the
+ * payload's strings in place): CRP_ENOMEM or CRP_ELIMIT. */
+int crp__crpb_report_new(crpb_decoder *d, size_t size, crp_report **out, uint8_t **buf);
+/* Fill report r from the decompressed REPORT payload p (r's buffer). On failure err has the
+ * code, message and the path inside the report; the caller adds where the section is and
+ * frees r. */
+int crp__crpb_decode(crpb_decoder *d, crp_report *r, const uint8_t *p, size_t n, crp_error *err);
 
 /* -- integers (§1) ---------------------------------------------------------------------- */
 

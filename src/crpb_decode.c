@@ -1,10 +1,13 @@
-/* Building a report from an inflated REPORT payload (schema/crpb-format.md §7). The wire
+/* Building a report from a decompressed REPORT payload (schema/crpb-format.md §7). The wire
  * schema says which stream every value comes from; fields this build knows are stored in the
  * model directly, fields it does not know are read generically into the record's extras, as
  * the JSON values they stand for. Every count is checked against the bytes that must back it
  * before anything is allocated, and errors name the stream and the path in the report. */
 #include <math.h>
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "convert.h"
 #include "crpb.h"
@@ -216,18 +219,6 @@ static void *alloc(dec *d, size_t n)
 	return crp__arena_calloc(d->arena, n ? n : 1);
 }
 
-/* A key named by the file's schema, copied into the report: the schema goes with the reader. */
-static int schema_key(dec *d, const crpb_field *f, crp_span *out)
-{
-	char *k = alloc(d, f->key_len + 1);
-	if (!k)
-		return oom(d);
-	if (f->key_len)
-		memcpy(k, f->key, f->key_len);
-	*out = (crp_span){k, f->key_len};
-	return CRP_OK;
-}
-
 /* -- generic values (§8) ------------------------------------------------------------------ */
 
 static int enter(dec *d)
@@ -401,6 +392,13 @@ static int get_str_id(dec *d, const crpb_field *f, uint64_t *id)
 	return CRP_OK;
 }
 
+static inline int get_typed_str(dec *d, const crpb_field *f, const char **out)
+{
+	uint64_t id;
+	CRP_TRY(get_str_id(d, f, &id));
+	return c_string(d, &d->cur[f->stream], id, out);
+}
+
 static int get_i64(dec *d, const crpb_field *f, int64_t *out)
 {
 	uint64_t u;
@@ -529,14 +527,13 @@ static int get_regset(dec *d, crpb_cursor *c, crp_regset *rs)
 
 static int get_version(dec *d, crpb_cursor *c, uint32_t sub, crp_version *v)
 {
-	uint64_t form;
+	uint64_t form, id;
 	CRP_TRY(get_varint(d, c, &form));
-	if (form > CRP_VERSION_FORM_LEGACY)
+	if (form < CRP_VERSION_FORM_STRING || form > CRP_VERSION_FORM_LEGACY)
 		return bad_stream(d, c, "unknown version form");
 	v->form = (crp_version_form)form;
-	CRP_TRY(opt_string(d, c, &v->text));
-	if ((v->text == NULL) != (form == 0))
-		return bad_stream(d, c, "a version has a text exactly when it has a form");
+	CRP_TRY(get_varint(d, c, &id));
+	CRP_TRY(c_string(d, c, id, &v->text));
 	return get_record(d, sub, v);
 }
 
@@ -555,7 +552,7 @@ static int get_child_report(dec *d, crpb_cursor *c, crp_report **out)
 
 static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **out)
 {
-	uint64_t source, flags;
+	uint64_t source, flags, image;
 	size_t count;
 	crp_symbolication *s = alloc(d, sizeof *s);
 	if (!s)
@@ -566,7 +563,8 @@ static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **o
 		return bad_stream(d, c, "bad symbolication source or flags");
 	s->source = (crp_symbol_source)source;
 	s->flags = (unsigned)flags;
-	CRP_TRY(opt_string(d, c, &s->image));
+	CRP_TRY(get_varint(d, c, &image));
+	CRP_TRY(c_string(d, c, image, &s->image));
 	CRP_TRY(get_varint(d, c, &s->lookup_addr));
 	CRP_TRY(get_varint(d, c, &s->function_addr));
 	CRP_TRY(opt_string(d, c, &s->linkage_name));
@@ -589,6 +587,7 @@ static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **o
 	}
 	s->locs = locs;
 	s->count = count;
+	CRP_TRY(get_varint(d, c, &s->offset));
 	*out = s;
 	return CRP_OK;
 }
@@ -607,7 +606,6 @@ static int get_field(dec *d, rctx *x, unsigned fi, void *rec)
 	const crpb_field *f = &x->r->fields[fi];
 	void *p = (char *)rec + f->off;
 	crpb_cursor *c = &d->cur[f->stream];
-	uint64_t id;
 	int64_t i;
 	switch (f->kind) {
 	case CRPB_W_U64: return get_u64(d, x, fi, p);
@@ -618,9 +616,7 @@ static int get_field(dec *d, rctx *x, unsigned fi, void *rec)
 		return CRP_OK;
 	case CRPB_W_F64: return get_f64(d, c, p);
 	case CRPB_W_BOOL: return get_bool(d, c, p);
-	case CRPB_W_STR:
-		CRP_TRY(get_str_id(d, f, &id));
-		return c_string(d, c, id, p);
+	case CRPB_W_STR: return get_typed_str(d, f, p);
 	case CRPB_W_TIME: return get_time(d, c, p);
 	case CRPB_W_UUID: {
 		const uint8_t *b = NULL;
@@ -746,20 +742,17 @@ static int generic_regset(dec *d, crpb_cursor *c, crp_value *v)
 
 static int generic_version(dec *d, crpb_cursor *c, const crpb_field *f, crp_value *v)
 {
-	uint64_t form;
-	const char *text;
+	uint64_t form, id;
 	crp_value rec;
+	const crpb_str *text = NULL;
 	CRP_TRY(get_varint(d, c, &form));
-	CRP_TRY(opt_string(d, c, &text));
-	if (form > CRP_VERSION_FORM_LEGACY || (text == NULL) != (form == 0))
-		return bad_stream(d, c, "bad version form or text");
-	CRP_TRY(generic_record(d, f->sub, &rec));
-	if (!text) {
-		*v = rec;
-		return CRP_OK;
-	}
+	CRP_TRY(get_varint(d, c, &id));
+	CRP_TRY(get_str(d, c, id, &text));
+	if (form < CRP_VERSION_FORM_STRING || form > CRP_VERSION_FORM_LEGACY)
+		return bad_stream(d, c, "unknown version form");
+	CRP_TRY(generic_record(d, f->sub, &rec)); /* read, but the text is what JSON shows */
 	v->type = CRP_VALUE_STRING;
-	v->u.str = (crp_span){text, strlen(text)};
+	v->u.str = (crp_span){text->ptr, text->len};
 	return CRP_OK;
 }
 
@@ -819,6 +812,15 @@ static int generic_field(dec *d, rctx *x, unsigned fi, crp_value *v, bool *skip)
 	return bad_stream(d, c, "unknown kind");
 }
 
+/* The key of a field as a member key: a copy, since the schema belongs to the reader, which
+ * may go away before the report. */
+static int field_key(dec *d, const crpb_field *f, crp_span *key)
+{
+	key->ptr = crp__arena_strndup(d->arena, f->key, f->key_len);
+	key->len = f->key_len;
+	return key->ptr ? CRP_OK : oom(d);
+}
+
 /* Reads the presence mask and the fields of a record as JSON members. */
 static int generic_members(dec *d, rctx *x, crp_member *m, size_t *n)
 {
@@ -828,7 +830,7 @@ static int generic_members(dec *d, rctx *x, crp_member *m, size_t *n)
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &r->fields[i];
 		bool skip;
-		CRP_TRY(schema_key(d, f, &m[*n].key));
+		CRP_TRY(field_key(d, f, &m[*n].key));
 		CRP_TRY(at(d, generic_field(d, x, i, &m[*n].value, &skip), f->key, f->key_len, 0, false));
 		*n += !skip;
 	}
@@ -868,12 +870,15 @@ static int finish_extras(dec *d, const crpb_record *r, const crp_member *known, 
 	return CRP_OK;
 }
 
-/* A field this build does not know, appended to the record's would-be extras. */
-static int get_unknown(dec *d, rctx *x, unsigned i, crp_member *unknown, size_t *n)
+/* A field this build does not know, appended to the record's would-be extras (kept in the
+ * arena, not on the stack: records nest deeply). */
+static int get_unknown(dec *d, rctx *x, unsigned i, crp_member **unknown, size_t *n)
 {
 	bool skip;
-	CRP_TRY(schema_key(d, &x->r->fields[i], &unknown[*n].key));
-	CRP_TRY(generic_field(d, x, i, &unknown[*n].value, &skip));
+	if (!*unknown && !(*unknown = alloc(d, CRPB_MAX_FIELDS * sizeof **unknown)))
+		return oom(d);
+	CRP_TRY(field_key(d, &x->r->fields[i], &(*unknown)[*n].key));
+	CRP_TRY(generic_field(d, x, i, &(*unknown)[*n].value, &skip));
 	*n += !skip;
 	return CRP_OK;
 }
@@ -881,9 +886,11 @@ static int get_unknown(dec *d, rctx *x, unsigned i, crp_member *unknown, size_t 
 static int generic_record(dec *d, uint32_t rid, crp_value *out)
 {
 	rctx x;
-	crp_member m[CRPB_MAX_FIELDS];
 	size_t n;
 	crp_extras ex;
+	crp_member *m = alloc(d, CRPB_MAX_FIELDS * sizeof *m);
+	if (!m)
+		return oom(d);
 	x.r = &d->sc->records[rid];
 	CRP_TRY(enter(d));
 	CRP_TRY(get_mask(d, x.r, &x.mask));
@@ -901,7 +908,7 @@ static int generic_record(dec *d, uint32_t rid, crp_value *out)
 static int get_record(dec *d, uint32_t rid, void *rec)
 {
 	rctx x;
-	crp_member unknown[CRPB_MAX_FIELDS];
+	crp_member *unknown = NULL;
 	size_t nunknown = 0;
 	crp_record_head *h = rec;
 	uint64_t has = 0;
@@ -912,12 +919,14 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &x.r->fields[i];
 		int rc;
-		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common field */
+		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common fields */
 			rc = get_u64(d, &x, i, (uint64_t *)((char *)rec + f->off));
+		else if (f->kind == CRPB_W_STR && f->local)
+			rc = get_typed_str(d, f, (const char **)((char *)rec + f->off));
 		else if (CRP_LIKELY(f->local || f->virt))
 			rc = get_field(d, &x, i, rec);
 		else
-			rc = get_unknown(d, &x, i, unknown, &nunknown);
+			rc = get_unknown(d, &x, i, &unknown, &nunknown);
 		if (CRP_UNLIKELY(rc != CRP_OK))
 			return at(d, rc, f->key, f->key_len, 0, false);
 		has |= f->bit;
@@ -931,53 +940,76 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 
 /* -- the payload (§7) --------------------------------------------------------------------- */
 
-/* Entries front-coded against the previous one; `total` bytes (each string and its NUL) were
- * declared and allocated up front, and must be exactly used. */
-static int read_strings_text(dec *d, crpb_cursor *t, size_t n, char *dst, size_t total)
+/* A string holding C0 80 (an escaped U+0000, §7.2): copied with the NULs put back. */
+static CRP_NOINLINE int unescape(dec *d, const char *p, size_t len, crpb_str *out)
 {
-	crpb_str *s = d->dd->strs;
-	const char *prev = "", *end = dst + total;
-	size_t prev_len = 0;
-	uint64_t pre, suf;
-	for (size_t i = 0; i < n; i++) {
-		CRP_TRY(get_varint(d, t, &pre));
-		CRP_TRY(get_varint(d, t, &suf));
-		if (pre > prev_len || suf > (uint64_t)(t->end - t->p) || pre + suf >= (uint64_t)(end - dst))
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu out of bounds", i);
-		/* the prefix must end on a character boundary of the previous string */
-		if (pre < prev_len && ((unsigned char)prev[pre] & 0xC0) == 0x80)
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu splits a UTF-8 sequence", i);
-		memcpy(dst, prev, (size_t)pre);
-		int flags = crp__copy_text(dst + pre, (const char *)t->p, (size_t)suf);
-		if (flags & CRP_TEXT_INVALID)
-			return fail(d, CRP_ECORRUPT, "string table: entry %zu is not valid UTF-8", i);
-		t->p += suf;
-		s[i].ptr = dst;
-		s[i].len = (size_t)(pre + suf);
-		s[i].nul = (flags & CRP_TEXT_NUL) || (i && s[i - 1].nul && memchr(dst, 0, (size_t)pre));
-		prev = dst;
-		prev_len = s[i].len;
-		dst += s[i].len + 1;
+	char *q = crp__arena_alloc(d->arena, len + 1);
+	size_t n = 0;
+	if (!q)
+		return oom(d);
+	for (size_t i = 0; i < len; i++) {
+		bool esc = i + 1 < len && (unsigned char)p[i] == 0xC0 && (unsigned char)p[i + 1] == 0x80;
+		q[n++] = esc ? '\0' : p[i];
+		i += esc;
 	}
-	if (t->p != t->end || dst != end)
-		return fail(d, CRP_ECORRUPT, "string table: sizes do not add up");
+	q[n] = '\0';
+	if (crp__utf8_valid_prefix((const unsigned char *)q, n) != n || n == len)
+		return fail(d, CRP_ECORRUPT, "string table: a string is not valid UTF-8");
+	*out = (crpb_str){q, n, true};
 	return CRP_OK;
 }
 
+/* Record the strings ending at the zero bytes flagged in `zeros` (bit k: byte p[k]). */
+static inline bool take_strings(const char *p, uint64_t zeros, const char **start, crpb_str *s,
+				size_t *i, size_t n)
+{
+	for (; zeros; zeros &= zeros - 1) {
+		const char *z = p + __builtin_ctzll(zeros);
+		if (*i == n)
+			return false;
+		s[(*i)++] = (crpb_str){*start, (size_t)(z - *start), false};
+		*start = z + 1;
+	}
+	return true;
+}
+
+/* Split the table at its NULs, 16 bytes at a time where SSE2 is there; returns the number of
+ * strings found (SIZE_MAX past n) and whether every byte was ASCII, the common case that
+ * needs no further check. */
+static size_t split_table(const char *p, const char *end, crpb_str *s, size_t n, bool *ascii)
+{
+	const char *start = p;
+	unsigned hi = 0;
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		hi |= (unsigned)_mm_movemask_epi8(v);
+		if (!take_strings(p, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)), &start, s, &i, n))
+			return SIZE_MAX;
+	}
+#endif
+	for (; p < end; p++) {
+		hi |= (unsigned char)*p & 0x80u;
+		if (!take_strings(p, *p == '\0', &start, s, &i, n))
+			return SIZE_MAX;
+	}
+	*ascii = hi == 0;
+	return start == end ? i : SIZE_MAX;
+}
+
+/* NUL-terminated strings used in place: the payload belongs to the report's arena. */
 static int read_strings(dec *d, crpb_cursor *c)
 {
-	uint64_t n, bytes, total;
+	uint64_t n, bytes;
+	bool ascii = false;
 	CRP_TRY(get_varint(d, c, &n));
-	CRP_TRY(get_varint(d, c, &total));
 	CRP_TRY(get_varint(d, c, &bytes));
-	if (bytes > (uint64_t)(c->end - c->p) || n > bytes / 2 || total < n)
+	if (bytes > (uint64_t)(c->end - c->p) || n > bytes)
 		return fail(d, CRP_ECORRUPT, "string table larger than the payload");
 	if (n > d->dd->lim.max_items)
 		return fail(d, CRP_ELIMIT, "more than %zu strings", d->dd->lim.max_items);
-	if (total > d->dd->lim.max_text)
-		return fail(d, CRP_ELIMIT, "strings longer than %zu bytes in all", d->dd->lim.max_text);
-	crpb_cursor t = {c->p, c->p + bytes};
-	c->p += bytes;
 	if (n > d->dd->strs_cap) {
 		crpb_str *s = crp__realloc(&d->dd->alloc, d->dd->strs, (size_t)n * sizeof *s);
 		if (!s)
@@ -985,12 +1017,17 @@ static int read_strings(dec *d, crpb_cursor *c)
 		d->dd->strs = s;
 		d->dd->strs_cap = (size_t)n;
 	}
-	char *text = crp__arena_alloc(d->arena, total ? (size_t)total : 1);
-	if (!text)
-		return oom(d);
-	d->strs = d->dd->strs;
+	crpb_str *s = d->dd->strs;
+	const char *p = (const char *)c->p;
+	if (split_table(p, p + bytes, s, (size_t)n, &ascii) != n)
+		return fail(d, CRP_ECORRUPT, "string table does not hold exactly %llu strings", (unsigned long long)n);
+	for (size_t i = 0; !ascii && i < n; i++)
+		if (crp__utf8_valid_prefix((const unsigned char *)s[i].ptr, s[i].len) != s[i].len)
+			CRP_TRY(unescape(d, s[i].ptr, s[i].len, &s[i]));
+	c->p += bytes;
+	d->strs = s;
 	d->nstrs = (size_t)n;
-	return read_strings_text(d, &t, (size_t)n, text, (size_t)total);
+	return CRP_OK;
 }
 
 static int read_streams(dec *d, crpb_cursor *c)
@@ -1045,25 +1082,31 @@ static int decode(dec *d, crpb_cursor *c, crp_report *r)
 	return check_consumed(d);
 }
 
-int crp__crpb_decode(crpb_decoder *dd, const uint8_t *p, size_t n, crp_report **out, crp_error *err)
+int crp__crpb_report_new(crpb_decoder *dd, size_t size, crp_report **out, uint8_t **buf)
 {
-	crpb_cursor c = {p, p + n};
-	*out = NULL;
 	crp_report *r = crp__malloc(&dd->alloc, sizeof *r);
+	*out = NULL;
 	if (!r)
-		return fail(&(dec){.err = err}, CRP_ENOMEM, "out of memory");
+		return CRP_ENOMEM;
 	memset(r, 0, sizeof *r);
 	crp__arena_init(&r->arena, &dd->alloc, dd->lim.max_memory);
-	dec d = {.dd = dd, .sc = dd->schema, .cur = dd->cur, .prev = dd->prev, .arena = &r->arena,
-		 .root = r, .text_left = dd->lim.max_text, .err = err};
-	memset(dd->prev, 0, dd->schema->streams * sizeof *dd->prev);
-	int rc = decode(&d, &c, r);
-	if (rc != CRP_OK) {
+	*buf = crp__arena_alloc(&r->arena, size ? size : 1);
+	if (!*buf) {
+		int rc = r->arena.failure;
 		crp_report_free(r);
 		return rc;
 	}
 	*out = r;
 	return CRP_OK;
+}
+
+int crp__crpb_decode(crpb_decoder *dd, crp_report *r, const uint8_t *p, size_t n, crp_error *err)
+{
+	crpb_cursor c = {p, p + n};
+	dec d = {.dd = dd, .sc = dd->schema, .cur = dd->cur, .prev = dd->prev, .arena = &r->arena,
+		 .root = r, .text_left = dd->lim.max_text, .err = err};
+	memset(dd->prev, 0, dd->schema->streams * sizeof *dd->prev);
+	return decode(&d, &c, r);
 }
 
 int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allocator *a,

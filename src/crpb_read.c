@@ -1,5 +1,5 @@
 /* Reading CRPB files (schema/crpb-format.md §2-4, §7.4): the file header, sections with their
- * CRCs and inflated sizes, the schema, the index and the footer, for an archive in memory
+ * CRCs and decompressed sizes, the schema, the index and the footer, for an archive in memory
  * (random access through the index) and for a stream fed in chunks (file order, one section
  * buffered at a time). What a report's payload holds is decoded by crpb_decode.c. */
 #include <stdio.h>
@@ -79,7 +79,7 @@ static int core_init(core *c, const crp_crpb_options *opts)
 	c->lim.max_memory = o.max_memory ? o.max_memory : CRP_DEFAULT_MAX_MEMORY;
 	c->lim.max_items = o.max_items ? o.max_items : CRP_DEFAULT_MAX_ITEMS;
 	c->lim.max_depth = o.max_depth ? o.max_depth : CRP_DEFAULT_MAX_DEPTH;
-	if (c->lim.max_depth > 10000 || c->lim.max_section > UINT32_MAX)
+	if (c->lim.max_depth > CRPB_MAX_DEPTH || c->lim.max_section > UINT32_MAX)
 		return CRP_EINVAL;
 	return CRP_OK;
 }
@@ -140,12 +140,12 @@ static int read_section_header(core *c, const uint8_t *h, uint64_t offset, sec *
 	s->crc = crp__get_le32(h + 10);
 	s->offset = offset;
 	if (s->stored > c->lim.max_section || s->size > c->lim.max_section)
-		return fail_at(err, CRP_ELIMIT, offset, "section at offset %llu declares %u bytes (%u inflated); the limit is %zu",
+		return fail_at(err, CRP_ELIMIT, offset, "section at offset %llu declares %u bytes (%u decompressed); the limit is %zu",
 			       (unsigned long long)offset, s->stored, s->size, c->lim.max_section);
 	return CRP_OK;
 }
 
-static int inflate_into(core *c, const sec *s, const uint8_t *payload, crp_error *err)
+static int inflate_into(core *c, const sec *s, const uint8_t *payload, uint8_t *dst, crp_error *err)
 {
 	uint64_t off = s->offset;
 	if (!c->z_ready) {
@@ -159,7 +159,7 @@ static int inflate_into(core *c, const sec *s, const uint8_t *payload, crp_error
 	inflateReset(&c->z);
 	c->z.next_in = (Bytef *)(uintptr_t)payload;
 	c->z.avail_in = s->stored;
-	c->z.next_out = c->raw;
+	c->z.next_out = dst;
 	c->z.avail_out = s->size;
 	int zrc = inflate(&c->z, Z_FINISH);
 	if (zrc == Z_MEM_ERROR)
@@ -173,7 +173,7 @@ static int inflate_into(core *c, const sec *s, const uint8_t *payload, crp_error
 static void *zs_alloc(void *opaque, size_t n) { return crp__malloc(opaque, n); }
 static void zs_free(void *opaque, void *p) { crp__free(opaque, p); }
 
-static int unzstd_into(core *c, const sec *s, const uint8_t *payload, crp_error *err)
+static int unzstd_into(core *c, const sec *s, const uint8_t *payload, uint8_t *dst, crp_error *err)
 {
 	uint64_t off = s->offset;
 	if (!c->zd) {
@@ -183,7 +183,7 @@ static int unzstd_into(core *c, const sec *s, const uint8_t *payload, crp_error 
 	}
 	/* exactly one frame, exactly the declared size (the output buffer bounds it) */
 	size_t frame = ZSTD_findFrameCompressedSize(payload, s->stored);
-	size_t n = frame == s->stored ? ZSTD_decompressDCtx(c->zd, c->raw, s->size, payload, s->stored) : frame;
+	size_t n = frame == s->stored ? ZSTD_decompressDCtx(c->zd, dst, s->size, payload, s->stored) : frame;
 	if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
 		return fail_at(err, CRP_ENOMEM, off, "out of memory");
 	if (frame != s->stored || ZSTD_isError(n) || n != s->size)
@@ -192,9 +192,8 @@ static int unzstd_into(core *c, const sec *s, const uint8_t *payload, crp_error 
 	return CRP_OK;
 }
 
-/* CRC, flags, and the payload decompressed (or as stored). */
-static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *payload,
-			const uint8_t **out, crp_error *err)
+/* CRC and flags. */
+static int check_section(const sec *s, const uint8_t *h, const uint8_t *payload, crp_error *err)
 {
 	uint64_t off = s->offset;
 	unsigned codec = s->flags & CRPB_CODEC_MASK;
@@ -204,24 +203,43 @@ static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *
 	if ((s->flags & ~CRPB_F_KNOWN) || codec > CRPB_CODEC_ZSTD)
 		return fail_at(err, CRP_EUNSUPPORTED, off, "section at offset %llu: unknown flags 0x%02x",
 			       (unsigned long long)off, s->flags);
-	if (codec == CRPB_CODEC_STORED) {
-		if (s->stored != s->size)
-			return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: stored size differs from its size",
-				       (unsigned long long)off);
+	if (codec == CRPB_CODEC_STORED ? s->stored != s->size : s->size == 0)
+		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: sizes do not agree with the codec",
+			       (unsigned long long)off);
+	return CRP_OK;
+}
+
+/* The payload decompressed (or copied) into dst, which holds s->size bytes. */
+static int decompress(core *c, const sec *s, const uint8_t *payload, uint8_t *dst, crp_error *err)
+{
+	switch (s->flags & CRPB_CODEC_MASK) {
+	case CRPB_CODEC_DEFLATE: return inflate_into(c, s, payload, dst, err);
+	case CRPB_CODEC_ZSTD: return unzstd_into(c, s, payload, dst, err);
+	default:
+		if (s->size)
+			memcpy(dst, payload, s->size);
+		return CRP_OK;
+	}
+}
+
+/* A checked section's payload: in place when stored, else in the reader's buffer. */
+static int open_section(core *c, const sec *s, const uint8_t *h, const uint8_t *payload,
+			const uint8_t **out, crp_error *err)
+{
+	payload = payload ? payload : (const uint8_t *)""; /* an empty payload of a stream */
+	CRP_TRY(check_section(s, h, payload, err));
+	if ((s->flags & CRPB_CODEC_MASK) == CRPB_CODEC_STORED) {
 		*out = payload;
 		return CRP_OK;
 	}
 	if (s->size > c->raw_cap) {
 		uint8_t *raw = crp__realloc(&c->alloc, c->raw, s->size);
 		if (!raw)
-			return fail_at(err, CRP_ENOMEM, off, "out of memory");
+			return fail_at(err, CRP_ENOMEM, s->offset, "out of memory");
 		c->raw = raw;
 		c->raw_cap = s->size;
 	}
-	if (s->size == 0)
-		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: compressed empty payload",
-			       (unsigned long long)off);
-	CRP_TRY(codec == CRPB_CODEC_ZSTD ? unzstd_into(c, s, payload, err) : inflate_into(c, s, payload, err));
+	CRP_TRY(decompress(c, s, payload, c->raw, err));
 	*out = c->raw;
 	return CRP_OK;
 }
@@ -250,15 +268,27 @@ static int load_builtin_schema(core *c, crp_error *err)
 	return load_schema(c, (const uint8_t *)text, len, 10, err);
 }
 
+/* A report's payload goes straight into its own arena: its strings are used in place. */
 static int decode_report(core *c, const sec *s, const uint8_t *h, const uint8_t *payload,
 			 crp_report **out, crp_error *err)
 {
-	const uint8_t *p;
-	CRP_TRY(open_section(c, s, h, payload, &p, err));
+	uint8_t *buf;
+	CRP_TRY(check_section(s, h, payload, err));
+	int rc = crp__crpb_report_new(&c->dec, s->size, out, &buf);
+	if (rc == CRP_ELIMIT)
+		return fail_at(err, rc, s->offset, "report at offset %llu needs more than %zu bytes of memory",
+			       (unsigned long long)s->offset, c->lim.max_memory);
+	if (rc != CRP_OK)
+		return fail_at(err, rc, s->offset, "out of memory");
 	crp__error_clear(err);
-	if (crp__crpb_decode(&c->dec, p, s->size, out, err) != CRP_OK)
-		return locate(err, s->offset);
-	return CRP_OK;
+	rc = decompress(c, s, payload, buf, err);
+	if (rc == CRP_OK && crp__crpb_decode(&c->dec, *out, buf, s->size, err) != CRP_OK)
+		rc = locate(err, s->offset);
+	if (rc != CRP_OK) {
+		crp_report_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* -- the index (§4) ----------------------------------------------------------------------- */

@@ -285,7 +285,6 @@ static int parse_coding(parser *ps, crpb_record *r, crpb_field *f, const char *s
 	if (n < 5 || memcmp(s, "rel=", 4) != 0 || f->kind != CRPB_W_U64)
 		return fail(ps, "unknown coding for this kind");
 	f->coding = CRPB_C_REL;
-	r->has_rel = true;
 	s += 4;
 	n -= 4;
 	for (int k = 0; k < 2 && n; k++) {

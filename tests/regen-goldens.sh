@@ -16,4 +16,7 @@ for f in "$top"/fixtures/kscrash/*.json "$top"/fixtures/kscrash/*.ndjson; do
 		"$cli" convert -q --to minidump -o "$top/fixtures/expected/$stem.dmp" "$f" ;;
 	esac
 done
+# CRPB goldens (hex dumps of stored output) are written by their unit test
+check=$(dirname "$cli")/tests/check_crashport
+[ -x "$check" ] && CRP_REGEN_GOLDENS=1 CK_RUN_SUITE=crpb CK_FORK=no "$check" >/dev/null
 echo "regenerated $(ls "$top"/fixtures/expected | wc -l) goldens; review with: git diff fixtures/expected"

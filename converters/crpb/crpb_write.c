@@ -1,14 +1,16 @@
 /* CRPB writer (schema/crpb-format.md). Each report becomes one REPORT section: its values are
- * demultiplexed into one stream per schema field, strings into a deduplicated front-coded
- * table, and the whole is deflated; an INDEX section and a footer close the file. Walks the
- * wire schema, which is derived from the model tables, so every field is written. Output is
- * a function of the model alone (and of the zlib version): same model, same bytes. */
+ * demultiplexed into one stream per schema field, its strings into a deduplicated table, and
+ * the whole is compressed (Zstandard, or DEFLATE); an INDEX section and a footer close the
+ * file. Walks the wire schema, which is derived from the model tables, so every field is
+ * written. Output is a function of the model alone (and of the codec library's version): same
+ * model, same bytes. */
 #include <stdlib.h>
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createCCtx_advanced: the session's allocator */
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "convert.h"
 #include "crpb.h"
 #include "crashport/sys/emitter.h"
 
@@ -39,11 +41,8 @@ typedef struct crpb_w {
 	crpb_schema *schema;
 	wbuf *streams;
 	uint64_t *prev;           /* delta state per stream */
-	wbuf strings;             /* the front-coded string table */
+	wbuf strings;             /* the string table: NUL-terminated, U+0000 as C0 80 */
 	uint32_t nstrings;
-	uint64_t strings_total;   /* decoded size of the table: every string and its NUL */
-	const char *last;         /* the previous new string, for front coding */
-	size_t last_len;
 	strent *tab;              /* interning: open addressing, power-of-two size */
 	size_t tab_cap;
 	wbuf payload;
@@ -146,19 +145,18 @@ static bool rehash(crpb_w *w)
 	return true;
 }
 
+/* Each string ends with a NUL; a NUL inside one is written C0 80 (never valid UTF-8, so
+ * unambiguous), which lets readers use the table in place (§7.2). */
 static void add_to_table(crpb_w *w, const char *s, size_t n)
 {
-	size_t pre = 0, max = n < w->last_len ? n : w->last_len;
-	while (pre < max && s[pre] == w->last[pre])
-		pre++;
-	while (pre > 0 && pre < w->last_len && ((unsigned char)w->last[pre] & 0xC0) == 0x80)
-		pre--; /* never split a UTF-8 sequence: readers check the suffix alone */
-	put_varint(w, &w->strings, pre);
-	put_varint(w, &w->strings, n - pre);
-	put_bytes(w, &w->strings, s + pre, n - pre);
-	w->last = s;
-	w->last_len = n;
-	w->strings_total += n + 1;
+	if (crp__utf8_valid_prefix((const unsigned char *)s, n) != n)
+		fail(w, CRP_EUNSUPPORTED); /* the model's strings are UTF-8 */
+	for (const char *z; n && (z = memchr(s, 0, n)) != NULL; n -= (size_t)(z - s) + 1, s = z + 1) {
+		put_bytes(w, &w->strings, s, (size_t)(z - s));
+		put_bytes(w, &w->strings, "\xC0\x80", 2);
+	}
+	put_bytes(w, &w->strings, s, n);
+	put_byte(w, &w->strings, 0);
 }
 
 /* The id of a string, adding it to the table on first use. */
@@ -333,7 +331,11 @@ static void put_symbolication(crpb_w *w, wbuf *b, const crp_symbolication *s)
 {
 	put_varint(w, b, (uint64_t)s->source);
 	put_varint(w, b, s->flags);
-	put_opt_str(w, b, s->image);
+	if (!s->image || !s->count || !s->locs) {
+		fail(w, CRP_EUNSUPPORTED); /* report.h: the symbol file that answered, and a location */
+		return;
+	}
+	put_str(w, b, s->image, strlen(s->image));
 	put_varint(w, b, s->lookup_addr);
 	put_varint(w, b, s->function_addr);
 	put_opt_str(w, b, s->linkage_name);
@@ -344,6 +346,20 @@ static void put_symbolication(crpb_w *w, wbuf *b, const crp_symbolication *s)
 		put_varint(w, b, s->locs[i].line);
 		put_varint(w, b, s->locs[i].column);
 	}
+	put_varint(w, b, s->offset);
+}
+
+/* A version that is present has a form and the text it was written as (the reader's model
+ * always does). */
+static void put_version(crpb_w *w, const crpb_field *f, wbuf *b, const crp_version *v)
+{
+	if (!v->text || v->form < CRP_VERSION_FORM_STRING || v->form > CRP_VERSION_FORM_LEGACY) {
+		fail(w, CRP_EUNSUPPORTED);
+		return;
+	}
+	put_varint(w, b, (uint64_t)v->form);
+	put_str(w, b, v->text, strlen(v->text));
+	put_record(w, f->sub, v);
 }
 
 static void put_time(crpb_w *w, wbuf *b, const crp_time *t)
@@ -397,13 +413,7 @@ static void put_field(crpb_w *w, const crpb_record *r, const crpb_field *f, cons
 	case CRPB_W_ARRAY:
 	case CRPB_W_STRLIST: put_array(w, b, p, f); break;
 	case CRPB_W_REGSET: put_regset(w, b, p); break;
-	case CRPB_W_VERSION:
-		if ((((const crp_version *)p)->text == NULL) != (((const crp_version *)p)->form == 0))
-			fail(w, CRP_EUNSUPPORTED);
-		put_varint(w, b, (uint64_t)((const crp_version *)p)->form);
-		put_opt_str(w, b, ((const crp_version *)p)->text);
-		put_record(w, f->sub, p);
-		break;
+	case CRPB_W_VERSION: put_version(w, f, b, p); break;
 	case CRPB_W_REPORT: {
 		const crp_report *child = *(const crp_report *const *)p;
 		put_varint(w, b, child->provenance);
@@ -627,9 +637,6 @@ static void reset_report(crpb_w *w)
 		memset(w->tab, 0, w->tab_cap * sizeof *w->tab);
 	w->strings.len = 0;
 	w->nstrings = 0;
-	w->strings_total = 0;
-	w->last = NULL;
-	w->last_len = 0;
 }
 
 static void build_payload(crpb_w *w, const crp_report *r)
@@ -638,7 +645,6 @@ static void build_payload(crpb_w *w, const crp_report *r)
 	p->len = 0;
 	put_varint(w, p, r->provenance);
 	put_varint(w, p, w->nstrings);
-	put_varint(w, p, w->strings_total);
 	put_varint(w, p, w->strings.len);
 	put_bytes(w, p, w->strings.p, w->strings.len);
 	put_varint(w, p, w->schema->streams);

@@ -50,13 +50,13 @@ CRP_BEGIN_DECL
 typedef struct crp_crpb_options {
 	unsigned int version;            /**< CRP_CRPB_OPTIONS_VERSION */
 	const crp_allocator *allocator;  /**< NULL: malloc/realloc/free */
-	size_t max_section_bytes;        /**< stored and inflated size of one section (zlib bombs) */
+	size_t max_section_bytes;        /**< stored and decompressed size of one section (compression bombs) */
 	size_t max_text_bytes;           /**< text one report refers to, repeats counted: bounds
 					      what a small file may expand to */
 	size_t max_memory;               /**< model memory of one report (default as parsing) */
 	size_t max_items;                /**< elements of one array, members of one object,
 					      strings of one report, reports of one index */
-	size_t max_depth;                /**< nesting of records and values (at most 10000) */
+	size_t max_depth;                /**< nesting of records and values (default 128, at most 1000) */
 } crp_crpb_options;
 
 #define CRP_CRPB_OPTIONS_VERSION 1

@@ -23,6 +23,13 @@ same_file "$T/out" $E/report-arm64e-recrash.json
 # the symbolicated JSON reads back and writes the same bytes
 expect_exit 0 "$CP" convert -q --to json $E/report-x86_64.json
 same_file "$T/out" $E/report-x86_64.json
+# symbolication survives CRPB: its Apple text equals the direct conversion's ("+ offset" included)
+expect_exit 0 "$CP" convert -q --to apple --symbols $M/x86_64 $M/report-x86_64.json
+mv "$T/out" "$T/direct.crash"
+expect_exit 0 "$CP" convert -q --to crpb --symbols $M/x86_64 -o "$T/sym.crpb" $M/report-x86_64.json
+expect_exit 0 "$CP" convert -q --to apple "$T/sym.crpb"
+same_file "$T/out" "$T/direct.crash"
+contains "$T/out" "step2 + 23 (demo.c:66)"
 # without --symbols nothing changes
 expect_exit 0 "$CP" convert -q --to json $M/report-x86_64.json
 if grep -q '"symbolicated"' "$T/out"; then bad "symbolicated without --symbols"; else ok; fi

@@ -434,7 +434,7 @@ START_TEST(limits_are_errors)
 	o.version = 99;
 	ck_assert_int_eq(read_with(buf, len, &o, &e), CRP_EINVAL);
 	o = (crp_crpb_options)CRP_CRPB_OPTIONS_INIT;
-	o.max_depth = 10001;
+	o.max_depth = 1001;
 	crp_crpb_stream *s;
 	ck_assert_int_eq(crp_crpb_stream_new(&s, &o), CRP_EINVAL);
 	tu_free_reports(r, n);
@@ -503,8 +503,8 @@ START_TEST(symbolication_round_trips)
 					   {"outer_function", NULL, 0, 0}};
 	static const crp_symbolication sym[2] = {
 		{CRP_SYMSRC_DWARF, CRP_SYM_ADJUSTED | CRP_SYM_DEMANGLED, "/dsym/App", 0x100003f10,
-		 0x104003e00, "_Z14outer_functionv", locs, 2, 0},
-		{CRP_SYMSRC_SYMTAB, CRP_SYM_SWIFT, "/usr/lib/libé.dylib", 0x2000, 0x1ffc, NULL, locs + 1, 1, 0}};
+		 0x104003e00, "_Z14outer_functionv", locs, 2, 0x114},
+		{CRP_SYMSRC_SYMTAB, CRP_SYM_SWIFT, "/usr/lib/libé.dylib", 0x2000, 0x1ffc, NULL, locs + 1, 1, 4}};
 	crp_frame *frames = (crp_frame *)(uintptr_t)t->backtrace.frames;
 	frames[0].symbolicated = &sym[0];
 	frames[1].symbolicated = &sym[1];
@@ -521,6 +521,7 @@ START_TEST(symbolication_round_trips)
 		ck_assert_uint_eq(x->function_addr, y->function_addr);
 		ck_assert_pstr_eq(x->linkage_name, y->linkage_name);
 		ck_assert_uint_eq(x->count, y->count);
+		ck_assert_uint_eq(x->offset, y->offset);
 		for (size_t i = 0; i < x->count; i++) {
 			ck_assert_pstr_eq(x->locs[i].function, y->locs[i].function);
 			ck_assert_pstr_eq(x->locs[i].file, y->locs[i].file);
@@ -632,7 +633,17 @@ static void add_section(bytes *f, uint8_t type, uint8_t codec, const void *store
 
 /* A whole file: inline `schema` (or builtin 1 when NULL) and one REPORT section holding
  * `stored` (codec 0 unless given), declared to inflate to `size`. */
+static bytes craft_with(const char *schema, const void *stored, size_t n, uint8_t codec, uint32_t size,
+			int extra_flags);
+
 static bytes craft(const char *schema, const void *stored, size_t n, uint8_t codec, uint32_t size)
+{
+	return craft_with(schema, stored, n, codec, size, -1);
+}
+
+/* ... and, when extra_flags >= 0, a section of a type from the future after the report. */
+static bytes craft_with(const char *schema, const void *stored, size_t n, uint8_t codec, uint32_t size,
+			int extra_flags)
 {
 	bytes f = {NULL, 0}, ix = {NULL, 0};
 	uint8_t h[16];
@@ -647,9 +658,15 @@ static bytes craft(const char *schema, const void *stored, size_t n, uint8_t cod
 		add_section(&f, CRPB_SEC_SCHEMA, CRPB_CODEC_STORED, schema, strlen(schema), (uint32_t)strlen(schema));
 	size_t off = f.len;
 	add_section(&f, CRPB_SEC_REPORT, codec, stored, n, size);
+	size_t report_end = f.len;
+	if (extra_flags >= 0) {
+		add_section(&f, 0x40, CRPB_CODEC_STORED, "from the future", 15, 15);
+		f.p[report_end + 1] = (uint8_t)extra_flags; /* and its CRC again */
+		crp__put_le32(f.p + report_end + 10, (uint32_t)crc32(crc32(0, f.p + report_end, 10), f.p + report_end + 14, 15));
+	}
 	add_varint(&ix, 1);
 	add_varint(&ix, off);
-	add_varint(&ix, f.len - off);
+	add_varint(&ix, report_end - off);
 	add_varint(&ix, 0);
 	add_varint(&ix, 0);
 	size_t ioff = f.len;
@@ -668,8 +685,7 @@ static bytes payload(size_t nstreams, const char *const *streams, const size_t *
 	add_varint(&p, 0); /* provenance */
 	add_varint(&p, 2); /* two strings: "a", "b" */
 	add_varint(&p, 4);
-	add_varint(&p, 6);
-	add(&p, "\x00\x01" "a" "\x00\x01" "b", 6);
+	add(&p, "a\0b\0", 4);
 	add_varint(&p, nstreams);
 	for (size_t i = 0; i < nstreams; i++)
 		add_varint(&p, lens[i]);
@@ -814,6 +830,116 @@ START_TEST(bad_schemas_are_refused)
 }
 END_TEST
 
+/* §3: a section type a reader does not know is skipped by its size, unless it is REQUIRED. */
+START_TEST(unknown_sections_are_skipped_unless_required)
+{
+	static const char *const st[] = {"\x0e", "\x00\x00", "\x0e", "\x01", "", "", ""};
+	static const size_t lens[] = {1, 2, 1, 1, 0, 0, 0};
+	bytes p = payload(7, st, lens);
+	crp_report **r;
+	size_t n;
+	bytes f = craft_with(tiny_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len, 0);
+	ck_assert_int_eq(open_and_read((const char *)f.p, f.len), CRP_OK);
+	for (size_t chunk = 1; chunk < 40; chunk += 7) {
+		ck_assert_int_eq(stream_all((const char *)f.p, f.len, chunk, &r, &n), CRP_OK);
+		ck_assert_uint_eq(n, 1);
+		tu_free_reports(r, n);
+	}
+	free(f.p);
+	f = craft_with(tiny_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len, CRPB_F_REQUIRED);
+	ck_assert_int_eq(stream_all((const char *)f.p, f.len, 64, &r, &n), CRP_EUNSUPPORTED);
+	tu_free_reports(r, n);
+	free(f.p);
+	f = craft_with(tiny_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len, 0x08); /* unknown flag */
+	ck_assert_int_eq(stream_all((const char *)f.p, f.len, 64, &r, &n), CRP_EUNSUPPORTED);
+	tu_free_reports(r, n);
+	free(f.p);
+	free(p.p);
+}
+END_TEST
+
+/* The fuzzer's seeds must be current CRPB files, or fuzzing starts from nothing. */
+START_TEST(fuzz_seeds_decode)
+{
+	char *dir = tu_path(CRP_SOURCE_DIR, "fuzz/corpora/crpb");
+	char **seeds;
+	size_t n = tu_list(dir, ".crpb", &seeds), len;
+	ck_assert_uint_gt(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(seeds[i], "regress-", 8) == 0)
+			continue;
+		char *path = tu_path(dir, seeds[i]);
+		char *data = tu_read_file(path, &len);
+		ck_assert_msg(open_and_read(data + 1, len - 1) == CRP_OK,
+			      "%s is stale: run fuzz/make-crpb-seeds.sh", seeds[i]);
+		free(data);
+		free(path);
+	}
+	tu_free_names(seeds);
+	free(dir);
+}
+END_TEST
+
+/* -- goldens: the layout is stable ---------------------------------------------------------- */
+
+static const char *const golden_fixtures[] = {"ios17-arm64e-badaccess", "macos-x86_64-recrash-old-layout",
+					      "quirks-odd-values"};
+
+/* hexdump -C style, so that a change of the format reviews as a readable diff */
+static char *hexdump(const unsigned char *p, size_t n)
+{
+	char *out = malloc(n / 16 * 80 + 160), *o = out;
+	for (size_t i = 0; i < n; i += 16) {
+		o += sprintf(o, "%08zx ", i);
+		for (size_t k = 0; k < 16; k++)
+			o += i + k < n ? sprintf(o, "%s%02x", k == 8 ? "  " : " ", p[i + k]) : sprintf(o, k == 8 ? "    " : "   ");
+		o += sprintf(o, "  |");
+		for (size_t k = 0; k < 16 && i + k < n; k++)
+			*o++ = p[i + k] >= 0x20 && p[i + k] < 0x7f ? (char)p[i + k] : '.';
+		o += sprintf(o, "|\n");
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Stored (uncompressed) output does not depend on any compressor's version: it must stay byte
+ * for byte what fixtures/expected/NAME.crpb.txt shows. CRP_REGEN_GOLDENS=1 rewrites them
+ * (tests/regen-goldens.sh does); review the diff, a change is a change of the format. */
+START_TEST(stored_output_matches_its_golden)
+{
+	static const char *const stored[] = {"codec=none", NULL};
+	char *dir = tu_path(tu_fixtures_dir(), "kscrash"), *edir = tu_path(tu_fixtures_dir(), "expected");
+	char name[128], *path, *json, *crpb, *dump, *want;
+	size_t len, n, clen;
+	snprintf(name, sizeof name, "%s.json", golden_fixtures[_i]);
+	path = tu_path(dir, name);
+	json = tu_read_file(path, &len);
+	free(path);
+	crp_report **r = parse_all(json, len, &n);
+	crpb = tu_emit("crpb", r, n, stored, &clen);
+	dump = hexdump((const unsigned char *)crpb, clen);
+	snprintf(name, sizeof name, "%s.crpb.txt", golden_fixtures[_i]);
+	path = tu_path(edir, name);
+	if (getenv("CRP_REGEN_GOLDENS")) {
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(dump, f);
+		fclose(f);
+	}
+	want = tu_read_file(path, &len);
+	ck_assert_msg(want != NULL, "no golden %s (CRP_REGEN_GOLDENS=1 writes it)", path);
+	ck_assert_msg(strcmp(dump, want) == 0, "%s: the CRPB layout changed; if deliberate, regenerate and review", path);
+	free(want);
+	free(path);
+	free(dump);
+	free(crpb);
+	tu_free_reports(r, n);
+	free(json);
+	free(dir);
+	free(edir);
+}
+END_TEST
+
 /* -- the schema --------------------------------------------------------------------------- */
 
 START_TEST(builtin_schema_is_what_this_build_writes)
@@ -876,6 +1002,9 @@ Suite *suite_crpb(void)
 	tcase_add_test(tc, fields_this_build_does_not_know_become_untyped_members);
 	tcase_add_test(tc, absurd_counts_and_bombs_are_clear_errors);
 	tcase_add_test(tc, bad_schemas_are_refused);
+	tcase_add_test(tc, fuzz_seeds_decode);
+	tcase_add_test(tc, unknown_sections_are_skipped_unless_required);
+	tcase_add_loop_test(tc, stored_output_matches_its_golden, 0, (int)CRP_ARRAY_LEN(golden_fixtures));
 	tcase_add_test(tc, builtin_schema_is_what_this_build_writes);
 	tcase_add_test(tc, spec_appendix_is_builtin_schema_1);
 	suite_add_tcase(s, tc);

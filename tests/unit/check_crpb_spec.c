@@ -415,7 +415,7 @@ static void symbolication(rep *r, cur *c)
 {
 	NEED(varint(c) <= 3, "symbolication source");
 	NEED(varint(c) < (UINT64_C(1) << 32), "symbolication flags");
-	opt_string_id(r, c);
+	NEED(varint(c) < r->nstrs, "symbolication image");
 	varint(c), varint(c);
 	opt_string_id(r, c);
 	uint64_t n = varint(c);
@@ -425,6 +425,7 @@ static void symbolication(rep *r, cur *c)
 		opt_string_id(r, c);
 		NEED(varint(c) < (UINT64_C(1) << 32) && varint(c) < (UINT64_C(1) << 32), "line and column");
 	}
+	varint(c); /* offset */
 }
 
 static uint64_t rel_base(const srec *sr, const sfield *f, uint64_t mask, const uint64_t *vals)
@@ -490,18 +491,14 @@ static void field(rep *r, const srec *sr, int i, uint64_t mask, uint64_t *vals, 
 	case REGSET: regset(r, c, b->depth + 1); break;
 	case VERSION: {
 		uint64_t form = varint(c), text = varint(c);
-		NEED(form <= 3 && (text == 0) == (form == 0), "version form and text");
-		if (text) {
-			json_str_id(r, text - 1);
-			out scratch = {0}; /* the record is read, not rendered */
-			out *saved = r->o;
-			r->o = &scratch;
-			record(r, f->sub, 0);
-			r->o = saved;
-			free(scratch.p);
-		} else {
-			record(r, f->sub, b->depth + 1);
-		}
+		NEED(form >= 1 && form <= 3, "version form");
+		json_str_id(r, text);
+		out scratch = {0}; /* the record is read, not rendered */
+		out *saved = r->o;
+		r->o = &scratch;
+		record(r, f->sub, 0);
+		r->o = saved;
+		free(scratch.p);
 		break;
 	}
 	case REPORT:
@@ -529,26 +526,26 @@ static void record(rep *r, int rec, int depth)
 static void read_strings(rep *r, cur *c)
 {
 	r->nstrs = varint(c);
-	uint64_t total = varint(c), bytes = varint(c), sum = 0;
+	uint64_t bytes = varint(c);
 	NEED(bytes <= (uint64_t)(c->end - c->p) && r->nstrs <= bytes, "string table fits");
-	cur t = {c->p, c->p + bytes};
+	const unsigned char *p = c->p, *end = p + bytes;
 	c->p += bytes;
 	r->strs = calloc(r->nstrs + 1, sizeof *r->strs);
-	str prev = {"", 0};
 	for (uint64_t i = 0; i < r->nstrs; i++) {
-		uint64_t pre = varint(&t), suf = varint(&t);
-		NEED(pre <= prev.len && suf <= (uint64_t)(t.end - t.p), "string entry fits");
-		NEED(pre == prev.len || (prev.p[pre] & 0xC0) != 0x80, "prefix on a character boundary");
-		char *s = malloc(pre + suf + 1);
-		memcpy(s, prev.p, pre);
-		memcpy(s + pre, t.p, suf);
-		s[pre + suf] = '\0';
-		t.p += suf;
-		r->strs[i] = (str){s, pre + suf};
-		prev = r->strs[i];
-		sum += pre + suf + 1;
+		const unsigned char *z = memchr(p, 0, (size_t)(end - p));
+		NEED(z != NULL, "every string ends with a NUL");
+		char *s = malloc((size_t)(z - p) + 1);
+		size_t n = 0;
+		for (const unsigned char *q = p; q < z; q++) {
+			bool esc = q + 1 < z && q[0] == 0xC0 && q[1] == 0x80; /* U+0000 */
+			s[n++] = esc ? '\0' : (char)*q;
+			q += esc;
+		}
+		s[n] = '\0';
+		r->strs[i] = (str){s, n};
+		p = z + 1;
 	}
-	NEED(t.p == t.end && sum == total, "string table sizes add up");
+	NEED(p == end, "the table holds exactly its strings");
 }
 
 static void render_report(const schema *s, const unsigned char *p, size_t n, out *o)

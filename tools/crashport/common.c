@@ -48,24 +48,6 @@ void cli_print_warnings(const char *file, const crp_report *r)
 		cli_fprint_error(stderr, file, crp_report_warning(r, i), "warning");
 }
 
-static int drain(crp_parser *p, cli_report_fn fn, void *ctx, int *stopped)
-{
-	crp_report *r;
-	while (!*stopped && crp_parser_next(p, &r) == CRP_OK)
-		if (fn(r, ctx) != 0)
-			*stopped = 1;
-	return CRP_OK;
-}
-
-static int drain_crpb(crp_crpb_stream *s, cli_report_fn fn, void *ctx, int *stopped)
-{
-	crp_report *r;
-	while (!*stopped && crp_crpb_stream_next(s, &r) == CRP_OK)
-		if (fn(r, ctx) != 0)
-			*stopped = 1;
-	return CRP_OK;
-}
-
 /* read(2) until `want` bytes or the end: enough to recognise the input's format. */
 static ssize_t read_at_least(int fd, char *buf, size_t want, size_t cap)
 {
@@ -99,12 +81,13 @@ static int reader_finish(reader *rd)
 	return rd->crpb ? crp_crpb_stream_finish(rd->crpb) : crp_parser_finish(rd->json);
 }
 
+/* Hand every finished report to fn until it asks to stop. */
 static void reader_drain(reader *rd, cli_report_fn fn, void *ctx, int *stopped)
 {
-	if (rd->crpb)
-		drain_crpb(rd->crpb, fn, ctx, stopped);
-	else
-		drain(rd->json, fn, ctx, stopped);
+	crp_report *r;
+	while (!*stopped && (rd->crpb ? crp_crpb_stream_next(rd->crpb, &r) : crp_parser_next(rd->json, &r)) == CRP_OK)
+		if (fn(r, ctx) != 0)
+			*stopped = 1;
 }
 
 static const crp_error *reader_error(const reader *rd)
@@ -146,7 +129,7 @@ int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report
 	char *buf = cli_xmalloc(chunk);
 	ssize_t n = read_at_least(fd, buf, CRP_CRPB_MAGIC_SIZE, chunk);
 	reader rd;
-	int rc = n < 0 ? CRP_EIO : reader_new(&rd, buf, n < 0 ? 0 : (size_t)n, opts);
+	int rc = n < 0 ? CRP_EIO : reader_new(&rd, buf, (size_t)n, opts);
 	if (rc != CRP_OK) {
 		err->code = rc;
 		snprintf(err->message, sizeof err->message, "%s",
