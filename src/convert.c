@@ -227,6 +227,18 @@ static int parse_zone(const char *s, size_t len, int64_t *offset_sec)
 	return 0;
 }
 
+void crp__time_settle_integer(crp_time *t, bool micros)
+{
+	if (t->usec > INT64_C(100000000000) || t->usec < -INT64_C(100000000000))
+		micros = true;
+	if (micros) {
+		t->form = CRP_TIME_UNIX_MICROS;
+	} else {
+		t->form = CRP_TIME_UNIX_SECONDS;
+		t->usec *= 1000000;
+	}
+}
+
 int crp__parse_time(const char *s, size_t len, int64_t *usec, bool *has_fraction)
 {
 	unsigned y, mo, d, h, mi, se;

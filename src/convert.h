@@ -72,6 +72,10 @@ size_t crp__format_double(double d, char *out);
 /* RFC 3339 text ("2024-05-20T17:36:04Z", with optional fraction and offset; ' ' for 'T'
  * accepted). Returns 0 and sets usec/has_fraction, or -1. */
 int crp__parse_time(const char *s, size_t len, int64_t *usec, bool *has_fraction);
+/* Settles a time written as a bare integer (form 100 inside the reader): microseconds when
+ * @p micros or when the value is past year 5138 as seconds (so it can only be microseconds),
+ * else seconds. */
+void crp__time_settle_integer(crp_time *t, bool micros);
 /* Days since 1970-01-01 for a proleptic Gregorian date, and back. */
 int64_t crp__days_from_civil(int64_t y, unsigned m, unsigned d);
 void crp__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);

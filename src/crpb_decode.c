@@ -445,6 +445,8 @@ static int get_time(dec *d, crpb_cursor *c, crp_time *t)
 		return bad_stream(d, c, "an empty time with a value");
 	t->form = (crp_time_form)form;
 	t->usec = crp__unzigzag(u);
+	if (form == CRPB_TIME_RAW) /* written by builds before 0.1; never kept in the model */
+		crp__time_settle_integer(t, false);
 	return CRP_OK;
 }
 

@@ -1024,23 +1024,19 @@ static int close_container(crp_parser *p)
 
 /* -- finishing a report ------------------------------------------------------------------- */
 
-static void resolve_timestamp(crp_body *b)
+/* Integer times: report.timestamp became microseconds in report version 3.3.0; KSCrash writes
+ * every other time as text, so an integer there (forks, hand edits) is taken as seconds. */
+static void resolve_times(crp_body *b)
 {
-	crp_time *t = &b->info.timestamp;
-	if ((int)t->form != CRP__TIME_RAW)
-		return;
 	const crp_version *v = &b->info.version;
 	bool micros = (v->has & CRP_VER_MAJOR) &&
 		      (v->major > 3 || (v->major == 3 && v->minor >= 3));
-	/* Past year 5138 in seconds, a raw value can only be microseconds. */
-	if (t->usec > INT64_C(100000000000) || t->usec < -INT64_C(100000000000))
-		micros = true;
-	if (micros) {
-		t->form = CRP_TIME_UNIX_MICROS;
-	} else {
-		t->form = CRP_TIME_UNIX_SECONDS;
-		t->usec *= 1000000;
-	}
+	if ((int)b->info.timestamp.form == CRP__TIME_RAW)
+		crp__time_settle_integer(&b->info.timestamp, micros);
+	if ((int)b->system.boot_time.form == CRP__TIME_RAW)
+		crp__time_settle_integer(&b->system.boot_time, false);
+	if ((int)b->system.app_start_time.form == CRP__TIME_RAW)
+		crp__time_settle_integer(&b->system.app_start_time, false);
 }
 
 static int finalize_body(crp_parser *p, crp_body *b)
@@ -1054,7 +1050,7 @@ static int finalize_body(crp_parser *p, crp_body *b)
 		if (!v->text)
 			return oom(p);
 	}
-	resolve_timestamp(b);
+	resolve_times(b);
 	return 1;
 }
 

@@ -132,6 +132,16 @@ START_TEST(timestamps_in_every_form)
 	/* the 2012 layout: a top-level timestamp */
 	t = timestamp_of("{\"timestamp\":\"2012-06-16T22:31:55Z\",\"crash_id\":\"A\"}");
 	ck_assert_int_eq(t.usec, INT64_C(1339885915000000));
+	/* other times are text in KSCrash: an integer is seconds (whatever the version), unless
+	 * too large to be */
+	crp_report *r = parse_ok("{\"report\":{\"version\":\"3.3.0\"},\"system\":{"
+				 "\"app_start_time\":1552575731,\"boot_time\":1552575731123456}}");
+	const crp_system *s = crp_report_system(r);
+	ck_assert_int_eq(s->app_start_time.form, CRP_TIME_UNIX_SECONDS);
+	ck_assert_int_eq(s->app_start_time.usec, INT64_C(1552575731000000));
+	ck_assert_int_eq(s->boot_time.form, CRP_TIME_UNIX_MICROS);
+	ck_assert_int_eq(s->boot_time.usec, INT64_C(1552575731123456));
+	crp_report_free(r);
 }
 END_TEST
 
