@@ -106,7 +106,7 @@ static int bundle_file(const crp_allocator *a, const char *bundle, const char *w
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_cstr);
+	bp_sort(names, n, sizeof *names, cmp_cstr);
 	size_t pick = n;
 	for (size_t i = 0; want && i < n; i++)
 		if (strcmp(names[i], want) == 0)

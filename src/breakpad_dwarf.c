@@ -206,7 +206,7 @@ static int read_ranges(unit_ctx *u, const crp_dwarf_die *die, bool sorted)
 	if (u->fatal)
 		return u->fatal;
 	if (sorted && u->tmp_n > 1)
-		qsort(u->tmp, u->tmp_n, sizeof *u->tmp, cmp_range);
+		bp_sort(u->tmp, u->tmp_n, sizeof *u->tmp, cmp_range);
 	return CRP_OK;
 }
 
@@ -348,7 +348,7 @@ static int unit_ranges(unit_ctx *u)
 			CRP_TRY(bp_grow(b, (void **)&u->fr, &u->fr_cap, u->fr_n + 1, sizeof *u->fr));
 			u->fr[u->fr_n++] = (bp_line){r->lo, r->hi - r->lo, 0, 0, (uint32_t)i, 0};
 		}
-	qsort(u->fr, u->fr_n, sizeof *u->fr, cmp_fr);
+	bp_sort(u->fr, u->fr_n, sizeof *u->fr, cmp_fr);
 	return CRP_OK;
 }
 
@@ -387,7 +387,7 @@ static int share_lines(unit_ctx *u)
 {
 	if (!u->rec_n || u->func_first == u->b->func_count)
 		return CRP_OK;
-	qsort(u->recs, u->rec_n, sizeof *u->recs, cmp_rec);
+	bp_sort(u->recs, u->rec_n, sizeof *u->recs, cmp_rec);
 	CRP_TRY(unit_ranges(u));
 	for (size_t i = 0; i < u->fr_n; i++) {
 		const bp_line *f = &u->fr[i];

@@ -101,6 +101,7 @@ int bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t bas
 void bp_dispose(bp_dump *b);
 int bp_grow(bp_dump *b, void **p, size_t *cap, size_t need, size_t elem);
 int bp_oom(bp_dump *b);
+void bp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 int bp_limit(bp_dump *b, const char *what);
 int bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out);
 /* The symbol table's entries as PUBLIC candidates. */

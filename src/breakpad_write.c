@@ -17,9 +17,9 @@ int bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t bas
 	b->err = err;
 	b->flags = flags;
 	b->base = base;
-	/* Records come from input bytes; only overlapping functions and functions in several
-	 * ranges repeat them, so a few per input byte is all a real file can need. */
-	b->budget = input_bytes > (SIZE_MAX - (1u << 20)) / 4 ? SIZE_MAX : 4 * input_bytes + (1u << 20);
+	/* A line record needs a byte of line program at least; only overlapping functions and
+	 * functions in several ranges repeat records, so two per input byte is plenty. */
+	b->budget = input_bytes > (SIZE_MAX - (1u << 20)) / 2 ? SIZE_MAX : 2 * input_bytes + (1u << 20);
 	b->namebuf = crp__malloc(&b->alloc, BP_MAX_NAME);
 	return b->namebuf ? CRP_OK : bp_oom(b);
 }
@@ -48,6 +48,12 @@ void bp_dispose(bp_dump *b)
 	crp__free(&b->alloc, b->namebuf);
 	crp__arena_dispose(&b->strings);
 	memset(b, 0, sizeof *b);
+}
+
+void bp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1) /* qsort must not see the NULL of an empty table */
+		qsort(base, n, size, cmp);
 }
 
 int bp_oom(bp_dump *b)
@@ -229,10 +235,9 @@ static int sort_funcs(bp_dump *b)
 	uint32_t *where = crp__malloc(&b->alloc, (n ? n : 1) * sizeof *where);
 	if (!where)
 		return bp_oom(b);
-	/* range_first is unique per function and in creation order: it names the old index */
 	for (size_t i = 0; i < n; i++)
-		b->funcs[i].line_first = (uint32_t)i; /* scratch: old index */
-	qsort(b->funcs, n, sizeof *b->funcs, cmp_func);
+		b->funcs[i].line_first = (uint32_t)i; /* scratch until attach(): the old index */
+	bp_sort(b->funcs, n, sizeof *b->funcs, cmp_func);
 	for (size_t i = 0; i < n; i++)
 		where[b->funcs[i].line_first] = (uint32_t)i;
 	for (size_t i = 0; i < b->line_count; i++)
@@ -262,8 +267,8 @@ static void dedupe_funcs(bp_dump *b)
 /* Slices of the sorted lines and inlines per function. */
 static void attach(bp_dump *b)
 {
-	qsort(b->lines, b->line_count, sizeof *b->lines, cmp_line);
-	qsort(b->inlines, b->inline_count, sizeof *b->inlines, cmp_inline);
+	bp_sort(b->lines, b->line_count, sizeof *b->lines, cmp_line);
+	bp_sort(b->inlines, b->inline_count, sizeof *b->inlines, cmp_inline);
 	for (size_t i = 0; i < b->func_count; i++) {
 		b->funcs[i].line_first = b->funcs[i].inline_first = 0;
 		b->funcs[i].line_count = b->funcs[i].inline_count = 0;
@@ -308,7 +313,7 @@ static int build_cover(bp_dump *b, cover *c)
 	for (size_t i = 0; i < b->func_count; i++)
 		for (uint32_t j = 0; !b->funcs[i].dropped && j < b->funcs[i].range_count; j++)
 			r[k++] = b->ranges[b->funcs[i].range_first + j];
-	qsort(r, n, sizeof *r, cmp_range);
+	bp_sort(r, n, sizeof *r, cmp_range);
 	uint64_t hi = 0;
 	for (size_t i = 0; i < n; i++) {
 		hi = r[i].hi > hi ? r[i].hi : hi;
@@ -365,7 +370,7 @@ static void mark_symbol_at_func(bp_dump *b, const bp_public *p)
 /* One PUBLIC per address (the first in the symbol table), none inside a FUNC. */
 static int filter_publics(bp_dump *b)
 {
-	qsort(b->publics, b->public_count, sizeof *b->publics, cmp_public);
+	bp_sort(b->publics, b->public_count, sizeof *b->publics, cmp_public);
 	size_t out = 0;
 	for (size_t i = 0; i < b->public_count; i++) {
 		if (out && b->publics[out - 1].addr == b->publics[i].addr)
@@ -412,7 +417,7 @@ static int number(bp_dump *b, bp_names *t)
 	for (size_t i = 0; i < t->count; i++)
 		if (t->id[i] != BP_NONE)
 			s[n++] = t->str[i];
-	qsort((void *)s, n, sizeof *s, cmp_str); /* strings are unique: no ties */
+	bp_sort((void *)s, n, sizeof *s, cmp_str); /* strings are unique: no ties */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t idx = t->slots[names_slot(t, s[i])] - 1;
 		t->id[idx] = (uint32_t)i;
@@ -559,7 +564,7 @@ static void write_line(out *o, const bp_dump *b, const bp_line *l)
 /* One FUNC per range, each followed by all the function's inlines and the range's lines. */
 static void write_func(out *o, const bp_dump *b, const bp_func *f, crp_breakpad_module *mod)
 {
-	const bp_line *l = b->lines + f->line_first, *end = l + f->line_count;
+	size_t l = f->line_first, end = l + f->line_count; /* indexes: lines may be NULL */
 	for (uint32_t k = 0; k < f->range_count; k++) {
 		const bp_range *r = &b->ranges[f->range_first + k];
 		put_str(o, f->multiple ? "FUNC m " : "FUNC ");
@@ -573,8 +578,8 @@ static void write_func(out *o, const bp_dump *b, const bp_func *f, crp_breakpad_
 		for (uint32_t i = 0; !(b->flags & CRP_BREAKPAD_NO_INLINES) && i < f->inline_count; i++)
 			write_inline(o, b, &b->inlines[f->inline_first + i]);
 		mod->inlines += f->inline_count;
-		for (; l < end && l->addr >= r->lo && l->addr < r->hi; l++, mod->lines++)
-			write_line(o, b, l);
+		for (; l < end && b->lines[l].addr >= r->lo && b->lines[l].addr < r->hi; l++, mod->lines++)
+			write_line(o, b, &b->lines[l]);
 	}
 }
 
