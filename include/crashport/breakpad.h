@@ -97,7 +97,8 @@ typedef struct crp_breakpad_module {
  * @param err        receives the error; may be NULL.
  * @return CRP_OK; CRP_EINVAL (no input, unknown options version, no slice of opts->arch,
  *         several slices and no opts->arch, binary and dSYM that do not match, a module name
- *         with a line break or longer than CRP_BREAKPAD_NAME_MAX); CRP_ENOTFOUND (a path
+ *         that is empty, "." or "..", holds '/' or a control character, or is longer than
+ *         CRP_BREAKPAD_NAME_MAX: it becomes a directory of a symbol store); CRP_ENOTFOUND (a path
  *         does not exist, a bundle holds no DWARF file); CRP_EIO (cannot read, or the sink
  *         failed); CRP_EUNSUPPORTED (not a Mach-O file, no LC_UUID, unknown CPU type);
  *         CRP_ECORRUPT (damaged Mach-O headers); CRP_ELIMIT; CRP_ENOMEM.
