@@ -43,10 +43,14 @@ typedef struct crp_dwarf_sections {
 } crp_dwarf_sections;
 
 /* Tags and attributes the reader decodes. */
+#define CRP_DW_TAG_class_type 0x02u
 #define CRP_DW_TAG_lexical_block 0x0bu
 #define CRP_DW_TAG_compile_unit 0x11u
+#define CRP_DW_TAG_structure_type 0x13u
+#define CRP_DW_TAG_union_type 0x17u
 #define CRP_DW_TAG_inlined_subroutine 0x1du
 #define CRP_DW_TAG_subprogram 0x2eu
+#define CRP_DW_TAG_namespace 0x39u
 #define CRP_DW_TAG_partial_unit 0x3cu
 #define CRP_DW_TAG_skeleton_unit 0x4au
 

@@ -8,6 +8,7 @@
 #include "crashport/convert.h"
 #include "crashport/crpb.h"
 #include "crashport/symbols.h"
+#include "crashport/breakpad.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 #include "crashport/sys/emitter.h"
@@ -21,5 +22,7 @@ int crp_headertest(void)
 	crp_buffer b = CRP_BUFFER_INIT;
 	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	crp_symbolicate_options sy = CRP_SYMBOLICATE_OPTIONS_INIT;
-	return (int)(po.version + eo.version + b.len + so.version + sy.version) + CRP_VERSION_NUMBER;
+	crp_breakpad_options bo = CRP_BREAKPAD_OPTIONS_INIT;
+	return (int)(po.version + eo.version + b.len + so.version + sy.version + bo.version) +
+	       CRP_VERSION_NUMBER;
 }

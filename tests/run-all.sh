@@ -38,6 +38,9 @@ cmake --build build-ci -j"$JOBS"
 # Breakpad's own tools check the minidumps (skipped when they cannot be fetched)
 sh tests/fetch-breakpad.sh build-ci
 export CRP_BREAKPAD_BIN="$top/build-ci/breakpad/package/bin/linux-x64"
+# and Breakpad's Mac dump_syms, built once from the same tarball (cached in build-ci/breakpad)
+JOBS=$JOBS sh tests/build-dump-syms.sh build-ci
+export CRP_DUMP_SYMS_MAC="$top/build-ci/breakpad/dump_syms_mac"
 (cd build-ci && ctest --output-on-failure -j"$JOBS")
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
@@ -61,6 +64,10 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
 	$vg build-ci/crashport convert -q --to json --symbols fixtures/macho/x86_64 \
 		fixtures/macho/report-x86_64.json >/dev/null
 	$vg build-ci/crashport atos -i -o fixtures/macho/universal/Demo -arch armv7 0x1010 0x2000 >/dev/null
+	$vg build-ci/crashport dump-syms fixtures/macho/x86_64/Demo fixtures/macho/x86_64/Demo.dSYM >/dev/null
+	$vg build-ci/crashport dump-syms --arch armv7 fixtures/macho/universal/Demo \
+		fixtures/macho/universal/Demo.dSYM >/dev/null
+	$vg build-ci/crashport dump-syms fixtures/macho/arm64e/Demo.dSYM >/dev/null
 	echo "valgrind: clean"
 fi
 

@@ -14,6 +14,7 @@
 #include "crashport/convert.h"
 #include "crashport/crpb.h"
 #include "crashport/symbols.h"
+#include "crashport/breakpad.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 

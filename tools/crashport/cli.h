@@ -80,5 +80,6 @@ int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_atos(int argc, char **argv);
+int cmd_dump_syms(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct command {
 	{"info", cmd_info, "summarise reports"},
 	{"validate", cmd_validate, "check reports without converting them"},
 	{"atos", cmd_atos, "addresses to function and source line (Apple's atos)"},
+	{"dump-syms", cmd_dump_syms, "Breakpad symbol file (.sym) of a Mach-O binary and dSYM"},
 };
 
 static void usage(FILE *f)
