@@ -247,11 +247,13 @@ static int w_cv(mdw *w, md_module_plan *m)
 {
 	size_t len = crp__md_utf8_cut(m->basename, strlen(m->basename), MD_MAX_UTF8_STRING);
 	md_cv_pdb70 cv;
+	CRP_TRY(crp__mdw_place(w, 4, &m->cv_rva));
+	m->cv_size = (uint32_t)(sizeof cv + len + 1);
+	if (!w->write) /* the layout pass only needs the size */
+		return crp__mdw_bytes(w, NULL, m->cv_size);
 	memset(&cv, 0, sizeof cv);
 	md_put32(cv.cv_signature, MD_CVINFOPDB70_SIGNATURE);
 	guid_of(&m->img->uuid, cv.guid);
-	CRP_TRY(crp__mdw_place(w, 4, &m->cv_rva));
-	m->cv_size = (uint32_t)(sizeof cv + len + 1);
 	CRP_TRY(crp__mdw_bytes(w, &cv, sizeof cv));
 	CRP_TRY(crp__mdw_bytes(w, m->basename, len));
 	return crp__mdw_bytes(w, "", 1);
