@@ -250,7 +250,7 @@ static int w_cv(mdw *w, md_module_plan *m)
 	CRP_TRY(crp__mdw_place(w, 4, &m->cv_rva));
 	m->cv_size = (uint32_t)(sizeof cv + len + 1);
 	if (!w->write) /* the layout pass only needs the size */
-		return crp__mdw_bytes(w, NULL, m->cv_size);
+		return crp__mdw_count(w, m->cv_size);
 	memset(&cv, 0, sizeof cv);
 	md_put32(cv.cv_signature, MD_CVINFOPDB70_SIGNATURE);
 	guid_of(&m->img->uuid, cv.guid);
@@ -412,6 +412,16 @@ static int write_file(mdw *w, md_plan *p, stream *s, size_t n)
 	return w_data(w, p);
 }
 
+/* The layout pass, then the write pass through its gathering buffer. */
+static int write_passes(crp_emit_ctx *c, md_plan *p, stream *s, size_t n)
+{
+	uint8_t buf[MDW_CAP];
+	mdw layout = {c, false, 0, NULL, 0}, out = {c, true, 0, buf, 0};
+	CRP_TRY(write_file(&layout, p, s, n));
+	CRP_TRY(write_file(&out, p, s, n));
+	return crp__mdw_flush(&out);
+}
+
 static int plan(md_plan *p)
 {
 	const crp_info *info = crp_report_info(p->r);
@@ -450,10 +460,7 @@ static int md_write_report(crp_emit_ctx *c, void *state, const crp_report *r)
 	int rc = plan(&p);
 	if (rc == CRP_OK) {
 		size_t n = list_streams(&p, s);
-		mdw layout = {c, false, 0}, out = {c, true, 0};
-		rc = write_file(&layout, &p, s, n);
-		if (rc == CRP_OK)
-			rc = write_file(&out, &p, s, n);
+		rc = write_passes(c, &p, s, n);
 	}
 	crp__md_plan_free(&p);
 	return rc;

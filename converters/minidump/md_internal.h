@@ -52,10 +52,24 @@ typedef struct md_regs {
 	uint64_t have;
 } md_regs;
 
+/* The table entries the previous thread's registers matched, by position (0xFF: none yet).
+ * The threads of a report list their registers in one order, whatever that order is, so a
+ * name is first compared with the entry its position matched before. */
+#define MD_ORDER_MEMO 64
+typedef struct md_reg_order {
+	uint8_t entry[MD_ORDER_MEMO];
+} md_reg_order;
+
+static inline void crp__md_reg_order_init(md_reg_order *o)
+{
+	memset(o->entry, 0xFF, sizeof o->entry);
+}
+
 const md_arch *crp__md_arch_detect(const crp_report *r, const crp_thread *const *threads,
 				   size_t n);
-/* Read a thread's reported registers (basic set) into slots. True when any was known. */
-bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out);
+/* Read a thread's reported registers (basic set) into slots. True when any was known.
+ * `order` is shared by the threads of one report (see md_reg_order). */
+bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out, md_reg_order *order);
 /* Serialise a context. `buf` holds a->context_size bytes. */
 void crp__md_context(const md_arch *a, const md_regs *regs, uint8_t *buf);
 

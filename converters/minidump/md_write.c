@@ -8,17 +8,33 @@
 #include <emmintrin.h>
 #endif
 
-int crp__mdw_bytes(mdw *w, const void *p, size_t n)
+int crp__mdw_too_big(mdw *w)
 {
-	if (n > UINT32_MAX - w->pos)
-		return crp_emit_fail(w->ctx, CRP_ELIMIT, "minidump: output would exceed 4 GiB");
-	w->pos += n;
-	return w->write && n ? crp_emit_write(w->ctx, p, n) : CRP_OK;
+	return crp_emit_fail(w->ctx, CRP_ELIMIT, "minidump: output would exceed 4 GiB");
+}
+
+int crp__mdw_flush(mdw *w)
+{
+	size_t n = w->n;
+	w->n = 0;
+	return n ? crp_emit_write(w->ctx, w->buf, n) : CRP_OK;
+}
+
+int crp__mdw_spill(mdw *w, const void *p, size_t n)
+{
+	CRP_TRY(crp__mdw_flush(w));
+	if (n >= MDW_CAP / 2)
+		return crp_emit_write(w->ctx, p, n);
+	memcpy(w->buf, p, n);
+	w->n = n;
+	return CRP_OK;
 }
 
 int crp__mdw_zeros(mdw *w, size_t n)
 {
 	static const uint8_t zero[64];
+	if (!w->write)
+		return crp__mdw_count(w, n);
 	while (n) {
 		size_t k = n < sizeof zero ? n : sizeof zero;
 		CRP_TRY(crp__mdw_bytes(w, zero, k));
@@ -147,7 +163,7 @@ int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva)
 	CRP_TRY(crp__mdw_place(w, 4, rva));
 	CRP_TRY(crp__mdw_u32(w, (uint32_t)units * 2));
 	if (!w->write) /* the layout pass only needs the size */
-		return crp__mdw_bytes(w, NULL, units * 2 + 2);
+		return crp__mdw_count(w, units * 2 + 2);
 	for (size_t i = 0; i < used;) {
 		if (n > sizeof buf - 4) {
 			CRP_TRY(crp__mdw_bytes(w, buf, n));
