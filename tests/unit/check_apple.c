@@ -923,6 +923,38 @@ START_TEST(text_escapes_at_every_position)
 }
 END_TEST
 
+/* Binary Images by address, equal addresses and images without one (or at the top of the
+ * address space) in report order, the latter last. */
+START_TEST(images_sort_stably_by_address)
+{
+	static const char json[] =
+		"{\"binary_images\":["
+		"{\"image_addr\":196608,\"image_size\":4096,\"name\":\"/l/A\"},"
+		"{\"image_size\":4096,\"name\":\"/l/B\"},"
+		"{\"image_addr\":4096,\"image_size\":4096,\"name\":\"/l/C\"},"
+		"{\"image_addr\":196608,\"image_size\":4096,\"name\":\"/l/D\"},"
+		"{\"image_addr\":18446744073709551615,\"name\":\"/l/E\"},"
+		"{\"image_addr\":6442450944,\"image_size\":4096,\"name\":\"/l/F\"},"
+		"{\"image_addr\":8192,\"image_size\":4096,\"name\":\"/l/G\"},"
+		"{\"name\":\"/l/H\"}],"
+		"\"crash\":{\"threads\":[{\"backtrace\":{\"contents\":[{\"instruction_addr\":8200}]}}]}}";
+	crp_report *r = parse_one(json);
+	char *text = emit1("apple", r, NULL);
+	const char *at = strstr(text, "Binary Images:");
+	ck_assert_ptr_nonnull(at);
+	static const char order[] = "CGADFBEH";
+	for (size_t i = 0; order[i]; i++) {
+		char path[8];
+		snprintf(path, sizeof path, "> /l/%c\n", order[i]);
+		const char *next = strstr(at, path);
+		ck_assert_msg(next != NULL, "image %c missing or out of order:\n%s", order[i], text);
+		at = next;
+	}
+	free(text);
+	crp_report_free(r);
+}
+END_TEST
+
 START_TEST(every_allocation_may_fail)
 {
 	static const char *const files[] = {"stream-three-reports.ndjson", "macos-x86_64-recrash-old-layout.json",
@@ -980,6 +1012,7 @@ Suite *suite_apple(void)
 	tcase_add_test(tc, time_zones);
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, text_escapes_at_every_position);
+	tcase_add_test(tc, images_sort_stably_by_address);
 	if (tu_corpus_dir()) {
 		tcase_add_loop_test(tc, corpus_report_follows_the_line_rules, 0, (int)n_corpus);
 		tcase_add_loop_test(tc, corpus_ips_is_json_with_every_thread_and_image, 0, (int)n_corpus);
