@@ -245,7 +245,8 @@ static void guid_of(const crp_uuid *u, uint8_t g[16])
 
 static int w_cv(mdw *w, md_module_plan *m)
 {
-	size_t len = crp__md_utf8_cut(m->basename, strlen(m->basename), MD_MAX_UTF8_STRING);
+	size_t base_len = m->path_len - (size_t)(m->basename - m->path);
+	size_t len = crp__md_utf8_cut(m->basename, base_len, MD_MAX_UTF8_STRING);
 	md_cv_pdb70 cv;
 	CRP_TRY(crp__mdw_place(w, 4, &m->cv_rva));
 	m->cv_size = (uint32_t)(sizeof cv + len + 1);
@@ -338,7 +339,7 @@ static int w_annotations(mdw *w, md_plan *p)
 
 static int w_data(mdw *w, md_plan *p)
 {
-	CRP_TRY(crp__mdw_mdstring(w, p->os_build, &p->csd_rva));
+	CRP_TRY(crp__mdw_mdstring(w, p->os_build, strlen(p->os_build), &p->csd_rva, NULL));
 	for (size_t i = 0; i < p->nthreads; i++) {
 		md_thread_plan *tp = &p->threads[i];
 		bool crashed = i == p->crashed;
@@ -351,11 +352,13 @@ static int w_data(mdw *w, md_plan *p)
 			CRP_TRY(w_region(w, p, &p->threads[i]));
 	for (size_t i = 0; i < p->nthreads; i++)
 		if (p->threads[i].name)
-			CRP_TRY(crp__mdw_mdstring(w, p->threads[i].name, &p->threads[i].name_rva));
+			CRP_TRY(crp__mdw_mdstring(w, p->threads[i].name, strlen(p->threads[i].name),
+						  &p->threads[i].name_rva, NULL));
 	for (size_t i = 0; i < p->nmodules; i++) {
-		CRP_TRY(crp__mdw_mdstring(w, p->modules[i].path, &p->modules[i].name_rva));
-		if (p->modules[i].has_cv)
-			CRP_TRY(w_cv(w, &p->modules[i]));
+		md_module_plan *m = &p->modules[i];
+		CRP_TRY(crp__mdw_mdstring(w, m->path, m->path_len, &m->name_rva, &m->path_measure));
+		if (m->has_cv)
+			CRP_TRY(w_cv(w, m));
 	}
 	return w_annotations(w, p);
 }

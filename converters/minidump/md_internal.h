@@ -110,13 +110,22 @@ size_t crp__md_frame_count(const crp_thread *t);
 
 /* -- modules ------------------------------------------------------------------------------ */
 
+/* What writing a string as an MDString measures of it (UTF-16 units, bytes taken, the ASCII
+ * prefix), kept with the string so that the write pass does not measure it again. */
+typedef struct md_str_measure {
+	bool done;
+	size_t units, used, ascii;
+} md_str_measure;
+
 typedef struct md_module_plan {
 	const crp_image *img;
 	uint64_t base;
 	uint32_t size;
 	const char *path;             /* "" when the report has no name */
-	const char *basename;
+	size_t path_len;
+	const char *basename;         /* within path */
 	bool has_cv;
+	md_str_measure path_measure;
 	uint32_t name_rva, cv_rva, cv_size;
 } md_module_plan;
 

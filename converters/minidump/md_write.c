@@ -154,10 +154,16 @@ static size_t utf16_units(const char *s, size_t len, size_t max_units, size_t *u
 	return units;
 }
 
-int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva)
+int crp__mdw_mdstring(mdw *w, const char *s, size_t len, uint32_t *rva, md_str_measure *m)
 {
-	size_t len = strlen(s), used, ascii;
-	size_t units = utf16_units(s, len, MD_MAX_MDSTRING_UNITS, &used, &ascii);
+	md_str_measure here = {false, 0, 0, 0};
+	if (!m)
+		m = &here;
+	if (!m->done) {
+		m->units = utf16_units(s, len, MD_MAX_MDSTRING_UNITS, &m->used, &m->ascii);
+		m->done = true;
+	}
+	size_t units = m->units, used = m->used, ascii = m->ascii;
 	uint8_t buf[512];
 	size_t n = 0;
 	CRP_TRY(crp__mdw_place(w, 4, rva));

@@ -50,8 +50,9 @@ int crp__mdw_place(mdw *w, unsigned align, uint32_t *rva);
 int crp__mdw_u32(mdw *w, uint32_t v);
 /* A little-endian word of `width` bytes (4 or 8). */
 int crp__mdw_word(mdw *w, unsigned width, uint64_t v);
-/* MINIDUMP_STRING: UTF-16LE, at most 1024 units (cut at a character boundary). */
-int crp__mdw_mdstring(mdw *w, const char *s, uint32_t *rva);
+/* MINIDUMP_STRING of s[0, len): UTF-16LE, at most 1024 units (cut at a character boundary).
+ * `m` (or NULL) keeps the measurement between the passes. */
+int crp__mdw_mdstring(mdw *w, const char *s, size_t len, uint32_t *rva, md_str_measure *m);
 /* Crashpad UTF-8 string: length, at most 1024 bytes (cut at a character), NUL. */
 int crp__mdw_utf8(mdw *w, const char *s, size_t len, uint32_t *rva);
 /* Crashpad annotation value: length and bytes, at most MD_MAX_ANNOTATION_VALUE. */
