@@ -1,7 +1,9 @@
 /* crashport benchmark: MB/s of parsing and converting a set of reports, next to the floor of
  * bare yajl parsing the same bytes with counting callbacks. Prints figures; asserts nothing.
  *
- * usage: crashport-bench [-t SECONDS] FILE_OR_DIR...
+ * usage: crashport-bench [-t SECONDS] [-r ROUNDS] [-j SUBSTRING] FILE_OR_DIR...
+ *
+ * -j keeps only the jobs whose label contains SUBSTRING (and the floor), e.g. for a profiler.
  *
  * The floor runs yajl with the configuration the reader uses (multiple values, strings not
  * validated by yajl, numbers as text), so the ratio is exactly the cost of building the model
@@ -145,6 +147,16 @@ static void run_convert(void)
 	}
 }
 
+/* The emitter alone on the models parsed at load: its share of "parse + X emit" without the
+ * noise of subtracting two rates. */
+static void run_emit_only(void)
+{
+	crp_sink sink = {null_write, &emitted};
+	const crp_emitter *e = crp_emitter_lookup(emit_format);
+	for (size_t i = 0; i < n_inputs; i++)
+		crp_emit(e, inputs[i].model, &sink, NULL, NULL);
+}
+
 /* CRPB: model -> file (the JSON parse is not counted), and file -> model. A server reading many
  * small files reuses one archive handle (crp_crpb_reopen), as the JSON side reuses nothing: each
  * crp_report_parse builds its parser. */
@@ -225,17 +237,41 @@ typedef struct job {
 	double best;
 } job;
 
+static const char *only;
+
 /* Rounds of all jobs interleaved, best of each kept: a busy neighbour slows every job of a
  * round alike instead of skewing one ratio. */
 static void measure(job *jobs, size_t n, double secs, int rounds)
 {
 	for (int r = 0; r < rounds; r++)
 		for (size_t k = 0; k < n; k++) {
+			if (k && only && !strstr(jobs[k].label, only))
+				continue;
 			emit_format = jobs[k].format;
 			double mbs = round_mbs(jobs[k].fn, secs);
 			if (mbs > jobs[k].best)
 				jobs[k].best = mbs;
 		}
+}
+
+/* Jobs [1, n_convert) as a fraction of the floor, the rest (emit only) as time per input MB,
+ * which adds up: parse + emit is about parse plus emit only. Jobs left out by -j are skipped. */
+static void print_jobs(const job *jobs, size_t n, size_t n_convert)
+{
+	printf("%-34s %9.1f MB/s\n", jobs[0].label, jobs[0].best);
+	for (size_t k = 1; k < n; k++) {
+		if (jobs[k].best <= 0)
+			continue;
+		if (k < n_convert)
+			printf("%-34s %9.1f MB/s   %.2fx floor\n", jobs[k].label, jobs[k].best,
+			       jobs[k].best / jobs[0].best);
+		else
+			printf("%-34s %9.1f MB/s   %.3f ms per MB of JSON\n", jobs[k].label,
+			       jobs[k].best, 1e3 / jobs[k].best);
+	}
+	if (jobs[1].best > 0 && jobs[3].best > 0)
+		printf("(MB/s of JSON bytes, also for CRPB); crpb decode is %.2fx parse to model\n",
+		       jobs[3].best / jobs[1].best);
 }
 
 int main(int argc, char **argv)
@@ -247,6 +283,8 @@ int main(int argc, char **argv)
 			secs = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "-r") == 0)
 			rounds = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "-j") == 0)
+			only = argv[i + 1];
 	}
 	for (; i < argc; i++)
 		load(argv[i]);
@@ -256,7 +294,7 @@ int main(int argc, char **argv)
 	}
 	printf("crashport bench: %zu reports, %.2f MB (%s); best of %d interleaved rounds\n",
 	       n_inputs, (double)total_bytes / 1e6, crp_version_details(), rounds);
-	job jobs[16] = {{"bare yajl parse (floor)", run_floor, NULL, 0},
+	job jobs[24] = {{"bare yajl parse (floor)", run_floor, NULL, 0},
 			{"parse to model", run_parse, NULL, 0},
 			{"crpb encode (model to CRPB)", run_crpb_encode, NULL, 0},
 			{"crpb decode (CRPB to model)", run_crpb_decode, NULL, 0}};
@@ -272,14 +310,21 @@ int main(int argc, char **argv)
 		jobs[n].format = name;
 		jobs[n].best = 0;
 	}
+	size_t n_convert = n;
+	/* Text and minidump emitters only: crpb encode already has its model-only row. */
+	for (size_t k = 4; k < n_convert && n < 24; k++) {
+		if (strcmp(jobs[k].format, "crpb") == 0)
+			continue;
+		snprintf(jobs[n].label, sizeof jobs[n].label, "%s emit only (model)", jobs[k].format);
+		jobs[n].fn = run_emit_only;
+		jobs[n].format = jobs[k].format;
+		jobs[n].best = 0;
+		n++;
+	}
 	measure(jobs, n, secs, rounds);
-	printf("%-34s %9.1f MB/s\n", jobs[0].label, jobs[0].best);
-	for (size_t k = 1; k < n; k++)
-		printf("%-34s %9.1f MB/s   %.2fx floor\n", jobs[k].label, jobs[k].best,
-		       jobs[k].best / jobs[0].best);
-	printf("(MB/s of JSON bytes, also for CRPB); crpb decode is %.2fx parse to model\n",
-	       jobs[3].best / jobs[1].best);
-	print_sizes();
+	print_jobs(jobs, n, n_convert);
+	if (!only)
+		print_sizes();
 	crp_crpb_close(archive);
 	return 0;
 }

@@ -18,8 +18,19 @@ typedef struct ao {
 } ao;
 
 void crp__ao_flush(ao *o);
-/* Any length; long runs bypass the buffer. */
-void crp__ao_write(ao *o, const void *p, size_t n);
+void crp__ao_write_slow(ao *o, const void *p, size_t n);
+
+/* Any length; long runs bypass the buffer. Inline so that the many short literals of a line
+ * are copied with a fixed-size move rather than a call to memcpy. */
+static inline void crp__ao_write(ao *o, const void *p, size_t n)
+{
+	if (CRP_LIKELY(n <= AO_CAP - o->n)) {
+		memcpy(o->b + o->n, p, n);
+		o->n += n;
+		return;
+	}
+	crp__ao_write_slow(o, p, n);
+}
 
 static inline void ao_room(ao *o, size_t k)
 {

@@ -3,6 +3,10 @@
 #include "apple.h"
 #include "convert.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static const char hexdig[] = "0123456789abcdef";
 static const char spaces[] = "                                                                ";
 
@@ -13,13 +17,8 @@ void crp__ao_flush(ao *o)
 	o->n = 0;
 }
 
-void crp__ao_write(ao *o, const void *p, size_t n)
+void crp__ao_write_slow(ao *o, const void *p, size_t n)
 {
-	if (CRP_LIKELY(n <= AO_CAP - o->n)) {
-		memcpy(o->b + o->n, p, n);
-		o->n += n;
-		return;
-	}
 	crp__ao_flush(o);
 	if (n >= AO_CAP / 2) {
 		crp_emit_write(o->c, p, n);
@@ -62,27 +61,67 @@ static inline bool has_control(uint64_t w)
 	return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & high;
 }
 
+#ifdef __SSE2__
+/* Bytes of one 16-byte block that are control characters (< 0x20 or 0x7f), as a bit mask. */
+static inline int control_mask(__m128i v)
+{
+	const __m128i low = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+	__m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low); /* unsigned v <= 0x1f */
+	return _mm_movemask_epi8(_mm_or_si128(ctl, _mm_cmpeq_epi8(v, del)));
+}
+#endif
+
+/* Copies the run of printable bytes at the start of s[0, lim) to d; returns its length. Whole
+ * blocks are checked and copied at once; the last, partial one by a block overlapping the one
+ * before it, so only a run that ends in a control character is finished byte by byte. */
+static size_t copy_printable(char *d, const char *s, size_t lim)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	for (; i + 16 <= lim; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (control_mask(v))
+			break;
+		_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+	}
+	if (i + 16 > lim && lim >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + lim - 16));
+		if (!control_mask(v)) {
+			_mm_storeu_si128((__m128i *)(void *)(d + lim - 16), v);
+			return lim;
+		}
+	}
+#endif
+	for (; i + 8 <= lim; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (has_control(w))
+			break;
+		memcpy(d + i, &w, 8);
+	}
+	if (i + 8 > lim && lim >= 8) {
+		uint64_t w;
+		memcpy(&w, s + lim - 8, 8);
+		if (!has_control(w)) {
+			memcpy(d + lim - 8, &w, 8);
+			return lim;
+		}
+	}
+	while (i < lim) {
+		unsigned char ch = (unsigned char)s[i];
+		if (CRP_UNLIKELY(ch < 0x20 || ch == 0x7f))
+			break;
+		d[i++] = (char)ch;
+	}
+	return i;
+}
+
 size_t crp__ao_textn(ao *o, const char *s, size_t len)
 {
 	size_t total = 0;
 	while (len) {
-		/* copy the run of printable bytes straight into the buffer, eight at a time */
 		size_t room = AO_CAP - o->n, lim = len < room ? len : room;
-		char *d = o->b + o->n;
-		size_t i = 0;
-		for (; i + 8 <= lim; i += 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (has_control(w))
-				break;
-			memcpy(d + i, &w, 8);
-		}
-		while (i < lim) {
-			unsigned char ch = (unsigned char)s[i];
-			if (CRP_UNLIKELY(ch < 0x20 || ch == 0x7f))
-				break;
-			d[i++] = (char)ch;
-		}
+		size_t i = copy_printable(o->b + o->n, s, lim);
 		o->n += i;
 		total += i;
 		s += i;
@@ -116,15 +155,16 @@ void crp__ao_text_pad(ao *o, const char *s, size_t width)
 		crp__ao_spaces(o, width - n);
 }
 
-/* Eight hex digits of v, most significant first (nibbles spread into bytes, SWAR). */
-static inline uint64_t hex8(uint32_t v)
+/* Eight hex digits of v, most significant first (nibbles spread into bytes, SWAR); letters
+ * from `a` ('a' or 'A'). */
+static inline uint64_t hex8_case(uint32_t v, char a)
 {
 	uint64_t x = v;
 	x = ((x & 0xffff0000u) << 16) | (x & 0xffffu);
 	x = ((x & UINT64_C(0x0000ff000000ff00)) << 8) | (x & UINT64_C(0x000000ff000000ff));
 	x = ((x & UINT64_C(0x00f000f000f000f0)) << 4) | (x & UINT64_C(0x000f000f000f000f));
 	uint64_t letters = ((x + UINT64_C(0x0606060606060606)) >> 4) & UINT64_C(0x0101010101010101);
-	x += UINT64_C(0x3030303030303030) + letters * ('a' - '0' - 10);
+	x += UINT64_C(0x3030303030303030) + letters * (uint64_t)(a - '0' - 10);
 #if defined(__GNUC__)
 	return __builtin_bswap64(x);
 #else
@@ -135,16 +175,32 @@ static inline uint64_t hex8(uint32_t v)
 #endif
 }
 
+static inline uint64_t hex8(uint32_t v)
+{
+	return hex8_case(v, 'a');
+}
+
+/* Significant hex digits of v (1 for zero). */
+static inline unsigned hex_width(uint64_t v)
+{
+#if defined(__GNUC__)
+	return v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
+#else
+	unsigned n = 1;
+	while (n < 16 && v >> (4 * n))
+		n++;
+	return n;
+#endif
+}
+
 /* Hex digits of v, at least min (at most 16), into the end of tmp[16]; returns the count. */
 static unsigned hex_digits(uint64_t v, unsigned min, char tmp[16])
 {
 	uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
 	memcpy(tmp, &hi, 8);
 	memcpy(tmp + 8, &lo, 8);
-	unsigned n = 16;
-	while (n > 1 && n > min && tmp[16 - n] == '0')
-		n--;
-	return n;
+	unsigned n = hex_width(v);
+	return n >= min ? n : min < 16 ? min : 16;
 }
 
 void crp__ao_hex(ao *o, uint64_t v, unsigned digits)
@@ -213,20 +269,31 @@ void crp__ao_dec_pad(ao *o, uint64_t v, unsigned width, bool left)
 
 void crp__ao_uuid(ao *o, const crp_uuid *u, bool upper, bool dashes)
 {
-	static const char HEX[] = "0123456789ABCDEF";
-	const char *digits = upper ? HEX : hexdig;
+	char d[32];
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *b = u->bytes + 4 * i;
+		uint64_t h = hex8_case((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3],
+				       upper ? 'A' : 'a');
+		memcpy(d + 8 * i, &h, 8);
+	}
 	ao_room(o, 36);
 	char *out = o->b + o->n;
-	size_t n = 0;
-	for (int i = 0; i < 16; i++) {
-		out[n] = digits[u->bytes[i] >> 4];
-		out[n + 1] = digits[u->bytes[i] & 15];
-		n += 2;
-		/* dashes after bytes 4, 6, 8 and 10 */
-		if (dashes && (i == 3 || i == 5 || i == 7 || i == 9))
-			out[n++] = '-';
+	if (!dashes) {
+		memcpy(out, d, 32);
+		o->n += 32;
+		return;
 	}
-	o->n += n;
+	/* 8-4-4-4-12 */
+	memcpy(out, d, 8);
+	out[8] = '-';
+	memcpy(out + 9, d + 8, 4);
+	out[13] = '-';
+	memcpy(out + 14, d + 12, 4);
+	out[18] = '-';
+	memcpy(out + 19, d + 16, 4);
+	out[23] = '-';
+	memcpy(out + 24, d + 20, 12);
+	o->n += 36;
 }
 
 void crp__ao_date(ao *o, int64_t usec, int tz_minutes, int frac_digits)

@@ -160,22 +160,35 @@ static size_t canonical_slot(const md_arch *a, size_t s)
 	return s;
 }
 
-bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out)
+/* The table entry called `name` (names are unique in a table), or nnames. The search starts
+ * at `hint` and wraps around, so a good hint costs one string compare. */
+static size_t find_name(const md_arch *a, const char *name, size_t hint)
+{
+	for (size_t k = 0, s = hint % a->nnames; k < a->nnames; k++, s = s + 1 < a->nnames ? s + 1 : 0)
+		if (strcmp(name, a->regs[s].name) == 0)
+			return s;
+	return a->nnames;
+}
+
+bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out, md_reg_order *order)
 {
 	memset(out, 0, sizeof *out);
 	if (!CRP_HAS(t, CRP_THREAD_REGISTERS) || !CRP_HAS(&t->registers, CRP_REGISTERS_BASIC))
 		return false;
 	const crp_regset *rs = &t->registers.basic;
+	size_t next = 0; /* without a memo: the entry after the previous match */
 	for (size_t i = 0; i < rs->count; i++) {
-		for (size_t s = 0; s < a->nnames; s++) {
-			if (strcmp(rs->regs[i].name, a->regs[s].name) != 0)
-				continue;
-			size_t slot = canonical_slot(a, s);
-			if (!(out->have & (UINT64_C(1) << slot))) {
-				out->v[slot] = rs->regs[i].value;
-				out->have |= UINT64_C(1) << slot;
-			}
-			break;
+		uint8_t *memo = i < MD_ORDER_MEMO ? &order->entry[i] : NULL;
+		size_t s = find_name(a, rs->regs[i].name, memo && *memo != 0xFF ? *memo : next);
+		if (memo)
+			*memo = s < a->nnames ? (uint8_t)s : 0xFF;
+		if (s == a->nnames)
+			continue;
+		next = s + 1;
+		size_t slot = canonical_slot(a, s);
+		if (!(out->have & (UINT64_C(1) << slot))) {
+			out->v[slot] = rs->regs[i].value;
+			out->have |= UINT64_C(1) << slot;
 		}
 	}
 	return out->have != 0;

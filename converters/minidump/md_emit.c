@@ -245,13 +245,16 @@ static void guid_of(const crp_uuid *u, uint8_t g[16])
 
 static int w_cv(mdw *w, md_module_plan *m)
 {
-	size_t len = crp__md_utf8_cut(m->basename, strlen(m->basename), MD_MAX_UTF8_STRING);
+	size_t base_len = m->path_len - (size_t)(m->basename - m->path);
+	size_t len = crp__md_utf8_cut(m->basename, base_len, MD_MAX_UTF8_STRING);
 	md_cv_pdb70 cv;
+	CRP_TRY(crp__mdw_place(w, 4, &m->cv_rva));
+	m->cv_size = (uint32_t)(sizeof cv + len + 1);
+	if (!w->write) /* the layout pass only needs the size */
+		return crp__mdw_count(w, m->cv_size);
 	memset(&cv, 0, sizeof cv);
 	md_put32(cv.cv_signature, MD_CVINFOPDB70_SIGNATURE);
 	guid_of(&m->img->uuid, cv.guid);
-	CRP_TRY(crp__mdw_place(w, 4, &m->cv_rva));
-	m->cv_size = (uint32_t)(sizeof cv + len + 1);
 	CRP_TRY(crp__mdw_bytes(w, &cv, sizeof cv));
 	CRP_TRY(crp__mdw_bytes(w, m->basename, len));
 	return crp__mdw_bytes(w, "", 1);
@@ -336,7 +339,7 @@ static int w_annotations(mdw *w, md_plan *p)
 
 static int w_data(mdw *w, md_plan *p)
 {
-	CRP_TRY(crp__mdw_mdstring(w, p->os_build, &p->csd_rva));
+	CRP_TRY(crp__mdw_mdstring(w, p->os_build, strlen(p->os_build), &p->csd_rva, NULL));
 	for (size_t i = 0; i < p->nthreads; i++) {
 		md_thread_plan *tp = &p->threads[i];
 		bool crashed = i == p->crashed;
@@ -349,11 +352,13 @@ static int w_data(mdw *w, md_plan *p)
 			CRP_TRY(w_region(w, p, &p->threads[i]));
 	for (size_t i = 0; i < p->nthreads; i++)
 		if (p->threads[i].name)
-			CRP_TRY(crp__mdw_mdstring(w, p->threads[i].name, &p->threads[i].name_rva));
+			CRP_TRY(crp__mdw_mdstring(w, p->threads[i].name, strlen(p->threads[i].name),
+						  &p->threads[i].name_rva, NULL));
 	for (size_t i = 0; i < p->nmodules; i++) {
-		CRP_TRY(crp__mdw_mdstring(w, p->modules[i].path, &p->modules[i].name_rva));
-		if (p->modules[i].has_cv)
-			CRP_TRY(w_cv(w, &p->modules[i]));
+		md_module_plan *m = &p->modules[i];
+		CRP_TRY(crp__mdw_mdstring(w, m->path, m->path_len, &m->name_rva, &m->path_measure));
+		if (m->has_cv)
+			CRP_TRY(w_cv(w, m));
 	}
 	return w_annotations(w, p);
 }
@@ -410,6 +415,16 @@ static int write_file(mdw *w, md_plan *p, stream *s, size_t n)
 	return w_data(w, p);
 }
 
+/* The layout pass, then the write pass through its gathering buffer. */
+static int write_passes(crp_emit_ctx *c, md_plan *p, stream *s, size_t n)
+{
+	uint8_t buf[MDW_CAP];
+	mdw layout = {c, false, 0, NULL, 0}, out = {c, true, 0, buf, 0};
+	CRP_TRY(write_file(&layout, p, s, n));
+	CRP_TRY(write_file(&out, p, s, n));
+	return crp__mdw_flush(&out);
+}
+
 static int plan(md_plan *p)
 {
 	const crp_info *info = crp_report_info(p->r);
@@ -448,10 +463,7 @@ static int md_write_report(crp_emit_ctx *c, void *state, const crp_report *r)
 	int rc = plan(&p);
 	if (rc == CRP_OK) {
 		size_t n = list_streams(&p, s);
-		mdw layout = {c, false, 0}, out = {c, true, 0};
-		rc = write_file(&layout, &p, s, n);
-		if (rc == CRP_OK)
-			rc = write_file(&out, &p, s, n);
+		rc = write_passes(c, &p, s, n);
 	}
 	crp__md_plan_free(&p);
 	return rc;

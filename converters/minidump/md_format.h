@@ -11,10 +11,19 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef uint8_t md_u16[2];
 typedef uint8_t md_u32[4];
 typedef uint8_t md_u64[8];
+
+/* On a little-endian host a store is the on-disk order already: one memcpy, which compilers
+ * turn into a single move (the byte loop is left as it is by GCC at -O2). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MD_HOST_LE 1
+#else
+#define MD_HOST_LE 0
+#endif
 
 static inline void md_put16(uint8_t *p, uint32_t v)
 {
@@ -24,14 +33,22 @@ static inline void md_put16(uint8_t *p, uint32_t v)
 
 static inline void md_put32(uint8_t *p, uint32_t v)
 {
+#if MD_HOST_LE
+	memcpy(p, &v, 4);
+#else
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 static inline void md_put64(uint8_t *p, uint64_t v)
 {
+#if MD_HOST_LE
+	memcpy(p, &v, 8);
+#else
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 static inline uint64_t md_get64(const uint8_t *p, unsigned width)

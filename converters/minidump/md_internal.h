@@ -52,10 +52,24 @@ typedef struct md_regs {
 	uint64_t have;
 } md_regs;
 
+/* The table entries the previous thread's registers matched, by position (0xFF: none yet).
+ * The threads of a report list their registers in one order, whatever that order is, so a
+ * name is first compared with the entry its position matched before. */
+#define MD_ORDER_MEMO 64
+typedef struct md_reg_order {
+	uint8_t entry[MD_ORDER_MEMO];
+} md_reg_order;
+
+static inline void crp__md_reg_order_init(md_reg_order *o)
+{
+	memset(o->entry, 0xFF, sizeof o->entry);
+}
+
 const md_arch *crp__md_arch_detect(const crp_report *r, const crp_thread *const *threads,
 				   size_t n);
-/* Read a thread's reported registers (basic set) into slots. True when any was known. */
-bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out);
+/* Read a thread's reported registers (basic set) into slots. True when any was known.
+ * `order` is shared by the threads of one report (see md_reg_order). */
+bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out, md_reg_order *order);
 /* Serialise a context. `buf` holds a->context_size bytes. */
 void crp__md_context(const md_arch *a, const md_regs *regs, uint8_t *buf);
 
@@ -96,13 +110,22 @@ size_t crp__md_frame_count(const crp_thread *t);
 
 /* -- modules ------------------------------------------------------------------------------ */
 
+/* What writing a string as an MDString measures of it (UTF-16 units, bytes taken, the ASCII
+ * prefix), kept with the string so that the write pass does not measure it again. */
+typedef struct md_str_measure {
+	bool done;
+	size_t units, used, ascii;
+} md_str_measure;
+
 typedef struct md_module_plan {
 	const crp_image *img;
 	uint64_t base;
 	uint32_t size;
 	const char *path;             /* "" when the report has no name */
-	const char *basename;
+	size_t path_len;
+	const char *basename;         /* within path */
 	bool has_cv;
+	md_str_measure path_measure;
 	uint32_t name_rva, cv_rva, cv_size;
 } md_module_plan;
 

@@ -38,6 +38,20 @@ const md_module_plan *crp__md_module_at(const md_plan *p, uint64_t addr)
 	return addr - m->base < m->size ? m : NULL;
 }
 
+static void init_module(md_module_plan *m, const crp_image *img)
+{
+	memset(m, 0, sizeof *m);
+	m->img = img;
+	m->base = img->image_addr;
+	m->size = (uint32_t)img->image_size;
+	m->path = CRP_HAS(img, CRP_IMAGE_NAME) && img->name ? img->name : "";
+	m->path_len = strlen(m->path);
+	const char *slash = memrchr(m->path, '/', m->path_len);
+	m->basename = slash ? slash + 1 : m->path;
+	static const crp_uuid nil;
+	m->has_cv = CRP_HAS(img, CRP_IMAGE_UUID) && memcmp(&img->uuid, &nil, sizeof nil) != 0;
+}
+
 /* Take the image unless it overlaps one already taken. */
 static void take(md_plan *p, const crp_image *img)
 {
@@ -48,18 +62,99 @@ static void take(md_plan *p, const crp_image *img)
 		p->modules_dropped++;
 		return;
 	}
-	md_module_plan *m = &p->modules[p->nmodules];
-	memset(m, 0, sizeof *m);
-	m->img = img;
-	m->base = base;
-	m->size = (uint32_t)img->image_size;
-	m->path = CRP_HAS(img, CRP_IMAGE_NAME) && img->name ? img->name : "";
-	const char *slash = strrchr(m->path, '/');
-	m->basename = slash ? slash + 1 : m->path;
-	static const crp_uuid nil;
-	m->has_cv = CRP_HAS(img, CRP_IMAGE_UUID) && memcmp(&img->uuid, &nil, sizeof nil) != 0;
+	init_module(&p->modules[p->nmodules], img);
 	memmove(&p->by_base[i + 1], &p->by_base[i], (p->nmodules - i) * sizeof *p->by_base);
 	p->by_base[i] = p->nmodules++;
+}
+
+/* The images in priority order: the main executable, then report order. `add` takes or
+ * collects each usable one; unusable ones are counted as dropped. */
+static void each_usable(md_plan *p, void (*add)(md_plan *, const crp_image *))
+{
+	size_t n;
+	const crp_image *imgs = crp_report_images(p->r, &n);
+	const crp_image *main = crp_report_main_image(p->r);
+	if (main && usable(main))
+		add(p, main);
+	for (size_t i = 0; i < n; i++) {
+		if (&imgs[i] == main && p->nmodules && p->modules[0].img == main)
+			continue;
+		if (usable(&imgs[i]))
+			add(p, &imgs[i]);
+		else
+			p->modules_dropped++;
+	}
+}
+
+static void collect(md_plan *p, const crp_image *img)
+{
+	init_module(&p->modules[p->nmodules++], img);
+}
+
+typedef struct base_key {
+	uint64_t base;
+	size_t module;
+} base_key;
+
+/* One stable counting pass of an LSD radix sort: keys by the byte at `shift`. */
+static void radix_pass(const base_key *v, base_key *out, size_t n, unsigned shift)
+{
+	size_t at[256] = {0};
+	for (size_t i = 0; i < n; i++)
+		at[(v[i].base >> shift) & 0xff]++;
+	for (size_t b = 0, sum = 0; b < 256; b++) {
+		size_t c = at[b];
+		at[b] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[at[(v[i].base >> shift) & 0xff]++] = v[i];
+}
+
+/* Keys sorted by base, over only the bytes in which the bases differ; the result is in v or
+ * tmp, whichever is returned. */
+static base_key *sort_bases(base_key *v, base_key *tmp, size_t n)
+{
+	uint64_t any = 0, all = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		any |= v[i].base;
+		all &= v[i].base;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		if (!(((any ^ all) >> shift) & 0xff))
+			continue;
+		radix_pass(v, tmp, n, shift);
+		base_key *t = v;
+		v = tmp;
+		tmp = t;
+	}
+	return v;
+}
+
+/* The usual case, images that do not overlap, without inserting one at a time into the sorted
+ * index: all usable images sorted by base at once. False (nothing changed) when two overlap,
+ * and the priority order then decides which stays. */
+static int index_disjoint(md_plan *p, bool *disjoint)
+{
+	*disjoint = false;
+	each_usable(p, collect);
+	base_key *keys = crp_emit_alloc(p->c, 2 * (p->nmodules ? p->nmodules : 1) * sizeof *keys);
+	if (!keys)
+		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->nmodules; i++)
+		keys[i] = (base_key){p->modules[i].base, i};
+	base_key *sorted = sort_bases(keys, keys + p->nmodules, p->nmodules);
+	size_t j = 0;
+	for (; j + 1 < p->nmodules; j++) {
+		const md_module_plan *m = &p->modules[sorted[j].module];
+		if (m->base + m->size > sorted[j + 1].base)
+			break;
+	}
+	*disjoint = j + 1 >= p->nmodules;
+	for (size_t i = 0; *disjoint && i < p->nmodules; i++)
+		p->by_base[i] = sorted[i].module;
+	crp_emit_dealloc(p->c, keys);
+	return CRP_OK;
 }
 
 /* Breakpad's arm64 pointer-auth mask: the highest module end, all bits below it set. */
@@ -77,22 +172,17 @@ static uint64_t pac_mask(const md_plan *p)
 int crp__md_plan_modules(md_plan *p)
 {
 	size_t n;
-	const crp_image *imgs = crp_report_images(p->r, &n);
-	const crp_image *main = crp_report_main_image(p->r);
+	crp_report_images(p->r, &n);
 	size_t cap = n ? n : 1;
 	p->modules = crp_emit_alloc(p->c, cap * sizeof *p->modules);
 	p->by_base = crp_emit_alloc(p->c, cap * sizeof *p->by_base);
 	if (!p->modules || !p->by_base)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
-	if (main && usable(main))
-		take(p, main);
-	for (size_t i = 0; i < n; i++) {
-		if (&imgs[i] == main && p->nmodules && p->modules[0].img == main)
-			continue;
-		if (usable(&imgs[i]))
-			take(p, &imgs[i]);
-		else
-			p->modules_dropped++;
+	bool disjoint;
+	CRP_TRY(index_disjoint(p, &disjoint));
+	if (!disjoint) { /* again, one image at a time, dropping those that overlap */
+		p->nmodules = p->modules_dropped = 0;
+		each_usable(p, take);
 	}
 	if (p->nmodules > MD_MAX_MODULES)
 		return crp_emit_fail(p->c, CRP_ELIMIT,

@@ -241,9 +241,9 @@ static int plan_synthetic(stack_ctx *s, md_thread_plan *tp, size_t n)
 	return CRP_OK;
 }
 
-static void plan_registers(const md_arch *a, md_thread_plan *tp, size_t n)
+static void plan_registers(const md_arch *a, md_thread_plan *tp, size_t n, md_reg_order *order)
 {
-	if (!crp__md_regs_read(a, tp->t, &tp->real) && n > 0)
+	if (!crp__md_regs_read(a, tp->t, &tp->real, order) && n > 0)
 		tp->syn |= MD_SYN_REGISTERS;
 	if (!(tp->real.have & (UINT64_C(1) << a->pc)) && n > 0) {
 		tp->real.v[a->pc] = crp__md_frame_addr(a, tp->t, 0);
@@ -346,10 +346,12 @@ int crp__md_plan_threads(md_plan *p)
 	if (!s.spans)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
 	int rc = CRP_OK;
+	md_reg_order order;
+	crp__md_reg_order_init(&order);
 	for (size_t i = 0; i < p->nthreads; i++) {
 		md_thread_plan *tp = &p->threads[i];
 		const crp_thread *t = tp->t;
-		plan_registers(p->arch, tp, crp__md_frame_count(t));
+		plan_registers(p->arch, tp, crp__md_frame_count(t), &order);
 		tp->name = CRP_HAS(t, CRP_THREAD_NAME) && t->name && t->name[0] ? t->name
 			   : CRP_HAS(t, CRP_THREAD_DISPATCH_QUEUE) && t->dispatch_queue &&
 					   t->dispatch_queue[0]

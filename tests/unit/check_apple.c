@@ -893,6 +893,68 @@ static int emit_with(tu_alloc *st, crp_report **r, size_t n, const char *format,
 	return rc == CRP_EIO ? CRP_ENOMEM : rc;
 }
 
+/* Report text is copied a block at a time up to a control character, which becomes an
+ * escape: check every position of one in names of every length around the block sizes. */
+START_TEST(text_escapes_at_every_position)
+{
+	static const struct {
+		const char *json, *shown;
+	} ctl[] = {{"\\n", "\\n"}, {"\\u0001", "\\x01"}, {"\\u007f", "\\x7f"}};
+	static const size_t lens[] = {1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 47, 48, 63, 64, 65, 200};
+	for (size_t li = 0; li < CRP_ARRAY_LEN(lens); li++) {
+		size_t len = lens[li];
+		for (size_t at = 0; at <= len; at++) { /* at == len: no control character */
+			for (size_t c = 0; c < (at == len ? 1 : CRP_ARRAY_LEN(ctl)); c++) {
+				char name[512] = "", shown[512] = "Thread 0 name:  ", json[1024];
+				for (size_t i = 0; i < len; i++) {
+					char ch[2] = {(char)('A' + (i * 7) % 26), '\0'};
+					strcat(name, i == at ? ctl[c].json : ch);
+					strcat(shown, i == at ? ctl[c].shown : ch);
+				}
+				snprintf(json, sizeof json, "{\"crash\":{\"threads\":[{\"name\":\"%s\"}]}}", name);
+				crp_report *r = parse_one(json);
+				char *text = emit1("apple", r, NULL);
+				ASSERT_LINE(text, shown);
+				free(text);
+				crp_report_free(r);
+			}
+		}
+	}
+}
+END_TEST
+
+/* Binary Images by address, equal addresses and images without one (or at the top of the
+ * address space) in report order, the latter last. */
+START_TEST(images_sort_stably_by_address)
+{
+	static const char json[] =
+		"{\"binary_images\":["
+		"{\"image_addr\":196608,\"image_size\":4096,\"name\":\"/l/A\"},"
+		"{\"image_size\":4096,\"name\":\"/l/B\"},"
+		"{\"image_addr\":4096,\"image_size\":4096,\"name\":\"/l/C\"},"
+		"{\"image_addr\":196608,\"image_size\":4096,\"name\":\"/l/D\"},"
+		"{\"image_addr\":18446744073709551615,\"name\":\"/l/E\"},"
+		"{\"image_addr\":6442450944,\"image_size\":4096,\"name\":\"/l/F\"},"
+		"{\"image_addr\":8192,\"image_size\":4096,\"name\":\"/l/G\"},"
+		"{\"name\":\"/l/H\"}],"
+		"\"crash\":{\"threads\":[{\"backtrace\":{\"contents\":[{\"instruction_addr\":8200}]}}]}}";
+	crp_report *r = parse_one(json);
+	char *text = emit1("apple", r, NULL);
+	const char *at = strstr(text, "Binary Images:");
+	ck_assert_ptr_nonnull(at);
+	static const char order[] = "CGADFBEH";
+	for (size_t i = 0; order[i]; i++) {
+		char path[8];
+		snprintf(path, sizeof path, "> /l/%c\n", order[i]);
+		const char *next = strstr(at, path);
+		ck_assert_msg(next != NULL, "image %c missing or out of order:\n%s", order[i], text);
+		at = next;
+	}
+	free(text);
+	crp_report_free(r);
+}
+END_TEST
+
 START_TEST(every_allocation_may_fail)
 {
 	static const char *const files[] = {"stream-three-reports.ndjson", "macos-x86_64-recrash-old-layout.json",
@@ -949,6 +1011,8 @@ Suite *suite_apple(void)
 	tcase_add_test(tc, language_and_user_exceptions);
 	tcase_add_test(tc, time_zones);
 	tcase_add_test(tc, options);
+	tcase_add_test(tc, text_escapes_at_every_position);
+	tcase_add_test(tc, images_sort_stably_by_address);
 	if (tu_corpus_dir()) {
 		tcase_add_loop_test(tc, corpus_report_follows_the_line_rules, 0, (int)n_corpus);
 		tcase_add_loop_test(tc, corpus_ips_is_json_with_every_thread_and_image, 0, (int)n_corpus);

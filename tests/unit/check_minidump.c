@@ -527,6 +527,56 @@ START_TEST(long_and_wide_strings)
 }
 END_TEST
 
+/* A module path mixing long ASCII runs with two- and four-byte characters, placed across the
+ * writer's chunk and SIMD boundaries: every UTF-16 unit is checked against a plain decoder. */
+START_TEST(mixed_strings_convert_unit_by_unit)
+{
+	char path[1200], json[1400];
+	size_t n = 0;
+	path[n++] = '/';
+	for (int i = 0; n < 1100; i++) {
+		if (i % 97 == 15 || i == 250 || i == 251) {
+			memcpy(path + n, "\xC3\xA9", 2); /* e-acute */
+			n += 2;
+		} else if (i % 131 == 7 || i == 510) {
+			memcpy(path + n, "\xF0\x9F\x98\x80", 4); /* U+1F600 */
+			n += 4;
+		} else {
+			path[n++] = (char)('a' + i % 26);
+		}
+	}
+	path[n] = '\0';
+	snprintf(json, sizeof json,
+		 "{\"binary_images\":[{\"image_addr\":4096,\"image_size\":4096,\"name\":\"%s\"}]}", path);
+	crp_report *r = parse_one(json, strlen(json));
+	size_t len;
+	uint8_t *d = emit(r, NULL, &len);
+	mdr m = {d, len};
+	uint32_t size, ml = mdr_stream(&m, 4, &size), s = R32(&m, ml + 4 + 20), u = 0;
+	for (size_t i = 0; i < n && u < 1024;) {
+		unsigned char c = (unsigned char)path[i];
+		uint32_t want = c, want2 = 0;
+		size_t k = 1;
+		if (c == 0xC3) {
+			want = 0xE9, k = 2;
+		} else if (c == 0xF0) {
+			want = 0xD83D, want2 = 0xDE00, k = 4;
+		}
+		if (u + (want2 ? 2 : 1) > 1024)
+			break; /* cut at a character */
+		ck_assert_uint_eq(R16(&m, s + 4 + 2 * u), want);
+		u++;
+		if (want2)
+			ck_assert_uint_eq(R16(&m, s + 4 + 2 * u++), want2);
+		i += k;
+	}
+	ck_assert_uint_eq(R32(&m, s), 2 * u);
+	ck_assert_uint_eq(R16(&m, s + 4 + 2 * u), 0);
+	free(d);
+	crp_report_free(r);
+}
+END_TEST
+
 START_TEST(limits_and_errors)
 {
 	/* more threads than Breakpad reads */
@@ -609,6 +659,7 @@ Suite *suite_minidump(void)
 	tcase_add_loop_test(tc, other_cpus_walk_too, 0, 3);
 	tcase_add_test(tc, overlapping_and_sizeless_images_are_left_out);
 	tcase_add_test(tc, long_and_wide_strings);
+	tcase_add_test(tc, mixed_strings_convert_unit_by_unit);
 	tcase_add_test(tc, limits_and_errors);
 	tcase_add_loop_test(tc, every_allocation_may_fail, 0, 2);
 	suite_add_tcase(s, tc);
