@@ -32,6 +32,13 @@
 			return crp_try_rc_;                                                        \
 	} while (0)
 
+/* sort.c: stable sort by key, equal keys in input order; tmp holds n keys. */
+typedef struct crp_sort_key {
+	uint64_t key;
+	uint64_t pos;
+} crp_sort_key;
+void crp__sort_keys(crp_sort_key *v, crp_sort_key *tmp, size_t n);
+
 /* alloc.c */
 void crp__allocator_init(crp_allocator *dst, const crp_allocator *src);
 static inline void *crp__malloc(const crp_allocator *a, size_t n) { return a->malloc(a->ctx, n); }

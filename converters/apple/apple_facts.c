@@ -117,51 +117,6 @@ const char *crp__apple_code_type(const apple_facts *f)
 
 /* -- image index -------------------------------------------------------------------------- */
 
-/* A sort key: load address and position in the report. */
-typedef struct sort_key {
-	uint64_t lo;
-	uint64_t pos;
-} sort_key;
-
-/* One stable counting pass of an LSD radix sort: keys by the byte at `shift`, from v to out. */
-static void radix_pass(const sort_key *v, sort_key *out, size_t n, unsigned shift)
-{
-	size_t at[256] = {0};
-	for (size_t i = 0; i < n; i++)
-		at[(v[i].lo >> shift) & 0xff]++;
-	for (size_t b = 0, sum = 0; b < 256; b++) {
-		size_t c = at[b];
-		at[b] = sum;
-		sum += c;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[at[(v[i].lo >> shift) & 0xff]++] = v[i];
-}
-
-/* Stable sort of keys by address: an LSD radix sort over only the bytes in which the addresses
- * differ (four or five for the ~800 images of an iOS report: they are page-aligned and share
- * their top bytes). A comparison sort of those shuffled addresses spent its time in
- * mispredicted branches; this has none. Equal addresses keep report order. tmp holds n keys. */
-static void sort_keys(sort_key *v, sort_key *tmp, size_t n)
-{
-	uint64_t any = 0, all = UINT64_MAX;
-	for (size_t i = 0; i < n; i++) {
-		any |= v[i].lo;
-		all &= v[i].lo;
-	}
-	sort_key *from = v, *to = tmp;
-	for (unsigned shift = 0; shift < 64; shift += 8) {
-		if (!(((any ^ all) >> shift) & 0xff))
-			continue; /* every key has the same byte here */
-		radix_pass(from, to, n, shift);
-		sort_key *t = from;
-		from = to;
-		to = t;
-	}
-	if (from != v)
-		memcpy(v, from, n * sizeof *v);
-}
-
 static bool has_address(const crp_image *im)
 {
 	/* one at UINT64_MAX cannot hold code; it goes with the images without an address */
@@ -171,15 +126,15 @@ static bool has_address(const crp_image *im)
 /* The images with an address first, those without after them (key UINT64_MAX), each in report
  * order: what a stable sort by address would end with, with the unknown ones kept out of the
  * sort so that they do not make it look at every byte. Returns the number with an address. */
-static size_t make_keys(const apple_facts *f, sort_key *keys)
+static size_t make_keys(const apple_facts *f, crp_sort_key *keys)
 {
 	size_t known = 0, unknown = f->image_count;
 	for (size_t i = f->image_count; i-- > 0;)
 		if (!has_address(&f->images[i]))
-			keys[--unknown] = (sort_key){UINT64_MAX, i};
+			keys[--unknown] = (crp_sort_key){UINT64_MAX, i};
 	for (size_t i = 0; i < f->image_count; i++)
 		if (has_address(&f->images[i]))
-			keys[known++] = (sort_key){f->images[i].image_addr, i};
+			keys[known++] = (crp_sort_key){f->images[i].image_addr, i};
 	return known;
 }
 
@@ -191,7 +146,7 @@ static int build_index(apple_facts *f, crp_emit_ctx *c, apple_scratch *s)
 	if (!n)
 		return CRP_OK;
 	if (n > s->img_cap) { /* the index and the sort's keys, in one block */
-		size_t each = sizeof *s->img + 2 * sizeof(sort_key);
+		size_t each = sizeof *s->img + 2 * sizeof(crp_sort_key);
 		if (n > SIZE_MAX / each)
 			return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
 		apple_image *p = crp_emit_realloc(c, s->img, n * each);
@@ -200,15 +155,15 @@ static int build_index(apple_facts *f, crp_emit_ctx *c, apple_scratch *s)
 		s->img = p;
 		s->img_cap = n;
 	}
-	sort_key *keys = (sort_key *)(s->img + s->img_cap), *tmp = keys + s->img_cap;
+	crp_sort_key *keys = (crp_sort_key *)(s->img + s->img_cap), *tmp = keys + s->img_cap;
 	size_t known = make_keys(f, keys);
-	sort_keys(keys, tmp, known);
+	crp__sort_keys(keys, tmp, known);
 	for (size_t i = 0; i < n; i++) {
 		const crp_image *im = &f->images[keys[i].pos];
 		apple_image *e = &s->img[i];
 		e->im = im;
 		e->pos = keys[i].pos;
-		e->lo = e->hi = keys[i].lo;
+		e->lo = e->hi = keys[i].key;
 		if (i < known && CRP_HAS(im, CRP_IMAGE_SIZE))
 			e->hi = im->image_size > UINT64_MAX - e->lo ? UINT64_MAX : e->lo + im->image_size;
 	}

@@ -165,7 +165,10 @@ static inline uint64_t hex8_case(uint32_t v, char a)
 	x = ((x & UINT64_C(0x00f000f000f000f0)) << 4) | (x & UINT64_C(0x000f000f000f000f));
 	uint64_t letters = ((x + UINT64_C(0x0606060606060606)) >> 4) & UINT64_C(0x0101010101010101);
 	x += UINT64_C(0x3030303030303030) + letters * (uint64_t)(a - '0' - 10);
-#if defined(__GNUC__)
+	/* the first digit must land in the lowest address when the word is stored */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return x;
+#elif defined(__GNUC__)
 	return __builtin_bswap64(x);
 #else
 	uint64_t r = 0;

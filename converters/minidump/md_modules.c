@@ -91,46 +91,6 @@ static void collect(md_plan *p, const crp_image *img)
 	init_module(&p->modules[p->nmodules++], img);
 }
 
-typedef struct base_key {
-	uint64_t base;
-	size_t module;
-} base_key;
-
-/* One stable counting pass of an LSD radix sort: keys by the byte at `shift`. */
-static void radix_pass(const base_key *v, base_key *out, size_t n, unsigned shift)
-{
-	size_t at[256] = {0};
-	for (size_t i = 0; i < n; i++)
-		at[(v[i].base >> shift) & 0xff]++;
-	for (size_t b = 0, sum = 0; b < 256; b++) {
-		size_t c = at[b];
-		at[b] = sum;
-		sum += c;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[at[(v[i].base >> shift) & 0xff]++] = v[i];
-}
-
-/* Keys sorted by base, over only the bytes in which the bases differ; the result is in v or
- * tmp, whichever is returned. */
-static base_key *sort_bases(base_key *v, base_key *tmp, size_t n)
-{
-	uint64_t any = 0, all = UINT64_MAX;
-	for (size_t i = 0; i < n; i++) {
-		any |= v[i].base;
-		all &= v[i].base;
-	}
-	for (unsigned shift = 0; shift < 64; shift += 8) {
-		if (!(((any ^ all) >> shift) & 0xff))
-			continue;
-		radix_pass(v, tmp, n, shift);
-		base_key *t = v;
-		v = tmp;
-		tmp = t;
-	}
-	return v;
-}
-
 /* The usual case, images that do not overlap, without inserting one at a time into the sorted
  * index: all usable images sorted by base at once. False (nothing changed) when two overlap,
  * and the priority order then decides which stays. */
@@ -138,21 +98,22 @@ static int index_disjoint(md_plan *p, bool *disjoint)
 {
 	*disjoint = false;
 	each_usable(p, collect);
-	base_key *keys = crp_emit_alloc(p->c, 2 * (p->nmodules ? p->nmodules : 1) * sizeof *keys);
+	crp_sort_key *keys = crp_emit_alloc(p->c, 2 * (p->nmodules ? p->nmodules : 1) * sizeof *keys);
 	if (!keys)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->nmodules; i++)
-		keys[i] = (base_key){p->modules[i].base, i};
-	base_key *sorted = sort_bases(keys, keys + p->nmodules, p->nmodules);
+		keys[i] = (crp_sort_key){p->modules[i].base, i};
+	crp__sort_keys(keys, keys + p->nmodules, p->nmodules);
+	const crp_sort_key *sorted = keys;
 	size_t j = 0;
 	for (; j + 1 < p->nmodules; j++) {
-		const md_module_plan *m = &p->modules[sorted[j].module];
-		if (m->base + m->size > sorted[j + 1].base)
+		const md_module_plan *m = &p->modules[sorted[j].pos];
+		if (m->base + m->size > sorted[j + 1].key)
 			break;
 	}
 	*disjoint = j + 1 >= p->nmodules;
 	for (size_t i = 0; *disjoint && i < p->nmodules; i++)
-		p->by_base[i] = sorted[i].module;
+		p->by_base[i] = (size_t)sorted[i].pos;
 	crp_emit_dealloc(p->c, keys);
 	return CRP_OK;
 }
