@@ -611,13 +611,9 @@ int crp__symbols_index(const crp_symbolicator *cs, const crp_symbol_image *cim, 
 	return im->ix_status;
 }
 
-int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,
-			      const crp_symbolicator *s, const crp_symbol_image *im, uint64_t file_addr,
-			      crp_error *err)
+static int lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
+		  const crp_symbol_image *im, uint64_t file_addr, crp_error *err)
 {
-	*out = NULL;
-	if (!s || !im || !room)
-		return set_err(err, CRP_EINVAL, "no symbolicator, image or answer room");
 	crp_symindex *ix;
 	CRP_TRY(crp__symbols_index(s, im, &ix, err));
 	crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
@@ -629,6 +625,16 @@ int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *
 	return CRP_OK;
 }
 
+int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,
+			      const crp_symbolicator *s, const crp_symbol_image *im, uint64_t file_addr,
+			      crp_error *err)
+{
+	*out = NULL;
+	if (!s || !im || !room)
+		return set_err(err, CRP_EINVAL, "no symbolicator, image or answer room");
+	return lookup(out, room, s, im, file_addr, err);
+}
+
 int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 			    const crp_symbol_image *im, uint64_t file_addr, crp_error *err)
 {
@@ -637,5 +643,5 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 		return set_err(err, CRP_EINVAL, "no symbolicator or image");
 	if (!s->last && !(s->last = crp__malloc(&s->alloc, sizeof *s->last)))
 		return set_err(err, CRP_ENOMEM, "out of memory");
-	return crp_symbolicator_lookup_r(out, s->last, s, im, file_addr, err);
+	return lookup(out, s->last, s, im, file_addr, err);
 }

@@ -32,44 +32,42 @@ static size_t demangle(const crp_allocator *a, const char *raw, char *buf, size_
 	return crp__demangle_cxx(raw, *big, NAME_MAX_DEMANGLED);
 }
 
-/* Demangled once per index, outside its lock (two threads may both demangle a name; one copy
- * is kept). Raw names point into mapped symbol files, which outlive the index: only demangled
- * ones are copied. */
+/* A name's first use in this index: demangled outside the index's lock (two threads may both
+ * demangle it; one copy is kept). Raw names point into mapped symbol files, which outlive the
+ * index: only demangled ones are copied. */
+static CRP_NOINLINE int first_name(const crp_symbolicator *s, crp_symindex *ix, const crp_symindex_frame *f,
+				   const char **out, unsigned *flags)
+{
+	char buf[NAME_BUF], *big;
+	int rc;
+	size_t n = demangle(&s->alloc, f->name, buf, sizeof buf, &big, &rc);
+	if (rc == CRP_OK) {
+		unsigned fl = n ? CRP_SYM_DEMANGLED : crp__is_swift_mangled(f->name) ? CRP_SYM_SWIFT : 0;
+		rc = crp__symindex_slot_fill(ix, f->name_slot, n ? (big ? big : buf) : f->name, n, n != 0, fl, out,
+					     flags);
+	}
+	crp__free(&s->alloc, big);
+	return rc;
+}
+
 static int name_of(const crp_symbolicator *s, crp_symindex *ix, const crp_symindex_frame *f,
 		   const char **out, unsigned *flags)
 {
-	const char *text;
-	unsigned fl;
-	if (!f->name_slot) { /* every named frame has a slot; this is only a fallback */
-		*out = f->name;
-		return CRP_OK;
-	}
-	if (!crp__symindex_slot_get(f->name_slot, &text, &fl)) {
-		char buf[NAME_BUF], *big;
-		int rc;
-		size_t n = demangle(&s->alloc, f->name, buf, sizeof buf, &big, &rc);
-		if (rc == CRP_OK) {
-			fl = n ? CRP_SYM_DEMANGLED : crp__is_swift_mangled(f->name) ? CRP_SYM_SWIFT : 0;
-			rc = crp__symindex_slot_fill(ix, f->name_slot, n ? (big ? big : buf) : f->name, n, n != 0,
-						     fl, &text, &fl);
-		}
-		crp__free(&s->alloc, big);
-		CRP_TRY(rc);
-	}
+	const char *text = f->name; /* every named frame has a slot; without one, the raw name */
+	unsigned fl = 0;
+	if (f->name_slot && !crp__symindex_slot_get(f->name_slot, &text, &fl))
+		CRP_TRY(first_name(s, ix, f, &text, &fl));
 	*out = text;
 	*flags |= fl;
 	return CRP_OK;
 }
 
-static int path_of(const crp_symbolicator *s, crp_symindex *ix, const crp_symindex_frame *f, const char **out)
+/* A path's first use in this index: joined, then copied into it. */
+static CRP_NOINLINE int first_path(const crp_symbolicator *s, crp_symindex *ix, crp_symindex_slot *slot,
+				   const crp_symindex_frame *f, const char **out)
 {
-	crp_symindex_slot *slot;
-	unsigned fl;
-	*out = NULL;
-	CRP_TRY(crp__symindex_path_slot(&slot, ix, f));
-	if (!slot || crp__symindex_slot_get(slot, out, &fl))
-		return CRP_OK;
 	char buf[1024], *big = NULL;
+	unsigned fl;
 	size_t n = crp__symindex_path(ix, f, buf, sizeof buf);
 	const char *p = buf;
 	if (n >= sizeof buf) {
@@ -81,6 +79,17 @@ static int path_of(const crp_symbolicator *s, crp_symindex *ix, const crp_symind
 	int rc = crp__symindex_slot_fill(ix, slot, n ? p : NULL, n, true, 0, out, &fl);
 	crp__free(&s->alloc, big);
 	return rc;
+}
+
+static int path_of(const crp_symbolicator *s, crp_symindex *ix, const crp_symindex_frame *f, const char **out)
+{
+	crp_symindex_slot *slot;
+	unsigned fl;
+	*out = NULL;
+	CRP_TRY(crp__symindex_path_slot(&slot, ix, f));
+	if (!slot || crp__symindex_slot_get(slot, out, &fl))
+		return CRP_OK;
+	return first_path(s, ix, slot, f, out);
 }
 
 /* -- answers ----------------------------------------------------------------------------- */

@@ -254,7 +254,7 @@ static bool find_place(const crp_symindex *ix, uint32_t unit, uint64_t addr, ix_
 /* Stored for "no name", which NULL cannot say (it means "not looked up yet"). */
 static const char nameless[] = "";
 
-static const char *resolve_scope_name(crp_symindex *ix, ix_scope *s)
+static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s)
 {
 	pthread_mutex_lock(&ix->lock);
 	const char *n = atomic_load_explicit(&s->name, memory_order_relaxed);
@@ -391,7 +391,7 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	return CRP_OK;
 }
 
-static crp_symindex_slot *new_paths(crp_symindex *ix, ix_unit *u)
+static CRP_NOINLINE crp_symindex_slot *new_paths(crp_symindex *ix, ix_unit *u)
 {
 	pthread_mutex_lock(&ix->lock);
 	crp_symindex_slot *p = atomic_load_explicit(&u->paths, memory_order_relaxed);
@@ -422,18 +422,7 @@ int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp
 	return CRP_OK;
 }
 
-/* A filled slot's text when it holds nothing (NULL means "not filled"). */
-static const char nothing[] = "";
-
-bool crp__symindex_slot_get(const crp_symindex_slot *slot, const char **text, unsigned *flags)
-{
-	const char *t = atomic_load_explicit(&slot->text, memory_order_acquire);
-	if (!t)
-		return false;
-	*text = t == nothing ? NULL : t;
-	*flags = slot->flags;
-	return true;
-}
+const char crp__symindex_nothing[] = "";
 
 int crp__symindex_slot_fill(crp_symindex *ix, crp_symindex_slot *slot, const char *text, size_t len,
 			    bool copy, unsigned flags, const char **out_text, unsigned *out_flags)
@@ -446,7 +435,7 @@ int crp__symindex_slot_fill(crp_symindex *ix, crp_symindex_slot *slot, const cha
 			rc = CRP_ENOMEM;
 		} else {
 			slot->flags = flags;
-			atomic_store_explicit(&slot->text, t ? t : nothing, memory_order_release);
+			atomic_store_explicit(&slot->text, t ? t : crp__symindex_nothing, memory_order_release);
 		}
 	}
 	pthread_mutex_unlock(&ix->lock);

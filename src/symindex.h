@@ -95,8 +95,20 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 /* The slot of a frame's file in *out (NULL when the frame has no file). CRP_OK or CRP_ENOMEM. */
 int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f);
 
-/* What a slot holds: false while it is not filled; *text may be NULL ("nothing"). No lock. */
-bool crp__symindex_slot_get(const crp_symindex_slot *slot, const char **text, unsigned *flags);
+/* The text of a filled slot that holds nothing (a NULL text means "not filled yet"). */
+extern const char crp__symindex_nothing[];
+
+/* What a slot holds: false while it is not filled; *text may be NULL ("nothing"). No lock:
+ * this is every lookup's path once names are cached, so it is inline. */
+static inline bool crp__symindex_slot_get(const crp_symindex_slot *slot, const char **text, unsigned *flags)
+{
+	const char *t = atomic_load_explicit(&slot->text, memory_order_acquire);
+	if (!t)
+		return false;
+	*text = t == crp__symindex_nothing ? NULL : t;
+	*flags = slot->flags;
+	return true;
+}
 
 /* Fills a slot unless another thread did first; *out_text / *out_flags receive what it holds
  * either way. `text` (NULL: nothing) is copied into the index when `copy` (len bytes; it then
