@@ -251,9 +251,6 @@ static bool find_place(const crp_symindex *ix, uint32_t unit, uint64_t addr, ix_
 	return true;
 }
 
-/* Stored for "no name", which NULL cannot say (it means "not looked up yet"). */
-static const char nameless[] = "";
-
 static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s)
 {
 	pthread_mutex_lock(&ix->lock);
@@ -263,7 +260,7 @@ static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s
 		const char *name = NULL, *link = NULL;
 		if (crp__dwarf_die_at(ix->dwarf, s->die, &die) == CRP_OK)
 			crp__dwarf_die_names(ix->dwarf, &die, &name, &link);
-		n = link ? link : name ? name : nameless;
+		n = link ? link : name ? name : crp__symindex_nothing; /* NULL would read as "not yet" */
 		atomic_store_explicit(&s->name, n, memory_order_release);
 	}
 	pthread_mutex_unlock(&ix->lock);
@@ -277,7 +274,7 @@ static const char *scope_name(crp_symindex *ix, uint32_t i)
 	const char *n = atomic_load_explicit(&s->name, memory_order_acquire);
 	if (!n)
 		n = resolve_scope_name(ix, s);
-	return n == nameless ? NULL : n;
+	return n == crp__symindex_nothing ? NULL : n;
 }
 
 static void set_frame(crp_symindex_frame *f, const char *name, uint32_t unit, uint32_t file,

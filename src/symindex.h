@@ -95,7 +95,8 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 /* The slot of a frame's file in *out (NULL when the frame has no file). CRP_OK or CRP_ENOMEM. */
 int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f);
 
-/* The text of a filled slot that holds nothing (a NULL text means "not filled yet"). */
+/* The text of a filled slot (or looked-up name) that holds nothing: NULL means "not filled
+ * yet". */
 extern const char crp__symindex_nothing[];
 
 /* What a slot holds: false while it is not filled; *text may be NULL ("nothing"). No lock:
