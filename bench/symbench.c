@@ -120,13 +120,14 @@ typedef struct share {
 static void *share_lookups(void *arg)
 {
 	share *sh = arg;
-	crp_symbol_answer *room = malloc(sizeof *room);
+	crp_symbol_answer *room;
+	crp_symbol_answer_new(&room, sh->m->s);
 	for (size_t i = 0; i < sh->n; i++) {
 		const crp_symbolication *sym;
 		crp_symbolicator_lookup_r(&sym, room, sh->m->s, sh->m->im, sh->a[i], NULL);
 		sh->found += sym != NULL;
 	}
-	free(room);
+	crp_symbol_answer_free(room);
 	return NULL;
 }
 

@@ -378,7 +378,7 @@ static int finish(sctx *c, crp_report *root, int rc, crp_error *err)
 		rc = flush_warnings(c, root);
 	crp__free(&c->s->alloc, c->warnings);
 	crp__free(&c->s->alloc, c->res);
-	crp__free(&c->s->alloc, c->room);
+	crp_symbol_answer_free(c->room);
 	if (rc != CRP_OK && err) {
 		crp__error_clear(err);
 		crp__error_set(err, rc, rc == CRP_ELIMIT ? "the report's memory limit was reached while "
@@ -409,7 +409,7 @@ int crp_report_symbolicate(crp_report *r, const crp_symbolicator *s, const crp_s
 	c.st = stats;
 	c.flags = opts ? opts->flags : 0;
 	c.res = crp__malloc(&s->alloc, sizeof *c.res);
-	c.room = crp__malloc(&s->alloc, sizeof *c.room);
+	crp_symbol_answer_new(&c.room, s);
 	const crp_body *orig = r->body.recrash ? &r->body.recrash->body : NULL;
 	int rc = c.res && c.room ? symbolicate_body(&c, &r->body, "", orig, "recrash_report.") : CRP_ENOMEM;
 	if (rc == CRP_OK && orig)

@@ -109,7 +109,7 @@ void crp_symbolicator_free(crp_symbolicator *s)
 	crp__free(&s->alloc, s->images);
 	crp__free(&s->alloc, s->objects);
 	crp__free(&s->alloc, s->files);
-	crp__free(&s->alloc, s->last);
+	crp_symbol_answer_free(s->last);
 	pthread_mutex_destroy(&s->map_lock);
 	crp__free(&s->alloc, s);
 }
@@ -625,6 +625,25 @@ static int lookup(const crp_symbolication **out, crp_symbol_answer *room, const 
 	return CRP_OK;
 }
 
+int crp_symbol_answer_new(crp_symbol_answer **out, const crp_symbolicator *s)
+{
+	*out = NULL;
+	if (!s)
+		return CRP_EINVAL;
+	crp_symbol_answer *a = crp__malloc(&s->alloc, sizeof *a);
+	if (!a)
+		return CRP_ENOMEM;
+	a->alloc = s->alloc;
+	*out = a;
+	return CRP_OK;
+}
+
+void crp_symbol_answer_free(crp_symbol_answer *room)
+{
+	if (room)
+		crp__free(&room->alloc, room);
+}
+
 int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,
 			      const crp_symbolicator *s, const crp_symbol_image *im, uint64_t file_addr,
 			      crp_error *err)
@@ -641,7 +660,7 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 	*out = NULL;
 	if (!s || !im)
 		return set_err(err, CRP_EINVAL, "no symbolicator or image");
-	if (!s->last && !(s->last = crp__malloc(&s->alloc, sizeof *s->last)))
+	if (!s->last && crp_symbol_answer_new(&s->last, s) != CRP_OK)
 		return set_err(err, CRP_ENOMEM, "out of memory");
 	return lookup(out, s->last, s, im, file_addr, err);
 }

@@ -74,7 +74,12 @@ struct crp_symbolicator {
 	crp_symbol_answer *last;   /* crp_symbolicator_lookup()'s answer (one thread at a time) */
 };
 
-_Static_assert(CRP_SYMBOL_MAX_LOCATIONS == CRP_SYMINDEX_MAX_FRAMES, "an answer holds a whole index answer");
+/* Room for one answer: whatever an index answer holds. */
+struct crp_symbol_answer {
+	crp_allocator alloc;     /* it was allocated with (a copy: it may outlive the symbolicator) */
+	crp_symbolication sym;
+	crp_symloc locs[CRP_SYMINDEX_MAX_FRAMES];
+};
 
 /* The image's index, built on first use; safe from several threads at once. */
 int crp__symbols_index(const crp_symbolicator *s, const crp_symbol_image *im, crp_symindex **out,

@@ -151,22 +151,27 @@ CRP_API void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_im
 CRP_API int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 				    const crp_symbol_image *im, uint64_t file_addr, crp_error *err);
 
-/** Most locations (inline depth) an answer holds; deeper inline chains keep their innermost. */
-#define CRP_SYMBOL_MAX_LOCATIONS 128u
+/** Room for the answers of crp_symbolicator_lookup_r(): one per thread, owned by the caller.
+ * Added in 0.1. */
+typedef struct crp_symbol_answer crp_symbol_answer;
 
-/** Room for one answer of crp_symbolicator_lookup_r(), owned by the caller: one per thread
- * (about 4 KiB; it need not be initialised). Added in 0.1. */
-typedef struct crp_symbol_answer {
-	crp_symbolication sym;
-	crp_symloc locs[CRP_SYMBOL_MAX_LOCATIONS];
-} crp_symbol_answer;
+/**
+ * Create room for answers (about 4 KiB), allocated with @p s's allocator.
+ * @param[out] out  free it with crp_symbol_answer_free(), before or after @p s.
+ * @return CRP_OK, CRP_EINVAL (@p s is NULL) or CRP_ENOMEM. Added in 0.1.
+ */
+CRP_API int crp_symbol_answer_new(crp_symbol_answer **out, const crp_symbolicator *s);
+
+/** Free room made by crp_symbol_answer_new(). NULL is ignored. Added in 0.1. */
+CRP_API void crp_symbol_answer_free(crp_symbol_answer *room);
 
 /**
  * crp_symbolicator_lookup() for threads sharing a symbolicator: the answer is written into the
- * caller's @p room, so any number of threads may call it at once on one symbolicator.
- * @param[out] out  &room->sym, or NULL when the image knows nothing about the address. Valid
- *                  until @p room is reused; its strings are owned by the symbolicator and live
- *                  as long as it does.
+ * caller's @p room, so any number of threads may call it at once on one symbolicator, each
+ * with its own room.
+ * @param[out] out  the answer, or NULL when the image knows nothing about the address. It lives
+ *                  in @p room until the room's next lookup or free; its strings are owned by
+ *                  the symbolicator and live as long as it does.
  * @return as crp_symbolicator_lookup(); CRP_EINVAL when an argument is NULL. Added in 0.1.
  */
 CRP_API int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,

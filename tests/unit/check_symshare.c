@@ -161,7 +161,9 @@ static void check_lookups(worker *w, size_t i, crp_symbol_answer *room)
 static void *work(void *arg)
 {
 	worker *w = arg;
-	crp_symbol_answer *room = malloc(sizeof *room);
+	crp_symbol_answer *room;
+	if (crp_symbol_answer_new(&room, w->s) != CRP_OK)
+		differs(w, "crp_symbol_answer_new");
 	pthread_barrier_wait(w->start);
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		for (size_t j = 0; j < REPORTS; j++) {
@@ -176,7 +178,7 @@ static void *work(void *arg)
 		for (size_t j = 0; j < w->want->images; j++)
 			check_lookups(w, j, room);
 	}
-	free(room);
+	crp_symbol_answer_free(room);
 	return NULL;
 }
 
@@ -195,7 +197,8 @@ static crp_symbolicator *fixture_symbols(void)
 static void single_threaded(expected *want, const inputs *in)
 {
 	crp_symbolicator *s = fixture_symbols();
-	crp_symbol_answer *room = malloc(sizeof *room);
+	crp_symbol_answer *room;
+	ck_assert_int_eq(crp_symbol_answer_new(&room, s), CRP_OK);
 	for (size_t k = 0; k < REPORTS; k++)
 		convert(&want->report[k], in, k, s);
 	want->images = crp_symbolicator_image_count(s);
@@ -212,7 +215,7 @@ static void single_threaded(expected *want, const inputs *in)
 		}
 		free(all.p);
 	}
-	free(room);
+	crp_symbol_answer_free(room);
 	crp_symbolicator_free(s);
 }
 
@@ -260,29 +263,38 @@ END_TEST
 START_TEST(lookup_r_arguments)
 {
 	crp_symbolicator *s = fixture_symbols();
-	crp_symbol_answer room;
-	const crp_symbolication *a = (const crp_symbolication *)&room;
+	crp_symbol_answer *room, *none;
+	static const crp_symbolication dummy;
+	const crp_symbolication *a = &dummy, *b; /* must be reset to NULL on errors */
 	crp_error err;
 	const crp_symbol_image *im = crp_symbolicator_image(s, 0);
+	ck_assert_int_eq(crp_symbol_answer_new(&none, NULL), CRP_EINVAL);
+	ck_assert_ptr_null(none);
+	crp_symbol_answer_free(NULL);
+	ck_assert_int_eq(crp_symbol_answer_new(&room, s), CRP_OK);
 	ck_assert_int_eq(crp_symbolicator_lookup_r(&a, NULL, s, im, 0, &err), CRP_EINVAL);
 	ck_assert_ptr_null(a);
-	ck_assert_int_eq(crp_symbolicator_lookup_r(&a, &room, NULL, im, 0, NULL), CRP_EINVAL);
-	ck_assert_int_eq(crp_symbolicator_lookup_r(&a, &room, s, NULL, 0, NULL), CRP_EINVAL);
+	ck_assert_int_eq(crp_symbolicator_lookup_r(&a, room, NULL, im, 0, NULL), CRP_EINVAL);
+	ck_assert_int_eq(crp_symbolicator_lookup_r(&a, room, s, NULL, 0, NULL), CRP_EINVAL);
 	/* the same answer as crp_symbolicator_lookup(), in the caller's room */
 	crp_symbol_image_info info;
 	crp_symbol_image_get_info(im, &info);
-	const crp_symbolication *b;
+	const crp_symbolication *first = NULL;
 	for (uint64_t addr = info.text_vmaddr; addr < info.text_vmaddr + info.text_vmsize; addr += 16) {
-		ck_assert_int_eq(crp_symbolicator_lookup_r(&a, &room, s, im, addr, NULL), CRP_OK);
+		ck_assert_int_eq(crp_symbolicator_lookup_r(&a, room, s, im, addr, NULL), CRP_OK);
 		ck_assert_int_eq(crp_symbolicator_lookup(&b, s, im, addr, NULL), CRP_OK);
 		text x = {0}, y = {0};
 		answer_text(&x, 0, a);
 		answer_text(&y, 0, b);
 		ck_assert_str_eq(x.p, y.p);
-		ck_assert(!a || a == &room.sym);
+		first = first ? first : a;
+		ck_assert(!a || a == first); /* the answer lives in the room */
 		free(x.p), free(y.p);
 	}
+	ck_assert_ptr_nonnull(first);
+	/* the room may outlive the symbolicator (only its answers' strings may not) */
 	crp_symbolicator_free(s);
+	crp_symbol_answer_free(room);
 }
 END_TEST
 
