@@ -1,5 +1,6 @@
 /* crp_report_symbolicate(): every backtrace of a report (and of its embedded recrash report)
- * looked up against a symbolicator. The address rules are documented in crashport/symbols.h. */
+ * looked up against a symbolicator. The address rules are documented in crashport/symbols.h.
+ * Threads may share the symbolicator: everything a call changes is in its sctx or its report. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,11 +27,12 @@ typedef struct image_span {
 } image_span;
 
 typedef struct sctx {
-	crp_symbolicator *s;
+	const crp_symbolicator *s;
 	crp_arena *arena;
 	crp_symbolicate_stats *st;
 	unsigned flags;
-	crp_symindex_result *res;
+	crp_symindex_result *res;  /* scratch of this call: index answer, then ours */
+	crp_symbol_answer *room;
 	crp_diag *warnings;
 	size_t warning_count, warning_cap, warnings_dropped;
 	/* the body being symbolicated, and the one whose images it uses */
@@ -189,7 +191,7 @@ static int resolve_image(sctx *c, size_t i)
 					CRP_HAS(im, CRP_IMAGE_CPU_SUBTYPE) ? im->cpu_subtype : 0);
 	if (!st->sym)
 		return CRP_OK;
-	st->status = crp__symbols_index(c->s, (crp_symbol_image *)(uintptr_t)st->sym, &st->ix, &st->why);
+	st->status = crp__symbols_index(c->s, st->sym, &st->ix, &st->why);
 	return st->status == CRP_ENOMEM ? CRP_ENOMEM : CRP_OK;
 }
 
@@ -247,7 +249,7 @@ static int frame(sctx *c, crp_frame *f, bool is_pc, const char *path)
 	CRP_TRY(crp__symindex_lookup(st->ix, look, c->res));
 	const crp_symbolication *answer;
 	crp_symbolication *out;
-	CRP_TRY(crp__symbols_answer(&answer, c->s, st->sym, c->res, look, slide, flags, addr));
+	CRP_TRY(crp__symbols_answer(&answer, c->room, c->s, st->sym, st->ix, c->res, look, slide, flags, addr));
 	if (!answer) {
 		c->st->unknown++;
 		return CRP_OK;
@@ -376,6 +378,7 @@ static int finish(sctx *c, crp_report *root, int rc, crp_error *err)
 		rc = flush_warnings(c, root);
 	crp__free(&c->s->alloc, c->warnings);
 	crp__free(&c->s->alloc, c->res);
+	crp_symbol_answer_free(c->room);
 	if (rc != CRP_OK && err) {
 		crp__error_clear(err);
 		crp__error_set(err, rc, rc == CRP_ELIMIT ? "the report's memory limit was reached while "
@@ -384,7 +387,7 @@ static int finish(sctx *c, crp_report *root, int rc, crp_error *err)
 	return rc;
 }
 
-int crp_report_symbolicate(crp_report *r, crp_symbolicator *s, const crp_symbolicate_options *opts,
+int crp_report_symbolicate(crp_report *r, const crp_symbolicator *s, const crp_symbolicate_options *opts,
 			   crp_symbolicate_stats *stats, crp_error *err)
 {
 	crp_symbolicate_stats local;
@@ -406,8 +409,9 @@ int crp_report_symbolicate(crp_report *r, crp_symbolicator *s, const crp_symboli
 	c.st = stats;
 	c.flags = opts ? opts->flags : 0;
 	c.res = crp__malloc(&s->alloc, sizeof *c.res);
+	crp_symbol_answer_new(&c.room, s);
 	const crp_body *orig = r->body.recrash ? &r->body.recrash->body : NULL;
-	int rc = c.res ? symbolicate_body(&c, &r->body, "", orig, "recrash_report.") : CRP_ENOMEM;
+	int rc = c.res && c.room ? symbolicate_body(&c, &r->body, "", orig, "recrash_report.") : CRP_ENOMEM;
 	if (rc == CRP_OK && orig)
 		rc = symbolicate_body(&c, orig, "recrash_report.", NULL, NULL);
 	return finish(&c, root, rc, err);

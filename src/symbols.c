@@ -1,5 +1,6 @@
 /* The symbolicator: symbol files by path or from memory, images by UUID and CPU type, indexes
- * built on first use, and single-address lookups. Reports are in symbolicate.c. */
+ * built on first use (once, whichever thread needs them first: see symbols_int.h), and
+ * single-address lookups. Reports are in symbolicate.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,13 +64,16 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 	if (!s)
 		return CRP_ENOMEM;
 	memset(s, 0, sizeof *s);
+	if (pthread_mutex_init(&s->map_lock, NULL) != 0) {
+		crp__free(&a, s);
+		return CRP_ENOMEM;
+	}
 	s->alloc = a;
 	o.max_file_bytes = o.max_file_bytes ? o.max_file_bytes : CRP_DEFAULT_MAX_SYMBOL_FILE_BYTES;
 	o.max_files = o.max_files ? o.max_files : CRP_DEFAULT_MAX_SYMBOL_FILES;
 	o.max_depth = o.max_depth ? o.max_depth : CRP_DEFAULT_MAX_SYMBOL_DIR_DEPTH;
 	o.allocator = NULL;
 	s->opts = o;
-	crp__arena_init(&s->strings, &a, 0);
 	*out = s;
 	return CRP_OK;
 }
@@ -83,14 +87,19 @@ static void unmap(crp_symbolicator *s, sym_file *f)
 		f->data = NULL;
 }
 
+static void free_image(crp_symbolicator *s, crp_symbol_image *im)
+{
+	crp__symindex_free(im->ix);
+	pthread_mutex_destroy(&im->build_lock);
+	crp__free(&s->alloc, im);
+}
+
 void crp_symbolicator_free(crp_symbolicator *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->image_count; i++) {
-		crp__symindex_free(s->images[i]->ix);
-		crp__free(&s->alloc, s->images[i]);
-	}
+	for (size_t i = 0; i < s->image_count; i++)
+		free_image(s, s->images[i]);
 	for (size_t i = 0; i < s->object_count; i++)
 		crp__macho_dispose(&s->objects[i].macho);
 	for (size_t i = 0; i < s->file_count; i++) {
@@ -100,8 +109,8 @@ void crp_symbolicator_free(crp_symbolicator *s)
 	crp__free(&s->alloc, s->images);
 	crp__free(&s->alloc, s->objects);
 	crp__free(&s->alloc, s->files);
-	crp__arena_dispose(&s->strings);
-	crp__free(&s->alloc, s->res);
+	crp_symbol_answer_free(s->last);
+	pthread_mutex_destroy(&s->map_lock);
 	crp__free(&s->alloc, s);
 }
 
@@ -169,6 +178,11 @@ static int new_image(crp_symbolicator *s, const sym_object *o, crp_symbol_image 
 	if (!im)
 		return CRP_ENOMEM;
 	memset(im, 0, sizeof *im);
+	if (pthread_mutex_init(&im->build_lock, NULL) != 0) {
+		crp__free(&s->alloc, im);
+		return CRP_ENOMEM;
+	}
+	atomic_init(&im->built, false);
 	im->owner = s;
 	im->has_uuid = o->has_uuid;
 	im->uuid = o->uuid;
@@ -194,7 +208,7 @@ static int file_object(crp_symbolicator *s, uint32_t idx)
 	if (!im)
 		CRP_TRY(new_image(s, o, &im));
 	uint32_t *slot = is_debug(o) ? &im->debug : &im->binary;
-	if (*slot == NO_OBJECT && !im->ix_tried)
+	if (*slot == NO_OBJECT && !atomic_load_explicit(&im->built, memory_order_relaxed))
 		*slot = idx;
 	return CRP_OK;
 }
@@ -279,7 +293,7 @@ static int add_file_data(crp_symbolicator *s, uint32_t file, crp_error *err)
 		rc = add_slice(s, file, &sl[i], err);
 	if (rc != CRP_OK) { /* all or nothing: forget the slices of this file */
 		for (size_t i = images; i < s->image_count; i++)
-			crp__free(&s->alloc, s->images[i]);
+			free_image(s, s->images[i]);
 		s->image_count = images;
 		s->object_count = objects;
 		for (size_t i = 0; i < s->image_count; i++) {
@@ -515,7 +529,10 @@ static int load_object(crp_symbolicator *s, uint32_t i, crp_error *err)
 	if (o->macho_ready)
 		return CRP_OK;
 	sym_file *f = &s->files[o->file];
-	CRP_TRY(map_file(s, f, err));
+	pthread_mutex_lock(&s->map_lock); /* the file may hold other images' slices too */
+	int mapped = map_file(s, f, err);
+	pthread_mutex_unlock(&s->map_lock);
+	CRP_TRY(mapped);
 	if (!crp__in_bounds(o->offset, o->size, f->size))
 		return set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
 	int rc = crp__macho_parse(&o->macho, f->data + o->offset, (size_t)o->size, &s->alloc, err);
@@ -558,34 +575,92 @@ static int build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err
 	return crp__symindex_build(&im->ix, &src, &s->alloc, NULL, err);
 }
 
-int crp__symbols_index(crp_symbolicator *s, crp_symbol_image *im, crp_symindex **out, crp_error *err)
+/* Under the image's lock: the first thread builds, the others wait and find it built. */
+static int build_once(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
 {
-	if (!im->ix_tried) {
+	int rc = CRP_OK;
+	pthread_mutex_lock(&im->build_lock);
+	if (!atomic_load_explicit(&im->built, memory_order_relaxed)) {
 		crp__error_clear(&im->ix_error);
-		im->ix_status = build_index(s, im, &im->ix_error);
-		im->ix_tried = im->ix_status != CRP_ENOMEM; /* out of memory may pass: try again */
+		rc = build_index(s, im, &im->ix_error);
+		if (rc == CRP_ENOMEM) { /* not kept: a later call tries again */
+			if (err)
+				*err = im->ix_error;
+		} else {
+			im->ix_status = rc;
+			rc = CRP_OK;
+			atomic_store_explicit(&im->built, true, memory_order_release);
+		}
 	}
+	pthread_mutex_unlock(&im->build_lock);
+	return rc;
+}
+
+int crp__symbols_index(const crp_symbolicator *cs, const crp_symbol_image *cim, crp_symindex **out,
+		       crp_error *err)
+{
+	/* A shared symbolicator is const to its users; its build-once state is the exception. */
+	crp_symbolicator *s = (crp_symbolicator *)(uintptr_t)cs;
+	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
+	*out = NULL;
+	if (!atomic_load_explicit(&im->built, memory_order_acquire))
+		CRP_TRY(build_once(s, im, err));
 	*out = im->ix;
 	if (im->ix_status != CRP_OK && err)
 		*err = im->ix_error;
 	return im->ix_status;
 }
 
-int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
-			    const crp_symbol_image *cim, uint64_t file_addr, crp_error *err)
+static int lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
+		  const crp_symbol_image *im, uint64_t file_addr, crp_error *err)
 {
-	*out = NULL;
-	if (!s || !cim)
-		return set_err(err, CRP_EINVAL, "no symbolicator or image");
-	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
 	crp_symindex *ix;
 	CRP_TRY(crp__symbols_index(s, im, &ix, err));
-	if (!s->res && !(s->res = crp__malloc(&s->alloc, sizeof *s->res)))
-		return set_err(err, CRP_ENOMEM, "out of memory");
-	int rc = crp__symindex_lookup(ix, file_addr, s->res);
+	crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
+	int rc = crp__symindex_lookup(ix, file_addr, &res);
 	if (rc == CRP_OK)
-		rc = crp__symbols_answer(out, s, im, s->res, file_addr, 0, 0, file_addr);
+		rc = crp__symbols_answer(out, room, s, im, ix, &res, file_addr, 0, 0, file_addr);
 	if (rc != CRP_OK)
 		return set_err(err, rc, "%s", crp_status_str(rc));
 	return CRP_OK;
+}
+
+int crp_symbol_answer_new(crp_symbol_answer **out, const crp_symbolicator *s)
+{
+	*out = NULL;
+	if (!s)
+		return CRP_EINVAL;
+	crp_symbol_answer *a = crp__malloc(&s->alloc, sizeof *a);
+	if (!a)
+		return CRP_ENOMEM;
+	a->alloc = s->alloc;
+	*out = a;
+	return CRP_OK;
+}
+
+void crp_symbol_answer_free(crp_symbol_answer *room)
+{
+	if (room)
+		crp__free(&room->alloc, room);
+}
+
+int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,
+			      const crp_symbolicator *s, const crp_symbol_image *im, uint64_t file_addr,
+			      crp_error *err)
+{
+	*out = NULL;
+	if (!s || !im || !room)
+		return set_err(err, CRP_EINVAL, "no symbolicator, image or answer room");
+	return lookup(out, room, s, im, file_addr, err);
+}
+
+int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
+			    const crp_symbol_image *im, uint64_t file_addr, crp_error *err)
+{
+	*out = NULL;
+	if (!s || !im)
+		return set_err(err, CRP_EINVAL, "no symbolicator or image");
+	if (!s->last && crp_symbol_answer_new(&s->last, s) != CRP_OK)
+		return set_err(err, CRP_ENOMEM, "out of memory");
+	return lookup(out, s->last, s, im, file_addr, err);
 }

@@ -1,8 +1,17 @@
 /* Private layout of the symbolicator, shared by symbols.c (files, images, lookups) and
- * symbolicate.c (reports). */
+ * symbolicate.c (reports).
+ *
+ * Sharing: files are added by one thread; after that the handle is read-only except for state
+ * that is filled once: an image's index (built under the image's build_lock, published by
+ * `built`), the mappings it needs (map_lock: a universal file's slices are different images,
+ * which may be built at once), and the caches inside indexes (symindex.h). Lookups take no
+ * lock once the index and the names they touch exist. Per-lookup scratch belongs to the
+ * caller. */
 #ifndef CRP_SYMBOLS_INT_H
 #define CRP_SYMBOLS_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "arena.h"
@@ -43,9 +52,11 @@ struct crp_symbol_image {
 	uint32_t binary;         /* object index, or UINT32_MAX */
 	uint32_t debug;
 	uint32_t src_dwarf, src_symtab, src_starts;  /* objects the index was built from */
+	/* Written once under build_lock, then `built` is set (release): read freely after it. */
+	pthread_mutex_t build_lock;
+	atomic_bool built;       /* tried, with an answer to keep (out of memory is not kept) */
 	crp_symindex *ix;
 	int ix_status;           /* CRP_OK once built; an error if building failed */
-	bool ix_tried;
 	crp_error ix_error;
 };
 
@@ -59,24 +70,30 @@ struct crp_symbolicator {
 	crp_symbol_image **images;
 	size_t image_count, image_cap;
 	size_t files_examined;
-	crp_arena strings;       /* demangled names and paths, kept in the indexes' slots */
-	crp_symindex_result *res;
-	crp_symbolication answer;  /* the last crp_symbolicator_lookup() answer */
+	pthread_mutex_t map_lock;  /* sym_file.data (and size, dev, ino) once files are added */
+	crp_symbol_answer *last;   /* crp_symbolicator_lookup()'s answer (one thread at a time) */
+};
+
+/* Room for one answer: whatever an index answer holds. */
+struct crp_symbol_answer {
+	crp_allocator alloc;     /* it was allocated with (a copy: it may outlive the symbolicator) */
+	crp_symbolication sym;
 	crp_symloc locs[CRP_SYMINDEX_MAX_FRAMES];
 };
 
-/* The image's index, built on first use. */
-int crp__symbols_index(crp_symbolicator *s, crp_symbol_image *im, crp_symindex **out, crp_error *err);
+/* The image's index, built on first use; safe from several threads at once. */
+int crp__symbols_index(const crp_symbolicator *s, const crp_symbol_image *im, crp_symindex **out,
+		       crp_error *err);
 
 /* The __TEXT vmaddr the image's addresses are relative to. */
 uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_image *im);
 
-/* symbols_answer.c: an index answer as a crp_symbolication held by the symbolicator (valid
- * until its next answer): names demangled, paths built (both once per index, kept in its
- * slots), function_addr moved by `slide`. *out is NULL when the answer is empty. */
-int crp__symbols_answer(const crp_symbolication **out, crp_symbolicator *s, const crp_symbol_image *im,
-			const crp_symindex_result *res, uint64_t lookup_addr, uint64_t slide, unsigned flags,
-			uint64_t addr);
+/* symbols_answer.c: an index answer as a crp_symbolication in `room` (the caller's): names
+ * demangled, paths built (both once per index, kept in its slots), function_addr moved by
+ * `slide`. *out is NULL when the answer is empty. Safe from several threads at once. */
+int crp__symbols_answer(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
+			const crp_symbol_image *im, crp_symindex *ix, const crp_symindex_result *res,
+			uint64_t lookup_addr, uint64_t slide, unsigned flags, uint64_t addr);
 /* A copy of an answer whose strings all live in `arena` (a report's). */
 int crp__symbols_copy(crp_symbolication **out, crp_arena *arena, const crp_symbolication *src);
 

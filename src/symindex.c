@@ -154,7 +154,11 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 	}
 	memset(ix, 0, sizeof *ix);
 	ix->alloc = a;
-	int rc = src->symtab ? crp__ix_build_symtab(ix, src->symtab) : CRP_OK;
+	crp__arena_init(&ix->strings, &ix->alloc, 0);
+	int rc = pthread_mutex_init(&ix->lock, NULL) == 0 ? CRP_OK : CRP_ENOMEM;
+	ix->lock_ready = rc == CRP_OK;
+	if (rc == CRP_OK)
+		rc = src->symtab ? crp__ix_build_symtab(ix, src->symtab) : CRP_OK;
 	if (rc == CRP_OK && src->starts) {
 		rc = crp__ix_build_starts(ix, src->starts, NULL);
 		if (rc == CRP_ECORRUPT) /* damaged starts: name functions without them */
@@ -182,8 +186,11 @@ void crp__symindex_free(crp_symindex *ix)
 		return;
 	for (size_t i = 0; ix->units && i < ix->unit_count; i++) {
 		crp__dwarf_lines_dispose(&ix->units[i].lines);
-		crp__free(&ix->alloc, ix->units[i].paths);
+		crp__free(&ix->alloc, atomic_load_explicit(&ix->units[i].paths, memory_order_relaxed));
 	}
+	if (ix->lock_ready)
+		pthread_mutex_destroy(&ix->lock);
+	crp__arena_dispose(&ix->strings);
 	crp__free(&ix->alloc, ix->units);
 	crp__free(&ix->alloc, ix->scopes);
 	crp__free(&ix->alloc, ix->paint.lo);
@@ -244,18 +251,30 @@ static bool find_place(const crp_symindex *ix, uint32_t unit, uint64_t addr, ix_
 	return true;
 }
 
-static const char *scope_name(crp_symindex *ix, uint32_t i)
+static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s)
 {
-	ix_scope *s = &ix->scopes[i];
-	if (!(s->flags & SCOPE_RESOLVED)) {
+	pthread_mutex_lock(&ix->lock);
+	const char *n = atomic_load_explicit(&s->name, memory_order_relaxed);
+	if (!n) {
 		crp_dwarf_die die;
 		const char *name = NULL, *link = NULL;
 		if (crp__dwarf_die_at(ix->dwarf, s->die, &die) == CRP_OK)
 			crp__dwarf_die_names(ix->dwarf, &die, &name, &link);
-		s->name = link ? link : name;
-		s->flags |= SCOPE_RESOLVED;
+		n = link ? link : name ? name : crp__symindex_nothing; /* NULL would read as "not yet" */
+		atomic_store_explicit(&s->name, n, memory_order_release);
 	}
-	return s->name;
+	pthread_mutex_unlock(&ix->lock);
+	return n;
+}
+
+/* Names are read from DWARF the first time a lookup needs them: most are never needed. */
+static const char *scope_name(crp_symindex *ix, uint32_t i)
+{
+	ix_scope *s = &ix->scopes[i];
+	const char *n = atomic_load_explicit(&s->name, memory_order_acquire);
+	if (!n)
+		n = resolve_scope_name(ix, s);
+	return n == crp__symindex_nothing ? NULL : n;
 }
 
 static void set_frame(crp_symindex_frame *f, const char *name, uint32_t unit, uint32_t file,
@@ -369,21 +388,57 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	return CRP_OK;
 }
 
+static CRP_NOINLINE crp_symindex_slot *new_paths(crp_symindex *ix, ix_unit *u)
+{
+	pthread_mutex_lock(&ix->lock);
+	crp_symindex_slot *p = atomic_load_explicit(&u->paths, memory_order_relaxed);
+	if (!p) {
+		size_t n = u->lines.file_count + 1; /* 1-based before DWARF 5 */
+		if ((p = crp__malloc(&ix->alloc, n * sizeof *p)) != NULL) {
+			memset(p, 0, n * sizeof *p);
+			u->path_count = n;
+			atomic_store_explicit(&u->paths, p, memory_order_release);
+		}
+	}
+	pthread_mutex_unlock(&ix->lock);
+	return p;
+}
+
 int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f)
 {
 	*out = NULL;
 	if (f->unit == IX_NONE || f->unit >= ix->unit_count)
 		return CRP_OK;
 	ix_unit *u = &ix->units[f->unit];
-	if (!u->paths && u->has_lines) {
-		size_t n = u->lines.file_count + 1; /* 1-based before DWARF 5 */
-		if (!(u->paths = crp__malloc(&ix->alloc, n * sizeof *u->paths)))
-			return CRP_ENOMEM;
-		memset(u->paths, 0, n * sizeof *u->paths);
-		u->path_count = n;
-	}
-	*out = f->file < u->path_count ? &u->paths[f->file] : NULL;
+	if (!u->has_lines)
+		return CRP_OK;
+	crp_symindex_slot *p = atomic_load_explicit(&u->paths, memory_order_acquire);
+	if (!p && !(p = new_paths(ix, u)))
+		return CRP_ENOMEM;
+	*out = f->file < u->path_count ? &p[f->file] : NULL;
 	return CRP_OK;
+}
+
+const char crp__symindex_nothing[] = "";
+
+int crp__symindex_slot_fill(crp_symindex *ix, crp_symindex_slot *slot, const char *text, size_t len,
+			    bool copy, unsigned flags, const char **out_text, unsigned *out_flags)
+{
+	int rc = CRP_OK;
+	pthread_mutex_lock(&ix->lock);
+	if (!atomic_load_explicit(&slot->text, memory_order_relaxed)) { /* else another thread won */
+		const char *t = text && copy ? crp__arena_strndup(&ix->strings, text, len) : text;
+		if (text && !t) {
+			rc = CRP_ENOMEM;
+		} else {
+			slot->flags = flags;
+			atomic_store_explicit(&slot->text, t ? t : crp__symindex_nothing, memory_order_release);
+		}
+	}
+	pthread_mutex_unlock(&ix->lock);
+	if (rc == CRP_OK)
+		crp__symindex_slot_get(slot, out_text, out_flags);
+	return rc;
 }
 
 size_t crp__symindex_path(const crp_symindex *ix, const crp_symindex_frame *f, char *out,

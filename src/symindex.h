@@ -20,9 +20,15 @@
  * Names are returned raw (linkage name, else name; symbol names without Mach-O's leading '_'):
  * demangling is the caller's business.
  *
- * An index is used by one thread at a time (names are resolved and cached on first use). */
+ * Once built, an index may be used by many threads at once. What lookups still fill in lazily
+ * (function names read from DWARF, the slots below, per-unit path tables) is filled once under
+ * the index's lock and published with release stores: a lookup whose answer is already cached
+ * takes no lock. Lazy rather than eager because a crash report touches a few hundred functions
+ * of an image with tens of thousands. */
 #ifndef CRP_SYMINDEX_H
 #define CRP_SYMINDEX_H
+
+#include <stdatomic.h>
 
 #include "dwarf.h"
 #include "macho.h"
@@ -54,11 +60,12 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 void crp__symindex_free(crp_symindex *ix);
 
 /* A place the index keeps for its user to store what it derives from a name or a file (a
- * demangled name, a joined path), so that is done once per index, not once per lookup. */
+ * demangled name, a joined path), so that is done once per index, not once per lookup. Filled
+ * once by crp__symindex_slot_fill(); `text` is stored last (release) so a reader that sees it
+ * also sees `flags`. */
 typedef struct crp_symindex_slot {
-	const char *text;
+	_Atomic(const char *) text;  /* NULL: not filled yet */
 	unsigned flags;
-	bool set;
 } crp_symindex_slot;
 
 /* One frame of an answer. */
@@ -81,12 +88,35 @@ typedef struct crp_symindex_result {
 	crp_symindex_frame frames[CRP_SYMINDEX_MAX_FRAMES];  /* innermost first */
 } crp_symindex_result;
 
-/* Look up a file (vm) address. Returns CRP_OK (res->source says whether anything was found)
- * or CRP_ENOMEM. */
+/* Look up a file (vm) address; safe from several threads at once (res is the caller's).
+ * Returns CRP_OK (res->source says whether anything was found) or CRP_ENOMEM. */
 int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res);
 
 /* The slot of a frame's file in *out (NULL when the frame has no file). CRP_OK or CRP_ENOMEM. */
 int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f);
+
+/* The text of a filled slot (or looked-up name) that holds nothing: NULL means "not filled
+ * yet". */
+extern const char crp__symindex_nothing[];
+
+/* What a slot holds: false while it is not filled; *text may be NULL ("nothing"). No lock:
+ * this is every lookup's path once names are cached, so it is inline. */
+static inline bool crp__symindex_slot_get(const crp_symindex_slot *slot, const char **text, unsigned *flags)
+{
+	const char *t = atomic_load_explicit(&slot->text, memory_order_acquire);
+	if (!t)
+		return false;
+	*text = t == crp__symindex_nothing ? NULL : t;
+	*flags = slot->flags;
+	return true;
+}
+
+/* Fills a slot unless another thread did first; *out_text / *out_flags receive what it holds
+ * either way. `text` (NULL: nothing) is copied into the index when `copy` (len bytes; it then
+ * lives as long as the index), else kept as is (it points into a symbol file, which outlives
+ * the index). CRP_OK or CRP_ENOMEM. */
+int crp__symindex_slot_fill(crp_symindex *ix, crp_symindex_slot *slot, const char *text, size_t len,
+			    bool copy, unsigned flags, const char **out_text, unsigned *out_flags);
 
 /* The path of a frame's file, LLVM style (absolute when the unit has a comp_dir). Same
  * contract as snprintf; 0 when the frame has no file. */

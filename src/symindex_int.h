@@ -2,13 +2,15 @@
 #ifndef CRP_SYMINDEX_INT_H
 #define CRP_SYMINDEX_INT_H
 
+#include <pthread.h>
+
+#include "arena.h"
 #include "symindex.h"
 
 #define IX_NONE UINT32_MAX
 #define IX_MAX_ITEMS (UINT32_MAX - 1u)  /* every table is indexed by uint32_t */
 
 #define SCOPE_SUBPROGRAM 0x01u
-#define SCOPE_RESOLVED 0x02u    /* name looked up (may still be NULL) */
 #define SCOPE_HAS_RANGES 0x04u
 #define SCOPE_HAS_ENTRY 0x08u   /* entry is the DIE's low_pc or entry_pc */
 
@@ -16,7 +18,7 @@ typedef struct ix_scope {
 	uint64_t die;           /* DIE offset, for resolving the name on first use */
 	uint64_t entry;         /* function start (low_pc, else entry_pc, else lowest range) */
 	uint64_t lo, hi;        /* bounding box of its ranges */
-	const char *name;
+	_Atomic(const char *) name;  /* NULL until looked up (see scope_name()) */
 	crp_symindex_slot slot;
 	uint32_t parent;        /* enclosing scope of an inlined subroutine, else IX_NONE */
 	uint32_t unit;
@@ -43,8 +45,8 @@ typedef struct ix_unit {
 	const char *comp_dir;
 	uint32_t seq_first, seq_count;     /* sorted by hi */
 	uint32_t paint_first, paint_count; /* innermost scope per address interval */
-	crp_symindex_slot *paths;          /* per file index, allocated on first use */
-	size_t path_count;
+	_Atomic(crp_symindex_slot *) paths; /* per file index, allocated on first use */
+	size_t path_count;                  /* set before paths is published */
 } ix_unit;
 
 typedef struct ix_sym {
@@ -99,6 +101,11 @@ typedef struct ix_map {
 
 struct crp_symindex {
 	crp_allocator alloc;
+	/* Taken only to fill what lookups cache (scope names, slots, path tables, `strings`): the
+	 * DWARF context it reads them from is not thread-safe. */
+	pthread_mutex_t lock;
+	bool lock_ready;
+	crp_arena strings;      /* slot texts that are copies */
 	crp_dwarf *dwarf;
 	ix_unit *units;
 	size_t unit_count;

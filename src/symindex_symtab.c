@@ -85,7 +85,7 @@ static size_t keep_symbols(const crp_macho *m, const sym_entry *e, size_t n, sym
 		if (!keeps(m, &s))
 			continue;
 		const char *name = s.name[0] == '_' ? s.name + 1 : s.name;
-		k[kept++] = (sym_keep){{s.value, e[i].size, name, {NULL, 0, false}}, e[i].index};
+		k[kept++] = (sym_keep){{s.value, e[i].size, name, {NULL, 0}}, e[i].index};
 	}
 	qsort(k, kept, sizeof *k, cmp_keep);
 	size_t out = 0;

@@ -63,6 +63,11 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
 	done
 	$vg build-ci/crashport convert -q --to json --symbols fixtures/macho/x86_64 \
 		fixtures/macho/report-x86_64.json >/dev/null
+	# two workers sharing one symbolicator (valgrind runs them one at a time, but on one handle)
+	out=$(mktemp -d)
+	$vg build-ci/crashport convert -q --to apple --symbols fixtures/macho -j2 -o "$out" \
+		fixtures/macho/report-x86_64.json fixtures/macho/report-arm64e-recrash.json
+	rm -rf "$out"
 	$vg build-ci/crashport atos -i -o fixtures/macho/universal/Demo -arch armv7 0x1010 0x2000 >/dev/null
 	$vg build-ci/crashport dump-syms fixtures/macho/x86_64/Demo fixtures/macho/x86_64/Demo.dSYM >/dev/null
 	$vg build-ci/crashport dump-syms --arch armv7 fixtures/macho/universal/Demo \

@@ -22,8 +22,19 @@
  * What a report frame gets (crp_frame.symbolicated) and the address arithmetic are described
  * at crp_report_symbolicate().
  *
- * Thread safety: a symbolicator is used by one thread at a time (indexes are built and names
- * cached on demand). Distinct symbolicators share nothing.
+ * Thread safety: add files first, from one thread (crp_symbolicator_new(),
+ * crp_symbolicator_add_path(), crp_symbolicator_add_memory()). Once that is done, one
+ * symbolicator may be shared by any number of threads calling, at the same time,
+ * crp_report_symbolicate() (each on its own report), crp_symbolicator_lookup_r(),
+ * crp_symbolicator_find(), crp_symbolicator_image(), crp_symbolicator_image_count() and
+ * crp_symbol_image_get_info(). crp_symbolicator_lookup() keeps its answer in the symbolicator:
+ * one thread at a time calls it (it may run alongside the others). Adding files while other
+ * threads use the symbolicator, and freeing it, are not allowed. The caller orders "added"
+ * before "shared" (creating the threads afterwards, or a mutex, does). Indexes are still built
+ * lazily, each once: the first thread that needs an image builds its index while others that
+ * need the same image wait; lookups in built indexes take no lock. The allocator of
+ * crp_symbolicator_options is then called from all those threads at once and must be
+ * thread-safe (malloc is). Distinct symbolicators share nothing.
  */
 #ifndef CRP_SYMBOLS_H
 #define CRP_SYMBOLS_H
@@ -51,7 +62,8 @@ typedef struct crp_symbol_image crp_symbol_image;
  */
 typedef struct crp_symbolicator_options {
 	unsigned int version;            /**< CRP_SYMBOLICATOR_OPTIONS_VERSION */
-	const crp_allocator *allocator;  /**< NULL: malloc/realloc/free */
+	const crp_allocator *allocator;  /**< NULL: malloc/realloc/free. Thread-safe if the
+	                                      symbolicator is shared between threads. */
 	uint64_t max_file_bytes;         /**< larger symbol files are refused (CRP_ELIMIT) */
 	size_t max_files;                /**< files examined over the symbolicator's life */
 	unsigned max_depth;              /**< directory levels below a path added */
@@ -128,15 +140,43 @@ CRP_API void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_im
 
 /**
  * Look up one file (vm) address in an image, building its index first if needed. No return
- * address adjustment is made: pass the address to look up.
+ * address adjustment is made: pass the address to look up. One thread at a time: threads
+ * sharing a symbolicator use crp_symbolicator_lookup_r().
  * @param[out] out  the answer, or NULL when the image knows nothing about the address. Owned by
- *                  the symbolicator; valid until its next lookup, symbolication or free.
+ *                  the symbolicator; valid until its next crp_symbolicator_lookup() or free.
  *                  function_addr is a file address here.
  * @return CRP_OK; CRP_ENOMEM; or the error that stopped the index from being built (CRP_EIO:
  *         the file cannot be read any more, CRP_ECORRUPT: it changed since it was added).
  */
 CRP_API int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 				    const crp_symbol_image *im, uint64_t file_addr, crp_error *err);
+
+/** Room for the answers of crp_symbolicator_lookup_r(): one per thread, owned by the caller.
+ * Added in 0.1. */
+typedef struct crp_symbol_answer crp_symbol_answer;
+
+/**
+ * Create room for answers (about 4 KiB), allocated with @p s's allocator.
+ * @param[out] out  free it with crp_symbol_answer_free(), before or after @p s.
+ * @return CRP_OK, CRP_EINVAL (@p s is NULL) or CRP_ENOMEM. Added in 0.1.
+ */
+CRP_API int crp_symbol_answer_new(crp_symbol_answer **out, const crp_symbolicator *s);
+
+/** Free room made by crp_symbol_answer_new(). NULL is ignored. Added in 0.1. */
+CRP_API void crp_symbol_answer_free(crp_symbol_answer *room);
+
+/**
+ * crp_symbolicator_lookup() for threads sharing a symbolicator: the answer is written into the
+ * caller's @p room, so any number of threads may call it at once on one symbolicator, each
+ * with its own room.
+ * @param[out] out  the answer, or NULL when the image knows nothing about the address. It lives
+ *                  in @p room until the room's next lookup or free; its strings are owned by
+ *                  the symbolicator and live as long as it does.
+ * @return as crp_symbolicator_lookup(); CRP_EINVAL when an argument is NULL. Added in 0.1.
+ */
+CRP_API int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,
+				      const crp_symbolicator *s, const crp_symbol_image *im,
+				      uint64_t file_addr, crp_error *err);
 
 /** crp_report_symbolicate() flags. */
 #define CRP_SYMBOLICATE_NO_ADJUST 0x01u  /**< look every frame up at its own address */
@@ -187,13 +227,15 @@ typedef struct crp_symbolicate_stats {
  * report's own symbol_name fields are never changed.
  *
  * Symbolicating a report again replaces its frames' results and adds its warnings again.
+ * Several threads may symbolicate different reports with one symbolicator at once (see the
+ * thread-safety note at the top); a report is used by one thread at a time.
  * @param opts   NULL for defaults.
  * @param stats  receives counts; may be NULL.
  * @param err    receives the error; may be NULL.
  * @return CRP_OK (also when nothing could be resolved); CRP_ENOMEM; CRP_ELIMIT when the report's
  *         memory limit is reached (frames done so far keep their results).
  */
-CRP_API int crp_report_symbolicate(crp_report *r, crp_symbolicator *s,
+CRP_API int crp_report_symbolicate(crp_report *r, const crp_symbolicator *s,
 				   const crp_symbolicate_options *opts, crp_symbolicate_stats *stats,
 				   crp_error *err);
 

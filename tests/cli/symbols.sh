@@ -46,6 +46,38 @@ expect_exit 0 "$CP" convert --to json --symbols "$T/syms" $M/report-x86_64.json
 contains "$T/err" "warning: $T/syms/broken.dylib: skipped: $T/syms/broken.dylib: "
 contains "$T/out" '"function": "crash_here"'
 
+# -- workers share one symbolicator: -j2 and -j4 write what -j1 writes -------------------------
+mkdir -p "$T/many"
+i=0
+while [ $i -lt 40 ]; do
+	cp $M/report-x86_64.json "$T/many/x-$i.json"
+	cp $M/report-arm64e-recrash.json "$T/many/a-$i.json"
+	i=$((i + 1))
+done
+for fmt in json apple; do
+	for j in 1 2 4; do
+		expect_exit 0 "$CP" convert --progress=none --to $fmt --symbols $M -j$j -o "$T/$fmt-j$j" "$T/many"
+		mv "$T/err" "$T/$fmt-j$j.err"
+	done
+	for j in 2 4; do
+		if diff -r "$T/$fmt-j1" "$T/$fmt-j$j" >/dev/null; then ok; else bad "convert --to $fmt -j$j differs from -j1"; fi
+		sed 's/ in [0-9.]* s.*//' "$T/$fmt-j1.err" >"$T/e1" # the summary's time varies
+		sed 's/ in [0-9.]* s.*//' "$T/$fmt-j$j.err" >"$T/ej"
+		same_file "$T/ej" "$T/e1"
+	done
+done
+# every copy symbolicated alike (the golden itself used --symbols $M/x86_64 alone)
+same_file "$T/json-j2/x-39.json" "$T/json-j1/x-0.json"
+contains "$T/json-j2/x-39.json" '"function": "crash_here"'
+contains "$T/apple-j2/a-17.crash" "(demo.c:"
+# --ndjson workers too
+for f in "$T"/many/*.json; do tr -d '\n' <"$f"; echo; done >"$T/many.ndjson"
+expect_exit 0 sh -c "\"$CP\" convert --ndjson --to apple --symbols $M -j1 <\"$T/many.ndjson\""
+mv "$T/out" "$T/nd-j1"
+expect_exit 0 sh -c "\"$CP\" convert --ndjson --to apple --symbols $M -j2 <\"$T/many.ndjson\""
+same_file "$T/out" "$T/nd-j1"
+contains "$T/out" 'step2 + 23 (demo.c:66)'
+
 # -- atos -----------------------------------------------------------------------------------
 addrs=$(awk -F'\t' '$1 == "x86_64/Demo" && $3 == "dsym" && ($5 ~ /^(crash_here|step2|leaf_math|middle_math|outer_math|demo::Widget)/) { print $4 }' $M/expected.tsv)
 expect_exit 0 "$CP" atos -o $M/x86_64/Demo $addrs

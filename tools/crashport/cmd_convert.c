@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,11 +31,10 @@ typedef struct convert_opts {
 	cli_filter filter;
 	char **owned_params;      /* params made from --style and --minidump-stack */
 	size_t owned_count;
-	crp_symbolicator *symbols;  /* --symbols: NULL when none were given */
+	/* --symbols: NULL when none were given. Filled before the workers start, then shared by
+	 * them without a lock (crashport/symbols.h allows concurrent crp_report_symbolicate()). */
+	crp_symbolicator *symbols;
 } convert_opts;
-
-/* A symbolicator builds its indexes on demand and is not thread-safe: workers take turns. */
-static pthread_mutex_t symbols_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One input being converted. */
 typedef struct job {
@@ -150,9 +148,7 @@ static int start_session(job *j)
 static void symbolicate(job *j, crp_report *r)
 {
 	crp_error serr;
-	pthread_mutex_lock(&symbols_lock);
 	int rc = crp_report_symbolicate(r, j->o->symbols, NULL, NULL, &serr);
-	pthread_mutex_unlock(&symbols_lock);
 	/* a failure leaves the report as it was or partly symbolicated: still worth converting */
 	if (rc != CRP_OK && !j->o->quiet)
 		cli_fprint_error(j->res->log, j->input, &serr, "warning: symbolication");

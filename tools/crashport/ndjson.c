@@ -17,8 +17,6 @@
 #define WARNINGS_PER_LINE 100 /* listed per line; all are counted */
 #define SLOTS_PER_WORKER 4
 
-static pthread_mutex_t symbols_lock = PTHREAD_MUTEX_INITIALIZER;
-
 typedef struct strbuf {
 	char *data;
 	size_t len, cap;
@@ -135,7 +133,7 @@ typedef struct nd_config {
 	const crp_emitter *emitter;
 	crp_emit_options emit;
 	const crp_parse_options *parse;
-	crp_symbolicator *symbols;  /* NULL: none; used under symbols_lock (not thread-safe) */
+	const crp_symbolicator *symbols;  /* NULL: none; shared by the workers without a lock */
 	enum { PAYLOAD_REPORT, PAYLOAD_TEXT, PAYLOAD_BASE64 } payload;
 	size_t max_line;
 } nd_config;
@@ -200,9 +198,7 @@ static void convert_line(const nd_config *c, nd_slot *s, crp_buffer *scratch)
 		crp_sink sink;
 		if (c->symbols) {
 			crp_error ignored; /* failures leave the report unsymbolicated, which still converts */
-			pthread_mutex_lock(&symbols_lock);
 			crp_report_symbolicate(r, c->symbols, NULL, NULL, &ignored);
-			pthread_mutex_unlock(&symbols_lock);
 		}
 		crp_sink_init_buffer(&sink, scratch);
 		if (crp_emit(c->emitter, r, &sink, &c->emit, &e) == CRP_OK) {
