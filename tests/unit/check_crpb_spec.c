@@ -72,7 +72,7 @@ static void put(out *o, const char *s, size_t n)
 	o->p[o->len] = '\0';
 }
 
-static void putf(out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void putf(out *o, const char *fmt, ...)
 {
 	char buf[128];
 	va_list ap;
