@@ -108,35 +108,26 @@ static inline uint64_t escaped_bytes(uint64_t backslash, bool *carry)
 
 /* Whether a removable run would join two token characters somewhere in the block: then the
  * block goes through the reference path, which inserts the separating space. Valid JSON never
- * has two scalars separated by whitespace only, so this is rare. */
-static bool needs_join(const crp_squeeze *st, const unsigned char *in, uint64_t removable, uint64_t outside)
+ * has two scalars separated by whitespace only, so this is rare. Bitwise, because a branch per
+ * whitespace run cost a fifth of the squeezer: adding a run's start bit to the run carries
+ * into the byte just after it. token: outside bytes that may belong to a number or literal. */
+static inline bool needs_join(const crp_squeeze *st, uint64_t removable, uint64_t token)
 {
-	if (st->pending && !(removable & 1) && (outside & 1) && is_token_char(in[0]))
-		return true;
 	uint64_t starts = removable & ~(removable << 1);
-	while (starts) {
-		unsigned s = (unsigned)__builtin_ctzll(starts);
-		starts &= starts - 1;
-		bool before = s ? is_token_char(in[s - 1]) && ((outside >> (s - 1)) & 1) : st->after_token;
-		if (!before)
-			continue;
-		uint64_t rest = ~(removable >> s);
-		if (!rest)
-			return false; /* the run reaches the block's end: decided in the next block */
-		unsigned end = s + (unsigned)__builtin_ctzll(rest);
-		if (end < 64 && is_token_char(in[end]))
-			return true;
-	}
-	return false;
+	uint64_t after_token = starts & ((token << 1) | (st->after_token ? 1 : 0));
+	uint64_t run_ends = (removable + after_token) & ~removable; /* carry past bit 63: next block */
+	if (st->pending && !(removable & 1))
+		run_ends |= 1; /* a run from the previous block ends at the first byte */
+	return (run_ends & token) != 0;
 }
 
 /* State after the block, as the reference would leave it. */
-static void block_end_state(crp_squeeze *st, const unsigned char *in, uint64_t ws, uint64_t outside,
+static void block_end_state(crp_squeeze *st, uint64_t ws, uint64_t outside, uint64_t token,
 			    uint64_t inside, bool carry)
 {
 	uint64_t decided = ~ws & outside; /* outside bytes that set after_token */
 	if (decided)
-		st->after_token = is_token_char(in[63 - __builtin_clzll(decided)]);
+		st->after_token = (token >> (63 - __builtin_clzll(decided))) & 1;
 	if (outside) {
 		unsigned last = 63 - (unsigned)__builtin_clzll(outside);
 		st->pending = (ws >> last) & 1 ? st->after_token : false;
@@ -161,38 +152,61 @@ SSSE3 static inline size_t pack16(__m128i v, unsigned keep, unsigned char *dst)
 	return (size_t)keep_count[lo] + keep_count[hi];
 }
 
+/* Byte classes from two nibble lookups (both must agree): 0 for bytes that may belong to a
+ * number or literal, 8 or 16 for whitespace, 1, 2 or 4 for the structural characters and the
+ * quote. Bytes >= 0x80 look up 0 in both: token bytes, as in is_token_char. */
+#define C_BRACKET 1 /* [ ] { } */
+#define C_PUNCT 2   /* " , */
+#define C_COLON 4
+#define C_CTRL_WS 8 /* \t \n \r */
+#define C_SPACE 16
+
+typedef struct block_masks {
+	uint64_t ws, token, quotes, backslashes; /* token: not whitespace, structure or quote */
+} block_masks;
+
+SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
+{
+	const __m128i lo_lut = _mm_setr_epi8(C_SPACE, 0, C_PUNCT, 0, 0, 0, 0, 0, 0, C_CTRL_WS,
+					     C_CTRL_WS | C_COLON, C_BRACKET, C_PUNCT,
+					     C_CTRL_WS | C_BRACKET, 0, 0);
+	const __m128i hi_lut = _mm_setr_epi8(C_CTRL_WS, 0, C_PUNCT | C_SPACE, C_COLON, 0, C_BRACKET, 0,
+					     C_BRACKET, 0, 0, 0, 0, 0, 0, 0, 0);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+	__m128i c = _mm_and_si128(_mm_shuffle_epi8(lo_lut, v), _mm_shuffle_epi8(hi_lut, hi));
+	__m128i ws = _mm_cmpgt_epi8(c, _mm_set1_epi8(C_COLON | C_PUNCT | C_BRACKET));
+	__m128i token = _mm_cmpeq_epi8(c, _mm_setzero_si128());
+	m->ws |= (uint64_t)(uint16_t)_mm_movemask_epi8(ws) << (16 * k);
+	m->token |= (uint64_t)(uint16_t)_mm_movemask_epi8(token) << (16 * k);
+	m->quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) << (16 * k);
+	m->backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
+			  << (16 * k);
+}
+
 /* One block of 64 bytes; returns bytes written, or SIZE_MAX when the block needs the reference
  * path (a join, or a backslash outside strings: not JSON, but the output must still match). */
 SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst)
 {
-	/* pshufb on the low nibble gives the one whitespace byte with that nibble (bytes >= 0x80
-	 * give 0): equal to the input exactly for ' ', '\t', '\n', '\r'. */
-	const __m128i ws_lut = _mm_setr_epi8(' ', -128, -128, -128, -128, -128, -128, -128, -128, '\t', '\n',
-					     -128, -128, '\r', -128, -128);
-	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
 	__m128i v[4];
-	uint64_t ws = 0, quotes = 0, backslashes = 0;
-	for (int k = 0; k < 4; k++) {
+	block_masks m = {0, 0, 0, 0};
+	for (unsigned k = 0; k < 4; k++) {
 		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
-		__m128i w = _mm_cmpeq_epi8(_mm_shuffle_epi8(ws_lut, v[k]), v[k]);
-		ws |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
-		quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[k], quote)) << (16 * k);
-		backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[k], backslash)) << (16 * k);
+		classify16(v[k], k, &m);
 	}
 	bool carry = st->escape;
-	if (backslashes || carry)
-		quotes &= ~escaped_bytes(backslashes, &carry);
-	uint64_t inside = prefix_xor(quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
+	if (m.backslashes || carry)
+		m.quotes &= ~escaped_bytes(m.backslashes, &carry);
+	uint64_t inside = prefix_xor(m.quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
 	/* the state each byte is read in: "outside" bytes include opening quotes */
 	uint64_t outside = ~((inside << 1) | (st->in_string ? 1 : 0));
-	uint64_t removable = ws & outside;
-	if ((backslashes & outside) || needs_join(st, in, removable, outside))
+	uint64_t removable = m.ws & outside, token = m.token & outside;
+	if ((m.backslashes & outside) || needs_join(st, removable, token))
 		return SIZE_MAX;
 	uint64_t keep = ~removable;
 	size_t o = 0;
 	for (int k = 0; k < 4; k++)
 		o += pack16(v[k], (unsigned)(keep >> (16 * k)) & 0xffff, dst + o);
-	block_end_state(st, in, ws, outside, inside, carry);
+	block_end_state(st, m.ws, outside, token, inside, carry);
 	return o;
 }
 

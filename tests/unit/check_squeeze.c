@@ -122,6 +122,22 @@ START_TEST(agrees_on_random_json)
 }
 END_TEST
 
+/* Every byte value next to whitespace, in blocks long enough for the vector path: its byte
+ * classes must agree with the reference's is_token_char for all 256. */
+START_TEST(agrees_on_every_byte)
+{
+	static const char pattern[] = "x 1 xx\n\"x\" \tx\r,x ";
+	unsigned char in[256];
+	for (unsigned c = 0; c < 256; c++) {
+		for (size_t i = 0; i < sizeof in; i++) {
+			unsigned char p = (unsigned char)pattern[i % (sizeof pattern - 1)];
+			in[i] = p == 'x' ? (unsigned char)c : p;
+		}
+		check_agreement(in, sizeof in);
+	}
+}
+END_TEST
+
 START_TEST(agrees_on_fixtures)
 {
 	char **names;
@@ -149,6 +165,7 @@ Suite *suite_squeeze(void)
 	tcase_add_test(tc, never_joins_tokens);
 	tcase_add_test(tc, agrees_on_random_input);
 	tcase_add_test(tc, agrees_on_random_json);
+	tcase_add_test(tc, agrees_on_every_byte);
 	tcase_add_test(tc, agrees_on_fixtures);
 	suite_add_tcase(s, tc);
 	return s;
