@@ -1372,6 +1372,18 @@ static CRP_NOINLINE int key_slow(crp_parser *p, crp_frame_state *f, const unsign
 	return f->key.ptr != NULL;
 }
 
+void crp__reader_seed_order(crp_parser *p)
+{
+	memset(p->next_field, 0xff, sizeof p->next_field);
+	for (size_t id = 0; id < CRP_RD_COUNT; id++) {
+		const crp_rdesc *rd = crp__rdescs[id];
+		size_t n = rd && rd->field_count <= CRP_MAX_FIELDS ? rd->field_count : 0;
+		for (size_t i = 0; i < n; i++) /* aliases are older spellings: never expected */
+			if (!(rd->fields[i].flags & CRP_FF_ALIAS))
+				p->next_field[id][i] = (uint8_t)i;
+	}
+}
+
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	crp_parser *p = ctx;

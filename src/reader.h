@@ -141,6 +141,9 @@ struct crp_parser {
 
 /* reader.c: yajl callbacks building the model. */
 extern const yajl_callbacks crp__reader_callbacks;
+/* Start the learned key orders from the tables' own order, which is the order KSCrash writes:
+ * each parser reads one report, and most keys of a fresh parser would otherwise miss once. */
+void crp__reader_seed_order(crp_parser *p);
 /* Close every open container as if the input had ended there (truncated input). */
 int crp__reader_salvage(crp_parser *p);
 /* Drop the report being built. */
