@@ -171,6 +171,26 @@ START_TEST(times)
 }
 END_TEST
 
+/* The vector UUID path agrees with the one-digit-at-a-time reference for every byte value at
+ * every position. */
+START_TEST(uuid_matches_reference)
+{
+	static const char base[] = "0123456789abcdefABCDEF0123456789";
+	unsigned char h[32];
+	for (size_t pos = 0; pos < 32; pos++)
+		for (unsigned c = 0; c < 256; c++) {
+			crp_uuid u, r;
+			memset(&u, 0x5a, sizeof u);
+			memset(&r, 0x5a, sizeof r);
+			memcpy(h, base, 32);
+			h[pos] = (unsigned char)c;
+			int a = crp__parse_uuid((const char *)h, 32, &u), b = crp__hex32_scalar(h, r.bytes);
+			ck_assert_int_eq(a, b);
+			ck_assert(memcmp(&u, &r, sizeof u) == 0);
+		}
+}
+END_TEST
+
 START_TEST(uuids_and_hex)
 {
 	crp_uuid u;
@@ -236,6 +256,7 @@ Suite *suite_convert(void)
 	tcase_add_test(tc, doubles_round_trip_shortest);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, uuids_and_hex);
+	tcase_add_test(tc, uuid_matches_reference);
 	tcase_add_test(tc, utf8);
 	suite_add_tcase(s, tc);
 	return s;
