@@ -81,6 +81,7 @@ struct crp_parser {
 	crp_squeeze squeeze;       /* state of the squeezer at the end of what was fed */
 	const unsigned char *window; /* the original bytes being parsed, NULL between feeds */
 	size_t window_len;
+	size_t window_lines;       /* newlines in the window, when squeezing */
 	crp_squeeze window_state;  /* squeezer state at the window's start */
 	bool squeezing;            /* whitespace is squeezed out (see squeeze.c) */
 	unsigned char *fbuf;       /* the squeezed window */

@@ -57,6 +57,14 @@ static inline size_t step(crp_squeeze *st, unsigned c, unsigned char *out)
 	return n;
 }
 
+static size_t count_lines(const unsigned char *b, size_t n)
+{
+	size_t lines = 0;
+	for (size_t i = 0; i < n; i++)
+		lines += b[i] == '\n';
+	return lines;
+}
+
 size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
 {
 	size_t o = 0;
@@ -184,14 +192,16 @@ SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
 }
 
 /* One block of 64 bytes; returns bytes written, or SIZE_MAX when the block needs the reference
- * path (a join, or a backslash outside strings: not JSON, but the output must still match). */
-SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst)
+ * path (a join, or a backslash outside strings: not JSON, but the output must still match).
+ * Either way its newlines are counted into *lines (a byte counter per lane, see below). */
+SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst, __m128i *lines)
 {
 	__m128i v[4];
 	block_masks m = {0, 0, 0, 0};
 	for (unsigned k = 0; k < 4; k++) {
 		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
 		classify16(v[k], k, &m);
+		*lines = _mm_sub_epi8(*lines, _mm_cmpeq_epi8(v[k], _mm_set1_epi8('\n')));
 	}
 	bool carry = st->escape;
 	if (m.backslashes || carry)
@@ -210,13 +220,27 @@ SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsi
 	return o;
 }
 
-SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+SSSE3 static size_t lane_sum(__m128i bytes)
 {
-	size_t i = 0, o = 0;
-	for (; i + 64 <= len; i += 64) {
-		size_t n = squeeze_block(st, src + i, dst + o);
-		o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+	__m128i sums = _mm_sad_epu8(bytes, _mm_setzero_si128());
+	return (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums));
+}
+
+/* Newlines are counted here because every byte is loaded here anyway: a lane gains at most 4
+ * a block, so the byte counters are summed every 63 blocks, before they could wrap. */
+SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+				  size_t *newlines)
+{
+	size_t i = 0, o = 0, lines = 0;
+	while (i + 64 <= len) {
+		__m128i acc = _mm_setzero_si128();
+		for (int b = 0; b < 63 && i + 64 <= len; b++, i += 64) {
+			size_t n = squeeze_block(st, src + i, dst + o, &acc);
+			o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+		}
+		lines += lane_sum(acc);
 	}
+	*newlines = lines + count_lines(src + i, len - i);
 	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
 }
 
@@ -226,9 +250,13 @@ bool crp__squeeze_fast(void)
 	return __builtin_cpu_supports("ssse3");
 }
 
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+		    size_t *newlines)
 {
-	return crp__squeeze_fast() ? squeeze_ssse3(st, src, len, dst) : crp__squeeze_scalar(st, src, len, dst);
+	if (crp__squeeze_fast())
+		return squeeze_ssse3(st, src, len, dst, newlines);
+	*newlines = count_lines(src, len);
+	return crp__squeeze_scalar(st, src, len, dst);
 }
 #else
 bool crp__squeeze_fast(void)
@@ -236,8 +264,10 @@ bool crp__squeeze_fast(void)
 	return false;
 }
 
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+		    size_t *newlines)
 {
+	*newlines = count_lines(src, len);
 	return crp__squeeze_scalar(st, src, len, dst);
 }
 #endif

@@ -15,9 +15,11 @@ typedef struct crp_squeeze {
 /* True when the vector path runs on this CPU (x86 with SSSE3). Without it the reader feeds yajl
  * unsqueezed text: a byte-at-a-time squeeze costs more than it saves. */
 bool crp__squeeze_fast(void);
-/* Copy src to dst without insignificant whitespace; returns the bytes written. dst must hold
- * len + 16 bytes (the vector path stores whole blocks). */
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst);
+/* Copy src to dst without insignificant whitespace; returns the bytes written, and the newlines
+ * in src in *newlines (positions are counted in the original text). dst must hold len + 16
+ * bytes (the vector path stores whole blocks). */
+size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+		    size_t *newlines);
 /* The same, one byte at a time: the reference the vector path is tested against. */
 size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst);
 /* Replay from input offset `from` (output offset *f_pos, state *st) until the output reaches
