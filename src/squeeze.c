@@ -144,19 +144,16 @@ static void block_end_state(crp_squeeze *st, uint64_t ws, uint64_t outside, uint
 	st->escape = carry;
 }
 
-/* 16 bytes, keeping the bytes whose bit is set in keep; returns how many were written. */
+/* 16 bytes, keeping the bytes whose bit is set in keep; returns how many were written. Two
+ * 8-byte halves, each shuffled and stored on its own: fewer instructions than joining the
+ * halves' shuffles, and no branch. Writes up to 16 bytes at dst. */
 SSSE3 static inline size_t pack16(__m128i v, unsigned keep, unsigned char *dst)
 {
-	if (keep == 0xffff) {
-		_mm_storeu_si128((__m128i *)dst, v);
-		return 16;
-	}
 	unsigned lo = keep & 0xff, hi = keep >> 8;
-	__m128i shuf = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)keep_shuffle_lo[lo]),
-					  _mm_loadl_epi64((const __m128i *)keep_shuffle_hi[hi]));
-	__m128i packed = _mm_shuffle_epi8(v, shuf);
-	_mm_storel_epi64((__m128i *)dst, packed);
-	_mm_storel_epi64((__m128i *)(dst + keep_count[lo]), _mm_unpackhi_epi64(packed, packed));
+	__m128i lo_shuf = _mm_loadl_epi64((const __m128i *)keep_shuffle_lo[lo]);
+	__m128i hi_shuf = _mm_loadl_epi64((const __m128i *)keep_shuffle_hi[hi]);
+	_mm_storel_epi64((__m128i *)dst, _mm_shuffle_epi8(v, lo_shuf));
+	_mm_storel_epi64((__m128i *)(dst + keep_count[lo]), _mm_shuffle_epi8(v, hi_shuf));
 	return (size_t)keep_count[lo] + keep_count[hi];
 }
 
