@@ -464,10 +464,49 @@ size_t crp__utf8_valid_prefix(const unsigned char *s, size_t len)
 	return len;
 }
 
+#ifdef __SSE2__
+/* Bytes with the high bit set or zero: not plain ASCII. */
+static inline int not_plain16(__m128i v)
+{
+	return _mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+}
+
+/* Length of the plain ASCII prefix copied 16 bytes at a time (0 when len < 16). The last block
+ * overlaps the one before rather than leaving a tail: loads stay inside src. */
+static size_t copy_plain16(char *dst, const char *src, size_t len)
+{
+	size_t i = 0;
+	if (len < 16)
+		return 0;
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+		if (not_plain16(v))
+			return i;
+		_mm_storeu_si128((__m128i *)(dst + i), v);
+	}
+	if (i < len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(src + len - 16));
+		if (not_plain16(v))
+			return i;
+		_mm_storeu_si128((__m128i *)(dst + len - 16), v);
+	}
+	return len;
+}
+#else
+static size_t copy_plain16(char *dst, const char *src, size_t len)
+{
+	CRP_UNUSED(dst);
+	CRP_UNUSED(src);
+	CRP_UNUSED(len);
+	return 0;
+}
+#endif
+
 int crp__copy_text(char *dst, const char *src, size_t len)
 {
-	/* Plain ASCII without NUL is copied a word at a time; anything else is checked fully. */
-	size_t i = 0;
+	/* Plain ASCII without NUL is copied a block or word at a time; anything else is checked
+	 * fully. */
+	size_t i = copy_plain16(dst, src, len);
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
 		memcpy(&w, src + i, 8);
