@@ -1239,6 +1239,18 @@ static int register_number(crp_parser *p, crp_frame_state *f, const char *s, siz
 	return 1;
 }
 
+/* Decimal digits, maybe negative, that an int32 field takes as they are (store_scalar also
+ * takes 2^31..2^32-1, wrapped: those go the slow way). *out: the value as int64. */
+static inline bool i32_digits(const char *s, size_t len, uint64_t *out)
+{
+	size_t neg = len > 1 && s[0] == '-';
+	uint64_t v;
+	if (!crp__digits_u64(s + neg, len - neg, &v) || v > (neg ? UINT64_C(0x80000000) : INT32_MAX))
+		return false;
+	*out = neg ? 0 - v : v;
+	return true;
+}
+
 static int cb_number(void *ctx, const char *s, size_t len)
 {
 	crp_parser *p = ctx;
@@ -1254,8 +1266,8 @@ static int cb_number(void *ctx, const char *s, size_t len)
 				f->in_member = false;
 				return 1;
 			}
-			if (fd->plain_kind == CRP_K_I32 && len <= 9 && crp__digits_u64(s, len, &v)) {
-				*(int32_t *)crp__field_ptr(f->obj, fd) = (int32_t)v;
+			if (fd->plain_kind == CRP_K_I32 && i32_digits(s, len, &v)) {
+				*(int32_t *)crp__field_ptr(f->obj, fd) = (int32_t)(int64_t)v;
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
@@ -1279,13 +1291,19 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	if (CRP_LIKELY(p->depth > 0)) {
 		crp_frame_state *f = top(p);
 		const crp_fdesc *fd = f->field;
-		if (f->kind == CRP_F_RECORD && fd && fd->plain_kind == CRP_K_STR &&
-		    !(crp__head(f->obj)->has & fd->bit)) {
-			char *c = crp__arena_alloc(p->arena, len + 1);
-			if (!c)
-				return oom(p);
-			if (CRP_LIKELY(crp__copy_text(c, (const char *)s, len) == CRP_TEXT_ASCII)) {
-				*(const char **)crp__field_ptr(f->obj, fd) = c;
+		if (f->kind == CRP_F_RECORD && fd && !(crp__head(f->obj)->has & fd->bit)) {
+			if (fd->plain_kind == CRP_K_STR) {
+				char *c = crp__arena_alloc(p->arena, len + 1);
+				if (!c)
+					return oom(p);
+				if (CRP_LIKELY(crp__copy_text(c, (const char *)s, len) == CRP_TEXT_ASCII)) {
+					*(const char **)crp__field_ptr(f->obj, fd) = c;
+					crp__head(f->obj)->has |= fd->bit;
+					f->in_member = false;
+					return 1;
+				}
+			} else if (fd->plain_kind == CRP_K_UUID && /* one per binary image */
+				   crp__parse_uuid((const char *)s, len, crp__field_ptr(f->obj, fd)) == 0) {
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
