@@ -2,9 +2,10 @@
  *
  * Pretty-printed KSCrash reports are about a third whitespace, and yajl's lexer spends roughly a
  * third of its time stepping over it one byte at a time; this pass removes it at a couple of
- * instructions per byte (SSE2 where available). Tokens are never changed or joined: a
- * whitespace run between two scalar-token characters ("1 2", "tru e") becomes one space, so yajl
- * sees exactly the token sequence it would have seen, and reports the same errors.
+ * instructions per byte (SSSE3 or AVX2, whichever the CPU has). Tokens are never changed or
+ * joined: a whitespace run between two scalar-token characters ("1 2", "tru e") becomes one
+ * space, so yajl sees exactly the token sequence it would have seen, and reports the same
+ * errors.
  *
  * crp__squeeze_map() replays the same rules to find which input byte produced a given output
  * byte, so every position reported to the user is a position in the original text. */
@@ -74,7 +75,7 @@ size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <tmmintrin.h>
+#include <immintrin.h>
 
 #include "squeeze_tables.h"
 
@@ -165,6 +166,11 @@ SSSE3 static inline size_t pack16(__m128i v, unsigned keep, unsigned char *dst)
 #define C_COLON 4
 #define C_CTRL_WS 8 /* \t \n \r */
 #define C_SPACE 16
+/* The two tables, indexed by the low and the high nibble. */
+#define LO_NIBBLE_CLASSES                                                                          \
+	C_SPACE, 0, C_PUNCT, 0, 0, 0, 0, 0, 0, C_CTRL_WS, C_CTRL_WS | C_COLON, C_BRACKET, C_PUNCT,  \
+		C_CTRL_WS | C_BRACKET, 0, 0
+#define HI_NIBBLE_CLASSES C_CTRL_WS, 0, C_PUNCT | C_SPACE, C_COLON, 0, C_BRACKET, 0, C_BRACKET, 0, 0, 0, 0, 0, 0, 0, 0
 
 typedef struct block_masks {
 	uint64_t ws, token, quotes, backslashes; /* token: not whitespace, structure or quote */
@@ -172,11 +178,8 @@ typedef struct block_masks {
 
 SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
 {
-	const __m128i lo_lut = _mm_setr_epi8(C_SPACE, 0, C_PUNCT, 0, 0, 0, 0, 0, 0, C_CTRL_WS,
-					     C_CTRL_WS | C_COLON, C_BRACKET, C_PUNCT,
-					     C_CTRL_WS | C_BRACKET, 0, 0);
-	const __m128i hi_lut = _mm_setr_epi8(C_CTRL_WS, 0, C_PUNCT | C_SPACE, C_COLON, 0, C_BRACKET, 0,
-					     C_BRACKET, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i lo_lut = _mm_setr_epi8(LO_NIBBLE_CLASSES);
+	const __m128i hi_lut = _mm_setr_epi8(HI_NIBBLE_CLASSES);
 	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
 	__m128i c = _mm_and_si128(_mm_shuffle_epi8(lo_lut, v), _mm_shuffle_epi8(hi_lut, hi));
 	__m128i ws = _mm_cmpgt_epi8(c, _mm_set1_epi8(C_COLON | C_PUNCT | C_BRACKET));
@@ -188,18 +191,11 @@ SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
 			  << (16 * k);
 }
 
-/* One block of 64 bytes; returns bytes written, or SIZE_MAX when the block needs the reference
- * path (a join, or a backslash outside strings: not JSON, but the output must still match).
- * Either way its newlines are counted into *lines (a byte counter per lane, see below). */
-SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst, __m128i *lines)
+/* The rest of a block once classified, for either instruction set: returns bytes written, or
+ * SIZE_MAX when the block needs the reference path (a join, or a backslash outside strings:
+ * not JSON, but the output must still match). */
+SSSE3 static inline size_t finish_block(crp_squeeze *st, block_masks m, const __m128i v[4], unsigned char *dst)
 {
-	__m128i v[4];
-	block_masks m = {0, 0, 0, 0};
-	for (unsigned k = 0; k < 4; k++) {
-		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
-		classify16(v[k], k, &m);
-		*lines = _mm_sub_epi8(*lines, _mm_cmpeq_epi8(v[k], _mm_set1_epi8('\n')));
-	}
 	bool carry = st->escape;
 	if (m.backslashes || carry)
 		m.quotes &= ~escaped_bytes(m.backslashes, &carry);
@@ -215,6 +211,20 @@ SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsi
 		o += pack16(v[k], (unsigned)(keep >> (16 * k)) & 0xffff, dst + o);
 	block_end_state(st, m.ws, outside, token, inside, carry);
 	return o;
+}
+
+/* One block of 64 bytes (see finish_block). Either way its newlines are counted into *lines
+ * (a byte counter per lane, see below). */
+SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst, __m128i *lines)
+{
+	__m128i v[4];
+	block_masks m = {0, 0, 0, 0};
+	for (unsigned k = 0; k < 4; k++) {
+		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
+		classify16(v[k], k, &m);
+		*lines = _mm_sub_epi8(*lines, _mm_cmpeq_epi8(v[k], _mm_set1_epi8('\n')));
+	}
+	return finish_block(st, m, v, dst);
 }
 
 SSSE3 static size_t lane_sum(__m128i bytes)
@@ -241,33 +251,111 @@ SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, siz
 	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
 }
 
-bool crp__squeeze_fast(void)
+/* AVX2: the same classes, 32 bytes per lookup; half the classifying instructions of SSSE3. */
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline void class_bits32(__m256i v, __m256i *ws, __m256i *token)
 {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("ssse3");
+	/* vpshufb looks up within each 128-bit lane: both lanes hold the tables */
+	const __m256i lo_lut = _mm256_setr_epi8(LO_NIBBLE_CLASSES, LO_NIBBLE_CLASSES);
+	const __m256i hi_lut = _mm256_setr_epi8(HI_NIBBLE_CLASSES, HI_NIBBLE_CLASSES);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+	__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_lut, v), _mm256_shuffle_epi8(hi_lut, hi));
+	*ws = _mm256_cmpgt_epi8(c, _mm256_set1_epi8(C_COLON | C_PUNCT | C_BRACKET));
+	*token = _mm256_cmpeq_epi8(c, _mm256_setzero_si256());
 }
 
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
-		    size_t *newlines)
+AVX2 static inline uint64_t mask64(__m256i a, __m256i b)
 {
-	if (crp__squeeze_fast())
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
+}
+
+AVX2 static size_t squeeze_block_avx2(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
+				      __m256i *lines)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)in), b = _mm256_loadu_si256((const __m256i *)(in + 32));
+	__m256i ws_a, ws_b, tok_a, tok_b;
+	class_bits32(a, &ws_a, &tok_a);
+	class_bits32(b, &ws_b, &tok_b);
+	const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'),
+		      newline = _mm256_set1_epi8('\n');
+	block_masks m = {mask64(ws_a, ws_b), mask64(tok_a, tok_b),
+			 mask64(_mm256_cmpeq_epi8(a, quote), _mm256_cmpeq_epi8(b, quote)),
+			 mask64(_mm256_cmpeq_epi8(a, backslash), _mm256_cmpeq_epi8(b, backslash))};
+	*lines = _mm256_sub_epi8(*lines, _mm256_cmpeq_epi8(a, newline));
+	*lines = _mm256_sub_epi8(*lines, _mm256_cmpeq_epi8(b, newline));
+	const __m128i v[4] = {_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1),
+			      _mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1)};
+	return finish_block(st, m, v, dst);
+}
+
+AVX2 static size_t lane_sum_avx2(__m256i bytes)
+{
+	__m256i sums = _mm256_sad_epu8(bytes, _mm256_setzero_si256());
+	__m128i two = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+	return (size_t)_mm_cvtsi128_si32(two) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(two, two));
+}
+
+/* As squeeze_ssse3 (a lane gains at most 2 a block here). */
+AVX2 static size_t squeeze_avx2(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+				size_t *newlines)
+{
+	size_t i = 0, o = 0, lines = 0;
+	while (i + 64 <= len) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int b = 0; b < 127 && i + 64 <= len; b++, i += 64) {
+			size_t n = squeeze_block_avx2(st, src + i, dst + o, &acc);
+			o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+		}
+		lines += lane_sum_avx2(acc);
+	}
+	*newlines = lines + count_lines(src + i, len - i);
+	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
+}
+
+int crp__squeeze_best(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		return CRP_SQUEEZE_AVX2;
+	return __builtin_cpu_supports("ssse3") ? CRP_SQUEEZE_SSSE3 : CRP_SQUEEZE_SCALAR;
+}
+
+size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+			size_t *newlines)
+{
+	if (isa == CRP_SQUEEZE_AVX2)
+		return squeeze_avx2(st, src, len, dst, newlines);
+	if (isa == CRP_SQUEEZE_SSSE3)
 		return squeeze_ssse3(st, src, len, dst, newlines);
 	*newlines = count_lines(src, len);
 	return crp__squeeze_scalar(st, src, len, dst);
 }
 #else
+int crp__squeeze_best(void)
+{
+	return CRP_SQUEEZE_SCALAR;
+}
+
+size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+			size_t *newlines)
+{
+	CRP_UNUSED(isa);
+	*newlines = count_lines(src, len);
+	return crp__squeeze_scalar(st, src, len, dst);
+}
+#endif
+
 bool crp__squeeze_fast(void)
 {
-	return false;
+	return crp__squeeze_best() != CRP_SQUEEZE_SCALAR;
 }
 
 size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
 		    size_t *newlines)
 {
-	*newlines = count_lines(src, len);
-	return crp__squeeze_scalar(st, src, len, dst);
+	return crp__squeeze_isa(crp__squeeze_best(), st, src, len, dst, newlines);
 }
-#endif
 
 size_t crp__squeeze_map(crp_squeeze *st, const unsigned char *src, size_t len, size_t *f_pos,
 			size_t from, size_t f_target)

@@ -1,42 +1,46 @@
-/* The whitespace squeezer in front of yajl: the vector path agrees with the one-byte-at-a-time
- * reference on any input and any split, tokens are never joined, and every output byte maps
- * back to the input byte it came from. */
+/* The whitespace squeezer in front of yajl: every vector path this CPU runs agrees with the
+ * one-byte-at-a-time reference on any input and any split, tokens are never joined, and every
+ * output byte maps back to the input byte it came from. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "squeeze.h"
 #include "testutil.h"
 
-static size_t squeeze_in_pieces(const unsigned char *in, size_t len, size_t piece, bool vector,
+/* isa: an instruction set of the vector path, or -1 for the reference. */
+static size_t squeeze_in_pieces(const unsigned char *in, size_t len, size_t piece, int isa,
 				unsigned char *out, crp_squeeze *end)
 {
 	crp_squeeze st = {0};
 	size_t o = 0, lines = 0, expected = 0;
 	for (size_t i = 0; i < len; i += piece) {
 		size_t n = len - i < piece ? len - i : piece, nl = 0;
-		o += vector ? crp__squeeze(&st, in + i, n, out + o, &nl) : crp__squeeze_scalar(&st, in + i, n, out + o);
+		o += isa >= 0 ? crp__squeeze_isa(isa, &st, in + i, n, out + o, &nl)
+			      : crp__squeeze_scalar(&st, in + i, n, out + o);
 		lines += nl;
 	}
 	for (size_t i = 0; i < len; i++)
 		expected += in[i] == '\n';
-	if (vector)
+	if (isa >= 0)
 		ck_assert_uint_eq(lines, expected);
 	*end = st;
 	return o;
 }
 
+/* Every instruction set this CPU runs agrees with the reference, fed in pieces of any size. */
 static void check_agreement(const unsigned char *in, size_t len)
 {
 	unsigned char *a = malloc(len * 2 + 32), *b = malloc(len * 2 + 32);
 	crp_squeeze sa, sb;
-	size_t na = squeeze_in_pieces(in, len, len ? len : 1, false, a, &sa);
-	static const size_t pieces[] = {1, 3, 15, 16, 17, 33, 4096};
-	for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
-		size_t nb = squeeze_in_pieces(in, len, pieces[k], true, b, &sb);
-		ck_assert_uint_eq(na, nb);
-		ck_assert(memcmp(a, b, na) == 0);
-		ck_assert(memcmp(&sa, &sb, sizeof sa) == 0);
-	}
+	size_t na = squeeze_in_pieces(in, len, len ? len : 1, -1, a, &sa);
+	static const size_t pieces[] = {1, 3, 15, 16, 17, 33, 4096, 9000};
+	for (int isa = CRP_SQUEEZE_SCALAR; isa <= crp__squeeze_best(); isa++)
+		for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+			size_t nb = squeeze_in_pieces(in, len, pieces[k], isa, b, &sb);
+			ck_assert_uint_eq(na, nb);
+			ck_assert(memcmp(a, b, na) == 0);
+			ck_assert(memcmp(&sa, &sb, sizeof sa) == 0);
+		}
 	/* every output byte maps back to an equal input byte (or is a separating space) */
 	crp_squeeze st = {0};
 	size_t f = 0, from = 0;
