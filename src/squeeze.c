@@ -2,10 +2,10 @@
  *
  * Pretty-printed KSCrash reports are about a third whitespace, and yajl's lexer spends roughly a
  * third of its time stepping over it one byte at a time; this pass removes it at a couple of
- * instructions per byte (SSSE3 or AVX2, whichever the CPU has). Tokens are never changed or
- * joined: a whitespace run between two scalar-token characters ("1 2", "tru e") becomes one
- * space, so yajl sees exactly the token sequence it would have seen, and reports the same
- * errors.
+ * instructions per byte (SSSE3, AVX2 or AVX-512: the best the CPU has). Tokens are never
+ * changed or joined: a whitespace run between two scalar-token characters ("1 2", "tru e")
+ * becomes one space, so yajl sees exactly the token sequence it would have seen, and reports
+ * the same errors.
  *
  * crp__squeeze_map() replays the same rules to find which input byte produced a given output
  * byte, so every position reported to the user is a position in the original text. */
@@ -170,7 +170,8 @@ SSSE3 static inline size_t pack16(__m128i v, unsigned keep, unsigned char *dst)
 #define LO_NIBBLE_CLASSES                                                                          \
 	C_SPACE, 0, C_PUNCT, 0, 0, 0, 0, 0, 0, C_CTRL_WS, C_CTRL_WS | C_COLON, C_BRACKET, C_PUNCT,  \
 		C_CTRL_WS | C_BRACKET, 0, 0
-#define HI_NIBBLE_CLASSES C_CTRL_WS, 0, C_PUNCT | C_SPACE, C_COLON, 0, C_BRACKET, 0, C_BRACKET, 0, 0, 0, 0, 0, 0, 0, 0
+#define HI_NIBBLE_CLASSES                                                                          \
+	C_CTRL_WS, 0, C_PUNCT | C_SPACE, C_COLON, 0, C_BRACKET, 0, C_BRACKET, 0, 0, 0, 0, 0, 0, 0, 0
 
 typedef struct block_masks {
 	uint64_t ws, token, quotes, backslashes; /* token: not whitespace, structure or quote */
@@ -191,10 +192,10 @@ SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
 			  << (16 * k);
 }
 
-/* The rest of a block once classified, for either instruction set: returns bytes written, or
- * SIZE_MAX when the block needs the reference path (a join, or a backslash outside strings:
- * not JSON, but the output must still match). */
-SSSE3 static inline size_t finish_block(crp_squeeze *st, block_masks m, const __m128i v[4], unsigned char *dst)
+/* The rest of a block once classified, for any instruction set: the bytes to keep, with *st
+ * moved past the block; false when the block needs the reference path (a join, or a
+ * backslash outside strings: not JSON, but the output must still match). */
+static inline bool block_keep(crp_squeeze *st, block_masks m, uint64_t *keep)
 {
 	bool carry = st->escape;
 	if (m.backslashes || carry)
@@ -204,18 +205,29 @@ SSSE3 static inline size_t finish_block(crp_squeeze *st, block_masks m, const __
 	uint64_t outside = ~((inside << 1) | (st->in_string ? 1 : 0));
 	uint64_t removable = m.ws & outside, token = m.token & outside;
 	if ((m.backslashes & outside) || needs_join(st, removable, token))
+		return false;
+	*keep = ~removable;
+	block_end_state(st, m.ws, outside, token, inside, carry);
+	return true;
+}
+
+/* Returns bytes written, or SIZE_MAX for the reference path (see block_keep). */
+SSSE3 static inline size_t finish_block(crp_squeeze *st, block_masks m, const __m128i v[4],
+					unsigned char *dst)
+{
+	uint64_t keep;
+	if (!block_keep(st, m, &keep))
 		return SIZE_MAX;
-	uint64_t keep = ~removable;
 	size_t o = 0;
 	for (int k = 0; k < 4; k++)
 		o += pack16(v[k], (unsigned)(keep >> (16 * k)) & 0xffff, dst + o);
-	block_end_state(st, m.ws, outside, token, inside, carry);
 	return o;
 }
 
 /* One block of 64 bytes (see finish_block). Either way its newlines are counted into *lines
  * (a byte counter per lane, see below). */
-SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst, __m128i *lines)
+SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
+				  __m128i *lines)
 {
 	__m128i v[4];
 	block_masks m = {0, 0, 0, 0};
@@ -267,13 +279,15 @@ AVX2 static inline void class_bits32(__m256i v, __m256i *ws, __m256i *token)
 
 AVX2 static inline uint64_t mask64(__m256i a, __m256i b)
 {
-	return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
 }
 
 AVX2 static size_t squeeze_block_avx2(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
 				      __m256i *lines)
 {
-	__m256i a = _mm256_loadu_si256((const __m256i *)in), b = _mm256_loadu_si256((const __m256i *)(in + 32));
+	__m256i a = _mm256_loadu_si256((const __m256i *)in);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(in + 32));
 	__m256i ws_a, ws_b, tok_a, tok_b;
 	class_bits32(a, &ws_a, &tok_a);
 	class_bits32(b, &ws_b, &tok_b);
@@ -313,9 +327,49 @@ AVX2 static size_t squeeze_avx2(crp_squeeze *st, const unsigned char *src, size_
 	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
 }
 
+/* AVX-512 (BW for byte compares into mask registers, VBMI2 for the byte compress): a block is
+ * one register, its masks come straight from the compares, and packing is one instruction. */
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+
+AVX512 static size_t squeeze_block_avx512(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
+					  size_t *lines)
+{
+	const __m512i lo_lut = _mm512_broadcast_i32x4(_mm_setr_epi8(LO_NIBBLE_CLASSES));
+	const __m512i hi_lut = _mm512_broadcast_i32x4(_mm_setr_epi8(HI_NIBBLE_CLASSES));
+	__m512i v = _mm512_loadu_si512((const void *)in);
+	__m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0f));
+	__m512i c = _mm512_and_si512(_mm512_shuffle_epi8(lo_lut, v), _mm512_shuffle_epi8(hi_lut, hi));
+	block_masks m = {_mm512_cmpgt_epi8_mask(c, _mm512_set1_epi8(C_COLON | C_PUNCT | C_BRACKET)),
+			 _mm512_testn_epi8_mask(c, c), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
+			 _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'))};
+	*lines += (size_t)_mm_popcnt_u64(_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n')));
+	uint64_t keep;
+	if (!block_keep(st, m, &keep))
+		return SIZE_MAX;
+	size_t n = (size_t)_mm_popcnt_u64(keep);
+	/* a masked store writes exactly the kept bytes */
+	_mm512_mask_storeu_epi8(dst, n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1,
+				_mm512_maskz_compress_epi8(keep, v));
+	return n;
+}
+
+AVX512 static size_t squeeze_avx512(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+				    size_t *newlines)
+{
+	size_t i = 0, o = 0, lines = 0;
+	for (; i + 64 <= len; i += 64) {
+		size_t n = squeeze_block_avx512(st, src + i, dst + o, &lines);
+		o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+	}
+	*newlines = lines + count_lines(src + i, len - i);
+	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
+}
+
 int crp__squeeze_best(void)
 {
 	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2"))
+		return CRP_SQUEEZE_AVX512;
 	if (__builtin_cpu_supports("avx2"))
 		return CRP_SQUEEZE_AVX2;
 	return __builtin_cpu_supports("ssse3") ? CRP_SQUEEZE_SSSE3 : CRP_SQUEEZE_SCALAR;
@@ -324,6 +378,8 @@ int crp__squeeze_best(void)
 size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
 			size_t *newlines)
 {
+	if (isa == CRP_SQUEEZE_AVX512)
+		return squeeze_avx512(st, src, len, dst, newlines);
 	if (isa == CRP_SQUEEZE_AVX2)
 		return squeeze_avx2(st, src, len, dst, newlines);
 	if (isa == CRP_SQUEEZE_SSSE3)

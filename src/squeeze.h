@@ -13,7 +13,7 @@ typedef struct crp_squeeze {
 } crp_squeeze;
 
 /* Instruction sets the squeezer can use, from the reference up. */
-enum { CRP_SQUEEZE_SCALAR, CRP_SQUEEZE_SSSE3, CRP_SQUEEZE_AVX2 };
+enum { CRP_SQUEEZE_SCALAR, CRP_SQUEEZE_SSSE3, CRP_SQUEEZE_AVX2, CRP_SQUEEZE_AVX512 };
 /* The best one this CPU runs. */
 int crp__squeeze_best(void);
 /* True when a vector path runs on this CPU (x86 with SSSE3). Without it the reader feeds yajl
