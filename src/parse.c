@@ -180,6 +180,7 @@ int crp_report_parse(crp_report **out, const void *buf, size_t len, const crp_pa
 		}
 		return rc;
 	}
+	p->size_hint = len;
 	rc = crp_parser_feed(p, buf, len);
 	if (rc == CRP_OK)
 		rc = crp_parser_finish(p);

@@ -138,6 +138,7 @@ struct crp_parser {
 	size_t ready_count;
 	size_t ready_cap;
 	uint64_t report_count;
+	size_t size_hint;          /* bytes of the one report crp_report_parse reads, else 0 */
 };
 
 /* reader.c: yajl callbacks building the model. */
