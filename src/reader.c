@@ -1253,14 +1253,14 @@ static int register_number(crp_parser *p, crp_frame_state *f, const char *s, siz
 }
 
 /* Decimal digits, maybe negative, that an int32 field takes as they are (store_scalar also
- * takes 2^31..2^32-1, wrapped: those go the slow way). *out: the value as int64. */
-static inline bool i32_digits(const char *s, size_t len, uint64_t *out)
+ * takes 2^31..2^32-1, wrapped: those go the slow way). */
+static inline bool i32_digits(const char *s, size_t len, int32_t *out)
 {
 	size_t neg = len > 1 && s[0] == '-';
 	uint64_t v;
 	if (!crp__digits_u64(s + neg, len - neg, &v) || v > (neg ? UINT64_C(0x80000000) : INT32_MAX))
 		return false;
-	*out = neg ? 0 - v : v;
+	*out = (int32_t)(neg ? -(int64_t)v : (int64_t)v);
 	return true;
 }
 
@@ -1273,14 +1273,12 @@ static int cb_number(void *ctx, const char *s, size_t len)
 		crp_frame_state *f = top(p);
 		const crp_fdesc *fd = f->field;
 		if (f->kind == CRP_F_RECORD && fd && !(crp__head(f->obj)->has & fd->bit)) {
-			uint64_t v;
 			if (fd->plain_kind == CRP_K_U64 && crp__digits_u64(s, len, crp__field_ptr(f->obj, fd))) {
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
 			}
-			if (fd->plain_kind == CRP_K_I32 && i32_digits(s, len, &v)) {
-				*(int32_t *)crp__field_ptr(f->obj, fd) = (int32_t)(int64_t)v;
+			if (fd->plain_kind == CRP_K_I32 && i32_digits(s, len, crp__field_ptr(f->obj, fd))) {
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
