@@ -1420,7 +1420,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	p->tok_back = len + 2;
 	/* Fast paths: a known key in its usual position, a register name seen before. */
 	size_t pos = f->n;
-	if (CRP_LIKELY(!p->muted && pos < CRP_MAX_REG_NAMES && pos < p->opts.max_items)) {
+	if (CRP_LIKELY(!p->muted && pos < p->opts.max_items)) {
 		if (f->kind == CRP_F_RECORD) {
 			uint8_t g = f->next[f->hint];
 			if (g != 0xff && f->rd->fields[g].key_len == len &&
@@ -1430,7 +1430,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 				set_field(f, g);
 				return 1;
 			}
-		} else if (f->kind == CRP_F_REGSET) {
+		} else if (f->kind == CRP_F_REGSET && pos < CRP_MAX_REG_NAMES) {
 			crp_span name = p->reg_names[f->hint][pos];
 			if (name.len == len && name.ptr && key_equal(name.ptr, (const char *)s, len)) {
 				f->n++;
