@@ -47,6 +47,7 @@ typedef struct crp_side_list {
 	size_t count;
 } crp_side_list;
 
+/* push_frame() sets every field one by one: a new field needs a line there. */
 typedef struct crp_frame_state {
 	uint8_t kind;
 	bool in_member;            /* object-like: a key was read, its value is pending */
