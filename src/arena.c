@@ -70,6 +70,8 @@ void *crp__arena_alloc(crp_arena *a, size_t n)
 		return b ? (void *)b->data : NULL;
 	}
 	size_t size = a->used < ARENA_FIRST_BLOCK ? ARENA_FIRST_BLOCK : a->used;
+	if (!a->used && a->first > size)
+		size = a->first; /* may exceed ARENA_MAX_BLOCK: one block instead of a chain */
 	if (size > ARENA_MAX_BLOCK)
 		size = ARENA_MAX_BLOCK;
 	if (size < need)

@@ -16,6 +16,7 @@ typedef struct crp_arena {
 	size_t used;     /* bytes obtained from the allocator */
 	size_t limit;    /* 0: none */
 	int failure;     /* CRP_ENOMEM or CRP_ELIMIT once an allocation failed */
+	size_t first;    /* size of the first block when the owner knows roughly what it needs */
 } crp_arena;
 
 void crp__arena_init(crp_arena *a, const crp_allocator *alloc, size_t limit);

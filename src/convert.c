@@ -5,6 +5,10 @@
 
 #include "convert.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* Hex digit values (0 for non-digits too: is_hex tells them apart). */
 static const uint8_t hexdigit[256] = {
 	['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,
@@ -308,6 +312,58 @@ static const uint8_t hexval_or_ff[256] = {
 #undef R16
 };
 
+int crp__hex32_scalar(const unsigned char *h, uint8_t *out)
+{
+	uint8_t b[16];
+	unsigned bad = 0;
+	for (int i = 0; i < 16; i++) {
+		unsigned hi = hexval_or_ff[h[2 * i]], lo = hexval_or_ff[h[2 * i + 1]];
+		bad |= hi | lo;
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (bad & 0xf0)
+		return -1;
+	memcpy(out, b, 16);
+	return 0;
+}
+
+#ifdef __SSE2__
+/* 16 hex digits (any case) to their values; *ok gets the digits that were hex. */
+static inline __m128i hex_values(__m128i c, int *ok)
+{
+	__m128i d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+	__m128i l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i is_d = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d); /* unsigned d <= 9 */
+	__m128i is_l = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+	*ok = _mm_movemask_epi8(_mm_or_si128(is_d, is_l));
+	return _mm_or_si128(_mm_and_si128(is_d, d), _mm_and_si128(is_l, _mm_add_epi8(l, _mm_set1_epi8(10))));
+}
+
+/* Digit pairs to bytes: each 16-bit lane holds (high digit, low digit). */
+static inline __m128i hex_pairs(__m128i v)
+{
+	__m128i hi = _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x00ff)), 4);
+	return _mm_or_si128(hi, _mm_srli_epi16(v, 8));
+}
+
+/* 32 hex digits to 16 bytes, all at once (a report holds one UUID per binary image). */
+static int hex32(const unsigned char *h, uint8_t *out)
+{
+	int ok_a, ok_b;
+	__m128i a = hex_values(_mm_loadu_si128((const __m128i *)h), &ok_a);
+	__m128i b = hex_values(_mm_loadu_si128((const __m128i *)(h + 16)), &ok_b);
+	if ((ok_a & ok_b) != 0xffff)
+		return -1;
+	_mm_storeu_si128((__m128i *)out, _mm_packus_epi16(hex_pairs(a), hex_pairs(b)));
+	return 0;
+}
+#else
+static int hex32(const unsigned char *h, uint8_t *out)
+{
+	return crp__hex32_scalar(h, out);
+}
+#endif
+
 int crp__parse_uuid(const char *s, size_t len, crp_uuid *out)
 {
 	unsigned char h[32];
@@ -324,17 +380,7 @@ int crp__parse_uuid(const char *s, size_t len, crp_uuid *out)
 	} else {
 		return -1;
 	}
-	uint8_t b[16];
-	unsigned bad = 0;
-	for (int i = 0; i < 16; i++) {
-		unsigned hi = hexval_or_ff[h[2 * i]], lo = hexval_or_ff[h[2 * i + 1]];
-		bad |= hi | lo;
-		b[i] = (uint8_t)(hi << 4 | lo);
-	}
-	if (bad & 0xf0)
-		return -1;
-	memcpy(out->bytes, b, 16);
-	return 0;
+	return hex32(h, out->bytes);
 }
 
 bool crp__has_nul(const char *s, size_t len)
@@ -430,10 +476,49 @@ size_t crp__utf8_valid_prefix(const unsigned char *s, size_t len)
 	return len;
 }
 
+#ifdef __SSE2__
+/* Bytes with the high bit set or zero: not plain ASCII. */
+static inline int not_plain16(__m128i v)
+{
+	return _mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+}
+
+/* Length of the plain ASCII prefix copied 16 bytes at a time (0 when len < 16). The last block
+ * overlaps the one before rather than leaving a tail: loads stay inside src. */
+static size_t copy_plain16(char *dst, const char *src, size_t len)
+{
+	size_t i = 0;
+	if (len < 16)
+		return 0;
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+		if (not_plain16(v))
+			return i;
+		_mm_storeu_si128((__m128i *)(dst + i), v);
+	}
+	if (i < len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(src + len - 16));
+		if (not_plain16(v))
+			return i;
+		_mm_storeu_si128((__m128i *)(dst + len - 16), v);
+	}
+	return len;
+}
+#else
+static size_t copy_plain16(char *dst, const char *src, size_t len)
+{
+	CRP_UNUSED(dst);
+	CRP_UNUSED(src);
+	CRP_UNUSED(len);
+	return 0;
+}
+#endif
+
 int crp__copy_text(char *dst, const char *src, size_t len)
 {
-	/* Plain ASCII without NUL is copied a word at a time; anything else is checked fully. */
-	size_t i = 0;
+	/* Plain ASCII without NUL is copied a block or word at a time; anything else is checked
+	 * fully. */
+	size_t i = copy_plain16(dst, src, len);
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
 		memcpy(&w, src + i, 8);

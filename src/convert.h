@@ -82,6 +82,9 @@ void crp__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 /* "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" or 32 hex digits, any case. 0 or -1. */
 int crp__parse_uuid(const char *s, size_t len, crp_uuid *out);
+/* 32 hex digits to 16 bytes, one at a time: the reference the SSE2 path is tested against.
+ * 0 or -1 (out untouched). */
+int crp__hex32_scalar(const unsigned char *h, uint8_t *out);
 /* Hex pairs to bytes; out holds len/2 bytes. 0 or -1. */
 int crp__parse_hex(const char *s, size_t len, uint8_t *out);
 

@@ -212,7 +212,9 @@ static void account_window(crp_parser *p, const unsigned char *buf, size_t len)
 			kept--;
 	if (!p->flen)
 		kept = 0;
-	size_t before = count_newlines(buf, kept), after = count_newlines(buf + kept, len - kept);
+	/* the squeezer counted the window's newlines; only the trimmed tail is counted again */
+	size_t after = count_newlines(buf + kept, len - kept);
+	size_t before = p->squeezing ? p->window_lines - after : count_newlines(buf, kept);
 	if (kept) {
 		const unsigned char *nl = memrchr(buf, '\n', kept);
 		p->kept_end = p->chunk_base + kept;
@@ -406,7 +408,7 @@ static int feed_window(crp_parser *p, const unsigned char *src, size_t n)
 	p->map_state = p->squeeze;
 	p->lc_valid = false;
 	if (p->squeezing) {
-		p->flen = crp__squeeze(&p->squeeze, src, n, p->fbuf);
+		p->flen = crp__squeeze(&p->squeeze, src, n, p->fbuf, &p->window_lines);
 		p->ybuf = p->fbuf;
 	} else {
 		p->flen = n;

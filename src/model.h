@@ -129,6 +129,8 @@ extern const crp_rdesc crp__backtrace_desc;
 extern const crp_rdesc crp__registers_desc;
 extern const crp_rdesc crp__regset_desc;
 extern const crp_rdesc crp__debug_desc;
+/* Every record table by its id (enum crp_rdesc_id). */
+extern const crp_rdesc *const crp__rdescs[CRP_RD_COUNT];
 
 /* Field lookup by key; `hint` is the index after the previous match (keys usually repeat in
  * the same order). Returns the index or -1. */

@@ -133,7 +133,7 @@ int crp_parser_new(crp_parser **out, const crp_parse_options *opts)
 		return rc;
 	}
 	crp__input_init(p);
-	memset(p->next_field, 0xff, sizeof p->next_field);
+	crp__reader_seed_order(p);
 	p->squeezing = !(p->opts.flags & CRP_PARSE_NO_SQUEEZE) && crp__squeeze_fast();
 	crp__scratch_init(&p->scratch, &a, p->opts.max_memory);
 	p->frames = crp__malloc(&a, p->opts.max_depth * sizeof *p->frames);
@@ -180,6 +180,7 @@ int crp_report_parse(crp_report **out, const void *buf, size_t len, const crp_pa
 		}
 		return rc;
 	}
+	p->size_hint = len;
 	rc = crp_parser_feed(p, buf, len);
 	if (rc == CRP_OK)
 		rc = crp_parser_finish(p);

@@ -705,13 +705,18 @@ static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc 
 	}
 	crp_frame_state *parent = p->depth ? top(p) : NULL;
 	crp_frame_state *f = &p->frames[p->depth++];
-	memset(f, 0, sizeof *f);
-	if (kind == CRP_F_RECORD)
-		f->next = p->next_field[rd->id];
+	/* Field by field: gcc turns a memset of the frame into rep stos, whose start-up cost was
+	 * most of the time spent here. */
 	f->kind = kind;
+	f->in_member = false;
 	f->rd = rd;
 	f->obj = obj;
+	f->field = NULL;
+	f->key = (crp_span){NULL, 0};
+	f->n = f->hint = 0;
+	f->next = kind == CRP_F_RECORD ? p->next_field[rd->id] : NULL;
 	f->mark = crp__scratch_mark(&p->scratch);
+	f->extras = f->strays = (crp_side_list){NULL, NULL, 0};
 	f->body = parent ? parent->body : (crp_body *)obj;
 	return f;
 }
@@ -796,6 +801,18 @@ static int open_in_record(crp_parser *p, crp_frame_state *f, bool is_map)
 	return open_field(p, f, fd, is_map);
 }
 
+/* The model takes about as many bytes as its JSON text: one first block that size replaces a
+ * chain of doubling blocks, and the heap stops growing and shrinking by hundreds of kilobytes
+ * (fresh pages, faulted in again) for every report. Only well inside the memory limit, so
+ * where that limit bites does not move. */
+static void size_arena(crp_parser *p, crp_arena *a)
+{
+	size_t hint = p->size_hint;
+	p->size_hint = 0; /* one report expected: a second one grows the usual way */
+	if (hint && hint <= p->opts.max_memory / 4)
+		a->first = hint + hint / 4;
+}
+
 static int begin_report(crp_parser *p)
 {
 	crp_report *r = crp__malloc(&p->alloc, sizeof *r);
@@ -803,6 +820,7 @@ static int begin_report(crp_parser *p)
 		return crp__reader_fail(p, CRP_ENOMEM, "out of memory");
 	memset(r, 0, sizeof *r);
 	crp__arena_init(&r->arena, &p->alloc, p->opts.max_memory);
+	size_arena(p, &r->arena);
 	p->report = r;
 	p->arena = &r->arena;
 	p->diag_head = p->diag_tail = NULL;
@@ -1235,6 +1253,18 @@ static int register_number(crp_parser *p, crp_frame_state *f, const char *s, siz
 	return 1;
 }
 
+/* Decimal digits, maybe negative, that an int32 field takes as they are (store_scalar also
+ * takes 2^31..2^32-1, wrapped: those go the slow way). */
+static inline bool i32_digits(const char *s, size_t len, int32_t *out)
+{
+	size_t neg = len > 1 && s[0] == '-';
+	uint64_t v;
+	if (!crp__digits_u64(s + neg, len - neg, &v) || v > (neg ? UINT64_C(0x80000000) : INT32_MAX))
+		return false;
+	*out = (int32_t)(neg ? -(int64_t)v : (int64_t)v);
+	return true;
+}
+
 static int cb_number(void *ctx, const char *s, size_t len)
 {
 	crp_parser *p = ctx;
@@ -1244,14 +1274,12 @@ static int cb_number(void *ctx, const char *s, size_t len)
 		crp_frame_state *f = top(p);
 		const crp_fdesc *fd = f->field;
 		if (f->kind == CRP_F_RECORD && fd && !(crp__head(f->obj)->has & fd->bit)) {
-			uint64_t v;
 			if (fd->plain_kind == CRP_K_U64 && crp__digits_u64(s, len, crp__field_ptr(f->obj, fd))) {
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
 			}
-			if (fd->plain_kind == CRP_K_I32 && len <= 9 && crp__digits_u64(s, len, &v)) {
-				*(int32_t *)crp__field_ptr(f->obj, fd) = (int32_t)v;
+			if (fd->plain_kind == CRP_K_I32 && i32_digits(s, len, crp__field_ptr(f->obj, fd))) {
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
@@ -1275,13 +1303,19 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	if (CRP_LIKELY(p->depth > 0)) {
 		crp_frame_state *f = top(p);
 		const crp_fdesc *fd = f->field;
-		if (f->kind == CRP_F_RECORD && fd && fd->plain_kind == CRP_K_STR &&
-		    !(crp__head(f->obj)->has & fd->bit)) {
-			char *c = crp__arena_alloc(p->arena, len + 1);
-			if (!c)
-				return oom(p);
-			if (CRP_LIKELY(crp__copy_text(c, (const char *)s, len) == CRP_TEXT_ASCII)) {
-				*(const char **)crp__field_ptr(f->obj, fd) = c;
+		if (f->kind == CRP_F_RECORD && fd && !(crp__head(f->obj)->has & fd->bit)) {
+			if (fd->plain_kind == CRP_K_STR) {
+				char *c = crp__arena_alloc(p->arena, len + 1);
+				if (!c)
+					return oom(p);
+				if (CRP_LIKELY(crp__copy_text(c, (const char *)s, len) == CRP_TEXT_ASCII)) {
+					*(const char **)crp__field_ptr(f->obj, fd) = c;
+					crp__head(f->obj)->has |= fd->bit;
+					f->in_member = false;
+					return 1;
+				}
+			} else if (fd->plain_kind == CRP_K_UUID && /* one per binary image */
+				   crp__parse_uuid((const char *)s, len, crp__field_ptr(f->obj, fd)) == 0) {
 				crp__head(f->obj)->has |= fd->bit;
 				f->in_member = false;
 				return 1;
@@ -1368,6 +1402,18 @@ static CRP_NOINLINE int key_slow(crp_parser *p, crp_frame_state *f, const unsign
 	return f->key.ptr != NULL;
 }
 
+void crp__reader_seed_order(crp_parser *p)
+{
+	memset(p->next_field, 0xff, sizeof p->next_field);
+	for (size_t id = 0; id < CRP_RD_COUNT; id++) {
+		const crp_rdesc *rd = crp__rdescs[id];
+		size_t n = rd && rd->field_count <= CRP_MAX_FIELDS ? rd->field_count : 0;
+		for (size_t i = 0; i < n; i++) /* aliases are older spellings: never expected */
+			if (!(rd->fields[i].flags & CRP_FF_ALIAS))
+				p->next_field[id][i] = (uint8_t)i;
+	}
+}
+
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	crp_parser *p = ctx;
@@ -1375,7 +1421,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	p->tok_back = len + 2;
 	/* Fast paths: a known key in its usual position, a register name seen before. */
 	size_t pos = f->n;
-	if (CRP_LIKELY(!p->muted && pos < CRP_MAX_REG_NAMES && pos < p->opts.max_items)) {
+	if (CRP_LIKELY(!p->muted && pos < p->opts.max_items)) {
 		if (f->kind == CRP_F_RECORD) {
 			uint8_t g = f->next[f->hint];
 			if (g != 0xff && f->rd->fields[g].key_len == len &&
@@ -1385,7 +1431,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 				set_field(f, g);
 				return 1;
 			}
-		} else if (f->kind == CRP_F_REGSET) {
+		} else if (f->kind == CRP_F_REGSET && pos < CRP_MAX_REG_NAMES) {
 			crp_span name = p->reg_names[f->hint][pos];
 			if (name.len == len && name.ptr && key_equal(name.ptr, (const char *)s, len)) {
 				f->n++;

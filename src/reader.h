@@ -47,6 +47,7 @@ typedef struct crp_side_list {
 	size_t count;
 } crp_side_list;
 
+/* push_frame() sets every field one by one: a new field needs a line there. */
 typedef struct crp_frame_state {
 	uint8_t kind;
 	bool in_member;            /* object-like: a key was read, its value is pending */
@@ -81,6 +82,7 @@ struct crp_parser {
 	crp_squeeze squeeze;       /* state of the squeezer at the end of what was fed */
 	const unsigned char *window; /* the original bytes being parsed, NULL between feeds */
 	size_t window_len;
+	size_t window_lines;       /* newlines in the window, when squeezing */
 	crp_squeeze window_state;  /* squeezer state at the window's start */
 	bool squeezing;            /* whitespace is squeezed out (see squeeze.c) */
 	unsigned char *fbuf;       /* the squeezed window */
@@ -137,10 +139,14 @@ struct crp_parser {
 	size_t ready_count;
 	size_t ready_cap;
 	uint64_t report_count;
+	size_t size_hint;          /* bytes of the one report crp_report_parse reads, else 0 */
 };
 
 /* reader.c: yajl callbacks building the model. */
 extern const yajl_callbacks crp__reader_callbacks;
+/* Start the learned key orders from the tables' own order, which is the order KSCrash writes:
+ * each parser reads one report, and most keys of a fresh parser would otherwise miss once. */
+void crp__reader_seed_order(crp_parser *p);
 /* Close every open container as if the input had ended there (truncated input). */
 int crp__reader_salvage(crp_parser *p);
 /* Drop the report being built. */

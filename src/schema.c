@@ -377,6 +377,20 @@ static const crp_fdesc body_fields[] = {
 };
 const crp_rdesc crp__body_desc = RD(CRP_RD_BODY, "report", crp_body, body_fields);
 
+const crp_rdesc *const crp__rdescs[CRP_RD_COUNT] = {
+	[CRP_RD_VERSION] = &crp__version_desc, [CRP_RD_INFO] = &crp__info_desc,
+	[CRP_RD_MEMORY] = &memory_desc, [CRP_RD_STATS] = &stats_desc, [CRP_RD_APPMEM] = &appmem_desc,
+	[CRP_RD_SYSTEM] = &crp__system_desc, [CRP_RD_IMAGE] = &crp__image_desc,
+	[CRP_RD_FRAME] = &crp__frame_desc, [CRP_RD_BACKTRACE] = &crp__backtrace_desc,
+	[CRP_RD_REGSET] = &crp__regset_desc, [CRP_RD_REGISTERS] = &crp__registers_desc,
+	[CRP_RD_STACK] = &stack_desc, [CRP_RD_THREAD] = &crp__thread_desc, [CRP_RD_MACH] = &mach_desc,
+	[CRP_RD_SIGNAL] = &signal_desc, [CRP_RD_NSEXCEPTION] = &nsexception_desc, [CRP_RD_CPP] = &cpp_desc,
+	[CRP_RD_USER_EXC] = &user_exc_desc, [CRP_RD_HANG] = &hang_desc,
+	[CRP_RD_EXIT_REASON] = &exit_reason_desc, [CRP_RD_ERROR] = &crp__error_desc,
+	[CRP_RD_CRASH] = &crp__crash_desc, [CRP_RD_PROCESS] = &process_desc,
+	[CRP_RD_DEBUG] = &crp__debug_desc, [CRP_RD_BODY] = &crp__body_desc,
+};
+
 int crp__rdesc_find(const crp_rdesc *rd, const char *key, size_t len, size_t hint)
 {
 	size_t n = rd->field_count;

@@ -2,9 +2,10 @@
  *
  * Pretty-printed KSCrash reports are about a third whitespace, and yajl's lexer spends roughly a
  * third of its time stepping over it one byte at a time; this pass removes it at a couple of
- * instructions per byte (SSE2 where available). Tokens are never changed or joined: a
- * whitespace run between two scalar-token characters ("1 2", "tru e") becomes one space, so yajl
- * sees exactly the token sequence it would have seen, and reports the same errors.
+ * instructions per byte (SSSE3, AVX2 or AVX-512: the best the CPU has). Tokens are never
+ * changed or joined: a whitespace run between two scalar-token characters ("1 2", "tru e")
+ * becomes one space, so yajl sees exactly the token sequence it would have seen, and reports
+ * the same errors.
  *
  * crp__squeeze_map() replays the same rules to find which input byte produced a given output
  * byte, so every position reported to the user is a position in the original text. */
@@ -57,6 +58,14 @@ static inline size_t step(crp_squeeze *st, unsigned c, unsigned char *out)
 	return n;
 }
 
+static size_t count_lines(const unsigned char *b, size_t n)
+{
+	size_t lines = 0;
+	for (size_t i = 0; i < n; i++)
+		lines += b[i] == '\n';
+	return lines;
+}
+
 size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
 {
 	size_t o = 0;
@@ -66,7 +75,7 @@ size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <tmmintrin.h>
+#include <immintrin.h>
 
 #include "squeeze_tables.h"
 
@@ -108,35 +117,26 @@ static inline uint64_t escaped_bytes(uint64_t backslash, bool *carry)
 
 /* Whether a removable run would join two token characters somewhere in the block: then the
  * block goes through the reference path, which inserts the separating space. Valid JSON never
- * has two scalars separated by whitespace only, so this is rare. */
-static bool needs_join(const crp_squeeze *st, const unsigned char *in, uint64_t removable, uint64_t outside)
+ * has two scalars separated by whitespace only, so this is rare. Bitwise, because a branch per
+ * whitespace run cost a fifth of the squeezer: adding a run's start bit to the run carries
+ * into the byte just after it. token: outside bytes that may belong to a number or literal. */
+static inline bool needs_join(const crp_squeeze *st, uint64_t removable, uint64_t token)
 {
-	if (st->pending && !(removable & 1) && (outside & 1) && is_token_char(in[0]))
-		return true;
 	uint64_t starts = removable & ~(removable << 1);
-	while (starts) {
-		unsigned s = (unsigned)__builtin_ctzll(starts);
-		starts &= starts - 1;
-		bool before = s ? is_token_char(in[s - 1]) && ((outside >> (s - 1)) & 1) : st->after_token;
-		if (!before)
-			continue;
-		uint64_t rest = ~(removable >> s);
-		if (!rest)
-			return false; /* the run reaches the block's end: decided in the next block */
-		unsigned end = s + (unsigned)__builtin_ctzll(rest);
-		if (end < 64 && is_token_char(in[end]))
-			return true;
-	}
-	return false;
+	uint64_t after_token = starts & ((token << 1) | (st->after_token ? 1 : 0));
+	uint64_t run_ends = (removable + after_token) & ~removable; /* carry past bit 63: next block */
+	if (st->pending && !(removable & 1))
+		run_ends |= 1; /* a run from the previous block ends at the first byte */
+	return (run_ends & token) != 0;
 }
 
 /* State after the block, as the reference would leave it. */
-static void block_end_state(crp_squeeze *st, const unsigned char *in, uint64_t ws, uint64_t outside,
+static void block_end_state(crp_squeeze *st, uint64_t ws, uint64_t outside, uint64_t token,
 			    uint64_t inside, bool carry)
 {
 	uint64_t decided = ~ws & outside; /* outside bytes that set after_token */
 	if (decided)
-		st->after_token = is_token_char(in[63 - __builtin_clzll(decided)]);
+		st->after_token = (token >> (63 - __builtin_clzll(decided))) & 1;
 	if (outside) {
 		unsigned last = 63 - (unsigned)__builtin_clzll(outside);
 		st->pending = (ws >> last) & 1 ? st->after_token : false;
@@ -145,88 +145,273 @@ static void block_end_state(crp_squeeze *st, const unsigned char *in, uint64_t w
 	st->escape = carry;
 }
 
-/* 16 bytes, keeping the bytes whose bit is set in keep; returns how many were written. */
+/* 16 bytes, keeping the bytes whose bit is set in keep; returns how many were written. Two
+ * 8-byte halves, each shuffled and stored on its own: fewer instructions than joining the
+ * halves' shuffles, and no branch. Writes up to 16 bytes at dst. */
 SSSE3 static inline size_t pack16(__m128i v, unsigned keep, unsigned char *dst)
 {
-	if (keep == 0xffff) {
-		_mm_storeu_si128((__m128i *)dst, v);
-		return 16;
-	}
 	unsigned lo = keep & 0xff, hi = keep >> 8;
-	__m128i shuf = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)keep_shuffle_lo[lo]),
-					  _mm_loadl_epi64((const __m128i *)keep_shuffle_hi[hi]));
-	__m128i packed = _mm_shuffle_epi8(v, shuf);
-	_mm_storel_epi64((__m128i *)dst, packed);
-	_mm_storel_epi64((__m128i *)(dst + keep_count[lo]), _mm_unpackhi_epi64(packed, packed));
+	__m128i lo_shuf = _mm_loadl_epi64((const __m128i *)keep_shuffle_lo[lo]);
+	__m128i hi_shuf = _mm_loadl_epi64((const __m128i *)keep_shuffle_hi[hi]);
+	_mm_storel_epi64((__m128i *)dst, _mm_shuffle_epi8(v, lo_shuf));
+	_mm_storel_epi64((__m128i *)(dst + keep_count[lo]), _mm_shuffle_epi8(v, hi_shuf));
 	return (size_t)keep_count[lo] + keep_count[hi];
 }
 
-/* One block of 64 bytes; returns bytes written, or SIZE_MAX when the block needs the reference
- * path (a join, or a backslash outside strings: not JSON, but the output must still match). */
-SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst)
+/* Byte classes from two nibble lookups (both must agree): 0 for bytes that may belong to a
+ * number or literal, 8 or 16 for whitespace, 1, 2 or 4 for the structural characters and the
+ * quote. Bytes >= 0x80 look up 0 in both: token bytes, as in is_token_char. */
+#define C_BRACKET 1 /* [ ] { } */
+#define C_PUNCT 2   /* " , */
+#define C_COLON 4
+#define C_CTRL_WS 8 /* \t \n \r */
+#define C_SPACE 16
+/* The two tables, indexed by the low and the high nibble. */
+#define LO_NIBBLE_CLASSES                                                                          \
+	C_SPACE, 0, C_PUNCT, 0, 0, 0, 0, 0, 0, C_CTRL_WS, C_CTRL_WS | C_COLON, C_BRACKET, C_PUNCT,  \
+		C_CTRL_WS | C_BRACKET, 0, 0
+#define HI_NIBBLE_CLASSES                                                                          \
+	C_CTRL_WS, 0, C_PUNCT | C_SPACE, C_COLON, 0, C_BRACKET, 0, C_BRACKET, 0, 0, 0, 0, 0, 0, 0, 0
+
+typedef struct block_masks {
+	uint64_t ws, token, quotes, backslashes; /* token: not whitespace, structure or quote */
+} block_masks;
+
+SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
 {
-	/* pshufb on the low nibble gives the one whitespace byte with that nibble (bytes >= 0x80
-	 * give 0): equal to the input exactly for ' ', '\t', '\n', '\r'. */
-	const __m128i ws_lut = _mm_setr_epi8(' ', -128, -128, -128, -128, -128, -128, -128, -128, '\t', '\n',
-					     -128, -128, '\r', -128, -128);
-	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-	__m128i v[4];
-	uint64_t ws = 0, quotes = 0, backslashes = 0;
-	for (int k = 0; k < 4; k++) {
-		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
-		__m128i w = _mm_cmpeq_epi8(_mm_shuffle_epi8(ws_lut, v[k]), v[k]);
-		ws |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
-		quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[k], quote)) << (16 * k);
-		backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[k], backslash)) << (16 * k);
-	}
+	const __m128i lo_lut = _mm_setr_epi8(LO_NIBBLE_CLASSES);
+	const __m128i hi_lut = _mm_setr_epi8(HI_NIBBLE_CLASSES);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+	__m128i c = _mm_and_si128(_mm_shuffle_epi8(lo_lut, v), _mm_shuffle_epi8(hi_lut, hi));
+	__m128i ws = _mm_cmpgt_epi8(c, _mm_set1_epi8(C_COLON | C_PUNCT | C_BRACKET));
+	__m128i token = _mm_cmpeq_epi8(c, _mm_setzero_si128());
+	m->ws |= (uint64_t)(uint16_t)_mm_movemask_epi8(ws) << (16 * k);
+	m->token |= (uint64_t)(uint16_t)_mm_movemask_epi8(token) << (16 * k);
+	m->quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) << (16 * k);
+	m->backslashes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
+			  << (16 * k);
+}
+
+/* The rest of a block once classified, for any instruction set: the bytes to keep, with *st
+ * moved past the block; false when the block needs the reference path (a join, or a
+ * backslash outside strings: not JSON, but the output must still match). */
+static inline bool block_keep(crp_squeeze *st, block_masks m, uint64_t *keep)
+{
 	bool carry = st->escape;
-	if (backslashes || carry)
-		quotes &= ~escaped_bytes(backslashes, &carry);
-	uint64_t inside = prefix_xor(quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
+	if (m.backslashes || carry)
+		m.quotes &= ~escaped_bytes(m.backslashes, &carry);
+	uint64_t inside = prefix_xor(m.quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
 	/* the state each byte is read in: "outside" bytes include opening quotes */
 	uint64_t outside = ~((inside << 1) | (st->in_string ? 1 : 0));
-	uint64_t removable = ws & outside;
-	if ((backslashes & outside) || needs_join(st, in, removable, outside))
+	uint64_t removable = m.ws & outside, token = m.token & outside;
+	if ((m.backslashes & outside) || needs_join(st, removable, token))
+		return false;
+	*keep = ~removable;
+	block_end_state(st, m.ws, outside, token, inside, carry);
+	return true;
+}
+
+/* Returns bytes written, or SIZE_MAX for the reference path (see block_keep). */
+SSSE3 static inline size_t finish_block(crp_squeeze *st, block_masks m, const __m128i v[4],
+					unsigned char *dst)
+{
+	uint64_t keep;
+	if (!block_keep(st, m, &keep))
 		return SIZE_MAX;
-	uint64_t keep = ~removable;
 	size_t o = 0;
 	for (int k = 0; k < 4; k++)
 		o += pack16(v[k], (unsigned)(keep >> (16 * k)) & 0xffff, dst + o);
-	block_end_state(st, in, ws, outside, inside, carry);
 	return o;
 }
 
-SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+/* One block of 64 bytes (see finish_block). Either way its newlines are counted into *lines
+ * (a byte counter per lane, see below). */
+SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
+				  __m128i *lines)
 {
-	size_t i = 0, o = 0;
-	for (; i + 64 <= len; i += 64) {
-		size_t n = squeeze_block(st, src + i, dst + o);
-		o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+	__m128i v[4];
+	block_masks m = {0, 0, 0, 0};
+	for (unsigned k = 0; k < 4; k++) {
+		v[k] = _mm_loadu_si128((const __m128i *)(in + 16 * k));
+		classify16(v[k], k, &m);
+		*lines = _mm_sub_epi8(*lines, _mm_cmpeq_epi8(v[k], _mm_set1_epi8('\n')));
 	}
+	return finish_block(st, m, v, dst);
+}
+
+SSSE3 static size_t lane_sum(__m128i bytes)
+{
+	__m128i sums = _mm_sad_epu8(bytes, _mm_setzero_si128());
+	return (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums));
+}
+
+/* Newlines are counted here because every byte is loaded here anyway: a lane gains at most 4
+ * a block, so the byte counters are summed every 63 blocks, before they could wrap. */
+SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+				  size_t *newlines)
+{
+	size_t i = 0, o = 0, lines = 0;
+	while (i + 64 <= len) {
+		__m128i acc = _mm_setzero_si128();
+		for (int b = 0; b < 63 && i + 64 <= len; b++, i += 64) {
+			size_t n = squeeze_block(st, src + i, dst + o, &acc);
+			o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+		}
+		lines += lane_sum(acc);
+	}
+	*newlines = lines + count_lines(src + i, len - i);
 	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
 }
 
-bool crp__squeeze_fast(void)
+/* AVX2: the same classes, 32 bytes per lookup; half the classifying instructions of SSSE3. */
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline void class_bits32(__m256i v, __m256i *ws, __m256i *token)
+{
+	/* vpshufb looks up within each 128-bit lane: both lanes hold the tables */
+	const __m256i lo_lut = _mm256_setr_epi8(LO_NIBBLE_CLASSES, LO_NIBBLE_CLASSES);
+	const __m256i hi_lut = _mm256_setr_epi8(HI_NIBBLE_CLASSES, HI_NIBBLE_CLASSES);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+	__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_lut, v), _mm256_shuffle_epi8(hi_lut, hi));
+	*ws = _mm256_cmpgt_epi8(c, _mm256_set1_epi8(C_COLON | C_PUNCT | C_BRACKET));
+	*token = _mm256_cmpeq_epi8(c, _mm256_setzero_si256());
+}
+
+AVX2 static inline uint64_t mask64(__m256i a, __m256i b)
+{
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
+}
+
+AVX2 static size_t squeeze_block_avx2(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
+				      __m256i *lines)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)in);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(in + 32));
+	__m256i ws_a, ws_b, tok_a, tok_b;
+	class_bits32(a, &ws_a, &tok_a);
+	class_bits32(b, &ws_b, &tok_b);
+	const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'),
+		      newline = _mm256_set1_epi8('\n');
+	block_masks m = {mask64(ws_a, ws_b), mask64(tok_a, tok_b),
+			 mask64(_mm256_cmpeq_epi8(a, quote), _mm256_cmpeq_epi8(b, quote)),
+			 mask64(_mm256_cmpeq_epi8(a, backslash), _mm256_cmpeq_epi8(b, backslash))};
+	*lines = _mm256_sub_epi8(*lines, _mm256_cmpeq_epi8(a, newline));
+	*lines = _mm256_sub_epi8(*lines, _mm256_cmpeq_epi8(b, newline));
+	const __m128i v[4] = {_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1),
+			      _mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1)};
+	return finish_block(st, m, v, dst);
+}
+
+AVX2 static size_t lane_sum_avx2(__m256i bytes)
+{
+	__m256i sums = _mm256_sad_epu8(bytes, _mm256_setzero_si256());
+	__m128i two = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+	return (size_t)_mm_cvtsi128_si32(two) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(two, two));
+}
+
+/* As squeeze_ssse3 (a lane gains at most 2 a block here). */
+AVX2 static size_t squeeze_avx2(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+				size_t *newlines)
+{
+	size_t i = 0, o = 0, lines = 0;
+	while (i + 64 <= len) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int b = 0; b < 127 && i + 64 <= len; b++, i += 64) {
+			size_t n = squeeze_block_avx2(st, src + i, dst + o, &acc);
+			o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+		}
+		lines += lane_sum_avx2(acc);
+	}
+	*newlines = lines + count_lines(src + i, len - i);
+	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
+}
+
+/* AVX-512 (BW for byte compares into mask registers, VBMI2 for the byte compress): a block is
+ * one register, its masks come straight from the compares, and packing is one instruction. */
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+
+AVX512 static size_t squeeze_block_avx512(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
+					  size_t *lines)
+{
+	const __m512i lo_lut = _mm512_broadcast_i32x4(_mm_setr_epi8(LO_NIBBLE_CLASSES));
+	const __m512i hi_lut = _mm512_broadcast_i32x4(_mm_setr_epi8(HI_NIBBLE_CLASSES));
+	__m512i v = _mm512_loadu_si512((const void *)in);
+	__m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0f));
+	__m512i c = _mm512_and_si512(_mm512_shuffle_epi8(lo_lut, v), _mm512_shuffle_epi8(hi_lut, hi));
+	block_masks m = {_mm512_cmpgt_epi8_mask(c, _mm512_set1_epi8(C_COLON | C_PUNCT | C_BRACKET)),
+			 _mm512_testn_epi8_mask(c, c), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')),
+			 _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'))};
+	*lines += (size_t)_mm_popcnt_u64(_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n')));
+	uint64_t keep;
+	if (!block_keep(st, m, &keep))
+		return SIZE_MAX;
+	size_t n = (size_t)_mm_popcnt_u64(keep);
+	/* a masked store writes exactly the kept bytes */
+	_mm512_mask_storeu_epi8(dst, n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1,
+				_mm512_maskz_compress_epi8(keep, v));
+	return n;
+}
+
+AVX512 static size_t squeeze_avx512(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+				    size_t *newlines)
+{
+	size_t i = 0, o = 0, lines = 0;
+	for (; i + 64 <= len; i += 64) {
+		size_t n = squeeze_block_avx512(st, src + i, dst + o, &lines);
+		o += n != SIZE_MAX ? n : crp__squeeze_scalar(st, src + i, 64, dst + o);
+	}
+	*newlines = lines + count_lines(src + i, len - i);
+	return o + crp__squeeze_scalar(st, src + i, len - i, dst + o);
+}
+
+int crp__squeeze_best(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("ssse3");
+	if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2"))
+		return CRP_SQUEEZE_AVX512;
+	if (__builtin_cpu_supports("avx2"))
+		return CRP_SQUEEZE_AVX2;
+	return __builtin_cpu_supports("ssse3") ? CRP_SQUEEZE_SSSE3 : CRP_SQUEEZE_SCALAR;
 }
 
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+			size_t *newlines)
 {
-	return crp__squeeze_fast() ? squeeze_ssse3(st, src, len, dst) : crp__squeeze_scalar(st, src, len, dst);
+	if (isa == CRP_SQUEEZE_AVX512)
+		return squeeze_avx512(st, src, len, dst, newlines);
+	if (isa == CRP_SQUEEZE_AVX2)
+		return squeeze_avx2(st, src, len, dst, newlines);
+	if (isa == CRP_SQUEEZE_SSSE3)
+		return squeeze_ssse3(st, src, len, dst, newlines);
+	*newlines = count_lines(src, len);
+	return crp__squeeze_scalar(st, src, len, dst);
 }
 #else
-bool crp__squeeze_fast(void)
+int crp__squeeze_best(void)
 {
-	return false;
+	return CRP_SQUEEZE_SCALAR;
 }
 
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst)
+size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+			size_t *newlines)
 {
+	CRP_UNUSED(isa);
+	*newlines = count_lines(src, len);
 	return crp__squeeze_scalar(st, src, len, dst);
 }
 #endif
+
+bool crp__squeeze_fast(void)
+{
+	return crp__squeeze_best() != CRP_SQUEEZE_SCALAR;
+}
+
+size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+		    size_t *newlines)
+{
+	return crp__squeeze_isa(crp__squeeze_best(), st, src, len, dst, newlines);
+}
 
 size_t crp__squeeze_map(crp_squeeze *st, const unsigned char *src, size_t len, size_t *f_pos,
 			size_t from, size_t f_target)

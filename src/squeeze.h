@@ -12,12 +12,22 @@ typedef struct crp_squeeze {
 	bool pending;      /* whitespace followed such a byte: a space may be needed */
 } crp_squeeze;
 
-/* True when the vector path runs on this CPU (x86 with SSSE3). Without it the reader feeds yajl
+/* Instruction sets the squeezer can use, from the reference up. */
+enum { CRP_SQUEEZE_SCALAR, CRP_SQUEEZE_SSSE3, CRP_SQUEEZE_AVX2, CRP_SQUEEZE_AVX512 };
+/* The best one this CPU runs. */
+int crp__squeeze_best(void);
+/* True when a vector path runs on this CPU (x86 with SSSE3). Without it the reader feeds yajl
  * unsqueezed text: a byte-at-a-time squeeze costs more than it saves. */
 bool crp__squeeze_fast(void);
-/* Copy src to dst without insignificant whitespace; returns the bytes written. dst must hold
- * len + 16 bytes (the vector path stores whole blocks). */
-size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst);
+/* Copy src to dst without insignificant whitespace; returns the bytes written, and the newlines
+ * in src in *newlines (positions are counted in the original text). dst must hold len + 16
+ * bytes (the vector path stores whole blocks). */
+size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+		    size_t *newlines);
+/* crp__squeeze with a given instruction set, which must not be above crp__squeeze_best(): the
+ * tests run every one this CPU has. */
+size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
+			size_t *newlines);
 /* The same, one byte at a time: the reference the vector path is tested against. */
 size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst);
 /* Replay from input offset `from` (output offset *f_pos, state *st) until the output reaches

@@ -171,6 +171,26 @@ START_TEST(times)
 }
 END_TEST
 
+/* The vector UUID path agrees with the one-digit-at-a-time reference for every byte value at
+ * every position. */
+START_TEST(uuid_matches_reference)
+{
+	static const char base[] = "0123456789abcdefABCDEF0123456789";
+	unsigned char h[32];
+	for (size_t pos = 0; pos < 32; pos++)
+		for (unsigned c = 0; c < 256; c++) {
+			crp_uuid u, r;
+			memset(&u, 0x5a, sizeof u);
+			memset(&r, 0x5a, sizeof r);
+			memcpy(h, base, 32);
+			h[pos] = (unsigned char)c;
+			int a = crp__parse_uuid((const char *)h, 32, &u), b = crp__hex32_scalar(h, r.bytes);
+			ck_assert_int_eq(a, b);
+			ck_assert(memcmp(&u, &r, sizeof u) == 0);
+		}
+}
+END_TEST
+
 START_TEST(uuids_and_hex)
 {
 	crp_uuid u;
@@ -224,6 +244,25 @@ START_TEST(utf8)
 }
 END_TEST
 
+/* A NUL, a stray continuation byte or a valid two-byte sequence at every position of texts
+ * of every length across the block and word boundaries of the copy's fast paths. */
+START_TEST(copy_text_every_position)
+{
+	static const struct { const char *bytes; size_t n; int flags; } odd[] = {
+		{"\0", 1, CRP_TEXT_NUL}, {"\x80", 1, CRP_TEXT_INVALID}, {"\xc3\xa9", 2, CRP_TEXT_ASCII}};
+	char src[80], dst[81];
+	for (size_t len = 2; len <= 70; len++)
+		for (size_t pos = 0; pos + 2 <= len; pos++)
+			for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+				memset(src, 'a', len);
+				memcpy(src + pos, odd[k].bytes, odd[k].n);
+				memset(dst, 0x7f, sizeof dst);
+				ck_assert_int_eq(crp__copy_text(dst, src, len), odd[k].flags);
+				ck_assert(memcmp(dst, src, len) == 0 && dst[len] == '\0');
+			}
+}
+END_TEST
+
 Suite *suite_convert(void)
 {
 	Suite *s = suite_create("convert");
@@ -236,6 +275,8 @@ Suite *suite_convert(void)
 	tcase_add_test(tc, doubles_round_trip_shortest);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, uuids_and_hex);
+	tcase_add_test(tc, uuid_matches_reference);
+	tcase_add_test(tc, copy_text_every_position);
 	tcase_add_test(tc, utf8);
 	suite_add_tcase(s, tc);
 	return s;

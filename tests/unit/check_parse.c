@@ -1,4 +1,5 @@
 /* The streaming reader on small inline inputs: every layout rule, warning and limit. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,31 @@ START_TEST(numbers_read_as_text)
 	ck_assert_int_eq(im[0].cpu_subtype, (int32_t)0x80000002u);
 	ck_assert_uint_eq(crp_report_warning_count(r), 0);
 	crp_report_free(r);
+}
+END_TEST
+
+/* int32 fields take either reading of 32 bits (the reader's fast path must agree with the
+ * general one at every boundary); beyond both, the value is kept untyped with a warning. */
+START_TEST(int32_boundaries)
+{
+	static const struct { const char *text; bool typed; int32_t value; } cases[] = {
+		{"0", true, 0}, {"-0", true, 0}, {"7", true, 7}, {"-1", true, -1},
+		{"2147483647", true, INT32_MAX}, {"-2147483648", true, INT32_MIN},
+		{"2147483648", true, INT32_MIN}, {"4294967295", true, -1},
+		{"-2147483649", false, 0}, {"4294967296", false, 0}, {"99999999999999999", false, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char json[128];
+		snprintf(json, sizeof json, "{\"binary_images\":[{\"cpu_type\":%s}]}", cases[i].text);
+		crp_report *r = parse_ok(json);
+		size_t n;
+		const crp_image *im = crp_report_images(r, &n);
+		ck_assert_msg(CRP_HAS(&im[0], CRP_IMAGE_CPU_TYPE) == cases[i].typed, "%s", cases[i].text);
+		if (cases[i].typed)
+			ck_assert_int_eq(im[0].cpu_type, cases[i].value);
+		ck_assert_uint_eq(crp_report_warning_count(r), cases[i].typed ? 0 : 1);
+		crp_report_free(r);
+	}
 }
 END_TEST
 
@@ -537,6 +563,7 @@ Suite *suite_parse(void)
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("reader");
 	tcase_add_test(tc, numbers_read_as_text);
+	tcase_add_test(tc, int32_boundaries);
 	tcase_add_test(tc, version_forms);
 	tcase_add_test(tc, timestamps_in_every_form);
 	tcase_add_test(tc, old_recrash_layout_is_normalised);

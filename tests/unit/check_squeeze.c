@@ -1,37 +1,46 @@
-/* The whitespace squeezer in front of yajl: the vector path agrees with the one-byte-at-a-time
- * reference on any input and any split, tokens are never joined, and every output byte maps
- * back to the input byte it came from. */
+/* The whitespace squeezer in front of yajl: every vector path this CPU runs agrees with the
+ * one-byte-at-a-time reference on any input and any split, tokens are never joined, and every
+ * output byte maps back to the input byte it came from. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "squeeze.h"
 #include "testutil.h"
 
-static size_t squeeze_in_pieces(const unsigned char *in, size_t len, size_t piece, bool vector,
+/* isa: an instruction set of the vector path, or -1 for the reference. */
+static size_t squeeze_in_pieces(const unsigned char *in, size_t len, size_t piece, int isa,
 				unsigned char *out, crp_squeeze *end)
 {
 	crp_squeeze st = {0};
-	size_t o = 0;
+	size_t o = 0, lines = 0, expected = 0;
 	for (size_t i = 0; i < len; i += piece) {
-		size_t n = len - i < piece ? len - i : piece;
-		o += vector ? crp__squeeze(&st, in + i, n, out + o) : crp__squeeze_scalar(&st, in + i, n, out + o);
+		size_t n = len - i < piece ? len - i : piece, nl = 0;
+		o += isa >= 0 ? crp__squeeze_isa(isa, &st, in + i, n, out + o, &nl)
+			      : crp__squeeze_scalar(&st, in + i, n, out + o);
+		lines += nl;
 	}
+	for (size_t i = 0; i < len; i++)
+		expected += in[i] == '\n';
+	if (isa >= 0)
+		ck_assert_uint_eq(lines, expected);
 	*end = st;
 	return o;
 }
 
+/* Every instruction set this CPU runs agrees with the reference, fed in pieces of any size. */
 static void check_agreement(const unsigned char *in, size_t len)
 {
 	unsigned char *a = malloc(len * 2 + 32), *b = malloc(len * 2 + 32);
 	crp_squeeze sa, sb;
-	size_t na = squeeze_in_pieces(in, len, len ? len : 1, false, a, &sa);
-	static const size_t pieces[] = {1, 3, 15, 16, 17, 33, 4096};
-	for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
-		size_t nb = squeeze_in_pieces(in, len, pieces[k], true, b, &sb);
-		ck_assert_uint_eq(na, nb);
-		ck_assert(memcmp(a, b, na) == 0);
-		ck_assert(memcmp(&sa, &sb, sizeof sa) == 0);
-	}
+	size_t na = squeeze_in_pieces(in, len, len ? len : 1, -1, a, &sa);
+	static const size_t pieces[] = {1, 3, 15, 16, 17, 33, 4096, 9000};
+	for (int isa = CRP_SQUEEZE_SCALAR; isa <= crp__squeeze_best(); isa++)
+		for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+			size_t nb = squeeze_in_pieces(in, len, pieces[k], isa, b, &sb);
+			ck_assert_uint_eq(na, nb);
+			ck_assert(memcmp(a, b, na) == 0);
+			ck_assert(memcmp(&sa, &sb, sizeof sa) == 0);
+		}
 	/* every output byte maps back to an equal input byte (or is a separating space) */
 	crp_squeeze st = {0};
 	size_t f = 0, from = 0;
@@ -50,7 +59,7 @@ START_TEST(squeezes_json_text)
 	static const char in[] = "{\n    \"a b\": [1, 2 , true ,\t\"x\\\" y\" ] ,\r\n  \"c\" : -1.5e3 }  \n";
 	unsigned char out[128];
 	crp_squeeze st = {0};
-	size_t n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out);
+	size_t nl, n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out, &nl);
 	out[n] = '\0';
 	ck_assert_str_eq((char *)out, "{\"a b\":[1,2,true,\"x\\\" y\"],\"c\":-1.5e3}");
 	check_agreement((const unsigned char *)in, strlen(in));
@@ -62,7 +71,7 @@ START_TEST(never_joins_tokens)
 	static const char in[] = "[1 2, tru e, 1.5\n\n-3, null  null, \"s\" \"t\"]";
 	unsigned char out[128];
 	crp_squeeze st = {0};
-	size_t n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out);
+	size_t nl, n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out, &nl);
 	out[n] = '\0';
 	ck_assert_str_eq((char *)out, "[1 2,tru e,1.5 -3,null null,\"s\"\"t\"]");
 }
@@ -122,6 +131,34 @@ START_TEST(agrees_on_random_json)
 }
 END_TEST
 
+/* Every byte value next to whitespace, in blocks long enough for the vector path: its byte
+ * classes must agree with the reference's is_token_char for all 256. */
+START_TEST(agrees_on_every_byte)
+{
+	static const char pattern[] = "x 1 xx\n\"x\" \tx\r,x ";
+	unsigned char in[256];
+	for (unsigned c = 0; c < 256; c++) {
+		for (size_t i = 0; i < sizeof in; i++) {
+			unsigned char p = (unsigned char)pattern[i % (sizeof pattern - 1)];
+			in[i] = p == 'x' ? (unsigned char)c : p;
+		}
+		check_agreement(in, sizeof in);
+	}
+}
+END_TEST
+
+/* Only newlines: the vector path's per-lane counters get as full as they ever get. */
+START_TEST(counts_every_newline)
+{
+	size_t len = 9000;
+	unsigned char *in = malloc(len);
+	memset(in, '\n', len);
+	in[len / 2] = '1';
+	check_agreement(in, len);
+	free(in);
+}
+END_TEST
+
 START_TEST(agrees_on_fixtures)
 {
 	char **names;
@@ -149,6 +186,8 @@ Suite *suite_squeeze(void)
 	tcase_add_test(tc, never_joins_tokens);
 	tcase_add_test(tc, agrees_on_random_input);
 	tcase_add_test(tc, agrees_on_random_json);
+	tcase_add_test(tc, agrees_on_every_byte);
+	tcase_add_test(tc, counts_every_newline);
 	tcase_add_test(tc, agrees_on_fixtures);
 	suite_add_tcase(s, tc);
 	return s;
