@@ -221,6 +221,21 @@ EOF
 		diff "$T/walk.got" "$T/walk.want"
 	fi
 	contains "$T/walk" '^1|0|libdemo.dylib|lib_scale|/crashport/src/lib.c|19|'
+	if [ -x "$DSM" ]; then
+		# the same walk with Breakpad's own .sym files in the store
+		for m in Demo libdemo.dylib; do
+			"$DSM" -d -g $M/x86_64/$m.dSYM $M/x86_64/$m 2>/dev/null >"$T/bp.sym"
+			read -r _ _ _ id mname <"$T/bp.sym"
+			mkdir -p "$T/bpsyms/$mname/$id"
+			mv "$T/bp.sym" "$T/bpsyms/$mname/$id/$mname.sym"
+		done
+		"$BP/minidump_stackwalk" -m "$T/r.dmp" "$T/bpsyms" >"$T/bpwalk" 2>"$T/bpwalk.log"
+		grep '^0|' "$T/bpwalk" | cut -d'|' -f1-6 | head -n "$(wc -l <"$T/walk.want")" >"$T/bpwalk.got"
+		if [ -s "$T/walk.want" ] && cmp -s "$T/bpwalk.got" "$T/walk.want"; then ok; else
+			bad "minidump_stackwalk with Breakpad's .sym files differs from llvm-symbolizer's"
+			diff "$T/bpwalk.got" "$T/walk.want"
+		fi
+	fi
 else
 	echo "dumpsyms: minidump_stackwalk not found: stack walk check skipped (tests/fetch-breakpad.sh)"
 fi
