@@ -58,7 +58,9 @@ static inline size_t step(crp_squeeze *st, unsigned c, unsigned char *out)
 	return n;
 }
 
-static size_t count_lines(const unsigned char *b, size_t n)
+/* Not inlined: clang 14 cannot compile its vectorised loop inside the AVX-512 functions
+ * ("Cannot select ... X86ISD::PCMPEQ"); the callers pass it short tails only. */
+CRP_NOINLINE static size_t count_lines(const unsigned char *b, size_t n)
 {
 	size_t lines = 0;
 	for (size_t i = 0; i < n; i++)

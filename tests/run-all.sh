@@ -43,6 +43,10 @@ JOBS=$JOBS sh tests/build-dump-syms.sh build-ci
 export CRP_DUMP_SYMS_MAC="$top/build-ci/breakpad/dump_syms_mac"
 (cd build-ci && ctest --output-on-failure -j"$JOBS")
 
+step "clang release build (-Werror): the library and the CLI compile with the other compiler"
+CC=clang cmake -S . -B build-ci-clang -DCMAKE_BUILD_TYPE=Release -DCRP_WERROR=ON >/dev/null
+cmake --build build-ci-clang -j"$JOBS" --target crashport_cli
+
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 cmake -S . -B build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DCRP_WERROR=ON -DCRP_SANITIZE=ON \
 	-DCRP_DEBUG_ARENA=ON >/dev/null
