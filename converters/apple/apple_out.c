@@ -78,6 +78,15 @@ static size_t copy_printable(char *d, const char *s, size_t lim)
 {
 	size_t i = 0;
 #ifdef __SSE2__
+	/* two blocks a step: one mask test and one loop test for 32 bytes (paths are long) */
+	for (; i + 32 <= lim; i += 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+		if (control_mask(a) | control_mask(b))
+			break;
+		_mm_storeu_si128((__m128i *)(void *)(d + i), a);
+		_mm_storeu_si128((__m128i *)(void *)(d + i + 16), b);
+	}
 	for (; i + 16 <= lim; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		if (control_mask(v))
@@ -116,7 +125,8 @@ static size_t copy_printable(char *d, const char *s, size_t lim)
 	return i;
 }
 
-size_t crp__ao_textn(ao *o, const char *s, size_t len)
+/* crp__ao_textn past its common case: a control character, or a run longer than the room. */
+static CRP_NOINLINE size_t textn_slow(ao *o, const char *s, size_t len)
 {
 	size_t total = 0;
 	while (len) {
@@ -141,6 +151,20 @@ size_t crp__ao_textn(ao *o, const char *s, size_t len)
 		total += k;
 	}
 	return total;
+}
+
+/* Most text fits in the room left and has no control character: one copy, and no loop state
+ * for the call to set up. */
+size_t crp__ao_textn(ao *o, const char *s, size_t len)
+{
+	if (CRP_LIKELY(len <= AO_CAP - o->n)) {
+		size_t i = copy_printable(o->b + o->n, s, len);
+		o->n += i;
+		if (CRP_LIKELY(i == len))
+			return len;
+		return i + textn_slow(o, s + i, len - i);
+	}
+	return textn_slow(o, s, len);
 }
 
 size_t crp__ao_text(ao *o, const char *s)
