@@ -28,6 +28,53 @@ static inline bool needs_escape(uint64_t w)
 	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | ((sl - ones) & ~sl)) & high;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bytes of one 16-byte block that need escaping (as needs_escape), as a bit mask. */
+static inline unsigned escape_mask(__m128i v)
+{
+	const __m128i low = _mm_set1_epi8(0x1f);
+	__m128i m = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low); /* unsigned v <= 0x1f */
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* The run of bytes at the start of s[0, lim) that need no escaping, copied to d; returns its
+ * length. A block is stored before it is tested: the bytes past an escape are inside lim and
+ * are overwritten by what follows, so a path costs one step per '/' it holds. */
+static inline size_t js_plain(char *d, const char *s, size_t lim)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	while (i + 16 <= lim) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+		unsigned m = escape_mask(v);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i + 8 <= lim; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (needs_escape(w))
+			break;
+		memcpy(d + i, &w, 8);
+	}
+	for (; i < lim; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '/')
+			break;
+		d[i] = (char)ch;
+	}
+	return i;
+}
+
 /* The inside of a JSON string, escaped straight into the output buffer. */
 static void js_body(ao *o, const char *s, size_t n)
 {
@@ -35,20 +82,8 @@ static void js_body(ao *o, const char *s, size_t n)
 	while (n) {
 		ao_room(o, 16);
 		char *d = o->b + o->n;
-		size_t room = AO_CAP - o->n - 6, i = 0, lim = n < room ? n : room;
-		for (; i + 8 <= lim; i += 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (needs_escape(w))
-				break;
-			memcpy(d + i, &w, 8);
-		}
-		for (; i < lim; i++) {
-			unsigned char ch = (unsigned char)s[i];
-			if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '/')
-				break;
-			d[i] = (char)ch;
-		}
+		size_t room = AO_CAP - o->n - 6, lim = n < room ? n : room;
+		size_t i = js_plain(d, s, lim);
 		o->n += i;
 		s += i;
 		n -= i;
