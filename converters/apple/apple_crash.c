@@ -664,7 +664,10 @@ static void image_line(cw *w, const apple_image *e)
 	const char *arch = CRP_HAS(im, CRP_IMAGE_CPU_TYPE)
 				   ? crp_arch_name(im->cpu_type, CRP_HAS(im, CRP_IMAGE_CPU_SUBTYPE) ? im->cpu_subtype : 0)
 				   : NULL;
-	text_or_unknown(o, arch ? arch : w->f.arch);
+	if (arch) /* one of crp_arch_name's literals: nothing to escape */
+		ao_str(o, arch);
+	else
+		text_or_unknown(o, w->f.arch);
 	AO_LIT(o, "  <");
 	static const crp_uuid nil;
 	crp__ao_uuid(o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, false);

@@ -28,50 +28,90 @@ static inline bool needs_escape(uint64_t w)
 	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | ((sl - ones) & ~sl)) & high;
 }
 
-/* The inside of a JSON string, escaped straight into the output buffer. */
-static void js_body(ao *o, const char *s, size_t n)
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bytes of one 16-byte block that need escaping (as needs_escape), as a bit mask. */
+static inline unsigned escape_mask(__m128i v)
+{
+	const __m128i low = _mm_set1_epi8(0x1f);
+	__m128i m = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low); /* unsigned v <= 0x1f */
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+static inline bool js_plain_byte(unsigned char ch)
+{
+	return ch >= 0x20 && ch != '"' && ch != '\\' && ch != '/';
+}
+
+/* One byte that needs escaping, written at d (room for 6); returns the length written. */
+static size_t js_escape(char *d, unsigned char ch)
 {
 	static const char hexd[] = "0123456789abcdef";
+	d[0] = '\\';
+	switch (ch) {
+	case '\n': d[1] = 'n'; return 2;
+	case '\r': d[1] = 'r'; return 2;
+	case '\t': d[1] = 't'; return 2;
+	case '\b': d[1] = 'b'; return 2;
+	case '\f': d[1] = 'f'; return 2;
+	case '"': case '\\': case '/': d[1] = (char)ch; return 2;
+	default:
+		memcpy(d, "\\u00", 4);
+		d[4] = hexd[ch >> 4];
+		d[5] = hexd[ch & 15];
+		return 6;
+	}
+}
+
+/* The inside of a JSON string, escaped straight into the output buffer. Paths are most of it
+ * and every '/' is escaped, so an escape is handled where it is found and the copy goes on:
+ * a block is stored before it is tested (the bytes past the escape are overwritten next). Each
+ * step keeps room for a whole block plus the longest escape; when the room runs out the
+ * buffer is flushed and the outer loop resumes. */
+static void js_body(ao *o, const char *s, size_t n)
+{
 	while (n) {
-		ao_room(o, 16);
+		ao_room(o, 32);
 		char *d = o->b + o->n;
-		size_t room = AO_CAP - o->n - 6, i = 0, lim = n < room ? n : room;
-		for (; i + 8 <= lim; i += 8) {
+		size_t room = AO_CAP - o->n, i = 0, j = 0;
+#ifdef __SSE2__
+		while (i + 16 <= n && j + 16 + 6 <= room) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			_mm_storeu_si128((__m128i *)(void *)(d + j), v);
+			unsigned m = escape_mask(v);
+			if (!m) {
+				i += 16;
+				j += 16;
+				continue;
+			}
+			unsigned k = (unsigned)__builtin_ctz(m);
+			i += k;
+			j += k;
+			j += js_escape(d + j, (unsigned char)s[i++]);
+		}
+#endif
+		while (i < n && j + 8 + 6 <= room) {
 			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (needs_escape(w))
-				break;
-			memcpy(d + i, &w, 8);
+			if (i + 8 <= n && (memcpy(&w, s + i, 8), !needs_escape(w))) {
+				memcpy(d + j, &w, 8);
+				i += 8;
+				j += 8;
+				continue;
+			}
+			unsigned char ch = (unsigned char)s[i++];
+			if (js_plain_byte(ch))
+				d[j++] = (char)ch;
+			else
+				j += js_escape(d + j, ch);
 		}
-		for (; i < lim; i++) {
-			unsigned char ch = (unsigned char)s[i];
-			if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '/')
-				break;
-			d[i] = (char)ch;
-		}
-		o->n += i;
+		o->n += j;
 		s += i;
 		n -= i;
-		if (!n || i == lim)
-			continue;
-		unsigned char ch = (unsigned char)*s++;
-		n--;
-		char *e = o->b + o->n;
-		e[0] = '\\';
-		switch (ch) {
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
-		case '"': case '\\': case '/': e[1] = (char)ch; break;
-		default:
-			memcpy(e, "\\u00", 4);
-			e[4] = hexd[ch >> 4];
-			e[5] = hexd[ch & 15];
-			o->n += 4;
-		}
-		o->n += 2;
 	}
 }
 

@@ -78,6 +78,15 @@ static size_t copy_printable(char *d, const char *s, size_t lim)
 {
 	size_t i = 0;
 #ifdef __SSE2__
+	/* two blocks a step: one mask test and one loop test for 32 bytes (paths are long) */
+	for (; i + 32 <= lim; i += 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+		if (control_mask(a) | control_mask(b))
+			break;
+		_mm_storeu_si128((__m128i *)(void *)(d + i), a);
+		_mm_storeu_si128((__m128i *)(void *)(d + i + 16), b);
+	}
 	for (; i + 16 <= lim; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		if (control_mask(v))
@@ -116,7 +125,8 @@ static size_t copy_printable(char *d, const char *s, size_t lim)
 	return i;
 }
 
-size_t crp__ao_textn(ao *o, const char *s, size_t len)
+/* crp__ao_textn past its common case: a control character, or a run longer than the room. */
+static CRP_NOINLINE size_t textn_slow(ao *o, const char *s, size_t len)
 {
 	size_t total = 0;
 	while (len) {
@@ -141,6 +151,20 @@ size_t crp__ao_textn(ao *o, const char *s, size_t len)
 		total += k;
 	}
 	return total;
+}
+
+/* Most text fits in the room left and has no control character: one copy, and no loop state
+ * for the call to set up. */
+size_t crp__ao_textn(ao *o, const char *s, size_t len)
+{
+	if (CRP_LIKELY(len <= AO_CAP - o->n)) {
+		size_t i = copy_printable(o->b + o->n, s, len);
+		o->n += i;
+		if (CRP_LIKELY(i == len))
+			return len;
+		return i + textn_slow(o, s + i, len - i);
+	}
+	return textn_slow(o, s, len);
 }
 
 size_t crp__ao_text(ao *o, const char *s)
@@ -196,32 +220,52 @@ static inline unsigned hex_width(uint64_t v)
 #endif
 }
 
-/* Hex digits of v, at least min (at most 16), into the end of tmp[16]; returns the count. */
-static unsigned hex_digits(uint64_t v, unsigned min, char tmp[16])
+#ifdef __SSE2__
+/* Sixteen nibble values (0-15, one a byte) as hex digits, letters from `a`. */
+static inline __m128i nibbles_hex(__m128i x, char a)
 {
-	uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
-	memcpy(tmp, &hi, 8);
-	memcpy(tmp + 8, &lo, 8);
-	unsigned n = hex_width(v);
-	return n >= min ? n : min < 16 ? min : 16;
+	__m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(9)), _mm_set1_epi8((char)(a - '0' - 10)));
+	return _mm_add_epi8(_mm_add_epi8(x, _mm_set1_epi8('0')), alpha);
 }
 
+/* The high and low nibbles of the bytes of v, interleaved: the digits of each byte in order. */
+static inline void byte_nibbles(__m128i v, __m128i *first, __m128i *second)
+{
+	const __m128i mask = _mm_set1_epi8(0x0f);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), mask), lo = _mm_and_si128(v, mask);
+	*first = _mm_unpacklo_epi8(hi, lo);
+	*second = _mm_unpackhi_epi8(hi, lo);
+}
+#endif
+
+/* The digits are shifted to the top of the word and all sixteen stored with fixed-size moves:
+ * the bytes past the n wanted are inside the room reserved and are overwritten by what
+ * follows, which is cheaper than a variable-length copy. */
 void crp__ao_hex(ao *o, uint64_t v, unsigned digits)
 {
-	char tmp[16];
-	unsigned n = hex_digits(v, digits, tmp);
+	unsigned n = hex_width(v);
+	if (n < digits)
+		n = digits < 16 ? digits : 16;
+	uint64_t top = n < 16 ? v << (4 * (16 - n)) : v;
 	ao_room(o, 18);
-	o->b[o->n++] = '0';
-	o->b[o->n++] = 'x';
-	memcpy(o->b + o->n, tmp + 16 - n, n);
-	o->n += n;
+	char *out = o->b + o->n;
+	out[0] = '0';
+	out[1] = 'x';
+#if defined(__SSE2__) && defined(__x86_64__)
+	__m128i x, unused;
+	byte_nibbles(_mm_cvtsi64_si128((long long)__builtin_bswap64(top)), &x, &unused);
+	_mm_storeu_si128((__m128i *)(void *)(out + 2), nibbles_hex(x, 'a'));
+#else
+	uint64_t hi = hex8((uint32_t)(top >> 32)), lo = hex8((uint32_t)top);
+	memcpy(out + 2, &hi, 8);
+	memcpy(out + 10, &lo, 8);
+#endif
+	o->n += 2 + n;
 }
 
 void crp__ao_hex_right(ao *o, uint64_t v, unsigned width)
 {
-	char tmp[16];
-	unsigned n = hex_digits(v, 1, tmp);
-	unsigned len = v ? n + 2 : 1;
+	unsigned len = v ? hex_width(v) + 2 : 1;
 	if (len < width)
 		crp__ao_spaces(o, width - len);
 	if (!v) {
@@ -231,14 +275,26 @@ void crp__ao_hex_right(ao *o, uint64_t v, unsigned width)
 	crp__ao_hex(o, v, 1);
 }
 
-/* Decimal digits into the end of tmp[20]; returns the count. */
+/* Decimal digits into the end of tmp[20]; returns the count. Two digits a division: .ips
+ * writes every frame's image offset and every image's base in decimal. */
 static unsigned dec_digits(uint64_t v, char tmp[20])
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
 	unsigned n = 0;
-	do {
-		tmp[19 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		n += 2;
+		memcpy(tmp + 20 - n, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		n += 2;
+		memcpy(tmp + 20 - n, pairs + 2 * v, 2);
+	} else {
+		tmp[19 - n++] = (char)('0' + v);
+	}
 	return n;
 }
 
@@ -270,15 +326,28 @@ void crp__ao_dec_pad(ao *o, uint64_t v, unsigned width, bool left)
 		crp__ao_spaces(o, width - n);
 }
 
+/* The 32 hex digits of a UUID, letters from `a`. One binary image line each: SSE2 spreads the
+ * nibbles of all sixteen bytes at once. */
+static void uuid_hex(const crp_uuid *u, char a, char d[32])
+{
+#ifdef __SSE2__
+	__m128i first, second;
+	byte_nibbles(_mm_loadu_si128((const __m128i *)(const void *)u->bytes), &first, &second);
+	_mm_storeu_si128((__m128i *)(void *)d, nibbles_hex(first, a));
+	_mm_storeu_si128((__m128i *)(void *)(d + 16), nibbles_hex(second, a));
+#else
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *b = u->bytes + 4 * i;
+		uint64_t h = hex8_case((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3], a);
+		memcpy(d + 8 * i, &h, 8);
+	}
+#endif
+}
+
 void crp__ao_uuid(ao *o, const crp_uuid *u, bool upper, bool dashes)
 {
 	char d[32];
-	for (int i = 0; i < 4; i++) {
-		const uint8_t *b = u->bytes + 4 * i;
-		uint64_t h = hex8_case((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3],
-				       upper ? 'A' : 'a');
-		memcpy(d + 8 * i, &h, 8);
-	}
+	uuid_hex(u, upper ? 'A' : 'a', d);
 	ao_room(o, 36);
 	char *out = o->b + o->n;
 	if (!dashes) {
