@@ -6,6 +6,12 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+/* The 16-digit hex store needs 64-bit moves into vector registers. */
+#if defined(__SSE2__) && defined(__x86_64__)
+#define AO_SSE2_64 1
+#else
+#define AO_SSE2_64 0
+#endif
 
 static const char hexdig[] = "0123456789abcdef";
 static const char spaces[] = "                                                                ";
@@ -179,6 +185,7 @@ void crp__ao_text_pad(ao *o, const char *s, size_t width)
 		crp__ao_spaces(o, width - n);
 }
 
+#if !AO_SSE2_64
 /* Eight hex digits of v, most significant first (nibbles spread into bytes, SWAR); letters
  * from `a` ('a' or 'A'). */
 static inline uint64_t hex8_case(uint32_t v, char a)
@@ -201,11 +208,7 @@ static inline uint64_t hex8_case(uint32_t v, char a)
 	return r;
 #endif
 }
-
-static inline uint64_t hex8(uint32_t v)
-{
-	return hex8_case(v, 'a');
-}
+#endif
 
 /* Significant hex digits of v (1 for zero). */
 static inline unsigned hex_width(uint64_t v)
@@ -251,12 +254,12 @@ void crp__ao_hex(ao *o, uint64_t v, unsigned digits)
 	char *out = o->b + o->n;
 	out[0] = '0';
 	out[1] = 'x';
-#if defined(__SSE2__) && defined(__x86_64__)
+#if AO_SSE2_64
 	__m128i x, unused;
 	byte_nibbles(_mm_cvtsi64_si128((long long)__builtin_bswap64(top)), &x, &unused);
 	_mm_storeu_si128((__m128i *)(void *)(out + 2), nibbles_hex(x, 'a'));
 #else
-	uint64_t hi = hex8((uint32_t)(top >> 32)), lo = hex8((uint32_t)top);
+	uint64_t hi = hex8_case((uint32_t)(top >> 32), 'a'), lo = hex8_case((uint32_t)top, 'a');
 	memcpy(out + 2, &hi, 8);
 	memcpy(out + 10, &lo, 8);
 #endif
@@ -330,7 +333,7 @@ void crp__ao_dec_pad(ao *o, uint64_t v, unsigned width, bool left)
  * nibbles of all sixteen bytes at once. */
 static void uuid_hex(const crp_uuid *u, char a, char d[32])
 {
-#ifdef __SSE2__
+#if AO_SSE2_64
 	__m128i first, second;
 	byte_nibbles(_mm_loadu_si128((const __m128i *)(const void *)u->bytes), &first, &second);
 	_mm_storeu_si128((__m128i *)(void *)d, nibbles_hex(first, a));
