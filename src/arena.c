@@ -64,9 +64,8 @@ void *crp__arena_alloc(crp_arena *a, size_t n)
 		a->cur += need;
 		return p;
 	}
-	/* Big requests get their own block so the current one keeps its free tail, unless they
-	 * open an arena whose owner sized its first block to hold them. */
-	if (need > ARENA_MAX_BLOCK / 4 && (a->used || a->first < need)) {
+	/* Big requests get their own block so the current one keeps its free tail. */
+	if (need > ARENA_MAX_BLOCK / 4) {
 		crp_arena_block *b = new_block(a, need);
 		return b ? (void *)b->data : NULL;
 	}

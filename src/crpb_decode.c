@@ -12,11 +12,6 @@
 #include "convert.h"
 #include "crpb.h"
 
-/* First arena block of a report: bytes per payload byte, plus a fixed slack for the records
- * every report has (see size_arena). */
-#define CRPB_ARENA_PER_PAYLOAD 4
-#define CRPB_ARENA_SLACK 2048
-
 typedef struct dec {
 	crpb_decoder *dd;
 	const crpb_schema *sc;
@@ -1089,18 +1084,6 @@ static int decode(dec *d, crpb_cursor *c, crp_report *r)
 	return check_consumed(d);
 }
 
-/* The decoded model takes 1-4 times its payload's bytes on top of the payload (measured on the
- * corpus, strings used in place): one first block that size replaces a chain of doubling blocks
- * and their mallocs. Only well inside the memory limit (as src/reader.c sizes it for JSON), so
- * a hostile declared size cannot make us reserve more than a quarter of it up front, and where
- * the limit bites does not move. */
-static void size_arena(crp_arena *a, size_t payload, size_t max_memory)
-{
-	size_t quarter = max_memory / 4;
-	if (payload <= quarter / CRPB_ARENA_PER_PAYLOAD)
-		a->first = payload * CRPB_ARENA_PER_PAYLOAD + CRPB_ARENA_SLACK;
-}
-
 int crp__crpb_report_new(crpb_decoder *dd, size_t size, crp_report **out, uint8_t **buf)
 {
 	crp_report *r = crp__malloc(&dd->alloc, sizeof *r);
@@ -1109,7 +1092,6 @@ int crp__crpb_report_new(crpb_decoder *dd, size_t size, crp_report **out, uint8_
 		return CRP_ENOMEM;
 	memset(r, 0, sizeof *r);
 	crp__arena_init(&r->arena, &dd->alloc, dd->lim.max_memory);
-	size_arena(&r->arena, size, dd->lim.max_memory);
 	*buf = crp__arena_alloc(&r->arena, size ? size : 1);
 	if (!*buf) {
 		int rc = r->arena.failure;

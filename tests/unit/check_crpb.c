@@ -442,53 +442,6 @@ START_TEST(limits_are_errors)
 }
 END_TEST
 
-/* The report arena's first block is sized from the payload, but never past a quarter of
- * max_memory: a file cannot make the reader reserve much more than it decodes, and a limit that
- * lets the reports through still does. */
-static size_t largest_request;
-
-static void *peak_malloc(void *ctx, size_t n)
-{
-	(void)ctx;
-	largest_request = n > largest_request ? n : largest_request;
-	return malloc(n);
-}
-
-static void *peak_realloc(void *ctx, void *p, size_t n)
-{
-	(void)ctx;
-	largest_request = n > largest_request ? n : largest_request;
-	return realloc(p, n);
-}
-
-static void peak_free(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
-}
-
-START_TEST(up_front_arena_is_bounded_by_the_limit)
-{
-	size_t len, n;
-	crp_report **r;
-	crp_error e;
-	char *buf = all_fixtures(&len, &r, &n);
-	crp_allocator a = {peak_malloc, peak_realloc, peak_free, NULL};
-	crp_crpb_options o = CRP_CRPB_OPTIONS_INIT;
-	o.allocator = &a;
-	o.max_memory = 96 * 1024;
-	largest_request = 0;
-	ck_assert_int_eq(read_with(buf, len, &o, &e), CRP_OK);
-	ck_assert_uint_lt(largest_request, o.max_memory); /* the payload block, not an estimate */
-	o.max_memory = 1u << 30;
-	largest_request = 0;
-	ck_assert_int_eq(read_with(buf, len, &o, &e), CRP_OK);
-	ck_assert_uint_le(largest_request, 1u << 20); /* sized from the payload, not from the limit */
-	tu_free_reports(r, n);
-	free(buf);
-}
-END_TEST
-
 START_TEST(api_misuse)
 {
 	crp_crpb *a;
@@ -1043,7 +996,6 @@ Suite *suite_crpb(void)
 	tcase_add_test(tc, damage_is_located);
 	tcase_add_test(tc, not_crpb_and_newer_versions_are_refused);
 	tcase_add_test(tc, limits_are_errors);
-	tcase_add_test(tc, up_front_arena_is_bounded_by_the_limit);
 	tcase_add_test(tc, api_misuse);
 	tcase_add_test(tc, empty_archive);
 	tcase_add_test(tc, symbolication_round_trips);
