@@ -381,6 +381,25 @@ static inline int get_u64(dec *d, rctx *x, unsigned i, uint64_t *out)
 	return CRP_OK;
 }
 
+/* The common u64: no coding to apply. */
+static inline int get_plain_u64(dec *d, rctx *x, unsigned i, const crpb_field *f, uint64_t *out)
+{
+	uint64_t v;
+	CRP_TRY(get_varint(d, &d->cur[f->stream], &v));
+	x->vals[i] = v;
+	*out = v;
+	return CRP_OK;
+}
+
+/* The common string: a plain id into the table. */
+static inline int get_plain_str(dec *d, const crpb_field *f, const char **out)
+{
+	crpb_cursor *c = &d->cur[f->stream];
+	uint64_t id;
+	CRP_TRY(get_varint(d, c, &id));
+	return c_string(d, c, id, out);
+}
+
 static int get_str_id(dec *d, const crpb_field *f, uint64_t *id)
 {
 	crpb_cursor *c = &d->cur[f->stream];
@@ -920,15 +939,16 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 	for (uint64_t bits = x.mask >> 1; bits; bits &= bits - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &x.r->fields[i];
+		void *p = (char *)rec + f->off;
 		int rc;
-		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common fields */
-			rc = get_u64(d, &x, i, (uint64_t *)((char *)rec + f->off));
-		else if (f->kind == CRPB_W_STR && f->local)
-			rc = get_typed_str(d, f, (const char **)((char *)rec + f->off));
-		else if (CRP_LIKELY(f->local || f->virt))
-			rc = get_field(d, &x, i, rec);
-		else
-			rc = get_unknown(d, &x, i, &unknown, &nunknown);
+		switch (f->op) {
+		case CRPB_OP_U64: rc = get_plain_u64(d, &x, i, f, p); break;
+		case CRPB_OP_U64_CODED: rc = get_u64(d, &x, i, p); break;
+		case CRPB_OP_STR: rc = get_plain_str(d, f, p); break;
+		case CRPB_OP_I64: rc = get_i64(d, f, p); break;
+		case CRPB_OP_OTHER: rc = get_field(d, &x, i, rec); break;
+		default: rc = get_unknown(d, &x, i, &unknown, &nunknown); break;
+		}
 		if (CRP_UNLIKELY(rc != CRP_OK))
 			return at(d, rc, f->key, f->key_len, 0, false);
 		has |= f->bit;
