@@ -1043,7 +1043,11 @@ static int read_strings(dec *d, crpb_cursor *c)
 	const char *p = (const char *)c->p;
 	if (split_table(p, p + bytes, s, (size_t)n, &ascii) != n)
 		return fail(d, CRP_ECORRUPT, "string table does not hold exactly %llu strings", (unsigned long long)n);
-	for (size_t i = 0; !ascii && i < n; i++)
+	/* The whole table is valid UTF-8 exactly when each of its strings is: NUL is a character
+	 * of its own and never inside a multi-byte one. One pass then, string by string only
+	 * when some string needs its escaped NULs put back (or is bad). */
+	bool valid = ascii || crp__utf8_valid_prefix((const unsigned char *)p, (size_t)bytes) == bytes;
+	for (size_t i = 0; !valid && i < n; i++)
 		if (crp__utf8_valid_prefix((const unsigned char *)s[i].ptr, s[i].len) != s[i].len)
 			CRP_TRY(unescape(d, s[i].ptr, s[i].len, &s[i]));
 	c->p += bytes;
