@@ -76,8 +76,20 @@ enum crpb_tag {
 
 #define CRPB_NO_FIELD 0xffu
 
+/* How get_record reads a field, settled once at schema load so the per-field loop is one
+ * switch on a dense enum instead of re-testing kind, coding and binding for every value. */
+enum crpb_op {
+	CRPB_OP_UNKNOWN,   /* not in this build's tables: read generically into the extras */
+	CRPB_OP_U64,       /* bound u64, plain coding */
+	CRPB_OP_U64_CODED, /* bound u64, delta or rel coding */
+	CRPB_OP_STR,       /* bound string, plain coding */
+	CRPB_OP_I64,       /* bound i64 (any coding) */
+	CRPB_OP_OTHER      /* bound or virtual, any other kind: get_field */
+};
+
 /* A field of a wire record, bound to where this build keeps it. */
 typedef struct crpb_field {
+	uint8_t op;            /* enum crpb_op, set once the schema is bound */
 	const char *key;
 	uint8_t key_len;
 	uint8_t kind;          /* enum crpb_kind */
@@ -130,6 +142,9 @@ void crp__crpb_schema_free(crpb_schema *s);
 bool crp__crpb_canonical_int(const char *s, size_t len, bool *neg, uint64_t *mag);
 /* True when s is a JSON number (RFC 8259 grammar). */
 bool crp__crpb_json_number(const char *s, size_t len);
+
+/* crpb_read.c: zlib's crc32 of n bytes at p (p may be NULL when n is 0), continuing crc. */
+uint32_t crp__crpb_crc32(uint32_t crc, const uint8_t *p, size_t n);
 
 /* -- decoding a REPORT payload (crpb_decode.c) ------------------------------------------ */
 

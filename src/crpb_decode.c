@@ -381,6 +381,25 @@ static inline int get_u64(dec *d, rctx *x, unsigned i, uint64_t *out)
 	return CRP_OK;
 }
 
+/* The common u64: no coding to apply. */
+static inline int get_plain_u64(dec *d, rctx *x, unsigned i, const crpb_field *f, uint64_t *out)
+{
+	uint64_t v;
+	CRP_TRY(get_varint(d, &d->cur[f->stream], &v));
+	x->vals[i] = v;
+	*out = v;
+	return CRP_OK;
+}
+
+/* The common string: a plain id into the table. */
+static inline int get_plain_str(dec *d, const crpb_field *f, const char **out)
+{
+	crpb_cursor *c = &d->cur[f->stream];
+	uint64_t id;
+	CRP_TRY(get_varint(d, c, &id));
+	return c_string(d, c, id, out);
+}
+
 static int get_str_id(dec *d, const crpb_field *f, uint64_t *id)
 {
 	crpb_cursor *c = &d->cur[f->stream];
@@ -920,15 +939,16 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 	for (uint64_t bits = x.mask >> 1; bits; bits &= bits - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(bits);
 		const crpb_field *f = &x.r->fields[i];
+		void *p = (char *)rec + f->off;
 		int rc;
-		if (CRP_LIKELY(f->kind == CRPB_W_U64 && f->local)) /* the most common fields */
-			rc = get_u64(d, &x, i, (uint64_t *)((char *)rec + f->off));
-		else if (f->kind == CRPB_W_STR && f->local)
-			rc = get_typed_str(d, f, (const char **)((char *)rec + f->off));
-		else if (CRP_LIKELY(f->local || f->virt))
-			rc = get_field(d, &x, i, rec);
-		else
-			rc = get_unknown(d, &x, i, &unknown, &nunknown);
+		switch (f->op) {
+		case CRPB_OP_U64: rc = get_plain_u64(d, &x, i, f, p); break;
+		case CRPB_OP_U64_CODED: rc = get_u64(d, &x, i, p); break;
+		case CRPB_OP_STR: rc = get_plain_str(d, f, p); break;
+		case CRPB_OP_I64: rc = get_i64(d, f, p); break;
+		case CRPB_OP_OTHER: rc = get_field(d, &x, i, rec); break;
+		default: rc = get_unknown(d, &x, i, &unknown, &nunknown); break;
+		}
 		if (CRP_UNLIKELY(rc != CRP_OK))
 			return at(d, rc, f->key, f->key_len, 0, false);
 		has |= f->bit;
@@ -1023,7 +1043,11 @@ static int read_strings(dec *d, crpb_cursor *c)
 	const char *p = (const char *)c->p;
 	if (split_table(p, p + bytes, s, (size_t)n, &ascii) != n)
 		return fail(d, CRP_ECORRUPT, "string table does not hold exactly %llu strings", (unsigned long long)n);
-	for (size_t i = 0; !ascii && i < n; i++)
+	/* The whole table is valid UTF-8 exactly when each of its strings is: NUL is a character
+	 * of its own and never inside a multi-byte one. One pass then, string by string only
+	 * when some string needs its escaped NULs put back (or is bad). */
+	bool valid = ascii || crp__utf8_valid_prefix((const unsigned char *)p, (size_t)bytes) == bytes;
+	for (size_t i = 0; !valid && i < n; i++)
 		if (crp__utf8_valid_prefix((const unsigned char *)s[i].ptr, s[i].len) != s[i].len)
 			CRP_TRY(unescape(d, s[i].ptr, s[i].len, &s[i]));
 	c->p += bytes;

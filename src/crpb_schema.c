@@ -420,6 +420,26 @@ static bool bind_record(crpb_schema *sc, uint32_t id, const crp_rdesc *rd)
 	return true;
 }
 
+static uint8_t field_op(const crpb_field *f)
+{
+	if (!f->local)
+		return f->virt ? CRPB_OP_OTHER : CRPB_OP_UNKNOWN;
+	switch (f->kind) {
+	case CRPB_W_U64: return f->coding == CRPB_C_PLAIN ? CRPB_OP_U64 : CRPB_OP_U64_CODED;
+	case CRPB_W_STR: return f->coding == CRPB_C_PLAIN ? CRPB_OP_STR : CRPB_OP_OTHER;
+	case CRPB_W_I64: return CRPB_OP_I64;
+	default: return CRPB_OP_OTHER;
+	}
+}
+
+/* After binding: how the decoder reads each field (enum crpb_op). */
+static void plan_ops(crpb_schema *sc)
+{
+	for (size_t i = 0; i < sc->count; i++)
+		for (size_t k = 0; k < sc->records[i].count; k++)
+			sc->records[i].fields[k].op = field_op(&sc->records[i].fields[k]);
+}
+
 static void number_streams(crpb_schema *sc)
 {
 	uint32_t s = 0;
@@ -473,6 +493,7 @@ int crp__crpb_schema_parse(crpb_schema **out, const char *text, size_t len, cons
 	}
 	number_streams(sc);
 	bind_record(sc, 0, &crp__body_desc);
+	plan_ops(sc);
 	size_t blen;
 	const char *b = crp__crpb_builtin_schema(1, &blen);
 	sc->builtin = b && blen == len && memcmp(b, text, len) == 0 ? 1 : 0;

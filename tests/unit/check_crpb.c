@@ -154,6 +154,26 @@ static char *all_fixtures(size_t *len, crp_report ***r, size_t *n)
 	return tu_emit("crpb", *r, *n, NULL, len);
 }
 
+/* The section CRC takes a faster path than zlib on long inputs: it must stay exactly zlib's
+ * crc32 for every length, alignment and starting value. */
+START_TEST(crc32_is_zlibs)
+{
+	static uint8_t buf[4200];
+	uint32_t seed = 12345;
+	for (size_t i = 0; i < sizeof buf; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	const uint32_t starts[] = {0, 0xffffffffu, 0xdeadbeefu};
+	for (size_t n = 0; n + 15 < sizeof buf; n += n < 300 ? 1 : 37)
+		for (size_t off = 0; off < 16; off += 5)
+			for (size_t k = 0; k < 3; k++)
+				ck_assert_uint_eq(crp__crpb_crc32(starts[k], buf + off, n),
+						  (uint32_t)crc32(starts[k], buf + off, (uInt)n));
+	ck_assert_uint_eq(crp__crpb_crc32(7, NULL, 0), 7);
+}
+END_TEST
+
 START_TEST(archive_reads_any_report_alone)
 {
 	size_t len, n;
@@ -987,6 +1007,7 @@ Suite *suite_crpb(void)
 	load_names();
 	atexit(free_names);
 	tcase_add_loop_test(tc, round_trip_is_lossless_and_deterministic, 0, (int)(n_fixtures + n_corpus));
+	tcase_add_test(tc, crc32_is_zlibs);
 	tcase_add_test(tc, archive_reads_any_report_alone);
 	tcase_add_loop_test(tc, stream_reads_the_same_in_any_chunks, 0, 32);
 	tcase_add_test(tc, reopen_reuses_a_handle);
