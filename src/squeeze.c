@@ -95,6 +95,15 @@ static inline uint64_t prefix_xor(uint64_t x)
 	return x;
 }
 
+/* prefix_xor in one instruction: a carry-less multiply by all ones. For the AVX2 and AVX-512
+ * paths (every such CPU has it; the dispatch checks anyway), where the mask work after the
+ * compares is most of a block's instructions. */
+__attribute__((target("pclmul"))) static inline uint64_t prefix_xor_clmul(uint64_t x)
+{
+	__m128i p = _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)x), _mm_set1_epi8(-1), 0);
+	return (uint64_t)_mm_cvtsi128_si64(p);
+}
+
 /* Bytes escaped by a backslash (escapes are rare: one loop turn each). *carry: the first byte
  * of the block is escaped; on return, the first byte of the next block is. */
 static inline uint64_t escaped_bytes(uint64_t backslash, bool *carry)
@@ -197,12 +206,13 @@ SSSE3 static inline void classify16(__m128i v, unsigned k, block_masks *m)
 /* The rest of a block once classified, for any instruction set: the bytes to keep, with *st
  * moved past the block; false when the block needs the reference path (a join, or a
  * backslash outside strings: not JSON, but the output must still match). */
-static inline bool block_keep(crp_squeeze *st, block_masks m, uint64_t *keep)
+static inline bool block_keep(crp_squeeze *st, block_masks m, uint64_t *keep,
+			      uint64_t (*prefix)(uint64_t))
 {
 	bool carry = st->escape;
 	if (m.backslashes || carry)
 		m.quotes &= ~escaped_bytes(m.backslashes, &carry);
-	uint64_t inside = prefix_xor(m.quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
+	uint64_t inside = prefix(m.quotes) ^ (st->in_string ? ~UINT64_C(0) : 0);
 	/* the state each byte is read in: "outside" bytes include opening quotes */
 	uint64_t outside = ~((inside << 1) | (st->in_string ? 1 : 0));
 	uint64_t removable = m.ws & outside, token = m.token & outside;
@@ -215,10 +225,10 @@ static inline bool block_keep(crp_squeeze *st, block_masks m, uint64_t *keep)
 
 /* Returns bytes written, or SIZE_MAX for the reference path (see block_keep). */
 SSSE3 static inline size_t finish_block(crp_squeeze *st, block_masks m, const __m128i v[4],
-					unsigned char *dst)
+					unsigned char *dst, uint64_t (*prefix)(uint64_t))
 {
 	uint64_t keep;
-	if (!block_keep(st, m, &keep))
+	if (!block_keep(st, m, &keep, prefix))
 		return SIZE_MAX;
 	size_t o = 0;
 	for (int k = 0; k < 4; k++)
@@ -238,7 +248,7 @@ SSSE3 static size_t squeeze_block(crp_squeeze *st, const unsigned char *in, unsi
 		classify16(v[k], k, &m);
 		*lines = _mm_sub_epi8(*lines, _mm_cmpeq_epi8(v[k], _mm_set1_epi8('\n')));
 	}
-	return finish_block(st, m, v, dst);
+	return finish_block(st, m, v, dst, prefix_xor);
 }
 
 SSSE3 static size_t lane_sum(__m128i bytes)
@@ -266,7 +276,7 @@ SSSE3 static size_t squeeze_ssse3(crp_squeeze *st, const unsigned char *src, siz
 }
 
 /* AVX2: the same classes, 32 bytes per lookup; half the classifying instructions of SSSE3. */
-#define AVX2 __attribute__((target("avx2")))
+#define AVX2 __attribute__((target("avx2,pclmul")))
 
 AVX2 static inline void class_bits32(__m256i v, __m256i *ws, __m256i *token)
 {
@@ -302,7 +312,7 @@ AVX2 static size_t squeeze_block_avx2(crp_squeeze *st, const unsigned char *in, 
 	*lines = _mm256_sub_epi8(*lines, _mm256_cmpeq_epi8(b, newline));
 	const __m128i v[4] = {_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1),
 			      _mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1)};
-	return finish_block(st, m, v, dst);
+	return finish_block(st, m, v, dst, prefix_xor_clmul);
 }
 
 AVX2 static size_t lane_sum_avx2(__m256i bytes)
@@ -331,7 +341,7 @@ AVX2 static size_t squeeze_avx2(crp_squeeze *st, const unsigned char *src, size_
 
 /* AVX-512 (BW for byte compares into mask registers, VBMI2 for the byte compress): a block is
  * one register, its masks come straight from the compares, and packing is one instruction. */
-#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,pclmul")))
 
 AVX512 static size_t squeeze_block_avx512(crp_squeeze *st, const unsigned char *in, unsigned char *dst,
 					  size_t *lines)
@@ -346,7 +356,7 @@ AVX512 static size_t squeeze_block_avx512(crp_squeeze *st, const unsigned char *
 			 _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'))};
 	*lines += (size_t)_mm_popcnt_u64(_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n')));
 	uint64_t keep;
-	if (!block_keep(st, m, &keep))
+	if (!block_keep(st, m, &keep, prefix_xor_clmul))
 		return SIZE_MAX;
 	size_t n = (size_t)_mm_popcnt_u64(keep);
 	/* a masked store writes exactly the kept bytes */
@@ -370,6 +380,8 @@ AVX512 static size_t squeeze_avx512(crp_squeeze *st, const unsigned char *src, s
 int crp__squeeze_best(void)
 {
 	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("pclmul"))
+		return __builtin_cpu_supports("ssse3") ? CRP_SQUEEZE_SSSE3 : CRP_SQUEEZE_SCALAR;
 	if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2"))
 		return CRP_SQUEEZE_AVX512;
 	if (__builtin_cpu_supports("avx2"))
