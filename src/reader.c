@@ -23,7 +23,13 @@ typedef struct tok {
 /* STORE_RANGE and STORE_INVALID are mismatches with a more precise warning. */
 enum store_result { STORE_OK, STORE_MISMATCH, STORE_RANGE, STORE_INVALID, STORE_NUL, STORE_FAIL };
 
-static crp_frame_state *top(crp_parser *p) { return &p->frames[p->depth - 1]; }
+static crp_frame_state *top(crp_parser *p) { return p->cur; }
+
+static void pop_frame(crp_parser *p)
+{
+	p->depth--;
+	p->cur = p->depth ? &p->frames[p->depth - 1] : NULL;
+}
 
 static bool object_like(const crp_frame_state *f)
 {
@@ -705,6 +711,7 @@ static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc 
 	}
 	crp_frame_state *parent = p->depth ? top(p) : NULL;
 	crp_frame_state *f = &p->frames[p->depth++];
+	p->cur = f;
 	/* Field by field: gcc turns a memset of the frame into rep stos, whose start-up cost was
 	 * most of the time spent here. */
 	f->kind = kind;
@@ -1026,7 +1033,7 @@ static int close_container(crp_parser *p)
 			return 0;
 		t.type = t.value.type;
 		crp__scratch_pop(&p->scratch, f->mark);
-		p->depth--;
+		pop_frame(p);
 		return deliver(p, top(p), &t);
 	}
 	}
@@ -1034,7 +1041,7 @@ static int close_container(crp_parser *p)
 		return 0;
 	/* An element of a typed array was pushed before its mark, so it stays on the stack. */
 	crp__scratch_pop(&p->scratch, f->mark);
-	p->depth--;
+	pop_frame(p);
 	if (p->depth == 0)
 		return check_report_size(p) && finish_report(p);
 	return child_closed(p);
@@ -1166,6 +1173,7 @@ void crp__reader_discard(crp_parser *p)
 		p->arena = NULL;
 	}
 	p->depth = 0;
+	p->cur = NULL;
 	crp__scratch_pop(&p->scratch, (crp_scratch_mark){NULL, 0});
 }
 

@@ -128,6 +128,8 @@ struct crp_parser {
 	crp_scratch scratch;
 	crp_frame_state *frames;
 	size_t depth;
+	crp_frame_state *cur;      /* &frames[depth - 1] (NULL at depth 0): every callback wants it,
+				      one load instead of two and a multiply */
 	crp_diag_node *diag_head;
 	crp_diag_node *diag_tail;
 	size_t diag_count;

@@ -57,16 +57,12 @@ static crp_scratch_block *next_block(crp_scratch *s, size_t need)
 	return nb;
 }
 
-void *crp__scratch_push(crp_scratch *s, size_t size)
+void *crp__scratch_push_slow(crp_scratch *s, size_t size)
 {
-	size = (size + 7) & ~(size_t)7;
-	crp_scratch_block *b = s->cur;
-	if (CRP_UNLIKELY(!b || b->cap - b->used < size)) {
-		b = next_block(s, size);
-		if (!b)
-			return NULL;
-		s->cur = b;
-	}
+	crp_scratch_block *b = next_block(s, size);
+	if (!b)
+		return NULL;
+	s->cur = b;
 	void *p = (unsigned char *)b->data + b->used;
 	b->used += size;
 	memset(p, 0, size);

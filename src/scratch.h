@@ -37,8 +37,22 @@ static inline crp_scratch_mark crp__scratch_mark(const crp_scratch *s)
 	crp_scratch_mark m = {s->cur, s->cur ? s->cur->used : 0};
 	return m;
 }
-/* Zeroed item of `size` bytes (8-aligned); NULL on failure (see s->failure). */
-void *crp__scratch_push(crp_scratch *s, size_t size);
+/* crp__scratch_push when the current block is full (or there is none). */
+void *crp__scratch_push_slow(crp_scratch *s, size_t size);
+/* Zeroed item of `size` bytes (8-aligned); NULL on failure (see s->failure). Inline: called
+ * for every array element and register, mostly with a constant size, so the zeroing becomes
+ * a few stores instead of a memset call. */
+static inline void *crp__scratch_push(crp_scratch *s, size_t size)
+{
+	size = (size + 7) & ~(size_t)7;
+	crp_scratch_block *b = s->cur;
+	if (CRP_UNLIKELY(!b || b->cap - b->used < size))
+		return crp__scratch_push_slow(s, size);
+	void *p = (unsigned char *)b->data + b->used;
+	b->used += size;
+	memset(p, 0, size);
+	return p;
+}
 void crp__scratch_pop(crp_scratch *s, crp_scratch_mark m);
 /* Undo the last push of `size` bytes. */
 static inline void crp__scratch_pop_last(crp_scratch *s, size_t size)

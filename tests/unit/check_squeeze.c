@@ -77,6 +77,36 @@ START_TEST(never_joins_tokens)
 }
 END_TEST
 
+/* "\/" in a string loses its backslash (yajl then need not decode the string); every other
+ * escape, an escaped backslash before a slash, and a slash outside strings are kept. The
+ * vector path sees the pair inside a block and across a block boundary. */
+START_TEST(unescapes_slashes_in_strings)
+{
+	static const char in[] = "[\"\\/usr\\/lib\", \"a\\\\/b\\n\", \"\\u002f\\\"/\"]";
+	unsigned char out[256];
+	crp_squeeze st = {0};
+	size_t nl, n = crp__squeeze(&st, (const unsigned char *)in, strlen(in), out, &nl);
+	out[n] = '\0';
+	ck_assert_str_eq((char *)out, "[\"/usr/lib\",\"a\\\\/b\\n\",\"\\u002f\\\"/\"]");
+	check_agreement((const unsigned char *)in, strlen(in));
+	/* the backslash as the last byte of a block, and of a chunk */
+	for (size_t at = 60; at < 68; at++) {
+		unsigned char buf[160];
+		memset(buf, ' ', sizeof buf);
+		buf[0] = '"';
+		memset(buf + 1, 'x', at - 1);
+		memcpy(buf + at, "\\/y\\tz\"", 7);
+		check_agreement(buf, sizeof buf);
+		crp_squeeze s2 = {0};
+		n = crp__squeeze(&s2, buf, at + 1, out, &nl);
+		ck_assert_uint_eq(n, at); /* the backslash waits */
+		n += crp__squeeze(&s2, buf + at + 1, 6, out + n, &nl);
+		ck_assert(memcmp(out + at - 1, "x/y\\tz\"", 7) == 0);
+		ck_assert_uint_eq(n, at + 6);
+	}
+}
+END_TEST
+
 START_TEST(agrees_on_random_input)
 {
 	static const char alphabet[] = "  \n\t\r\"\\{}[],:01a-e.x\xc3\xa9";
@@ -184,6 +214,7 @@ Suite *suite_squeeze(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, squeezes_json_text);
 	tcase_add_test(tc, never_joins_tokens);
+	tcase_add_test(tc, unescapes_slashes_in_strings);
 	tcase_add_test(tc, agrees_on_random_input);
 	tcase_add_test(tc, agrees_on_random_json);
 	tcase_add_test(tc, agrees_on_every_byte);
