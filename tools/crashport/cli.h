@@ -56,7 +56,7 @@ size_t cli_utf8_len(const char *s, size_t avail);
 
 /* Pipeline mode of convert (ndjson.c): stdin lines to stdout lines. Returns the exit status. */
 int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
-		       unsigned jobs, crp_symbolicator *symbols);
+		       unsigned jobs, const crp_symbolicator *symbols);
 
 /* --limit NAME=N: sets a crp_parse_options limit; prints the problem and returns -1 if bad. */
 int cli_parse_limit(crp_parse_options *po, const char *arg);

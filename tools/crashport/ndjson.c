@@ -412,7 +412,7 @@ static int run_parallel(const nd_config *c, line_reader *lr, unsigned jobs)
 }
 
 int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
-		       unsigned jobs, crp_symbolicator *symbols)
+		       unsigned jobs, const crp_symbolicator *symbols)
 {
 	size_t n = 0;
 	while (params[n])
