@@ -480,18 +480,6 @@ static int one_unit(unit_ctx *u, size_t index)
 	return rc;
 }
 
-static void dwarf_sections(const crp_macho *m, crp_dwarf_sections *s)
-{
-	static const char *const names[CRP_DW_SEC_COUNT] = {
-		"__debug_info", "__debug_abbrev", "__debug_line", "__debug_str", "__debug_line_str",
-		"__debug_ranges", "__debug_rnglists", "__debug_addr", "__debug_str_offs",
-		"__debug_aranges"};
-	memset(s, 0, sizeof *s);
-	for (int i = 0; i < CRP_DW_SEC_COUNT; i++)
-		s->data[i] = crp__macho_section_data(m, crp__macho_find_section(m, "__DWARF", names[i]),
-						     &s->size[i]);
-}
-
 static void ctx_dispose(unit_ctx *u)
 {
 	const crp_allocator *a = &u->b->alloc;
@@ -506,7 +494,7 @@ static void ctx_dispose(unit_ctx *u)
 int bp_add_dwarf(bp_dump *b, const crp_macho *m)
 {
 	crp_dwarf_sections secs;
-	dwarf_sections(m, &secs);
+	crp__macho_dwarf_sections(m, &secs);
 	if (!secs.data[CRP_DW_SEC_INFO])
 		return CRP_OK;
 	unit_ctx u;

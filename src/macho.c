@@ -428,3 +428,15 @@ int crp__macho_function_starts(const crp_macho *m, uint64_t **out, size_t *count
 	*count = n;
 	return CRP_OK;
 }
+
+void crp__macho_dwarf_sections(const crp_macho *m, crp_dwarf_sections *s)
+{
+	static const char *const names[CRP_DW_SEC_COUNT] = {
+		"__debug_info", "__debug_abbrev", "__debug_line", "__debug_str", "__debug_line_str",
+		"__debug_ranges", "__debug_rnglists", "__debug_addr", "__debug_str_offs",
+		"__debug_aranges"};
+	memset(s, 0, sizeof *s);
+	for (int i = 0; i < CRP_DW_SEC_COUNT; i++)
+		s->data[i] = crp__macho_section_data(m, crp__macho_find_section(m, "__DWARF", names[i]),
+						     &s->size[i]);
+}

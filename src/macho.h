@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "strtab.h"
+#include "dwarf.h"
 
 #define CRP_MACHO_MAX_SLICES 64u       /* universal headers claiming more are rejected */
 #define CRP_MACHO_MAX_SECTIONS 4096u   /* per image; n_sect can only name 255 anyway */
@@ -115,6 +116,8 @@ const crp_macho_section *crp__macho_find_section(const crp_macho *m, const char 
 /* The bytes of a section, or NULL (with *len 0) when the file holds none for it. */
 const uint8_t *crp__macho_section_data(const crp_macho *m, const crp_macho_section *s,
 				       size_t *len);
+/* The sections of the __DWARF segment, for crp__dwarf_open (absent ones empty). */
+void crp__macho_dwarf_sections(const crp_macho *m, crp_dwarf_sections *s);
 
 /* One symbol table entry. The name is NUL-terminated inside the string table ("" when its
  * offset is 0 or damaged: see @c bad_name). */

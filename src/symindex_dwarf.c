@@ -356,18 +356,6 @@ static int index_unit(builder *b, size_t i)
 	return CRP_OK;
 }
 
-static void dwarf_sections(const crp_macho *m, crp_dwarf_sections *s)
-{
-	static const char *const names[CRP_DW_SEC_COUNT] = {
-		"__debug_info", "__debug_abbrev", "__debug_line", "__debug_str", "__debug_line_str",
-		"__debug_ranges", "__debug_rnglists", "__debug_addr", "__debug_str_offs",
-		"__debug_aranges"};
-	memset(s, 0, sizeof *s);
-	for (int i = 0; i < CRP_DW_SEC_COUNT; i++)
-		s->data[i] = crp__macho_section_data(m, crp__macho_find_section(m, "__DWARF", names[i]),
-						     &s->size[i]);
-}
-
 static void builder_dispose(builder *b)
 {
 	crp__free(&b->ix->alloc, b->stack);
@@ -399,7 +387,7 @@ static int index_units(builder *b)
 int crp__ix_build_dwarf(crp_symindex *ix, const crp_macho *m, crp_error *err)
 {
 	crp_dwarf_sections secs;
-	dwarf_sections(m, &secs);
+	crp__macho_dwarf_sections(m, &secs);
 	if (!secs.data[CRP_DW_SEC_INFO])
 		return CRP_OK;
 	CRP_TRY(crp__dwarf_open(&ix->dwarf, &secs, &ix->alloc, err));
