@@ -408,7 +408,7 @@ static int feed_window(crp_parser *p, const unsigned char *src, size_t n)
 	p->map_state = p->squeeze;
 	p->lc_valid = false;
 	if (p->squeezing) {
-		p->flen = crp__squeeze(&p->squeeze, src, n, p->fbuf, &p->window_lines);
+		p->flen = crp__squeeze_isa(p->squeeze_isa, &p->squeeze, src, n, p->fbuf, &p->window_lines);
 		p->ybuf = p->fbuf;
 	} else {
 		p->flen = n;

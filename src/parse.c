@@ -134,7 +134,10 @@ int crp_parser_new(crp_parser **out, const crp_parse_options *opts)
 	}
 	crp__input_init(p);
 	crp__reader_seed_order(p);
-	p->squeezing = !(p->opts.flags & CRP_PARSE_NO_SQUEEZE) && crp__squeeze_fast();
+	/* Without a vector path the reader feeds yajl unsqueezed text: a byte-at-a-time squeeze
+	 * costs more than it saves. */
+	p->squeeze_isa = crp__squeeze_best();
+	p->squeezing = !(p->opts.flags & CRP_PARSE_NO_SQUEEZE) && p->squeeze_isa != CRP_SQUEEZE_SCALAR;
 	crp__scratch_init(&p->scratch, &a, p->opts.max_memory);
 	p->frames = crp__malloc(&a, p->opts.max_depth * sizeof *p->frames);
 	p->fbuf = crp__malloc(&a, CRP_WINDOW + 32);

@@ -85,6 +85,7 @@ struct crp_parser {
 	size_t window_lines;       /* newlines in the window, when squeezing */
 	crp_squeeze window_state;  /* squeezer state at the window's start */
 	bool squeezing;            /* whitespace is squeezed out (see squeeze.c) */
+	int squeeze_isa;           /* the squeezer's instruction set, chosen once per parser */
 	unsigned char *fbuf;       /* the squeezed window */
 	const unsigned char *ybuf; /* what yajl parses: fbuf, or the window itself */
 	size_t flen;

@@ -450,11 +450,6 @@ size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size
 }
 #endif
 
-bool crp__squeeze_fast(void)
-{
-	return crp__squeeze_best() != CRP_SQUEEZE_SCALAR;
-}
-
 size_t crp__squeeze(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst,
 		    size_t *newlines)
 {

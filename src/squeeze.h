@@ -14,11 +14,8 @@ typedef struct crp_squeeze {
 
 /* Instruction sets the squeezer can use, from the reference up. */
 enum { CRP_SQUEEZE_SCALAR, CRP_SQUEEZE_SSSE3, CRP_SQUEEZE_AVX2, CRP_SQUEEZE_AVX512 };
-/* The best one this CPU runs. */
+/* The best one this CPU runs (asks the CPU: callers keep the answer). */
 int crp__squeeze_best(void);
-/* True when a vector path runs on this CPU (x86 with SSSE3). Without it the reader feeds yajl
- * unsqueezed text: a byte-at-a-time squeeze costs more than it saves. */
-bool crp__squeeze_fast(void);
 /* Copy src to dst without insignificant whitespace; returns the bytes written, and the newlines
  * in src in *newlines (positions are counted in the original text). dst must hold len + 16
  * bytes (the vector path stores whole blocks). */
