@@ -69,6 +69,27 @@ int crp__num_to_double(const char *s, size_t len, locale_t c_locale, double *out
 /* Shortest text that reads back as the same double; returns length (buffer >= 32). */
 size_t crp__format_double(double d, char *out);
 
+/* The JSON escape of a byte that needs one (a control character, '"', '\\' or '/'), written
+ * at out; returns its length (2 or 6). Which bytes need one is the caller's rule. */
+static inline size_t crp__json_escape(unsigned char ch, char out[6])
+{
+	static const char hexd[] = "0123456789abcdef";
+	out[0] = '\\';
+	switch (ch) {
+	case '\n': out[1] = 'n'; return 2;
+	case '\r': out[1] = 'r'; return 2;
+	case '\t': out[1] = 't'; return 2;
+	case '\b': out[1] = 'b'; return 2;
+	case '\f': out[1] = 'f'; return 2;
+	case '"': case '\\': case '/': out[1] = (char)ch; return 2;
+	default:
+		memcpy(out, "\\u00", 4);
+		out[4] = hexd[ch >> 4];
+		out[5] = hexd[ch & 15];
+		return 6;
+	}
+}
+
 /* RFC 3339 text ("2024-05-20T17:36:04Z", with optional fraction and offset; ' ' for 'T'
  * accepted). Returns 0 and sets usec/has_fraction, or -1. */
 int crp__parse_time(const char *s, size_t len, int64_t *usec, bool *has_fraction);

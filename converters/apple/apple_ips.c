@@ -3,6 +3,7 @@
  * apple-format.md section 12 read backwards. Layout follows Apple's files: two-space indent,
  * " : " after keys, small objects and the thread list on one line, slashes escaped. */
 #include "apple.h"
+#include "convert.h"
 
 typedef struct ips_state {
 	apple_scratch scratch;
@@ -48,26 +49,6 @@ static inline bool js_plain_byte(unsigned char ch)
 	return ch >= 0x20 && ch != '"' && ch != '\\' && ch != '/';
 }
 
-/* One byte that needs escaping, written at d (room for 6); returns the length written. */
-static size_t js_escape(char *d, unsigned char ch)
-{
-	static const char hexd[] = "0123456789abcdef";
-	d[0] = '\\';
-	switch (ch) {
-	case '\n': d[1] = 'n'; return 2;
-	case '\r': d[1] = 'r'; return 2;
-	case '\t': d[1] = 't'; return 2;
-	case '\b': d[1] = 'b'; return 2;
-	case '\f': d[1] = 'f'; return 2;
-	case '"': case '\\': case '/': d[1] = (char)ch; return 2;
-	default:
-		memcpy(d, "\\u00", 4);
-		d[4] = hexd[ch >> 4];
-		d[5] = hexd[ch & 15];
-		return 6;
-	}
-}
-
 /* The inside of a JSON string, escaped straight into the output buffer. Paths are most of it
  * and every '/' is escaped, so an escape is handled where it is found and the copy goes on:
  * a block is stored before it is tested (the bytes past the escape are overwritten next). Each
@@ -92,7 +73,7 @@ static void js_body(ao *o, const char *s, size_t n)
 			unsigned k = (unsigned)__builtin_ctz(m);
 			i += k;
 			j += k;
-			j += js_escape(d + j, (unsigned char)s[i++]);
+			j += crp__json_escape((unsigned char)s[i++], d + j);
 		}
 #endif
 		while (i < n && j + 8 + 6 <= room) {
@@ -107,7 +88,7 @@ static void js_body(ao *o, const char *s, size_t n)
 			if (js_plain_byte(ch))
 				d[j++] = (char)ch;
 			else
-				j += js_escape(d + j, ch);
+				j += crp__json_escape(ch, d + j);
 		}
 		o->n += j;
 		s += i;

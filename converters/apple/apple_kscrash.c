@@ -531,7 +531,6 @@ static void binary_images(ks *k)
 
 static void json_string(ao *o, const char *s, size_t n)
 {
-	static const char hexd[] = "0123456789abcdef";
 	ao_ch(o, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -540,22 +539,8 @@ static void json_string(ao *o, const char *s, size_t n)
 			continue;
 		crp__ao_write(o, s + run, i - run);
 		run = i + 1;
-		char esc[6] = {'\\', (char)ch, 0};
-		size_t k = 2;
-		switch (ch) {
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '"': case '\\': break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hexd[ch >> 4];
-			esc[5] = hexd[ch & 15];
-			k = 6;
-		}
-		crp__ao_write(o, esc, k);
+		char esc[6];
+		crp__ao_write(o, esc, crp__json_escape(ch, esc));
 	}
 	crp__ao_write(o, s + run, n - run);
 	ao_ch(o, '"');

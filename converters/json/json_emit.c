@@ -68,7 +68,6 @@ static void close_cont(jcont *o, char bracket)
 
 static void write_string(jw *w, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	crp_emit_ctx *c = w->c;
 	size_t run = 0;
 	crp_emit_write(c, "\"", 1);
@@ -78,23 +77,8 @@ static void write_string(jw *w, const char *s, size_t len)
 			continue;
 		crp_emit_write(c, s + run, i - run);
 		run = i + 1;
-		char esc[6] = {'\\', 0};
-		size_t n = 2;
-		switch (ch) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[ch >> 4];
-			esc[5] = hex[ch & 15];
-			n = 6;
-		}
-		crp_emit_write(c, esc, n);
+		char esc[6];
+		crp_emit_write(c, esc, crp__json_escape(ch, esc));
 	}
 	crp_emit_write(c, s + run, len - run);
 	crp_emit_write(c, "\"", 1);
