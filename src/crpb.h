@@ -114,6 +114,7 @@ typedef struct crpb_record {
 	size_t count;
 	uint32_t presence;       /* stream of presence masks and extras */
 	uint64_t covered;        /* local presence bits the wire fields carry */
+	bool columnar;           /* every field bound and read from its own stream alone */
 } crpb_record;
 
 typedef struct crpb_schema {
@@ -178,6 +179,9 @@ typedef struct crpb_decoder {
 	uint64_t *prev;       /* delta state per stream */
 	crpb_str *strs;
 	size_t strs_cap;
+	uint64_t *masks;      /* presence masks of the array being read by columns */
+	size_t masks_cap;
+	bool avx2;            /* the string table is split 32 bytes at a time */
 } crpb_decoder;
 
 int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allocator *a,

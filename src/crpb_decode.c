@@ -8,6 +8,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define SPLIT_AVX2 1
+#endif
 
 #include "convert.h"
 #include "crpb.h"
@@ -86,7 +90,8 @@ static int at(dec *d, int rc, const char *key, size_t len, size_t index, bool is
 		len = (size_t)snprintf(idx, sizeof idx, "[%zu]", index);
 		key = idx;
 	}
-	bool dot = !is_index && d->path[d->path_at] != '\0' && d->path[d->path_at] != '[';
+	/* a dot between a key or an index and the key that follows it */
+	bool dot = d->path[d->path_at] != '\0' && d->path[d->path_at] != '[';
 	size_t need = len + (dot ? 1 : 0);
 	if (need > d->path_at)
 		return rc; /* deeper than the buffer: the tail is what matters */
@@ -486,6 +491,10 @@ static int get_hex(dec *d, crpb_cursor *c, crp_bytes *out)
 }
 
 static int get_record(dec *d, uint32_t rid, void *rec);
+static int get_columns(dec *d, const crpb_record *r, char *items, size_t n, size_t size);
+
+/* Below this many elements an array is read record by record: columns do not pay. */
+#define COLUMNS_MIN 4
 
 static int get_array(dec *d, crpb_cursor *c, const crpb_field *f, crp_array_slot *slot)
 {
@@ -501,8 +510,11 @@ static int get_array(dec *d, crpb_cursor *c, const crpb_field *f, crp_array_slot
 	char *items = alloc(d, n * size);
 	if (!items)
 		return oom(d);
-	for (size_t i = 0; i < n; i++)
-		CRP_TRY(at(d, get_record(d, f->sub, items + i * size), NULL, 0, i, true));
+	if (sub->columnar && n >= COLUMNS_MIN)
+		CRP_TRY(get_columns(d, sub, items, n, size));
+	else
+		for (size_t i = 0; i < n; i++)
+			CRP_TRY(at(d, get_record(d, f->sub, items + i * size), NULL, 0, i, true));
 	slot->items = items;
 	slot->count = n;
 	return CRP_OK;
@@ -960,6 +972,166 @@ static int get_record(dec *d, uint32_t rid, void *rec)
 	return CRP_OK;
 }
 
+/* -- arrays of self-contained records, a column at a time --------------------------------- */
+
+/* Each stream is still read in document order, so the values are those a record-by-record
+ * read gives; but one field's values are read in one loop, with the way to read it chosen
+ * once per array instead of once per value. */
+
+static uint64_t has_bits(const crpb_record *r, uint64_t mask)
+{
+	uint64_t has = 0;
+	for (uint64_t bits = mask >> 1; bits; bits &= bits - 1)
+		has |= r->fields[__builtin_ctzll(bits)].bit;
+	return has;
+}
+
+/* The masks (and member lists) of n records, in the order the presence stream holds them;
+ * the union of the masks in *any. */
+static int column_masks(dec *d, const crpb_record *r, char *items, size_t n, size_t size, uint64_t *any)
+{
+	crpb_decoder *dd = d->dd;
+	if (n > dd->masks_cap) {
+		uint64_t *m = crp__realloc(&dd->alloc, dd->masks, n * sizeof *m);
+		if (!m)
+			return fail(d, CRP_ENOMEM, "out of memory");
+		dd->masks = m;
+		dd->masks_cap = n;
+	}
+	uint64_t last = 0, last_has = 0;
+	*any = 0;
+	for (size_t i = 0; i < n; i++) {
+		crp_record_head *h = (crp_record_head *)(void *)(items + i * size);
+		uint64_t m = 0;
+		int rc = get_mask(d, r, &m);
+		if (rc == CRP_OK && (m & 1))
+			rc = finish_extras(d, r, NULL, 0, m, &h->extras);
+		if (CRP_UNLIKELY(rc != CRP_OK))
+			return at(d, rc, NULL, 0, i, true);
+		if (m != last) {
+			last = m;
+			last_has = has_bits(r, m);
+		}
+		h->has = last_has;
+		dd->masks[i] = m;
+		*any |= m;
+	}
+	return CRP_OK;
+}
+
+static uint64_t rel_base(const crpb_record *r, const crpb_field *f, uint64_t mask, const char *item)
+{
+	for (int k = 0; k < 2 && f->base[k] != CRPB_NO_FIELD; k++)
+		if (mask & (UINT64_C(2) << f->base[k]))
+			return *(const uint64_t *)(const void *)(item + r->fields[f->base[k]].off);
+	return 0;
+}
+
+/* The careful path of a column's integer: the cursor is synced around it. */
+static inline int column_varint(dec *d, crpb_cursor *c, const uint8_t **p, uint64_t *v)
+{
+	c->p = *p;
+	int rc = varint_slow(d, c, v);
+	*p = c->p;
+	return rc;
+}
+
+/* Loops over the records that have field j; the cursor lives in p while the loop runs. */
+#define EACH_PRESENT(i)                         \
+	for (i = 0; i < n && rc == CRP_OK; i++) \
+		if (masks[i] & bit)
+#define NEXT(v) (CRP_LIKELY(p < e && *p < 0x80) ? ((v) = *p++, CRP_OK) : column_varint(d, c, &p, &(v)))
+#define SLOT(type, i) ((type *)(void *)(items + (i) * size + f->off))
+
+/* Integers, strings and UUIDs of field j of n records, one loop per way of reading them. */
+static int get_column_fast(dec *d, const crpb_record *r, const crpb_field *f, uint64_t bit,
+			   char *items, size_t n, size_t size, size_t *bad)
+{
+	const uint64_t *masks = d->dd->masks;
+	crpb_cursor *c = &d->cur[f->stream];
+	const uint8_t *p = c->p, *e = c->end;
+	uint64_t *prev = &d->prev[f->stream], v = 0;
+	bool delta = f->coding == CRPB_C_DELTA;
+	int rc = CRP_OK;
+	size_t i = 0;
+	if (f->op == CRPB_OP_U64 || (f->op == CRPB_OP_U64_CODED && delta)) {
+		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK)
+			*SLOT(uint64_t, i) = delta ? (*prev += (uint64_t)crp__unzigzag(v)) : v;
+	} else if (f->op == CRPB_OP_U64_CODED) {
+		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK)
+			*SLOT(uint64_t, i) = rel_base(r, f, masks[i], items + i * size) + (uint64_t)crp__unzigzag(v);
+	} else if (f->kind == CRPB_W_STR) {
+		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK)
+			rc = c_string(d, c, delta ? (*prev += (uint64_t)crp__unzigzag(v)) : v, SLOT(const char *, i));
+	} else if (f->kind == CRPB_W_I32 || f->kind == CRPB_W_I64) {
+		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK) {
+			int64_t w = delta ? (int64_t)(*prev += (uint64_t)crp__unzigzag(v)) : crp__unzigzag(v);
+			if (f->kind == CRPB_W_I64)
+				*SLOT(int64_t, i) = w;
+			else if (w >= INT32_MIN && w <= INT32_MAX)
+				*SLOT(int32_t, i) = (int32_t)w;
+			else
+				rc = bad_stream(d, c, "value does not fit 32 bits");
+		}
+	} else { /* CRPB_W_UUID */
+		EACH_PRESENT(i) {
+			if (e - p < 16) {
+				rc = bad_stream(d, c, "ends early");
+			} else {
+				memcpy(SLOT(uint8_t, i), p, 16);
+				p += 16;
+			}
+		}
+	}
+	c->p = p;
+	*bad = i - 1;
+	return rc;
+}
+
+/* Field j of n records; on failure *bad is the record. */
+static int get_column(dec *d, const crpb_record *r, unsigned j, char *items, size_t n, size_t size,
+		      size_t *bad)
+{
+	const crpb_field *f = &r->fields[j];
+	const uint64_t *masks = d->dd->masks, bit = UINT64_C(2) << j;
+	bool fast = f->local && (f->op != CRPB_OP_OTHER || f->kind == CRPB_W_STR || f->kind == CRPB_W_I32 ||
+				 f->kind == CRPB_W_UUID);
+	if (fast)
+		return get_column_fast(d, r, f, bit, items, n, size, bad);
+	rctx x = {.r = r};
+	int rc = CRP_OK;
+	size_t i = 0;
+	EACH_PRESENT(i) {
+		x.mask = masks[i];
+		rc = get_field(d, &x, j, items + i * size);
+	}
+	*bad = i - 1;
+	return rc;
+}
+
+#undef EACH_PRESENT
+#undef NEXT
+#undef SLOT
+
+static int get_columns(dec *d, const crpb_record *r, char *items, size_t n, size_t size)
+{
+	uint64_t any = 0;
+	size_t bad = 0;
+	CRP_TRY(enter(d));
+	CRP_TRY(column_masks(d, r, items, n, size, &any));
+	for (unsigned j = 0; j < r->count; j++) {
+		if (!(any & (UINT64_C(2) << j)))
+			continue;
+		int rc = get_column(d, r, j, items, n, size, &bad);
+		if (CRP_UNLIKELY(rc != CRP_OK)) {
+			const crpb_field *f = &r->fields[j];
+			return at(d, at(d, rc, f->key, f->key_len, 0, false), NULL, 0, bad, true);
+		}
+	}
+	d->depth--;
+	return CRP_OK;
+}
+
 /* -- the payload (§7) --------------------------------------------------------------------- */
 
 /* A string holding C0 80 (an escaped U+0000, §7.2): copied with the NULs put back. */
@@ -995,14 +1167,36 @@ static inline bool take_strings(const char *p, uint64_t zeros, const char **star
 	return true;
 }
 
-/* Split the table at its NULs, 16 bytes at a time where SSE2 is there; returns the number of
- * strings found (SIZE_MAX past n) and whether every byte was ASCII, the common case that
- * needs no further check. */
-static size_t split_table(const char *p, const char *end, crpb_str *s, size_t n, bool *ascii)
+#ifdef SPLIT_AVX2
+/* The bulk of split_table 32 bytes at a time; where it stopped, or NULL past n strings. */
+__attribute__((target("avx2"))) static const char *split_avx2(const char *p, const char *end, const char **start,
+							 crpb_str *s, size_t *i, size_t n, unsigned *hi)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	for (; end - p >= 32; p += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		*hi |= (unsigned)_mm256_movemask_epi8(v);
+		if (!take_strings(p, (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero)), start, s, i, n))
+			return NULL;
+	}
+	return p;
+}
+#endif
+
+/* Split the table at its NULs, 32 or 16 bytes at a time where AVX2 or SSE2 is there; returns
+ * the number of strings found (SIZE_MAX past n) and whether every byte was ASCII, the common
+ * case that needs no further check. */
+static size_t split_table(const char *p, const char *end, crpb_str *s, size_t n, bool avx2, bool *ascii)
 {
 	const char *start = p;
 	unsigned hi = 0;
 	size_t i = 0;
+#ifdef SPLIT_AVX2
+	if (avx2 && !(p = split_avx2(p, end, &start, s, &i, n, &hi)))
+		return SIZE_MAX;
+#else
+	CRP_UNUSED(avx2);
+#endif
 #ifdef __SSE2__
 	const __m128i zero = _mm_setzero_si128();
 	for (; end - p >= 16; p += 16) {
@@ -1041,7 +1235,7 @@ static int read_strings(dec *d, crpb_cursor *c)
 	}
 	crpb_str *s = d->dd->strs;
 	const char *p = (const char *)c->p;
-	if (split_table(p, p + bytes, s, (size_t)n, &ascii) != n)
+	if (split_table(p, p + bytes, s, (size_t)n, d->dd->avx2, &ascii) != n)
 		return fail(d, CRP_ECORRUPT, "string table does not hold exactly %llu strings", (unsigned long long)n);
 	/* The whole table is valid UTF-8 exactly when each of its strings is: NUL is a character
 	 * of its own and never inside a multi-byte one. One pass then, string by string only
@@ -1142,6 +1336,9 @@ int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allo
 	d->alloc = *a;
 	d->schema = s;
 	d->lim = *lim;
+#ifdef SPLIT_AVX2
+	d->avx2 = __builtin_cpu_supports("avx2");
+#endif
 	d->cur = crp__malloc(a, s->streams * sizeof *d->cur);
 	d->prev = crp__malloc(a, s->streams * sizeof *d->prev);
 	if (!d->cur || !d->prev) {
@@ -1156,5 +1353,6 @@ void crp__crpb_decoder_dispose(crpb_decoder *d)
 	crp__free(&d->alloc, d->cur);
 	crp__free(&d->alloc, d->prev);
 	crp__free(&d->alloc, d->strs);
+	crp__free(&d->alloc, d->masks);
 	memset(d, 0, sizeof *d);
 }

@@ -432,12 +432,32 @@ static uint8_t field_op(const crpb_field *f)
 	}
 }
 
-/* After binding: how the decoder reads each field (enum crpb_op). */
+/* Kinds whose value is read from the field's own stream alone: no record of another type
+ * (whose presence stream other fields share) is read inside. */
+static bool self_contained(const crpb_field *f)
+{
+	switch (f->kind) {
+	case CRPB_W_RECORD:
+	case CRPB_W_ARRAY:
+	case CRPB_W_VERSION:
+	case CRPB_W_REPORT: return false;
+	default: return f->op != CRPB_OP_UNKNOWN;
+	}
+}
+
+/* After binding: how the decoder reads each field (enum crpb_op), and which records it may
+ * read a column at a time (each field for every element of an array before the next field:
+ * the same values from the same streams in the same order per stream). */
 static void plan_ops(crpb_schema *sc)
 {
-	for (size_t i = 0; i < sc->count; i++)
-		for (size_t k = 0; k < sc->records[i].count; k++)
-			sc->records[i].fields[k].op = field_op(&sc->records[i].fields[k]);
+	for (size_t i = 0; i < sc->count; i++) {
+		crpb_record *r = &sc->records[i];
+		r->columnar = r->local != NULL;
+		for (size_t k = 0; k < r->count; k++) {
+			r->fields[k].op = field_op(&r->fields[k]);
+			r->columnar &= self_contained(&r->fields[k]);
+		}
+	}
 }
 
 static void number_streams(crpb_schema *sc)

@@ -766,6 +766,105 @@ START_TEST(fields_this_build_does_not_know_become_untyped_members)
 }
 END_TEST
 
+/* Arrays of records whose fields each read their own stream are read a column at a time:
+ * the same values, codings and error paths as record by record. */
+static const char column_schema[] = "crpb-schema\n"
+				    "record report\n"
+				    "  binary_images array=1\n"
+				    "record binary_image\n"
+				    "  image_addr u64 delta\n"
+				    "  image_vmaddr u64 rel=image_addr\n"
+				    "  name str\n"
+				    "  uuid uuid\n"
+				    "  cpu_type i32 delta\n";
+
+#define COLUMN_IMAGES 5
+
+/* Streams: report presence, binary_images, image presence, then one per image field. Image 2
+ * has no image_addr (its vmaddr is then relative to 0); `bad_name` and `bad_cpu` put a bad
+ * value at that image (-1: none); `uuids` is how many UUIDs the stream holds. */
+static bytes column_file(int bad_name, int bad_cpu, int uuids)
+{
+	static const uint64_t addr[] = {0x1000, 0x3000, 0, 0x2000, 0x5000};
+	static const int64_t cpu[] = {12, 12, 7, -1, 16777228};
+	bytes st[8] = {{NULL, 0}};
+	uint64_t prev_addr = 0;
+	int64_t prev_cpu = 0;
+	add_varint(&st[0], 2);
+	add_varint(&st[1], COLUMN_IMAGES);
+	add_varint(&st[1], 0);
+	for (int i = 0; i < COLUMN_IMAGES; i++) {
+		bool has_addr = i != 2;
+		add_varint(&st[2], has_addr ? 0x3e : 0x3c);
+		if (has_addr) {
+			add_varint(&st[3], crp__zigzag((int64_t)(addr[i] - prev_addr)));
+			prev_addr = addr[i];
+		}
+		add_varint(&st[4], crp__zigzag(has_addr ? -0x10 : 7));
+		add_varint(&st[5], i == bad_name ? 9 : (uint64_t)(i & 1));
+		int64_t c = i == bad_cpu ? INT64_C(1) << 40 : cpu[i];
+		add_varint(&st[7], crp__zigzag(c - prev_cpu));
+		prev_cpu = c;
+	}
+	for (int i = 0; i < uuids; i++) {
+		uint8_t u[16];
+		memset(u, 0xa0 + i, sizeof u);
+		add(&st[6], u, sizeof u);
+	}
+	const char *ptrs[8];
+	size_t lens[8];
+	for (int i = 0; i < 8; i++) {
+		ptrs[i] = (const char *)st[i].p;
+		lens[i] = st[i].len;
+	}
+	bytes p = payload(8, ptrs, lens);
+	bytes f = craft(column_schema, p.p, p.len, CRPB_CODEC_STORED, (uint32_t)p.len);
+	for (int i = 0; i < 8; i++)
+		free(st[i].p);
+	free(p.p);
+	return f;
+}
+
+START_TEST(arrays_read_by_columns_keep_values_and_paths)
+{
+	crp_report *r;
+	crp_error e;
+	bytes f = column_file(-1, -1, COLUMN_IMAGES);
+	ck_assert_msg(read_one(&f, &r, &e, NULL) == CRP_OK, "%s (%s)", e.message, e.json_path);
+	size_t n;
+	const crp_image *im = crp_report_images(r, &n);
+	ck_assert_uint_eq(n, COLUMN_IMAGES);
+	static const uint64_t vm[] = {0xff0, 0x2ff0, 7, 0x1ff0, 0x4ff0};
+	static const int32_t cpu[] = {12, 12, 7, -1, 16777228};
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(CRP_HAS(&im[i], CRP_IMAGE_ADDR) == (i != 2));
+		ck_assert(CRP_HAS(&im[i], CRP_IMAGE_VMADDR) && CRP_HAS(&im[i], CRP_IMAGE_UUID));
+		ck_assert_uint_eq(im[i].image_vmaddr, vm[i]);
+		ck_assert_str_eq(im[i].name, i & 1 ? "b" : "a");
+		ck_assert_uint_eq(im[i].uuid.bytes[15], 0xa0 + i);
+		ck_assert_int_eq(im[i].cpu_type, cpu[i]);
+	}
+	ck_assert_uint_eq(im[4].image_addr, 0x5000);
+	ck_assert_uint_eq(im[2].image_addr, 0);
+	crp_report_free(r);
+	free(f.p);
+	/* errors name the element and the field */
+	static const struct {
+		int bad_name, bad_cpu, uuids;
+		const char *path, *message;
+	} bad[] = {{3, -1, COLUMN_IMAGES, "binary_images[3].name", "string id out of range"},
+		   {-1, 1, COLUMN_IMAGES, "binary_images[1].cpu_type", "does not fit 32 bits"},
+		   {-1, -1, 4, "binary_images[4].uuid", "ends early"}};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		f = column_file(bad[k].bad_name, bad[k].bad_cpu, bad[k].uuids);
+		ck_assert_int_eq(read_one(&f, &r, &e, NULL), CRP_ECORRUPT);
+		ck_assert_str_eq(e.json_path, bad[k].path);
+		ck_assert_msg(strstr(e.message, bad[k].message), "%s", e.message);
+		free(f.p);
+	}
+}
+END_TEST
+
 START_TEST(absurd_counts_and_bombs_are_clear_errors)
 {
 	static const char *const st[] = {"\x02", "\x80\x80\x80\x80\x80\x20\x00", "", "", "\x00", "", ""};
@@ -1021,6 +1120,7 @@ Suite *suite_crpb(void)
 	tcase_add_test(tc, empty_archive);
 	tcase_add_test(tc, symbolication_round_trips);
 	tcase_add_test(tc, fields_this_build_does_not_know_become_untyped_members);
+	tcase_add_test(tc, arrays_read_by_columns_keep_values_and_paths);
 	tcase_add_test(tc, absurd_counts_and_bombs_are_clear_errors);
 	tcase_add_test(tc, bad_schemas_are_refused);
 	tcase_add_test(tc, fuzz_seeds_decode);
