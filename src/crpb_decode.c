@@ -1050,22 +1050,24 @@ static int get_column_fast(dec *d, const crpb_record *r, const crpb_field *f, ui
 	const uint64_t *masks = d->dd->masks;
 	crpb_cursor *c = &d->cur[f->stream];
 	const uint8_t *p = c->p, *e = c->end;
-	uint64_t *prev = &d->prev[f->stream], v = 0;
+	uint64_t prev = d->prev[f->stream], v = 0; /* a local: the stores below may not alias it */
 	bool delta = f->coding == CRPB_C_DELTA;
 	int rc = CRP_OK;
 	size_t i = 0;
-	if (f->op == CRPB_OP_U64 || (f->op == CRPB_OP_U64_CODED && delta)) {
+	if (f->op == CRPB_OP_U64) {
+		EACH_PRESENT(i) rc = NEXT(*SLOT(uint64_t, i));
+	} else if (f->op == CRPB_OP_U64_CODED && delta) {
 		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK)
-			*SLOT(uint64_t, i) = delta ? (*prev += (uint64_t)crp__unzigzag(v)) : v;
+			*SLOT(uint64_t, i) = prev += (uint64_t)crp__unzigzag(v);
 	} else if (f->op == CRPB_OP_U64_CODED) {
 		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK)
 			*SLOT(uint64_t, i) = rel_base(r, f, masks[i], items + i * size) + (uint64_t)crp__unzigzag(v);
 	} else if (f->kind == CRPB_W_STR) {
 		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK)
-			rc = c_string(d, c, delta ? (*prev += (uint64_t)crp__unzigzag(v)) : v, SLOT(const char *, i));
+			rc = c_string(d, c, delta ? (prev += (uint64_t)crp__unzigzag(v)) : v, SLOT(const char *, i));
 	} else if (f->kind == CRPB_W_I32 || f->kind == CRPB_W_I64) {
 		EACH_PRESENT(i) if ((rc = NEXT(v)) == CRP_OK) {
-			int64_t w = delta ? (int64_t)(*prev += (uint64_t)crp__unzigzag(v)) : crp__unzigzag(v);
+			int64_t w = delta ? (int64_t)(prev += (uint64_t)crp__unzigzag(v)) : crp__unzigzag(v);
 			if (f->kind == CRPB_W_I64)
 				*SLOT(int64_t, i) = w;
 			else if (w >= INT32_MIN && w <= INT32_MAX)
@@ -1084,6 +1086,7 @@ static int get_column_fast(dec *d, const crpb_record *r, const crpb_field *f, ui
 		}
 	}
 	c->p = p;
+	d->prev[f->stream] = prev;
 	*bad = i - 1;
 	return rc;
 }
