@@ -69,6 +69,29 @@ int crp__num_to_double(const char *s, size_t len, locale_t c_locale, double *out
 /* Shortest text that reads back as the same double; returns length (buffer >= 32). */
 size_t crp__format_double(double d, char *out);
 
+/* The decimal digits of v at the end of tmp[20]; returns their count. Two digits a division:
+ * .ips offsets and the integers of CRPB's untyped values are many. */
+static inline unsigned crp__dec_digits(uint64_t v, char tmp[20])
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	unsigned n = 0;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		n += 2;
+		memcpy(tmp + 20 - n, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		n += 2;
+		memcpy(tmp + 20 - n, pairs + 2 * v, 2);
+	} else {
+		tmp[19 - n++] = (char)('0' + v);
+	}
+	return n;
+}
+
 /* The JSON escape of a byte that needs one (a control character, '"', '\\' or '/'), written
  * at out; returns its length (2 or 6). Which bytes need one is the caller's rule. */
 static inline size_t crp__json_escape(unsigned char ch, char out[6])

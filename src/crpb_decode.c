@@ -224,6 +224,12 @@ static void *alloc(dec *d, size_t n)
 	return crp__arena_calloc(d->arena, n ? n : 1);
 }
 
+/* For arrays every element of which is written before the report is used. */
+static void *alloc_filled(dec *d, size_t n)
+{
+	return crp__arena_alloc(d->arena, n ? n : 1);
+}
+
 /* -- generic values (§8) ------------------------------------------------------------------ */
 
 static int enter(dec *d)
@@ -235,17 +241,13 @@ static int enter(dec *d)
 
 static int int_text(dec *d, uint64_t mag, bool neg, crp_value *v)
 {
-	char buf[24];
-	size_t i = sizeof buf;
-	do {
-		buf[--i] = (char)('0' + mag % 10);
-		mag /= 10;
-	} while (mag);
+	char buf[21];
+	size_t n = crp__dec_digits(mag, buf + 1);
 	if (neg)
-		buf[--i] = '-';
+		buf[20 - n++] = '-';
 	v->type = CRP_VALUE_NUMBER;
-	v->u.num.len = sizeof buf - i;
-	v->u.num.ptr = crp__arena_strndup(d->arena, buf + i, sizeof buf - i);
+	v->u.num.len = n;
+	v->u.num.ptr = crp__arena_strndup(d->arena, buf + 21 - n, n);
 	return v->u.num.ptr ? CRP_OK : oom(d);
 }
 
@@ -255,7 +257,7 @@ static int get_items(dec *d, crpb_cursor *c, crp_value *v)
 {
 	size_t n;
 	CRP_TRY(get_count(d, c, c, 1, &n));
-	crp_value *items = alloc(d, n * sizeof *items);
+	crp_value *items = alloc_filled(d, n * sizeof *items);
 	if (!items)
 		return oom(d);
 	for (size_t i = 0; i < n; i++)
@@ -270,7 +272,7 @@ static int get_members(dec *d, crpb_cursor *c, const crp_member **out, size_t *c
 {
 	size_t n;
 	CRP_TRY(get_count(d, c, c, 2, &n));
-	crp_member *m = alloc(d, n * sizeof *m);
+	crp_member *m = alloc_filled(d, n * sizeof *m);
 	if (!m)
 		return oom(d);
 	for (size_t i = 0; i < n; i++) {
@@ -333,7 +335,7 @@ static int get_strays(dec *d, crpb_cursor *c, size_t count, crp_strays *out)
 	CRP_TRY(get_count(d, c, c, 2, &n));
 	if (!n)
 		return CRP_OK;
-	crp_stray *s = alloc(d, n * sizeof *s);
+	crp_stray *s = alloc_filled(d, n * sizeof *s);
 	if (!s)
 		return oom(d);
 	for (size_t i = 0; i < n; i++) {
@@ -527,7 +529,7 @@ static int get_strlist(dec *d, crpb_cursor *c, crp_array_slot *slot)
 	CRP_TRY(get_strays(d, c, n, &slot->strays));
 	if (!n)
 		return CRP_OK;
-	const char **items = alloc(d, n * sizeof *items);
+	const char **items = alloc_filled(d, n * sizeof *items);
 	if (!items)
 		return oom(d);
 	for (size_t i = 0; i < n; i++) {
@@ -544,7 +546,7 @@ static int get_regset(dec *d, crpb_cursor *c, crp_regset *rs)
 {
 	size_t n;
 	CRP_TRY(get_count(d, c, c, 2, &n));
-	crp_register *regs = alloc(d, n * sizeof *regs);
+	crp_register *regs = alloc_filled(d, n * sizeof *regs);
 	if (!regs)
 		return oom(d);
 	for (size_t i = 0; i < n; i++) {

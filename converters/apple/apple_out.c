@@ -278,33 +278,10 @@ void crp__ao_hex_right(ao *o, uint64_t v, unsigned width)
 	crp__ao_hex(o, v, 1);
 }
 
-/* Decimal digits into the end of tmp[20]; returns the count. Two digits a division: .ips
- * writes every frame's image offset and every image's base in decimal. */
-static unsigned dec_digits(uint64_t v, char tmp[20])
-{
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-				    "8081828384858687888990919293949596979899";
-	unsigned n = 0;
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		n += 2;
-		memcpy(tmp + 20 - n, pairs + 2 * r, 2);
-	}
-	if (v >= 10) {
-		n += 2;
-		memcpy(tmp + 20 - n, pairs + 2 * v, 2);
-	} else {
-		tmp[19 - n++] = (char)('0' + v);
-	}
-	return n;
-}
-
 void crp__ao_dec(ao *o, uint64_t v)
 {
 	char tmp[20];
-	unsigned n = dec_digits(v, tmp);
+	unsigned n = crp__dec_digits(v, tmp);
 	crp__ao_write(o, tmp + 20 - n, n);
 }
 
@@ -321,7 +298,7 @@ void crp__ao_sdec(ao *o, int64_t v)
 void crp__ao_dec_pad(ao *o, uint64_t v, unsigned width, bool left)
 {
 	char tmp[20];
-	unsigned n = dec_digits(v, tmp);
+	unsigned n = crp__dec_digits(v, tmp);
 	if (!left && n < width)
 		crp__ao_spaces(o, width - n);
 	crp__ao_write(o, tmp + 20 - n, n);
