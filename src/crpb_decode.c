@@ -126,23 +126,30 @@ static CRP_NOINLINE int varint_checked(dec *d, crpb_cursor *c, uint64_t *v)
 	return CRP_OK;
 }
 
-/* Multi-byte integers: unrolled when the longest one fits in what is left, checked otherwise. */
+/* Multi-byte integers of up to 8 bytes from one 8-byte load: the first clear high bit ends
+ * the number and three shift-and-merge steps pack the 7-bit groups, with no branch on the
+ * length (which varies from value to value: addresses). Longer numbers, numbers near the end
+ * of a stream and numbers not in their shortest form take the careful path. */
 static inline int varint_slow(dec *d, crpb_cursor *c, uint64_t *v)
 {
 	const uint8_t *p = c->p;
-	if (CRP_UNLIKELY(c->end - p < 10))
+	*v = 0;
+	if (CRP_UNLIKELY(c->end - p < 8))
 		return varint_checked(d, c, v);
-	uint64_t r = p[0] & 0x7f;
-	unsigned i = 1;
-	for (; i < 10; i++) {
-		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if (!(p[i] & 0x80))
-			break;
-	}
-	if (CRP_UNLIKELY(i == 10 || p[i] == 0 || (i == 9 && p[i] > 1)))
-		return varint_checked(d, c, v); /* let the careful path name the problem */
-	c->p = p + i + 1;
-	*v = r;
+	uint64_t w = crp__get_le64(p);
+	uint64_t stops = ~w & UINT64_C(0x8080808080808080);
+	if (CRP_UNLIKELY(!stops))
+		return varint_checked(d, c, v);
+	unsigned bits = (unsigned)__builtin_ctzll(stops) + 1; /* 8 × the length */
+	uint64_t x = bits == 64 ? w : w & ((UINT64_C(1) << bits) - 1);
+	if (CRP_UNLIKELY((x >> (bits - 8)) == 0 && bits > 8))
+		return varint_checked(d, c, v);
+	x &= UINT64_C(0x7f7f7f7f7f7f7f7f);
+	x = ((x & UINT64_C(0x7f007f007f007f00)) >> 1) | (x & UINT64_C(0x007f007f007f007f));
+	x = ((x & UINT64_C(0x3fff00003fff0000)) >> 2) | (x & UINT64_C(0x00003fff00003fff));
+	x = ((x & UINT64_C(0x0fffffff00000000)) >> 4) | (x & UINT64_C(0x000000000fffffff));
+	c->p = p + bits / 8;
+	*v = x;
 	return CRP_OK;
 }
 
