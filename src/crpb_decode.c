@@ -279,6 +279,10 @@ static int get_members(dec *d, crpb_cursor *c, const crp_member **out, size_t *c
 {
 	size_t n;
 	CRP_TRY(get_count(d, c, c, 2, &n));
+	*out = NULL;
+	*count = 0;
+	if (!n)
+		return CRP_OK; /* the common case: no memory for nothing */
 	crp_member *m = alloc_filled(d, n * sizeof *m);
 	if (!m)
 		return oom(d);
@@ -553,8 +557,8 @@ static int get_regset(dec *d, crpb_cursor *c, crp_regset *rs)
 {
 	size_t n;
 	CRP_TRY(get_count(d, c, c, 2, &n));
-	crp_register *regs = alloc_filled(d, n * sizeof *regs);
-	if (!regs)
+	crp_register *regs = n ? alloc_filled(d, n * sizeof *regs) : NULL;
+	if (n && !regs)
 		return oom(d);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id;
@@ -562,7 +566,7 @@ static int get_regset(dec *d, crpb_cursor *c, crp_regset *rs)
 		CRP_TRY(c_string(d, c, id, &regs[i].name));
 		CRP_TRY(get_varint(d, c, &regs[i].value));
 	}
-	rs->regs = n ? regs : NULL;
+	rs->regs = regs;
 	rs->count = n;
 	return get_members(d, c, &rs->extras.members, &rs->extras.count);
 }

@@ -14,19 +14,14 @@
 #include "crpb.h"
 #include "crashport/sys/emitter.h"
 
-/* How zstd is asked to pack a REPORT payload: a trade between size and decoding time,
- * measured on the corpus (see the README's benchmark figures).
- * - Below CRPB_RAW_LITERALS_BELOW bytes (most reports), literals are stored, not Huffman
- *   coded: building the Huffman table costs more than decoding the payload, and decoding is
- *   about twice as fast; level 15 finds the short matches that win the size back.
- * - Larger payloads keep Huffman-coded literals at level 12 (past it, encoding gets 6x slower
- *   for 3% smaller files) and end a zstd block where the statistics change: after the string
- *   table and around UUID streams (random bytes, which zstd then stores). -4% size.
- * -O level=N sets the level for both. */
-#define CRPB_ZSTD_LEVEL 12
-#define CRPB_ZSTD_SMALL_LEVEL 15
-#define CRPB_RAW_LITERALS_BELOW 100000
-#define CRPB_MAX_CUTS 8
+/* zstd packs a REPORT payload at level 15 with its literals stored, not Huffman coded: a
+ * trade between size and decoding time measured on the corpus (see the README's benchmark
+ * figures). Huffman tables cost more to build than most payloads take to decode, and decoding
+ * stored literals is about twice as fast; level 15 finds the short matches that win the size
+ * back (level 12 with Huffman-coded literals gives files of the same size that take 15% longer
+ * to decode). Past 15, encoding gets several times slower for 1% smaller files; -O level=19
+ * for archives. */
+#define CRPB_ZSTD_LEVEL 15
 
 typedef struct wbuf {
 	uint8_t *p;
@@ -50,15 +45,12 @@ typedef struct crpb_w {
 	int failed;               /* sticky CRP_ENOMEM / CRP_EUNSUPPORTED / CRP_ELIMIT */
 	crpb_schema *schema;
 	wbuf *streams;
-	bool *uuid_stream;        /* streams of UUIDs: random bytes, a zstd block of their own */
 	uint64_t *prev;           /* delta state per stream */
 	wbuf strings;             /* the string table: NUL-terminated, U+0000 as C0 80 */
 	uint32_t nstrings;
 	strent *tab;              /* interning: open addressing, power-of-two size */
 	size_t tab_cap;
 	wbuf payload;
-	size_t cuts[CRPB_MAX_CUTS]; /* payload offsets where a zstd block ends */
-	size_t ncuts;
 	wbuf packed;
 	z_stream z;
 	bool z_ready;
@@ -493,38 +485,12 @@ static bool pack_deflate(crpb_w *w, const wbuf *in)
 	return true;
 }
 
-/* One zstd frame, its blocks ended at the cuts (a flush ends the block). */
-static size_t zstd_frame(ZSTD_CCtx *zc, wbuf *dst, size_t cap, const wbuf *in, const size_t *cuts, size_t ncuts)
-{
-	ZSTD_outBuffer ob = {dst->p, cap, 0};
-	size_t pos = 0, left = 0;
-	for (size_t k = 0; k <= ncuts; k++) {
-		size_t end = k < ncuts ? cuts[k] : in->len;
-		ZSTD_EndDirective mode = k < ncuts ? ZSTD_e_flush : ZSTD_e_end;
-		ZSTD_inBuffer ib = {in->p + pos, end - pos, 0};
-		do
-			left = ZSTD_compressStream2(zc, &ob, &ib, mode);
-		while (left != 0 && !ZSTD_isError(left) && ob.pos < ob.size);
-		if (left != 0)
-			return ZSTD_isError(left) ? left : (size_t)-ZSTD_error_dstSize_tooSmall;
-		pos = end;
-	}
-	return ob.pos;
-}
-
 static bool pack_zstd(crpb_w *w, const wbuf *in)
 {
-	bool small = in->len < CRPB_RAW_LITERALS_BELOW;
-	size_t ncuts = small ? 0 : w->ncuts;
-	size_t cap = ZSTD_compressBound(in->len) + 8 * (ncuts + 1); /* a block header per cut */
-	int level = w->level ? w->level : small ? CRPB_ZSTD_SMALL_LEVEL : CRPB_ZSTD_LEVEL;
-	if (!grow(w, &w->packed, cap))
+	size_t bound = ZSTD_compressBound(in->len);
+	if (!grow(w, &w->packed, bound))
 		return false;
-	ZSTD_CCtx_reset(w->zc, ZSTD_reset_session_only);
-	ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, level);
-	ZSTD_CCtx_setParameter(w->zc, ZSTD_c_literalCompressionMode, small ? ZSTD_ps_disable : ZSTD_ps_auto);
-	ZSTD_CCtx_setPledgedSrcSize(w->zc, in->len);
-	size_t n = zstd_frame(w->zc, &w->packed, cap, in, w->cuts, ncuts);
+	size_t n = ZSTD_compress2(w->zc, w->packed.p, bound, in->p, in->len);
 	if (ZSTD_isError(n)) {
 		fail(w, ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation ? CRP_ENOMEM : CRP_ERROR);
 		return false;
@@ -638,18 +604,9 @@ static int start_codec(crpb_w *w)
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, w->level ? w->level : CRPB_ZSTD_LEVEL);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_contentSizeFlag, 0);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 0);
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
 	}
 	return CRP_OK;
-}
-
-static void mark_uuid_streams(crpb_w *w)
-{
-	memset(w->uuid_stream, 0, w->schema->streams * sizeof *w->uuid_stream);
-	for (size_t i = 0; i < w->schema->count; i++) {
-		const crpb_record *r = &w->schema->records[i];
-		for (size_t k = 0; k < r->count; k++)
-			w->uuid_stream[r->fields[k].stream] = r->fields[k].kind == CRPB_W_UUID;
-	}
 }
 
 static int crpb_begin(crp_emit_ctx *c, void *state)
@@ -672,10 +629,8 @@ static int crpb_begin(crp_emit_ctx *c, void *state)
 	if (w->streams)
 		memset(w->streams, 0, w->schema->streams * sizeof *w->streams);
 	w->prev = crp_emit_alloc(c, w->schema->streams * sizeof *w->prev);
-	w->uuid_stream = crp_emit_alloc(c, w->schema->streams * sizeof *w->uuid_stream);
-	if (!w->streams || !w->prev || !w->uuid_stream)
+	if (!w->streams || !w->prev)
 		return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
-	mark_uuid_streams(w);
 	return write_header(w);
 }
 
@@ -690,13 +645,6 @@ static void reset_report(crpb_w *w)
 	w->nstrings = 0;
 }
 
-/* Where a zstd block should end: a change of statistics (CRPB_MAX_CUTS at most). */
-static void add_cut(crpb_w *w, size_t at)
-{
-	if (w->ncuts < CRPB_MAX_CUTS && (!w->ncuts || w->cuts[w->ncuts - 1] < at))
-		w->cuts[w->ncuts++] = at;
-}
-
 static void build_payload(crpb_w *w, const crp_report *r)
 {
 	wbuf *p = &w->payload;
@@ -705,19 +653,11 @@ static void build_payload(crpb_w *w, const crp_report *r)
 	put_varint(w, p, w->nstrings);
 	put_varint(w, p, w->strings.len);
 	put_bytes(w, p, w->strings.p, w->strings.len);
-	w->ncuts = 0;
-	add_cut(w, p->len);
 	put_varint(w, p, w->schema->streams);
 	for (size_t i = 0; i < w->schema->streams; i++)
 		put_varint(w, p, w->streams[i].len);
-	for (size_t i = 0; i < w->schema->streams; i++) {
-		bool uuid = w->uuid_stream[i] && w->streams[i].len;
-		if (uuid)
-			add_cut(w, p->len);
+	for (size_t i = 0; i < w->schema->streams; i++)
 		put_bytes(w, p, w->streams[i].p, w->streams[i].len);
-		if (uuid)
-			add_cut(w, p->len);
-	}
 }
 
 static void add_index_entry(crpb_w *w, const crp_report *r, uint64_t offset)
@@ -746,7 +686,6 @@ static int crpb_write_report(crp_emit_ctx *c, void *state, const crp_report *r)
 	uint64_t offset = w->written;
 	if (!w->failed)
 		write_section(w, CRPB_SEC_REPORT, &w->payload);
-	w->ncuts = 0; /* the cuts are the REPORT payload's */
 	if (w->failed == CRP_EUNSUPPORTED)
 		return crp_emit_fail(c, CRP_EUNSUPPORTED, "crpb: the report has a field the format cannot carry");
 	if (w->failed)
@@ -782,7 +721,6 @@ static void crpb_cleanup(crp_emit_ctx *c, void *state)
 		crp_emit_dealloc(c, w->streams[i].p);
 	crp_emit_dealloc(c, w->streams);
 	crp_emit_dealloc(c, w->prev);
-	crp_emit_dealloc(c, w->uuid_stream);
 	crp_emit_dealloc(c, w->strings.p);
 	crp_emit_dealloc(c, w->tab);
 	crp_emit_dealloc(c, w->payload.p);
