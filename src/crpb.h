@@ -177,6 +177,7 @@ typedef struct crpb_decoder {
 	crpb_limits lim;
 	crpb_cursor *cur;     /* one per stream */
 	uint64_t *prev;       /* delta state per stream */
+	size_t *lens;         /* stream lengths while the payload is laid out */
 	crpb_str *strs;
 	size_t strs_cap;
 	uint64_t *masks;      /* presence masks of the array being read by columns */

@@ -1266,28 +1266,30 @@ static int read_strings(dec *d, crpb_cursor *c)
 	return CRP_OK;
 }
 
+/* The stream lengths, then the streams: one pass over the lengths into the cursors' ends,
+ * one to lay the cursors out. */
 static int read_streams(dec *d, crpb_cursor *c)
 {
-	uint64_t n, len;
+	uint64_t n, len, total = 0;
 	CRP_TRY(get_varint(d, c, &n));
 	if (n != d->sc->streams)
 		return fail(d, CRP_ECORRUPT, "%llu streams; the schema has %zu", (unsigned long long)n,
 			    d->sc->streams);
-	const uint8_t *p = NULL;
-	crpb_cursor lens = *c;
-	for (size_t i = 0; i < n; i++)
-		CRP_TRY(get_varint(d, c, &len));
-	p = c->p;
+	size_t *lens = d->dd->lens;
 	for (size_t i = 0; i < n; i++) {
-		get_varint(d, &lens, &len);
-		if (len > (uint64_t)(c->end - p))
+		CRP_TRY(get_varint(d, c, &len));
+		if (len > (uint64_t)(c->end - c->p) - total)
 			return fail(d, CRP_ECORRUPT, "stream %zu runs past the payload", i);
-		d->cur[i].p = p;
-		d->cur[i].end = p + len;
-		p += len;
+		lens[i] = (size_t)len;
+		total += len;
 	}
-	if (p != c->end)
-		return fail(d, CRP_ECORRUPT, "%zu bytes after the last stream", (size_t)(c->end - p));
+	if (total != (uint64_t)(c->end - c->p))
+		return fail(d, CRP_ECORRUPT, "%zu bytes after the last stream", (size_t)(c->end - c->p - total));
+	const uint8_t *p = c->p;
+	for (size_t i = 0; i < n; i++) {
+		d->cur[i].p = p;
+		d->cur[i].end = p += lens[i];
+	}
 	return CRP_OK;
 }
 
@@ -1357,7 +1359,8 @@ int crp__crpb_decoder_init(crpb_decoder *d, const crpb_schema *s, const crp_allo
 #endif
 	d->cur = crp__malloc(a, s->streams * sizeof *d->cur);
 	d->prev = crp__malloc(a, s->streams * sizeof *d->prev);
-	if (!d->cur || !d->prev) {
+	d->lens = crp__malloc(a, s->streams * sizeof *d->lens);
+	if (!d->cur || !d->prev || !d->lens) {
 		crp__crpb_decoder_dispose(d);
 		return CRP_ENOMEM;
 	}
@@ -1370,5 +1373,6 @@ void crp__crpb_decoder_dispose(crpb_decoder *d)
 	crp__free(&d->alloc, d->prev);
 	crp__free(&d->alloc, d->strs);
 	crp__free(&d->alloc, d->masks);
+	crp__free(&d->alloc, d->lens);
 	memset(d, 0, sizeof *d);
 }
