@@ -605,7 +605,6 @@ static int start_codec(crpb_w *w)
 		if (!w->zc)
 			return crp_emit_fail(c, CRP_ENOMEM, "out of memory");
 		/* the section header has the size and a CRC: the frame needs neither */
-		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, w->level ? w->level : CRPB_ZSTD_LEVEL);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_contentSizeFlag, 0);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 0);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
