@@ -1,5 +1,5 @@
 /* Built-in emitters: a static, NULL-terminated table (no mutable global registry). */
-#include "internal.h"
+#include "common/internal.h"
 #include "crashport/sys/emitter.h"
 
 extern const crp_emitter crp__emitter_json;

@@ -3,7 +3,7 @@
 #ifndef CRP_APPLE_H
 #define CRP_APPLE_H
 
-#include "internal.h"
+#include "common/internal.h"
 #include "crashport/sys/emitter.h"
 
 /* -- output: lines are assembled in a buffer in front of crp_emit_write (apple_out.c) ----- */

@@ -2,7 +2,7 @@
  * the host), the image index for frame lookups, time zone, event kind, and the exception block
  * and Application Specific Information every output shares. */
 #include "apple.h"
-#include "demangle.h"
+#include "demangle/demangle.h"
 
 #define CPU_ARCH_ABI64 0x01000000
 #define CPU_ARCH_ABI64_32 0x02000000

@@ -3,7 +3,7 @@
  * apple-format.md section 12 read backwards. Layout follows Apple's files: two-space indent,
  * " : " after keys, small objects and the thread list on one line, slashes escaped. */
 #include "apple.h"
-#include "convert.h"
+#include "common/convert.h"
 
 typedef struct ips_state {
 	apple_scratch scratch;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "apple.h"
-#include "convert.h"
+#include "common/convert.h"
 
 #define CPU_TYPE_ARM 12
 #define CPU_TYPE_X86 7

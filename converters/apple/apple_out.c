@@ -1,7 +1,7 @@
 /* Line assembly for the Apple emitters: hand-rolled number formatting into a buffer that is
  * handed to crp_emit_write in large pieces (no printf on the hot paths). */
 #include "apple.h"
-#include "convert.h"
+#include "common/convert.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -10,7 +10,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "convert.h"
+#include "common/convert.h"
 #include "crpb.h"
 #include "crashport/sys/emitter.h"
 

@@ -2,7 +2,7 @@
  * The plan (md_stack.c, md_modules.c, md_crash.c, md_annot.c) decides every stream's
  * content; then the file is produced twice by the same code (md_write.c): a layout pass
  * that fixes every RVA, and the sequential write. Options: stack=hybrid|real. */
-#include "convert.h"
+#include "common/convert.h"
 #include "md_write.h"
 
 typedef struct md_state {

@@ -3,7 +3,7 @@
 #ifndef CRP_MD_INTERNAL_H
 #define CRP_MD_INTERNAL_H
 
-#include "internal.h"
+#include "common/internal.h"
 #include "md_format.h"
 #include "crashport/sys/emitter.h"
 

@@ -223,10 +223,10 @@ for (const it of items) {
 		notes.push(`${it.label}: schema rejects (${why.slice(0, 160)}), reader ${readerSays}`);
 }
 
-// The schema names every key of the reader's field tables (src/schema.c), and types nothing
+// The schema names every key of the reader's field tables (src/model/schema.c), and types nothing
 // the tables do not know.
 const table = new Set();
-for (const m of fs.readFileSync(path.join(src, 'src', 'schema.c'), 'utf8').matchAll(/(?:KEY|FLD|SUB|NEST|ALIAS|IMG|FRM|STK|THR|SYS|SYS_STATS|SYS_MEM|STATS|APPMEM|NSX|ERR|ERR_SUB|ERR_MACH|ERR_SIG|BODY|BODY_SUB|BODY_INFO)\((?:[A-Za-z_]+,\s*)?"([^"]+)"/g))
+for (const m of fs.readFileSync(path.join(src, 'src', 'model', 'schema.c'), 'utf8').matchAll(/(?:KEY|FLD|SUB|NEST|ALIAS|IMG|FRM|STK|THR|SYS|SYS_STATS|SYS_MEM|STATS|APPMEM|NSX|ERR|ERR_SUB|ERR_MACH|ERR_SIG|BODY|BODY_SUB|BODY_INFO)\((?:[A-Za-z_]+,\s*)?"([^"]+)"/g))
 	table.add(m[1]);
 const named = new Set();
 (function walk(v) {

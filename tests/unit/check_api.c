@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "demangle.h"
+#include "demangle/demangle.h"
 #include "testutil.h"
 
 START_TEST(names)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "testutil.h"
 
 static char **names;

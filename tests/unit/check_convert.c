@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
+#include "common/convert.h"
 #include "testutil.h"
 
 #define NUM(s, out) crp__num_to_u64(s, strlen(s), out)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "model/compare.h"
 #include "testutil.h"
 
 #define MAX_CHUNK 31

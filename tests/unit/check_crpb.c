@@ -6,9 +6,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "compare.h"
-#include "crpb.h"
-#include "reader.h"
+#include "model/compare.h"
+#include "crpb/crpb.h"
+#include "kscrash/reader.h"
 #include "testutil.h"
 
 static char **fixtures, **corpus;

@@ -8,7 +8,7 @@
 
 #include "../../fuzz/machobuild.h"
 #include "crashport/symbols.h"
-#include "dwarf.h"
+#include "macho/dwarf.h"
 #include "testutil.h"
 
 enum { S_INFO, S_ABBREV, S_LINE, S_STR, S_LINE_STR, S_STR_OFFS, S_ADDR, S_RNGLISTS, S_COUNT };

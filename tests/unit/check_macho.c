@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "macho.h"
+#include "common/bytes.h"
+#include "macho/macho.h"
 #include "testutil.h"
 
 static uint8_t *fixture(const char *rel, size_t *len)

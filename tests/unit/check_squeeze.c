@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "squeeze.h"
+#include "kscrash/squeeze.h"
 #include "testutil.h"
 
 /* isa: an instruction set of the vector path, or -1 for the reference. */

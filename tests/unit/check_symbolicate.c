@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compare.h"
+#include "model/compare.h"
 #include "crashport/symbols.h"
 #include "testutil.h"
 
