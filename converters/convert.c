@@ -1,5 +1,6 @@
-/* crp_convert: parse a buffer and emit every report as it completes. */
-#include "common/internal.h"
+/* crp_convert: read a buffer in whatever readable format it is, and emit every report as it
+ * completes. */
+#include "format.h"
 #include "crashport/convert.h"
 
 /* Feed in pieces so that reports are emitted (and freed) as they complete. */
@@ -11,10 +12,10 @@ static void fail(crp_error *err, int code, const char *msg)
 		crp__error_set(err, code, "%s", msg);
 }
 
-static int drain(crp_parser *p, crp_emit_session *s, crp_convert_stats *st)
+static int drain(crp_reader *rd, crp_emit_session *s, crp_convert_stats *st)
 {
 	crp_report *r;
-	while (crp_parser_next(p, &r) == CRP_OK) {
+	while (crp_reader_next(rd, &r) == CRP_OK) {
 		st->warnings += crp_report_warning_count(r);
 		int rc = crp_emit_report(s, r);
 		crp_report_free(r);
@@ -25,19 +26,19 @@ static int drain(crp_parser *p, crp_emit_session *s, crp_convert_stats *st)
 	return CRP_OK;
 }
 
-static int run(crp_parser *p, crp_emit_session *s, const unsigned char *in, size_t len,
+static int run(crp_reader *rd, crp_emit_session *s, const unsigned char *in, size_t len,
 	       crp_convert_stats *st)
 {
 	int rc = CRP_OK;
 	for (size_t off = 0; rc == CRP_OK && off < len; off += PIECE) {
-		rc = crp_parser_feed(p, in + off, len - off < PIECE ? len - off : PIECE);
-		int erc = drain(p, s, st);
+		rc = crp_reader_feed(rd, in + off, len - off < PIECE ? len - off : PIECE);
+		int erc = drain(rd, s, st);
 		if (rc == CRP_OK)
 			rc = erc;
 	}
 	if (rc == CRP_OK)
-		rc = crp_parser_finish(p);
-	int erc = drain(p, s, st);
+		rc = crp_reader_finish(rd);
+	int erc = drain(rd, s, st);
 	return rc != CRP_OK ? rc : erc;
 }
 
@@ -63,22 +64,22 @@ int crp_convert(const crp_sink *sink, const void *in, size_t len, const char *fo
 		po = *o.parse;
 	po.allocator = o.allocator;
 	crp_emit_options eo = {CRP_EMIT_OPTIONS_VERSION, o.allocator, o.params};
-	crp_parser *p;
+	crp_reader *rd;
 	crp_emit_session *s = NULL;
-	int rc = crp_parser_new(&p, &po);
+	int rc = crp_reader_new(&rd, NULL, &po);
 	if (rc != CRP_OK)
 		return fail(err, rc, crp_status_str(rc)), rc;
 	rc = crp_emit_begin(&s, e, sink, &eo, err);
 	if (rc == CRP_OK) {
-		rc = run(p, s, in, len, &st);
+		rc = run(rd, s, in, len, &st);
 		if (rc == CRP_OK)
 			rc = crp_emit_end(s);
 		if (err && err->code == CRP_OK && rc != CRP_OK)
-			*err = crp_parser_error(p)->code != CRP_OK ? *crp_parser_error(p) : *crp_emit_error(s);
+			*err = crp_reader_error(rd)->code != CRP_OK ? *crp_reader_error(rd) : *crp_emit_error(s);
 		st.bytes_out = crp_emit_bytes(s);
 	}
 	crp_emit_free(s);
-	crp_parser_free(p);
+	crp_reader_free(rd);
 	if (stats)
 		*stats = st;
 	return rc;

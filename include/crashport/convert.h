@@ -18,6 +18,7 @@
 #include "crashport/common.h"
 #include "crashport/emit.h"
 #include "crashport/error.h"
+#include "crashport/format.h"
 #include "crashport/parse.h"
 
 CRP_BEGIN_DECL
@@ -44,8 +45,8 @@ typedef struct crp_convert_stats {
 } crp_convert_stats;
 
 /**
- * Convert every report in @p in (one or several, concatenated or one per line) to @p format,
- * writing through @p sink (a caller-supplied callback, or crp_sink_init_buffer/_fd/_file).
+ * Convert every report in @p in (one or several, concatenated or one per line; any readable
+ * format, recognised by content: see crashport/format.h) to @p format, writing through @p sink (a caller-supplied callback, or crp_sink_init_buffer/_fd/_file).
  * Reports are parsed and written one at a time: memory stays bounded by the largest report.
  * @param stats  receives counts; may be NULL.
  * @param err    receives the first error; may be NULL.

@@ -12,6 +12,7 @@
 #include "crashport/parse.h"
 #include "crashport/emit.h"
 #include "crashport/convert.h"
+#include "crashport/format.h"
 #include "crashport/crpb.h"
 #include "crashport/symbols.h"
 #include "crashport/breakpad.h"

@@ -29,6 +29,24 @@ same_file "$T/out" "$FX/expected/quirks-odd-values.json"
 expect_exit 1 "$CP" convert --to crpb -O codec=lzma -o "$T/x.crpb" "$FX/kscrash/quirks-odd-values.json"
 contains "$T/err" "unsupported option 'codec=lzma'"
 
+# -- --from forces a format; without it every command recognises the bytes --------------------
+expect_exit 0 "$CP" convert -q --from crpb --to json "$T/ios18-watchdog-hang.crpb"
+same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
+expect_exit 1 "$CP" convert -q --from json --to json "$T/ios18-watchdog-hang.crpb"
+contains "$T/err" "ios18-watchdog-hang.crpb:1:1: lexical error"
+expect_exit 1 "$CP" validate --from crpb "$FX/kscrash/ios18-watchdog-hang.json"
+contains "$T/out" "INVALID"
+expect_exit 0 "$CP" validate --from crpb "$T/ios18-watchdog-hang.crpb"
+expect_exit 0 "$CP" info --from json "$FX/kscrash/ios18-watchdog-hang.json"
+expect_exit 1 "$CP" info --from json "$T/stream-three-reports.crpb"
+lacks "$T/out" "CRPB archive"
+expect_exit 2 "$CP" convert --from minidump --to json "$T/ios18-watchdog-hang.crpb"
+contains "$T/err" "unknown input format 'minidump' (readable: json crpb)"
+expect_exit 2 "$CP" info --from nope "$T/ios18-watchdog-hang.crpb"
+expect_exit 2 "$CP" validate --from nope "$T/ios18-watchdog-hang.crpb"
+expect_exit 0 "$CP" convert --help
+contains "$T/out" "default \*.json \*.ndjson \*.jsonl \*.crpb)"
+
 # -- info lists an archive, then summarises its reports ---------------------------------------
 expect_exit 0 "$CP" info "$T/stream-three-reports.crpb"
 contains "$T/out" "stream-three-reports.crpb: CRPB archive, 3 reports"

@@ -2,6 +2,7 @@
 #ifndef CRASHPORT_CLI_H
 #define CRASHPORT_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "crashport/crashport.h"
@@ -24,10 +25,19 @@ void cli_print_warnings(const char *file, const crp_report *r);
 /* Called with each report read from an input; takes ownership. Non-zero stops the read. */
 typedef int (*cli_report_fn)(crp_report *r, void *ctx);
 
-/* Read every report of `path` ("-": stdin), calling fn as each one completes.
- * Returns CRP_OK or the error (described in *err). */
-int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report_fn fn, void *ctx,
-		     crp_error *err);
+/* Read every report of `path` ("-": stdin) in format `from` (NULL: recognised by content),
+ * calling fn as each one completes. Returns CRP_OK or the error (described in *err). */
+int cli_read_reports(const char *path, const crp_format *from, const crp_parse_options *opts,
+		     cli_report_fn fn, void *ctx, crp_error *err);
+/* --from NAME: a readable format, or NULL after printing what is wrong. */
+const crp_format *cli_parse_from(const char *name);
+/* " json crpb ...": the readable formats' names. */
+const char *cli_readable_formats(void);
+/* True when a file name ends as inputs of a readable format do (".json", ".crpb", ...): what a
+ * directory walk takes when no --include is given. */
+bool cli_known_input_name(const char *name);
+/* "*.json *.ndjson ...": the same, as globs for help texts. */
+void cli_print_input_patterns(FILE *f);
 
 /* An output file written under a temporary name and renamed when complete. */
 typedef struct cli_output {

@@ -26,6 +26,7 @@ typedef struct convert_opts {
 	progress_mode progress;
 	const char *report;
 	crp_parse_options parse;
+	const crp_format *from;   /* --from: NULL recognises each input by content */
 	const char **params;
 	size_t param_count;
 	cli_filter filter;
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 		"usage: crashport convert --to FORMAT [-o OUT] [options] INPUT...\n"
 		"       crashport convert --to FORMAT --ndjson   (stdin to stdout, one report per line)\n"
 		"\n"
-		"Read KSCrash reports (files, directories, or - for stdin) and write them as FORMAT.\n"
+		"Read crash reports (files, directories, or - for stdin) and write them as FORMAT.\n"
 		"One input without -o goes to stdout; -o FILE writes one file; -o DIR (or several\n"
 		"inputs, or a directory) writes DIR/<input name>.<ext>, keeping the layout under a\n"
 		"directory input. Outputs appear only when complete.\n"
@@ -67,6 +68,7 @@ static void usage(FILE *f)
 		fprintf(f, " %s", crp_emitter_name(crp_emitter_at(i)));
 	fprintf(f, "\n"
 		"  -o, --output PATH    output file or directory\n"
+		"      --from FORMAT    read inputs as FORMAT:%s (default: recognised by content)\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
 		"      --style STYLE    same as -O style=STYLE (apple: apple or kscrash)\n"
 		"      --minidump-stack=MODE  minidump stacks: hybrid (default) or real (-O stack=MODE)\n"
@@ -77,7 +79,9 @@ static void usage(FILE *f)
 		"                       items, memory, warnings (N may end in k, M, G)\n"
 		"  -j, --jobs N         worker threads (default: one per CPU)\n"
 		"      --include GLOB   in directories, take files matching GLOB (repeatable;\n"
-		"                       default *.json *.ndjson *.jsonl *.crpb)\n"
+		"                       default ", cli_readable_formats());
+	cli_print_input_patterns(f);
+	fprintf(f, ")\n"
 		"      --exclude GLOB   in directories, leave out files and directories matching GLOB\n"
 		"      --force          replace outputs that exist (default: skip their inputs)\n"
 		"      --fail-fast      start no more inputs after one fails\n"
@@ -237,7 +241,7 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 		}
 	}
 	crp_error err;
-	int rc = cli_read_reports(in->path, &o->parse, on_report, &j, &err);
+	int rc = cli_read_reports(in->path, o->from, &o->parse, on_report, &j, &err);
 	if (rc == CRP_OK && !j.session && !j.failed && !batch_interrupted()) {
 		crp_error none = {.code = CRP_EEMPTY};
 		snprintf(none.message, sizeof none.message, "%s", crp_status_str(CRP_EEMPTY));
@@ -272,7 +276,7 @@ static int parse_progress(const char *s, progress_mode *out)
 }
 
 enum { OPT_STRICT = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORCE, OPT_FAIL_FAST, OPT_REPORT, OPT_PROGRESS, OPT_NDJSON,
-       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS, OPT_STYLE };
+       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS, OPT_STYLE, OPT_FROM };
 
 static void on_skip(void *ctx, const char *path, const crp_error *why)
 {
@@ -316,6 +320,7 @@ static int parse_option(convert_opts *o, int c, const char **to)
 {
 	switch (c) {
 	case 't': *to = optarg; return 0;
+	case OPT_FROM: return (o->from = cli_parse_from(optarg)) ? 0 : -1;
 	case 'o': o->out = optarg; return 0;
 	case 'O': o->params[o->param_count++] = optarg; return 0;
 	case 'j': return parse_jobs(optarg, &o->jobs);
@@ -341,6 +346,7 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 {
 	static const struct option longopts[] = {
 		{"to", required_argument, NULL, 't'},        {"output", required_argument, NULL, 'o'},
+		{"from", required_argument, NULL, OPT_FROM},
 		{"option", required_argument, NULL, 'O'},    {"strict", no_argument, NULL, OPT_STRICT},
 		{"jobs", required_argument, NULL, 'j'},      {"include", required_argument, NULL, OPT_INCLUDE},
 		{"exclude", required_argument, NULL, OPT_EXCLUDE}, {"force", no_argument, NULL, OPT_FORCE},

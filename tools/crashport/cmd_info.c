@@ -207,21 +207,28 @@ static int on_report(crp_report *r, void *ctx)
 int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {"from", required_argument, NULL, 'f'},
 						 {"quiet", no_argument, NULL, 'q'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	info_ctx c = {0};
+	const crp_format *from = NULL;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "jqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': c.json = true; break;
+		case 'f':
+			if (!(from = cli_parse_from(optarg)))
+				return EXIT_USAGE;
+			break;
 		case 'q': c.quiet = true; break;
 		case 'h':
-			printf("usage: crashport info [--json] [-q] INPUT...\n\n"
+			printf("usage: crashport info [--json] [--from FORMAT] [-q] INPUT...\n\n"
 			       "Summarise each report: identity, app, system, crash, crashed thread.\n"
 			       "A CRPB archive is listed first (offset, size, id, time of each report).\n"
-			       "--json prints one JSON object per report instead.\n");
+			       "--json prints one JSON object per report instead. Inputs are recognised\n"
+			       "by content; --from FORMAT reads them as FORMAT (%s).\n", cli_readable_formats() + 1);
 			return EXIT_ALL_OK;
 		default: return EXIT_USAGE;
 		}
@@ -236,10 +243,11 @@ int cmd_info(int argc, char **argv)
 		crp_error err;
 		c.input = argv[i];
 		c.index = 0;
-		int archive = cli_archive_load(argv[i], &c.archive, &err);
+		int archive = from && from != crp_format_lookup("crpb") ? 0
+									: cli_archive_load(argv[i], &c.archive, &err);
 		if (archive > 0 && !c.json)
 			cli_archive_print(argv[i], &c.archive);
-		if (archive < 0 || cli_read_reports(argv[i], &po, on_report, &c, &err) != CRP_OK) {
+		if (archive < 0 || cli_read_reports(argv[i], from, &po, on_report, &c, &err) != CRP_OK) {
 			cli_print_error(argv[i], &err, NULL);
 			failed++;
 		}

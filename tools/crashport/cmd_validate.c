@@ -106,27 +106,35 @@ static void print_failure(validate_ctx *c, const crp_error *e)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: crashport validate [--json] [--strict] [--limit NAME=N]... INPUT...\n\n"
+	fprintf(f, "usage: crashport validate [--json] [--strict] [--from FORMAT] [--limit NAME=N]... INPUT...\n\n"
 		   "Parse and check reports without converting them: the text (syntax, types, truncation)\n"
 		   "and what it says (required fields, value ranges, consistency, every frame address\n"
-		   "inside a binary image). --strict makes warnings errors.\n\n"
-		   "exit status: 0 every report valid, 1 some report invalid, 2 usage error\n");
+		   "inside a binary image). --strict makes warnings errors. Inputs are recognised by\n"
+		   "content; --from FORMAT reads them as FORMAT (%s).\n\n"
+		   "exit status: 0 every report valid, 1 some report invalid, 2 usage error\n",
+		cli_readable_formats() + 1);
 }
 
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {"from", required_argument, NULL, 'f'},
 						 {"strict", no_argument, NULL, 'S'},
 						 {"limit", required_argument, NULL, 'L'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	validate_ctx c = {0};
 	crp_parse_options po = CRP_PARSE_OPTIONS_INIT;
+	const crp_format *from = NULL;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': c.json = true; break;
+		case 'f':
+			if (!(from = cli_parse_from(optarg)))
+				return EXIT_USAGE;
+			break;
 		case 'S': c.strict = true; break;
 		case 'L':
 			if (cli_parse_limit(&po, optarg) != 0)
@@ -146,7 +154,7 @@ int cmd_validate(int argc, char **argv)
 		c.input = argv[i];
 		c.index = 0;
 		c.invalid = 0;
-		if (cli_read_reports(argv[i], &po, on_report, &c, &err) != CRP_OK) {
+		if (cli_read_reports(argv[i], from, &po, on_report, &c, &err) != CRP_OK) {
 			print_failure(&c, &err);
 			c.invalid++;
 		}

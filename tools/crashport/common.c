@@ -48,127 +48,115 @@ void cli_print_warnings(const char *file, const crp_report *r)
 		cli_fprint_error(stderr, file, crp_report_warning(r, i), "warning");
 }
 
-/* read(2) until `want` bytes or the end: enough to recognise the input's format. */
-static ssize_t read_at_least(int fd, char *buf, size_t want, size_t cap)
-{
-	size_t have = 0;
-	while (have < want) {
-		ssize_t n = read(fd, buf + have, cap - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		have += (size_t)n;
-	}
-	return (ssize_t)have;
-}
-
-/* One reader for both input formats: CRPB (recognised by its magic) and JSON. */
-typedef struct reader {
-	crp_parser *json;
-	crp_crpb_stream *crpb;
-} reader;
-
-static int reader_feed(reader *rd, const char *buf, size_t n)
-{
-	return rd->crpb ? crp_crpb_stream_feed(rd->crpb, buf, n) : crp_parser_feed(rd->json, buf, n);
-}
-
-static int reader_finish(reader *rd)
-{
-	return rd->crpb ? crp_crpb_stream_finish(rd->crpb) : crp_parser_finish(rd->json);
-}
-
 /* Hand every finished report to fn until it asks to stop. */
-static void reader_drain(reader *rd, cli_report_fn fn, void *ctx, int *stopped)
+static void drain(crp_reader *rd, cli_report_fn fn, void *ctx, int *stopped)
 {
 	crp_report *r;
-	while (!*stopped && (rd->crpb ? crp_crpb_stream_next(rd->crpb, &r) : crp_parser_next(rd->json, &r)) == CRP_OK)
+	while (!*stopped && crp_reader_next(rd, &r) == CRP_OK)
 		if (fn(r, ctx) != 0)
 			*stopped = 1;
 }
 
-static const crp_error *reader_error(const reader *rd)
+static void set_errno_error(crp_error *err, const char *what)
 {
-	return rd->crpb ? crp_crpb_stream_error(rd->crpb) : crp_parser_error(rd->json);
+	err->code = CRP_EIO;
+	snprintf(err->message, sizeof err->message, "%s%s", what, strerror(errno));
 }
 
-static int reader_new(reader *rd, const char *head, size_t n, const crp_parse_options *opts)
-{
-	memset(rd, 0, sizeof *rd);
-	if (crp_crpb_detect(head, n)) {
-		crp_crpb_options co = CRP_CRPB_OPTIONS_INIT;
-		co.allocator = opts->allocator;
-		co.max_memory = opts->max_memory;
-		co.max_items = opts->max_items;
-		co.max_depth = opts->max_depth;
-		return crp_crpb_stream_new(&rd->crpb, &co);
-	}
-	return crp_parser_new(&rd->json, opts);
-}
-
-static void reader_free(reader *rd)
-{
-	crp_parser_free(rd->json);
-	crp_crpb_stream_free(rd->crpb);
-}
-
-int cli_read_reports(const char *path, const crp_parse_options *opts, cli_report_fn fn, void *ctx,
-		     crp_error *err)
+/* The read loop: every chunk to the reader, reports to fn as they complete. */
+static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *err)
 {
 	static const size_t chunk = 1 << 16;
-	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	memset(err, 0, sizeof *err);
-	if (fd < 0) {
-		err->code = CRP_EIO;
-		snprintf(err->message, sizeof err->message, "cannot open: %s", strerror(errno));
-		return CRP_EIO;
-	}
 	char *buf = cli_xmalloc(chunk);
-	ssize_t n = read_at_least(fd, buf, CRP_CRPB_MAGIC_SIZE, chunk);
-	reader rd;
-	int rc = n < 0 ? CRP_EIO : reader_new(&rd, buf, (size_t)n, opts);
-	if (rc != CRP_OK) {
-		err->code = rc;
-		snprintf(err->message, sizeof err->message, "%s",
-			 n < 0 ? strerror(errno) : crp_status_str(rc));
-		free(buf);
-		if (fd != STDIN_FILENO)
-			close(fd);
-		return rc;
-	}
-	int stopped = 0;
+	int stopped = 0, rc = CRP_OK;
 	for (;;) {
-		if (n < 0 && errno == EINTR && !batch_interrupted()) {
-			n = read(fd, buf, chunk);
+		ssize_t n = read(fd, buf, chunk);
+		if (n < 0 && errno == EINTR && !batch_interrupted())
 			continue;
-		}
 		if (n < 0) {
+			set_errno_error(err, "read error: ");
 			rc = CRP_EIO;
-			err->code = rc;
-			snprintf(err->message, sizeof err->message, "read error: %s", strerror(errno));
 			break;
 		}
 		if (n == 0) {
-			rc = reader_finish(&rd);
-			reader_drain(&rd, fn, ctx, &stopped);
+			rc = crp_reader_finish(rd);
+			drain(rd, fn, ctx, &stopped);
 			break;
 		}
-		rc = reader_feed(&rd, buf, (size_t)n);
-		reader_drain(&rd, fn, ctx, &stopped);
+		rc = crp_reader_feed(rd, buf, (size_t)n);
+		drain(rd, fn, ctx, &stopped);
 		if (rc != CRP_OK || stopped)
 			break;
-		n = read(fd, buf, chunk);
 	}
-	if (rc != CRP_OK && err->code == CRP_OK)
-		*err = *reader_error(&rd);
 	free(buf);
-	reader_free(&rd);
+	return rc;
+}
+
+int cli_read_reports(const char *path, const crp_format *from, const crp_parse_options *opts,
+		     cli_report_fn fn, void *ctx, crp_error *err)
+{
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	memset(err, 0, sizeof *err);
+	if (fd < 0) {
+		set_errno_error(err, "cannot open: ");
+		return CRP_EIO;
+	}
+	crp_reader *rd;
+	int rc = crp_reader_new(&rd, from, opts);
+	if (rc != CRP_OK) {
+		err->code = rc;
+		snprintf(err->message, sizeof err->message, "%s", crp_status_str(rc));
+	} else {
+		rc = pump(fd, rd, fn, ctx, err);
+		if (rc != CRP_OK && err->code == CRP_OK)
+			*err = *crp_reader_error(rd);
+		crp_reader_free(rd);
+	}
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;
+}
+
+const crp_format *cli_parse_from(const char *name)
+{
+	const crp_format *f = crp_format_lookup(name);
+	if (f && crp_format_readable(f))
+		return f;
+	cli_msg("unknown input format '%s' (readable:%s)", name, cli_readable_formats());
+	return NULL;
+}
+
+const char *cli_readable_formats(void)
+{
+	static char list[256];
+	size_t at = 0;
+	for (size_t i = 0; crp_format_at(i) && at < sizeof list; i++)
+		if (crp_format_readable(crp_format_at(i)))
+			at += (size_t)snprintf(list + at, sizeof list - at, " %s",
+					       crp_format_name(crp_format_at(i)));
+	return list;
+}
+
+bool cli_known_input_name(const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; crp_format_at(i); i++)
+		for (const char *const *e = crp_format_extensions(crp_format_at(i)); *e; e++) {
+			size_t n = strlen(*e);
+			if (len > n && memcmp(name + len - n, *e, n) == 0)
+				return true;
+		}
+	return false;
+}
+
+void cli_print_input_patterns(FILE *f)
+{
+	const char *sep = "";
+	for (size_t i = 0; crp_format_at(i); i++)
+		for (const char *const *e = crp_format_extensions(crp_format_at(i)); *e; e++) {
+			fprintf(f, "%s*%s", sep, *e);
+			sep = " ";
+		}
 }
 
 int cli_output_open(cli_output *o, const char *final_path)

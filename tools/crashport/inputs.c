@@ -12,9 +12,6 @@
 #include "cli.h"
 #include "inputs.h"
 
-/* Files a directory walk picks when no --include is given. */
-static const char *const default_includes[] = {"*.json", "*.ndjson", "*.jsonl", "*.crpb", NULL};
-
 typedef struct file_id {
 	dev_t dev;
 	ino_t ino;
@@ -90,7 +87,7 @@ static bool included(const cli_filter *f, const char *rel)
 		return false;
 	if (f->n_include)
 		return glob_match(f->include, f->n_include, rel);
-	return glob_match(default_includes, SIZE_MAX, rel);
+	return cli_known_input_name(rel);
 }
 
 static int by_name(const void *a, const void *b)
