@@ -28,7 +28,7 @@
 #define CRPB_F_REQUIRED 0x04u
 #define CRPB_F_KNOWN (CRPB_CODEC_MASK | CRPB_F_REQUIRED)
 
-/* §6 time form 100: a raw integer of undecided unit (src/reader.h CRP__TIME_RAW) */
+/* §6 time form 100: a raw integer of undecided unit (converters/kscrash/reader.h CRP__TIME_RAW) */
 #define CRPB_TIME_RAW 100
 
 /* §5 schema limits */

@@ -1,4 +1,4 @@
-/* Conversions of JSON text to typed values (src/convert.c). */
+/* Conversions of JSON text to typed values (src/common/convert.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1070,8 +1070,8 @@ START_TEST(builtin_schema_is_what_this_build_writes)
 	ck_assert_int_eq(crp__crpb_schema_text(&text, &len, &a), CRP_OK);
 	const char *b = crp__crpb_builtin_schema(1, &blen);
 	/* When this fails, the model's tables changed: files now carry their schema inline (still
-	 * correct, 1-2 KB larger). Register the text below as builtin schema 2 (src/crpb_schema.c,
-	 * Appendix B of schema/crpb-format.md) so files become small again. */
+	 * correct, 1-2 KB larger). Register the text below as builtin schema 2
+	 * (converters/crpb/crpb_schema.c, Appendix B of schema/crpb-format.md) so files become small again. */
 	ck_assert_msg(len == blen && memcmp(text, b, len) == 0, "the live schema differs from builtin 1:\n%s", text);
 	a.free(a.ctx, text);
 }
