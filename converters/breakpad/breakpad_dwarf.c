@@ -202,7 +202,7 @@ static int cmp_range(const void *x, const void *y)
 static int read_ranges(unit_ctx *u, const crp_dwarf_die *die, bool sorted)
 {
 	u->tmp_n = 0;
-	crp__dwarf_die_ranges(u->d, die, add_tmp_range, u);
+	crp__dwarf_die_ranges(u->d, die, NULL, add_tmp_range, u);
 	if (u->fatal)
 		return u->fatal;
 	if (sorted && u->tmp_n > 1)
@@ -404,7 +404,7 @@ static int open_lines(unit_ctx *u, const crp_dwarf_unit *unit)
 	u->has_lines = false;
 	if (!unit->has_stmt_list)
 		return CRP_OK;
-	int rc = crp__dwarf_lines_open(&u->lt, u->d, unit, &u->b->alloc, NULL);
+	int rc = crp__dwarf_lines_open(&u->lt, u->d, unit, NULL, &u->b->alloc, NULL);
 	if (rc == CRP_ENOMEM)
 		return u->fatal = bp_oom(u->b);
 	if (rc != CRP_OK) {

@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -67,7 +68,8 @@ struct crp_dwarf {
 	uint64_t *map_off;        /* offset -> table, open addressing */
 	uint32_t *map_idx;        /* index + 1; 0: empty slot */
 	size_t map_cap;
-	size_t abbrev_budget, range_budget, line_budget;
+	size_t abbrev_budget;     /* spent while opening, by one thread */
+	_Atomic size_t range_budget, line_budget;
 	crp_strtab str, line_str;
 };
 
@@ -275,7 +277,8 @@ static const abbrev_table *unit_abbrevs(crp_dwarf *d, const crp_dwarf_unit *u, i
 		*rc = CRP_ENOMEM;
 		return NULL;
 	}
-	d->unit_table[ui] = k;
+	if (d->unit_table[ui] != k) /* set while opening; later readers only read it */
+		d->unit_table[ui] = k;
 	*rc = d->tables[k - 1]->status;
 	return *rc == CRP_OK ? d->tables[k - 1] : NULL;
 }
@@ -629,8 +632,8 @@ int crp__dwarf_open(crp_dwarf **out, const crp_dwarf_sections *secs, const crp_a
 	d->alloc = a;
 	d->s = *secs;
 	d->abbrev_budget = BUDGET(secs->size[CRP_DW_SEC_ABBREV]);
-	d->range_budget = BUDGET(secs->size[CRP_DW_SEC_RANGES] + secs->size[CRP_DW_SEC_RNGLISTS]);
-	d->line_budget = BUDGET(secs->size[CRP_DW_SEC_LINE]);
+	atomic_init(&d->range_budget, BUDGET(secs->size[CRP_DW_SEC_RANGES] + secs->size[CRP_DW_SEC_RNGLISTS]));
+	atomic_init(&d->line_budget, BUDGET(secs->size[CRP_DW_SEC_LINE]));
 	int rc = crp__strtab_init(&d->str, secs->data[CRP_DW_SEC_STR], secs->size[CRP_DW_SEC_STR], &a);
 	if (rc == CRP_OK)
 		rc = crp__strtab_init(&d->line_str, secs->data[CRP_DW_SEC_LINE_STR],
@@ -677,12 +680,42 @@ size_t crp__dwarf_unit_count(const crp_dwarf *d) { return d->unit_count; }
 const crp_dwarf_unit *crp__dwarf_unit(const crp_dwarf *d, size_t i) { return &d->units[i]; }
 const crp_dwarf_sections *crp__dwarf_sections(const crp_dwarf *d) { return &d->s; }
 
-bool crp__dwarf_take_line_budget(crp_dwarf *d, size_t bytes)
+/* n from a pool, or nothing when it holds less. */
+static bool draw(_Atomic size_t *pool, size_t n)
 {
-	if (bytes > d->line_budget)
-		return false;
-	d->line_budget -= bytes;
+	size_t have = atomic_load_explicit(pool, memory_order_relaxed);
+	do {
+		if (n > have)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(pool, &have, have - n, memory_order_relaxed,
+							memory_order_relaxed));
 	return true;
+}
+
+/* From the budget being replayed, else from the pool (recorded in the budget). */
+static bool take(_Atomic size_t *pool, crp_dwarf_budget *b, size_t *mine, size_t n)
+{
+	if (b && b->replay) {
+		if (n > *mine)
+			return false;
+		*mine -= n;
+		return true;
+	}
+	if (!draw(pool, n))
+		return false;
+	if (b)
+		*mine += n;
+	return true;
+}
+
+bool crp__dwarf_take_line_budget(crp_dwarf *d, crp_dwarf_budget *b, size_t bytes)
+{
+	return take(&d->line_budget, b, b ? &b->lines : NULL, bytes);
+}
+
+static bool take_range(crp_dwarf *d, crp_dwarf_budget *b)
+{
+	return take(&d->range_budget, b, b ? &b->ranges : NULL, 1);
 }
 
 /* -- walking ----------------------------------------------------------------------------- */
@@ -820,7 +853,8 @@ static int emit_range(crp_dwarf_range_fn fn, void *ctx, unsigned addr_size, uint
 	return CRP_OK;
 }
 
-static int ranges_v4(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn fn, void *ctx)
+static int ranges_v4(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_budget *b, crp_dwarf_range_fn fn,
+		     void *ctx)
 {
 	const crp_dwarf_unit *u = die->unit;
 	size_t size = d->s.size[CRP_DW_SEC_RANGES];
@@ -830,9 +864,8 @@ static int ranges_v4(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn 
 	uint64_t base = u->has_base_addr ? u->base_addr : 0, max = tombstone(u->addr_size);
 	bool stop = false;
 	while (!stop) {
-		if (!d->range_budget)
+		if (!take_range(d, b))
 			return CRP_ELIMIT;
-		d->range_budget--;
 		uint64_t lo = crp__cur_uint(&c, u->addr_size), hi = crp__cur_uint(&c, u->addr_size);
 		if (c.bad)
 			return CRP_ECORRUPT;
@@ -907,7 +940,8 @@ static int rnglist_entry(crp_dwarf *d, const crp_dwarf_unit *u, crp_cursor *c, u
 	return emit_range(fn, ctx, u->addr_size, a, b, stop);
 }
 
-static int ranges_v5(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn fn, void *ctx)
+static int ranges_v5(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_budget *b, crp_dwarf_range_fn fn,
+		     void *ctx)
 {
 	const crp_dwarf_unit *u = die->unit;
 	uint64_t off;
@@ -919,9 +953,8 @@ static int ranges_v5(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn 
 	uint64_t base = u->has_base_addr ? u->base_addr : 0;
 	bool stop = false;
 	while (!stop) {
-		if (!d->range_budget)
+		if (!take_range(d, b))
 			return CRP_ELIMIT;
-		d->range_budget--;
 		uint8_t kind = crp__cur_u8(&c);
 		if (c.bad)
 			return CRP_ECORRUPT;
@@ -932,7 +965,8 @@ static int ranges_v5(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn 
 	return CRP_OK;
 }
 
-int crp__dwarf_die_ranges(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn fn, void *ctx)
+int crp__dwarf_die_ranges(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_budget *b,
+			  crp_dwarf_range_fn fn, void *ctx)
 {
 	const crp_dwarf_unit *u = die->unit;
 	bool stop = false;
@@ -944,7 +978,7 @@ int crp__dwarf_die_ranges(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_rang
 	}
 	if (!(die->has & CRP_DIE_RANGES))
 		return CRP_OK;
-	return u->version >= 5 ? ranges_v5(d, die, fn, ctx) : ranges_v4(d, die, fn, ctx);
+	return u->version >= 5 ? ranges_v5(d, die, b, fn, ctx) : ranges_v4(d, die, b, fn, ctx);
 }
 
 /* -- .debug_aranges ---------------------------------------------------------------------- */

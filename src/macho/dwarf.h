@@ -17,7 +17,8 @@
  *     (rc is CRP_ITEROVER at the end, or the error that stopped the walk)
  *
  * Strings returned point into the section bytes handed to crp__dwarf_open() and are
- * NUL-terminated inside their section. A context is used by one thread at a time. */
+ * NUL-terminated inside their section. Once open, a context is only read (its budgets are
+ * atomic): several threads may walk its units, read ranges, line programs and names at once. */
 #ifndef CRP_DWARF_H
 #define CRP_DWARF_H
 
@@ -65,6 +66,16 @@ typedef struct crp_dwarf_sections {
 #define CRP_DW_FORM_udata 0x0fu
 
 typedef struct crp_dwarf crp_dwarf;
+
+/* Work on crafted input stays linear: range list entries and line table bytes read are drawn
+ * from pools of the context (a few times the sections' sizes). A caller that reads one unit
+ * again (an index dropped and rebuilt) passes the budget of its first reading with `replay`
+ * set: the second reading then draws from what the first drew, not from the pools, and ends
+ * exactly where the first did. A NULL budget draws from the pools and records nothing. */
+typedef struct crp_dwarf_budget {
+	bool replay;
+	size_t ranges, lines;  /* drawn by the first reading; left to draw when replaying */
+} crp_dwarf_budget;
 
 /* One unit header of .debug_info, plus what its unit DIE says about the unit. */
 typedef struct crp_dwarf_unit {
@@ -146,8 +157,9 @@ size_t crp__dwarf_unit_count(const crp_dwarf *d);
 const crp_dwarf_unit *crp__dwarf_unit(const crp_dwarf *d, size_t i);
 const crp_dwarf_sections *crp__dwarf_sections(const crp_dwarf *d);
 /* Line tables are read at most 4 times .debug_line's size plus 1 MiB in all (units sharing a
- * table cannot make reading quadratic): false when `bytes` more would exceed it. */
-bool crp__dwarf_take_line_budget(crp_dwarf *d, size_t bytes);
+ * table cannot make reading quadratic): false when `bytes` more would exceed it. Safe from
+ * several threads at once, as is everything that only reads a context once it is open. */
+bool crp__dwarf_take_line_budget(crp_dwarf *d, crp_dwarf_budget *b, size_t bytes);
 
 /* DFS pre-order over one unit's DIEs (null entries are not returned). */
 typedef struct crp_dwarf_walk {
@@ -182,7 +194,8 @@ void crp__dwarf_die_names(crp_dwarf *d, const crp_dwarf_die *die, const char **n
  * size plus 2^20 (lists many DIEs share cannot make reading quadratic); ranges delivered before
  * stand. */
 typedef int (*crp_dwarf_range_fn)(void *ctx, uint64_t lo, uint64_t hi);
-int crp__dwarf_die_ranges(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_range_fn fn, void *ctx);
+int crp__dwarf_die_ranges(crp_dwarf *d, const crp_dwarf_die *die, crp_dwarf_budget *b,
+			  crp_dwarf_range_fn fn, void *ctx);
 
 /* .debug_aranges: each set first reports (unit offset, 0, 0), then each of its non-empty
  * ranges (unit offset, lo, hi). Stops at the first damaged set. */
@@ -234,7 +247,7 @@ typedef struct crp_dwarf_row {
  * allocated with @p alloc). The whole table counts against the line budget: past it,
  * CRP_ELIMIT. Dispose whatever the result. */
 int crp__dwarf_lines_open(crp_dwarf_lines *lt, crp_dwarf *d, const crp_dwarf_unit *u,
-			  const crp_allocator *alloc, crp_error *err);
+			  crp_dwarf_budget *b, const crp_allocator *alloc, crp_error *err);
 void crp__dwarf_lines_dispose(crp_dwarf_lines *lt);
 /* Run the program, handing every row (end_sequence rows included) to @p fn; non-zero from fn
  * stops. Returns CRP_OK, or CRP_ECORRUPT when the program is damaged (rows before stand). */

@@ -162,7 +162,7 @@ static int read_params(crp_dwarf_lines *lt, crp_cursor *c)
 }
 
 int crp__dwarf_lines_open(crp_dwarf_lines *lt, crp_dwarf *d, const crp_dwarf_unit *u,
-			  const crp_allocator *alloc, crp_error *err)
+			  crp_dwarf_budget *b, const crp_allocator *alloc, crp_error *err)
 {
 	const crp_dwarf_sections *s = crp__dwarf_sections(d);
 	memset(lt, 0, sizeof *lt);
@@ -179,7 +179,7 @@ int crp__dwarf_lines_open(crp_dwarf_lines *lt, crp_dwarf *d, const crp_dwarf_uni
 		len = crp__cur_u64(&c), lu.offset_size = 8;
 	if (c.bad || len >= 0xfffffff0u || len > crp__cur_left(&c))
 		return corrupt(err, off, "unit length out of range");
-	if (!crp__dwarf_take_line_budget(d, (size_t)len)) {
+	if (!crp__dwarf_take_line_budget(d, b, (size_t)len)) {
 		if (err) {
 			crp__error_clear(err);
 			crp__error_set(err, CRP_ELIMIT, "line tables read: over 4 times .debug_line's size");

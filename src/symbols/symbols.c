@@ -572,7 +572,7 @@ static int build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err
 		CRP_TRY(load_object(s, im->debug, err));
 	crp_symindex_sources src;
 	choose_sources(s, im, &src);
-	return crp__symindex_build(&im->ix, &src, &s->alloc, NULL, err);
+	return crp__symindex_build(&im->ix, &src, &s->alloc, NULL, NULL, err);
 }
 
 /* Under the image's lock: the first thread builds, the others wait and find it built. */

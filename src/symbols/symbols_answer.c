@@ -43,8 +43,8 @@ static CRP_NOINLINE int first_name(const crp_symbolicator *s, crp_symindex *ix, 
 	size_t n = demangle(&s->alloc, f->name, buf, sizeof buf, &big, &rc);
 	if (rc == CRP_OK) {
 		unsigned fl = n ? CRP_SYM_DEMANGLED : crp__is_swift_mangled(f->name) ? CRP_SYM_SWIFT : 0;
-		rc = crp__symindex_slot_fill(ix, f->name_slot, n ? (big ? big : buf) : f->name, n, n != 0, fl, out,
-					     flags);
+		rc = crp__symindex_slot_fill(ix, f->name_unit, f->name_slot, n ? (big ? big : buf) : f->name, n,
+					     n != 0, fl, out, flags);
 	}
 	crp__free(&s->alloc, big);
 	return rc;
@@ -76,7 +76,7 @@ static CRP_NOINLINE int first_path(const crp_symbolicator *s, crp_symindex *ix, 
 		crp__symindex_path(ix, f, big, n + 1);
 		p = big;
 	}
-	int rc = crp__symindex_slot_fill(ix, slot, n ? p : NULL, n, true, 0, out, &fl);
+	int rc = crp__symindex_slot_fill(ix, f->unit, slot, n ? p : NULL, n, true, 0, out, &fl);
 	crp__free(&s->alloc, big);
 	return rc;
 }
@@ -113,7 +113,7 @@ static int fill_locs(crp_symloc *locs, const crp_symbolicator *s, crp_symindex *
 		memset(l, 0, sizeof *l);
 		if (f->name)
 			CRP_TRY(name_of(s, ix, f, &l->function, flags));
-		if (f->unit == UINT32_MAX)
+		if (!f->unit)
 			continue;
 		CRP_TRY(path_of(s, ix, f, &l->file));
 		/* without a file name too: LLVM prints an inlined call's line after "??" */

@@ -1,9 +1,10 @@
-/* The symbol index: construction driver, interval painting, and lookups. */
+/* The symbol index: construction of the image level, unit indexes built on first use, interval
+ * painting, and lookups. */
 #include <stdlib.h>
 
 #include "symindex_int.h"
 
-int crp__ix_grow(crp_symindex *ix, void **p, size_t *cap, size_t need, size_t elem)
+int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return CRP_OK;
@@ -12,7 +13,7 @@ int crp__ix_grow(crp_symindex *ix, void **p, size_t *cap, size_t need, size_t el
 		n = n > SIZE_MAX / 2 ? need : n * 2;
 	if (n > SIZE_MAX / elem)
 		return CRP_ENOMEM;
-	void *q = crp__realloc(&ix->alloc, *p, n * elem);
+	void *q = crp__realloc(a, *p, n * elem);
 	if (!q)
 		return CRP_ENOMEM;
 	*p = q;
@@ -66,14 +67,14 @@ static void heap_pop(uint32_t *h, size_t *n, const ix_range *r)
 		h[i] = v;
 }
 
-static int map_push(crp_symindex *ix, ix_map *m, uint64_t lo, uint32_t id)
+static int map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id)
 {
 	size_t cap = m->cap;
 	if (m->count >= IX_MAX_ITEMS)
 		return CRP_ELIMIT;
-	CRP_TRY(crp__ix_grow(ix, (void **)&m->lo, &cap, m->count + 1, sizeof *m->lo));
+	CRP_TRY(crp__ix_grow(a, (void **)&m->lo, &cap, m->count + 1, sizeof *m->lo));
 	cap = m->cap;
-	CRP_TRY(crp__ix_grow(ix, (void **)&m->id, &cap, m->count + 1, sizeof *m->id));
+	CRP_TRY(crp__ix_grow(a, (void **)&m->id, &cap, m->count + 1, sizeof *m->id));
 	m->cap = cap;
 	m->lo[m->count] = lo;
 	m->id[m->count++] = id;
@@ -82,7 +83,7 @@ static int map_push(crp_symindex *ix, ix_map *m, uint64_t lo, uint32_t id)
 
 /* Sweeps the boundaries in address order keeping the active ranges in a heap (expired ones are
  * dropped when they surface): the top is the winner of each interval. */
-static int sweep(crp_symindex *ix, const ix_range *r, size_t n, const uint64_t *his, uint32_t *heap,
+static int sweep(const crp_allocator *a, const ix_range *r, size_t n, const uint64_t *his, uint32_t *heap,
 		 ix_map *m)
 {
 	size_t i = 0, j = 0, hn = 0;
@@ -97,51 +98,89 @@ static int sweep(crp_symindex *ix, const ix_range *r, size_t n, const uint64_t *
 			heap_pop(heap, &hn, r);
 		uint32_t win = hn ? r[heap[0]].id : IX_NONE;
 		if (win != last) {
-			CRP_TRY(map_push(ix, m, x, win));
+			CRP_TRY(map_push(a, m, x, win));
 			last = win;
 		}
 	}
 	return CRP_OK;
 }
 
-int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m)
+int crp__ix_paint(const crp_allocator *a, ix_range *r, size_t n, ix_map *m)
 {
 	if (!n)
 		return CRP_OK;
 	qsort(r, n, sizeof *r, cmp_range);
-	uint64_t *his = crp__malloc(&ix->alloc, n * sizeof *his);
-	uint32_t *heap = crp__malloc(&ix->alloc, n * sizeof *heap);
+	uint64_t *his = crp__malloc(a, n * sizeof *his);
+	uint32_t *heap = crp__malloc(a, n * sizeof *heap);
 	int rc = CRP_ENOMEM;
 	if (his && heap) {
 		for (size_t i = 0; i < n; i++)
 			his[i] = r[i].hi;
 		qsort(his, n, sizeof *his, cmp_u64);
-		rc = sweep(ix, r, n, his, heap, m);
+		rc = sweep(a, r, n, his, heap, m);
 	}
-	crp__free(&ix->alloc, his);
-	crp__free(&ix->alloc, heap);
+	crp__free(a, his);
+	crp__free(a, heap);
 	return rc;
+}
+
+void crp__ix_map_free(const crp_allocator *a, ix_map *m)
+{
+	crp__free(a, m->lo);
+	crp__free(a, m->id);
+	crp__ix_accel_free(a, &m->accel);
+	memset(m, 0, sizeof *m);
+}
+
+uint32_t crp__ix_map_find(const ix_map *m, uint64_t x)
+{
+	size_t i = crp__ix_upper(&m->accel, m->lo, sizeof *m->lo, m->count, x);
+	return i ? m->id[i - 1] : IX_NONE;
 }
 
 /* -- construction ------------------------------------------------------------------------ */
 
 static size_t footprint(const crp_symindex *ix)
 {
-	size_t b = sizeof *ix + ix->unit_count * sizeof *ix->units;
-	b += ix->scope_cap * sizeof *ix->scopes + ix->seq_cap * sizeof *ix->seqs;
-	b += ix->row_cap * sizeof *ix->rows + ix->sym_count * sizeof *ix->syms;
-	b += ix->where.cap * sizeof *ix->where.e + ix->lines.cap * sizeof *ix->lines.e;
-	b += (ix->where.accel.count + ix->lines.accel.count + ix->sym_accel.count + ix->fs_accel.count + 4) *
-	     sizeof(uint32_t);
-	b += 2 * ix->fs_count * sizeof *ix->fs_lo + ix->sym_count * sizeof *ix->sym_addr;
-	for (size_t i = 0; i < ix->unit_count; i++)
-		b += ix->units[i].lines.file_count * sizeof(crp_dwarf_file) +
-		     ix->units[i].lines.dir_count * sizeof(char *);
-	return b;
+	size_t b = sizeof *ix + ix->unit_count * sizeof *ix->units + ix->sym_count * sizeof *ix->syms;
+	b += ix->cus.cap * (sizeof *ix->cus.lo + sizeof *ix->cus.id);
+	b += (ix->cus.accel.count + ix->sym_accel.count + ix->fs_accel.count + 3) * sizeof(uint32_t);
+	return b + 2 * ix->fs_count * sizeof *ix->fs_lo + ix->sym_count * sizeof *ix->sym_addr;
+}
+
+static int init_locks(crp_symindex *ix)
+{
+	size_t n = 0;
+	if (pthread_mutex_init(&ix->lock, NULL) != 0)
+		return CRP_ENOMEM;
+	while (n < IX_UNIT_LOCKS && pthread_mutex_init(&ix->unit_locks[n], NULL) == 0)
+		n++;
+	if (n == IX_UNIT_LOCKS) {
+		ix->locks_ready = true;
+		return CRP_OK;
+	}
+	while (n--)
+		pthread_mutex_destroy(&ix->unit_locks[n]);
+	pthread_mutex_destroy(&ix->lock);
+	return CRP_ENOMEM;
+}
+
+static int build_parts(crp_symindex *ix, const crp_symindex_sources *src)
+{
+	CRP_TRY(init_locks(ix));
+	if (src->symtab)
+		CRP_TRY(crp__ix_build_symtab(ix, src->symtab));
+	if (src->starts) {
+		int rc = crp__ix_build_starts(ix, src->starts, NULL);
+		if (rc != CRP_ECORRUPT) /* damaged starts: name functions without them */
+			CRP_TRY(rc);
+	}
+	return src->dwarf ? crp__ix_build_dwarf(ix, src->dwarf, NULL) : CRP_OK;
 }
 
 int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
-			const crp_allocator *alloc, crp_symindex_stats *stats, crp_error *err)
+			const crp_allocator *alloc, const crp_symindex_hooks *hooks,
+			crp_symindex_stats *stats, crp_error *err)
 {
 	crp_allocator a;
 	crp__allocator_init(&a, alloc);
@@ -154,25 +193,18 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 	}
 	memset(ix, 0, sizeof *ix);
 	ix->alloc = a;
+	if (hooks)
+		ix->hooks = *hooks;
+	atomic_init(&ix->units_built, 0);
+	atomic_init(&ix->unit_bytes, 0);
 	crp__arena_init(&ix->strings, &ix->alloc, 0);
-	int rc = pthread_mutex_init(&ix->lock, NULL) == 0 ? CRP_OK : CRP_ENOMEM;
-	ix->lock_ready = rc == CRP_OK;
-	if (rc == CRP_OK)
-		rc = src->symtab ? crp__ix_build_symtab(ix, src->symtab) : CRP_OK;
-	if (rc == CRP_OK && src->starts) {
-		rc = crp__ix_build_starts(ix, src->starts, NULL);
-		if (rc == CRP_ECORRUPT) /* damaged starts: name functions without them */
-			rc = CRP_OK;
-	}
-	if (rc == CRP_OK && src->dwarf)
-		rc = crp__ix_build_dwarf(ix, src->dwarf, NULL);
+	int rc = build_parts(ix, src);
 	if (rc != CRP_OK) {
 		crp__symindex_free(ix);
 		if (err)
 			crp__error_set(err, rc, "%s while indexing symbols", crp_status_str(rc));
 		return rc;
 	}
-	ix->stats.line_rows = ix->row_count;
 	ix->stats.bytes = footprint(ix);
 	if (stats)
 		*stats = ix->stats;
@@ -184,34 +216,105 @@ void crp__symindex_free(crp_symindex *ix)
 {
 	if (!ix)
 		return;
-	for (size_t i = 0; ix->units && i < ix->unit_count; i++) {
-		crp__dwarf_lines_dispose(&ix->units[i].lines);
-		crp__free(&ix->alloc, atomic_load_explicit(&ix->units[i].paths, memory_order_relaxed));
-	}
-	if (ix->lock_ready)
+	for (size_t i = 0; ix->units && i < ix->unit_count; i++)
+		crp__ix_unit_free(ix, atomic_load_explicit(&ix->units[i].idx, memory_order_relaxed));
+	if (ix->locks_ready) {
 		pthread_mutex_destroy(&ix->lock);
+		for (size_t i = 0; i < IX_UNIT_LOCKS; i++)
+			pthread_mutex_destroy(&ix->unit_locks[i]);
+	}
 	crp__arena_dispose(&ix->strings);
 	crp__free(&ix->alloc, ix->units);
-	crp__free(&ix->alloc, ix->scopes);
-	crp__free(&ix->alloc, ix->paint.lo);
-	crp__free(&ix->alloc, ix->paint.id);
-	crp__free(&ix->alloc, ix->cus.lo);
-	crp__free(&ix->alloc, ix->cus.id);
-	crp__free(&ix->alloc, ix->where.e);
-	crp__free(&ix->alloc, ix->lines.e);
-	crp__ix_accel_free(ix, &ix->where.accel);
-	crp__ix_accel_free(ix, &ix->lines.accel);
-	crp__ix_accel_free(ix, &ix->sym_accel);
-	crp__ix_accel_free(ix, &ix->fs_accel);
+	crp__ix_map_free(&ix->alloc, &ix->cus);
+	crp__ix_accel_free(&ix->alloc, &ix->sym_accel);
+	crp__ix_accel_free(&ix->alloc, &ix->fs_accel);
 	crp__free(&ix->alloc, ix->sym_addr);
-	crp__free(&ix->alloc, ix->seqs);
-	crp__free(&ix->alloc, ix->rows);
 	crp__free(&ix->alloc, ix->syms);
 	crp__free(&ix->alloc, ix->fs_lo);
 	crp__free(&ix->alloc, ix->fs_hi);
 	crp__dwarf_close(ix->dwarf);
 	crp__free(&ix->alloc, ix);
 }
+
+/* -- unit indexes ------------------------------------------------------------------------ */
+
+static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **out)
+{
+	ix_unit *iu = &ix->units[i];
+	pthread_mutex_t *lock = &ix->unit_locks[i % IX_UNIT_LOCKS];
+	int rc = CRP_OK;
+	bool built = false;
+	pthread_mutex_lock(lock);
+	ix_unitidx *u = atomic_load_explicit(&iu->idx, memory_order_acquire);
+	if (!u) { /* else another thread built it while this one waited */
+		rc = crp__ix_build_unit(ix, i, &u);
+		built = rc == CRP_OK;
+	}
+	if (built) {
+		atomic_fetch_add_explicit(&ix->units_built, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&ix->unit_bytes, atomic_load(&u->bytes), memory_order_relaxed);
+		atomic_store_explicit(&iu->idx, u, memory_order_release);
+	}
+	pthread_mutex_unlock(lock);
+	if (built && ix->hooks.unit_built)
+		ix->hooks.unit_built(ix->hooks.ctx, ix, atomic_load(&u->bytes));
+	*out = u;
+	return rc;
+}
+
+static int unit_index(crp_symindex *ix, uint32_t i, ix_unitidx **out)
+{
+	ix_unitidx *u = atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
+	if (!u)
+		CRP_TRY(build_unit(ix, i, &u));
+	if (ix->hooks.clock) {
+		uint64_t now = atomic_load_explicit(ix->hooks.clock, memory_order_relaxed);
+		if (atomic_load_explicit(&u->last_used, memory_order_relaxed) != now)
+			atomic_store_explicit(&u->last_used, now, memory_order_relaxed);
+	}
+	*out = u;
+	return CRP_OK;
+}
+
+size_t crp__symindex_unit_count(const crp_symindex *ix) { return ix->unit_count; }
+
+bool crp__symindex_unit_peek(const crp_symindex *ix, size_t i, size_t *bytes, uint64_t *last_used)
+{
+	ix_unitidx *u = atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
+	if (!u)
+		return false;
+	*bytes = atomic_load_explicit(&u->bytes, memory_order_relaxed);
+	*last_used = atomic_load_explicit(&u->last_used, memory_order_relaxed);
+	return true;
+}
+
+void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes)
+{
+	ix_unitidx *u = atomic_exchange_explicit(&ix->units[i].idx, NULL, memory_order_acq_rel);
+	if (u) {
+		*bytes = atomic_load(&u->bytes);
+		atomic_fetch_sub_explicit(&ix->unit_bytes, *bytes, memory_order_relaxed);
+	}
+	return u;
+}
+
+void crp__symindex_unit_release(crp_symindex *ix, void *unit)
+{
+	crp__ix_unit_free(ix, unit);
+}
+
+int crp__symindex_build_all(crp_symindex *ix)
+{
+	for (size_t i = 0; i < ix->unit_count; i++) {
+		ix_unitidx *u;
+		if (ix->units[i].indexable)
+			CRP_TRY(unit_index(ix, (uint32_t)i, &u));
+	}
+	return CRP_OK;
+}
+
+size_t crp__symindex_unit_bytes(const crp_symindex *ix) { return atomic_load(&ix->unit_bytes); }
+size_t crp__symindex_units_built(const crp_symindex *ix) { return atomic_load(&ix->units_built); }
 
 /* -- lookups ----------------------------------------------------------------------------- */
 
@@ -231,57 +334,42 @@ static size_t find_start(const crp_symindex *ix, uint64_t addr)
 	return i && addr < ix->fs_hi[i - 1] ? i - 1 : SIZE_MAX;
 }
 
-/* The place for addr in unit u, if its row names a file (LLVM reports no location
+/* The place for addr in the unit, if its row names a file (LLVM reports no location
  * otherwise). */
-static bool find_place(const crp_symindex *ix, uint32_t unit, uint64_t addr, ix_row *out)
+static const ix_row *find_place(const ix_unitidx *u, uint64_t addr)
 {
-	const ix_unit *u = &ix->units[unit];
-	size_t i = crp__ix_upper(&ix->lines.accel, ix->lines.e, sizeof *ix->lines.e, ix->lines.count, addr);
-	const ix_line *l = i ? &ix->lines.e[i - 1] : NULL;
-	if (!l || l->row == IX_NONE)
-		return false;
-	if (l->row != IX_SLOW) {
-		*out = (ix_row){addr, l->line, l->file, l->column};
-		return true;
-	}
-	const ix_row *r = crp__ix_find_row(ix, u, addr);
-	if (!r || !crp__dwarf_lines_has_file(&u->lines, r->file))
-		return false;
-	*out = *r;
-	return true;
+	const ix_row *r = crp__ix_find_row(u, addr);
+	return r && crp__dwarf_lines_has_file(&u->lines, r->file) ? r : NULL;
 }
 
+/* Names are read from DWARF the first time a lookup needs them: most are never needed. Two
+ * threads may both read one; they find the same pointer into the file. */
 static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s)
 {
-	pthread_mutex_lock(&ix->lock);
-	const char *n = atomic_load_explicit(&s->name, memory_order_relaxed);
-	if (!n) {
-		crp_dwarf_die die;
-		const char *name = NULL, *link = NULL;
-		if (crp__dwarf_die_at(ix->dwarf, s->die, &die) == CRP_OK)
-			crp__dwarf_die_names(ix->dwarf, &die, &name, &link);
-		n = link ? link : name ? name : crp__symindex_nothing; /* NULL would read as "not yet" */
-		atomic_store_explicit(&s->name, n, memory_order_release);
-	}
-	pthread_mutex_unlock(&ix->lock);
+	crp_dwarf_die die;
+	const char *name = NULL, *link = NULL, *expect = NULL;
+	if (crp__dwarf_die_at(ix->dwarf, s->die, &die) == CRP_OK)
+		crp__dwarf_die_names(ix->dwarf, &die, &name, &link);
+	const char *n = link ? link : name ? name : crp__symindex_nothing; /* NULL reads "not yet" */
+	if (!atomic_compare_exchange_strong_explicit(&s->name, &expect, n, memory_order_acq_rel,
+						     memory_order_acquire))
+		n = expect;
 	return n;
 }
 
-/* Names are read from DWARF the first time a lookup needs them: most are never needed. */
-static const char *scope_name(crp_symindex *ix, uint32_t i)
+static const char *scope_name(crp_symindex *ix, ix_scope *s)
 {
-	ix_scope *s = &ix->scopes[i];
 	const char *n = atomic_load_explicit(&s->name, memory_order_acquire);
 	if (!n)
 		n = resolve_scope_name(ix, s);
 	return n == crp__symindex_nothing ? NULL : n;
 }
 
-static void set_frame(crp_symindex_frame *f, const char *name, uint32_t unit, uint32_t file,
-		      uint32_t line, uint32_t column)
+static void set_frame(crp_symindex_frame *f, void *unit, uint32_t file, uint32_t line, uint32_t column)
 {
-	f->name = name;
+	f->name = NULL;
 	f->name_slot = NULL;
+	f->name_unit = NULL;
 	f->unit = unit;
 	f->file = file;
 	f->line = line;
@@ -289,11 +377,11 @@ static void set_frame(crp_symindex_frame *f, const char *name, uint32_t unit, ui
 }
 
 /* The inline chain from scope s outwards; returns the outermost scope. */
-static uint32_t chain(crp_symindex *ix, uint32_t cu, uint32_t s, const ix_row *row,
+static uint32_t chain(crp_symindex *ix, ix_unitidx *u, uint32_t s, const ix_row *row,
 		      crp_symindex_result *res)
 {
 	uint32_t prev = IX_NONE, outer = s;
-	for (uint32_t t = s; t != IX_NONE; t = ix->scopes[t].parent) {
+	for (uint32_t t = s; t != IX_NONE; t = u->scopes[t].parent) {
 		outer = t;
 		if (res->count == CRP_SYMINDEX_MAX_FRAMES) {
 			res->truncated = true;
@@ -301,14 +389,15 @@ static uint32_t chain(crp_symindex *ix, uint32_t cu, uint32_t s, const ix_row *r
 		}
 		crp_symindex_frame *f = &res->frames[res->count++];
 		if (prev == IX_NONE && row)
-			set_frame(f, NULL, cu, row->file, row->line, row->column);
+			set_frame(f, u, row->file, row->line, row->column);
 		else if (prev == IX_NONE)
-			set_frame(f, NULL, IX_NONE, 0, 0, 0);
+			set_frame(f, NULL, 0, 0, 0);
 		else
-			set_frame(f, NULL, cu, ix->scopes[prev].call_file, ix->scopes[prev].call_line,
-				  ix->scopes[prev].call_column);
-		f->name = scope_name(ix, t);
-		f->name_slot = f->name ? &ix->scopes[t].slot : NULL;
+			set_frame(f, u, u->scopes[prev].call_file, u->scopes[prev].call_line,
+				  u->scopes[prev].call_column);
+		f->name = scope_name(ix, &u->scopes[t]);
+		f->name_slot = f->name ? &u->scopes[t].slot : NULL;
+		f->name_unit = u;
 		prev = t;
 	}
 	return outer;
@@ -318,12 +407,13 @@ static void name_from_symbol(crp_symindex_frame *f, ix_sym *s)
 {
 	f->name = s->name[0] ? s->name : NULL;
 	f->name_slot = f->name ? &s->slot : NULL;
+	f->name_unit = NULL;
 }
 
 /* DWARF knows the function: the symbol table renames it only from inside it. */
-static void dwarf_answer(crp_symindex *ix, uint32_t outer, ix_sym *sym, crp_symindex_result *res)
+static void dwarf_answer(const ix_unitidx *u, uint32_t outer, ix_sym *sym, crp_symindex_result *res)
 {
-	const ix_scope *o = &ix->scopes[outer];
+	const ix_scope *o = &u->scopes[outer];
 	res->source = CRP_SYMSRC_DWARF;
 	if (sym && (o->flags & SCOPE_HAS_RANGES) && sym->addr >= o->lo && sym->addr < o->hi) {
 		if (!res->truncated)
@@ -345,7 +435,7 @@ static void symbol_answer(const crp_symindex *ix, uint64_t addr, ix_sym *sym,
 	if (sym && fs != SIZE_MAX && ix->fs_lo[fs] > sym->addr)
 		sym = NULL; /* the symbol belongs to an earlier function */
 	if (!res->count && (sym || fs != SIZE_MAX))
-		set_frame(&res->frames[res->count++], NULL, IX_NONE, 0, 0, 0);
+		set_frame(&res->frames[res->count++], NULL, 0, 0, 0);
 	if (sym) {
 		name_from_symbol(&res->frames[res->count - 1], sym);
 		res->function_addr = sym->addr;
@@ -369,18 +459,19 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	res->symbol_size = 0;
 	res->truncated = false;
 	res->count = 0;
-	size_t w = crp__ix_upper(&ix->where.accel, ix->where.e, sizeof *ix->where.e, ix->where.count, addr);
-	uint32_t cu = w ? ix->where.e[w - 1].unit : IX_NONE, s = w ? ix->where.e[w - 1].scope : IX_NONE;
+	uint32_t cu = crp__ix_map_find(&ix->cus, addr);
 	ix_sym *sym = find_symbol(ix, addr);
 	if (cu != IX_NONE) {
-		ix_row place;
-		const ix_row *row = find_place(ix, cu, addr, &place) ? &place : NULL;
+		ix_unitidx *u;
+		CRP_TRY(unit_index(ix, cu, &u));
+		const ix_row *row = find_place(u, addr);
+		uint32_t s = crp__ix_map_find(&u->paint, addr);
 		if (s != IX_NONE) {
-			dwarf_answer(ix, chain(ix, cu, s, row, res), sym, res);
+			dwarf_answer(u, chain(ix, u, s, row, res), sym, res);
 			return CRP_OK;
 		}
 		if (row) {
-			set_frame(&res->frames[res->count++], NULL, cu, row->file, row->line, row->column);
+			set_frame(&res->frames[res->count++], u, row->file, row->line, row->column);
 			res->source = CRP_SYMSRC_DWARF;
 		}
 	}
@@ -388,8 +479,11 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	return CRP_OK;
 }
 
-static CRP_NOINLINE crp_symindex_slot *new_paths(crp_symindex *ix, ix_unit *u)
+/* -- slots and paths --------------------------------------------------------------------- */
+
+static CRP_NOINLINE crp_symindex_slot *new_paths(crp_symindex *ix, ix_unitidx *u)
 {
+	size_t grew = 0;
 	pthread_mutex_lock(&ix->lock);
 	crp_symindex_slot *p = atomic_load_explicit(&u->paths, memory_order_relaxed);
 	if (!p) {
@@ -397,20 +491,22 @@ static CRP_NOINLINE crp_symindex_slot *new_paths(crp_symindex *ix, ix_unit *u)
 		if ((p = crp__malloc(&ix->alloc, n * sizeof *p)) != NULL) {
 			memset(p, 0, n * sizeof *p);
 			u->path_count = n;
+			grew = n * sizeof *p;
+			atomic_fetch_add(&u->bytes, grew);
 			atomic_store_explicit(&u->paths, p, memory_order_release);
 		}
 	}
 	pthread_mutex_unlock(&ix->lock);
+	if (grew && ix->hooks.unit_grew)
+		ix->hooks.unit_grew(ix->hooks.ctx, grew);
 	return p;
 }
 
 int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f)
 {
+	ix_unitidx *u = f->unit;
 	*out = NULL;
-	if (f->unit == IX_NONE || f->unit >= ix->unit_count)
-		return CRP_OK;
-	ix_unit *u = &ix->units[f->unit];
-	if (!u->has_lines)
+	if (!u || !u->has_lines)
 		return CRP_OK;
 	crp_symindex_slot *p = atomic_load_explicit(&u->paths, memory_order_acquire);
 	if (!p && !(p = new_paths(ix, u)))
@@ -421,36 +517,51 @@ int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp
 
 const char crp__symindex_nothing[] = "";
 
-int crp__symindex_slot_fill(crp_symindex *ix, crp_symindex_slot *slot, const char *text, size_t len,
-			    bool copy, unsigned flags, const char **out_text, unsigned *out_flags)
+/* Under the index's lock: the slot's text, copied into its owner when asked. */
+static int fill(crp_symindex *ix, ix_unitidx *owner, crp_symindex_slot *slot, const char *text,
+		size_t len, bool copy, unsigned flags, size_t *grew)
+{
+	crp_arena *a = owner ? &owner->strings : &ix->strings;
+	size_t before = a->used;
+	const char *t = text && copy ? crp__arena_strndup(a, text, len) : text;
+	if (text && !t)
+		return CRP_ENOMEM;
+	slot->flags = flags;
+	atomic_store_explicit(&slot->text, t ? t : crp__symindex_nothing, memory_order_release);
+	*grew = a->used - before;
+	if (owner && *grew)
+		atomic_fetch_add(&owner->bytes, *grew);
+	return CRP_OK;
+}
+
+int crp__symindex_slot_fill(crp_symindex *ix, void *owner, crp_symindex_slot *slot,
+			    const char *text, size_t len, bool copy, unsigned flags, const char **out_text,
+			    unsigned *out_flags)
 {
 	int rc = CRP_OK;
+	size_t grew = 0;
 	pthread_mutex_lock(&ix->lock);
-	if (!atomic_load_explicit(&slot->text, memory_order_relaxed)) { /* else another thread won */
-		const char *t = text && copy ? crp__arena_strndup(&ix->strings, text, len) : text;
-		if (text && !t) {
-			rc = CRP_ENOMEM;
-		} else {
-			slot->flags = flags;
-			atomic_store_explicit(&slot->text, t ? t : crp__symindex_nothing, memory_order_release);
-		}
-	}
+	if (!atomic_load_explicit(&slot->text, memory_order_relaxed)) /* else another thread won */
+		rc = fill(ix, owner, slot, text, len, copy, flags, &grew);
 	pthread_mutex_unlock(&ix->lock);
-	if (rc == CRP_OK)
-		crp__symindex_slot_get(slot, out_text, out_flags);
-	return rc;
+	if (rc != CRP_OK)
+		return rc;
+	if (owner && grew && ix->hooks.unit_grew)
+		ix->hooks.unit_grew(ix->hooks.ctx, grew);
+	crp__symindex_slot_get(slot, out_text, out_flags);
+	return CRP_OK;
 }
 
 size_t crp__symindex_path(const crp_symindex *ix, const crp_symindex_frame *f, char *out,
 			  size_t cap)
 {
-	if (f->unit == IX_NONE || f->unit >= ix->unit_count || !ix->units[f->unit].has_lines) {
+	const ix_unitidx *u = f->unit;
+	if (!u || !u->has_lines) {
 		if (cap)
 			out[0] = '\0';
 		return 0;
 	}
-	const ix_unit *u = &ix->units[f->unit];
-	size_t n = crp__dwarf_lines_path(&u->lines, f->file, u->comp_dir, out, cap);
+	size_t n = crp__dwarf_lines_path(&u->lines, f->file, ix->units[u->unit].comp_dir, out, cap);
 	if (!n && cap)
 		out[0] = '\0';
 	return n;

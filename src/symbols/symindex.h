@@ -1,5 +1,8 @@
-/* The per-image symbol index: built once from a Mach-O symbol table, LC_FUNCTION_STARTS and
- * DWARF, then answering address lookups with binary searches over compact sorted arrays.
+/* The per-image symbol index: built from a Mach-O symbol table, LC_FUNCTION_STARTS and DWARF,
+ * answering address lookups with binary searches over compact sorted arrays. The symbol table,
+ * the function starts and the DWARF unit directory are read when the index is built; a
+ * compile unit's DIEs and line program the first time a lookup lands in it (a crash report
+ * touches a few units of an image with thousands).
  *
  * Lookups reproduce llvm-symbolizer 14 (the reference the tests compare with) for every address
  * of a well-formed image:
@@ -20,11 +23,11 @@
  * Names are returned raw (linkage name, else name; symbol names without Mach-O's leading '_'):
  * demangling is the caller's business.
  *
- * Once built, an index may be used by many threads at once. What lookups still fill in lazily
- * (function names read from DWARF, the slots below, per-unit path tables) is filled once under
- * the index's lock and published with release stores: a lookup whose answer is already cached
- * takes no lock. Lazy rather than eager because a crash report touches a few hundred functions
- * of an image with tens of thousands. */
+ * Once built, an index may be used by many threads at once. What lookups fill in lazily (unit
+ * indexes, function names read from DWARF, the slots below, per-unit path tables) is filled
+ * once under a lock and published with release stores: a lookup whose answer is already
+ * cached takes no lock. Unit indexes may be dropped again (crp__symindex_unit_take()) by an
+ * owner that makes sure no lookup still uses them before it releases them. */
 #ifndef CRP_SYMINDEX_H
 #define CRP_SYMINDEX_H
 
@@ -44,20 +47,45 @@ typedef struct crp_symindex_sources {
 	const crp_macho *dwarf;    /* __DWARF sections: the dSYM (or a binary built with them) */
 } crp_symindex_sources;
 
-/* What went into an index; damaged parts are skipped and counted, not fatal. */
+/* What went into an index when it was built (units come later, one by one). */
 typedef struct crp_symindex_stats {
-	size_t units;             /* compile units indexed */
-	size_t units_damaged;     /* units skipped or cut short because of damage */
-	size_t scopes;            /* subprograms and inlined subroutines */
-	size_t line_rows;         /* after merging rows that add nothing */
+	size_t units;             /* compile units in the DWARF */
 	size_t symbols;
 	size_t function_starts;
-	size_t bytes;             /* memory held by the index */
+	size_t bytes;             /* memory held by the image level */
 } crp_symindex_stats;
 
+/* What the index tells its owner, which keeps the memory cap (symbols.c). All may be NULL. */
+typedef struct crp_symindex_hooks {
+	void *ctx;
+	/* A unit index of `bytes` was built and published: the owner may drop others. */
+	void (*unit_built)(void *ctx, crp_symindex *ix, size_t bytes);
+	/* Names and paths copied into a unit index after it was built: `bytes` more. */
+	void (*unit_grew)(void *ctx, size_t bytes);
+	/* Read by every lookup into a unit's last_used (least recently used first out). */
+	const _Atomic uint64_t *clock;
+} crp_symindex_hooks;
+
 int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
-			const crp_allocator *alloc, crp_symindex_stats *stats, crp_error *err);
+			const crp_allocator *alloc, const crp_symindex_hooks *hooks,
+			crp_symindex_stats *stats, crp_error *err);
+/* Frees the index and every unit index it still holds (not those taken out of it). */
 void crp__symindex_free(crp_symindex *ix);
+
+/* Units, for an owner choosing what to drop: how many, and of unit i whether it is built,
+ * its bytes and when it was last used. */
+size_t crp__symindex_unit_count(const crp_symindex *ix);
+bool crp__symindex_unit_peek(const crp_symindex *ix, size_t i, size_t *bytes, uint64_t *last_used);
+/* Unpublishes unit i's index (the next lookup there builds it again) and returns it, or NULL
+ * when it is not built. Lookups that already hold it may still read it: release it with
+ * crp__symindex_unit_release() only once they are done. */
+void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes);
+void crp__symindex_unit_release(crp_symindex *ix, void *unit);
+/* Builds every unit now (for a symbol cache): CRP_OK or CRP_ENOMEM / CRP_ELIMIT. */
+int crp__symindex_build_all(crp_symindex *ix);
+/* Bytes the unit indexes hold now, and how many units were built since the index was. */
+size_t crp__symindex_unit_bytes(const crp_symindex *ix);
+size_t crp__symindex_units_built(const crp_symindex *ix);
 
 /* A place the index keeps for its user to store what it derives from a name or a file (a
  * demangled name, a joined path), so that is done once per index, not once per lookup. Filled
@@ -72,7 +100,8 @@ typedef struct crp_symindex_slot {
 typedef struct crp_symindex_frame {
 	const char *name;    /* raw name, NULL when unknown */
 	crp_symindex_slot *name_slot;  /* NULL when name is */
-	uint32_t unit;       /* for crp__symindex_path(); UINT32_MAX: no file */
+	void *name_unit;     /* the unit index holding name_slot; NULL: the image level holds it */
+	void *unit;          /* the unit index, for paths; NULL: no file */
 	uint32_t file;       /* file index in that unit's line table */
 	uint32_t line;
 	uint32_t column;
@@ -113,10 +142,11 @@ static inline bool crp__symindex_slot_get(const crp_symindex_slot *slot, const c
 
 /* Fills a slot unless another thread did first; *out_text / *out_flags receive what it holds
  * either way. `text` (NULL: nothing) is copied into the index when `copy` (len bytes; it then
- * lives as long as the index), else kept as is (it points into a symbol file, which outlives
- * the index). CRP_OK or CRP_ENOMEM. */
-int crp__symindex_slot_fill(crp_symindex *ix, crp_symindex_slot *slot, const char *text, size_t len,
-			    bool copy, unsigned flags, const char **out_text, unsigned *out_flags);
+ * lives as long as `owner`, the unit index holding the slot, or the index when NULL), else kept as is
+ * (it points into a symbol file, which outlives the index). CRP_OK or CRP_ENOMEM. */
+int crp__symindex_slot_fill(crp_symindex *ix, void *owner, crp_symindex_slot *slot,
+			    const char *text, size_t len, bool copy, unsigned flags, const char **out_text,
+			    unsigned *out_flags);
 
 /* The path of a frame's file, LLVM style (absolute when the unit has a comp_dir). Same
  * contract as snprintf; 0 when the frame has no file. */

@@ -1,4 +1,11 @@
-/* Private layout of the symbol index, shared by symindex*.c. */
+/* Private layout of the symbol index, shared by symindex*.c.
+ *
+ * Two levels. The image level is built at once and is small: the symbol table, function
+ * starts, the DWARF context (unit headers and unit DIEs) and the address -> unit map. The unit
+ * level is built the first time a lookup lands in the unit: its subroutine scopes painted into
+ * address intervals, and its line rows. A unit index is published with a release store and
+ * read without a lock; with a memory cap it may be dropped again (symbols_int.h says when it
+ * is freed). */
 #ifndef CRP_SYMINDEX_INT_H
 #define CRP_SYMINDEX_INT_H
 
@@ -21,7 +28,6 @@ typedef struct ix_scope {
 	_Atomic(const char *) name;  /* NULL until looked up (see scope_name()) */
 	crp_symindex_slot slot;
 	uint32_t parent;        /* enclosing scope of an inlined subroutine, else IX_NONE */
-	uint32_t unit;
 	uint32_t call_file, call_line, call_column;
 	uint8_t flags;
 } ix_scope;
@@ -39,22 +45,6 @@ typedef struct ix_seq {
 	uint32_t first, count;
 } ix_seq;
 
-typedef struct ix_unit {
-	crp_dwarf_lines lines;
-	bool has_lines;
-	const char *comp_dir;
-	uint32_t seq_first, seq_count;     /* sorted by hi */
-	uint32_t paint_first, paint_count; /* innermost scope per address interval */
-	_Atomic(crp_symindex_slot *) paths; /* per file index, allocated on first use */
-	size_t path_count;                  /* set before paths is published */
-} ix_unit;
-
-typedef struct ix_sym {
-	uint64_t addr, size;
-	const char *name;       /* leading '_' removed */
-	crp_symindex_slot slot;
-} ix_sym;
-
 /* Buckets over a sorted key array: first[b] is the first key >= base + (b << shift), so a
  * search looks at one bucket's keys (a cache line or two) instead of the whole array. */
 typedef struct ix_accel {
@@ -64,61 +54,63 @@ typedef struct ix_accel {
 	uint32_t *first;        /* count + 1 entries */
 } ix_accel;
 
-/* What the lookups use, flattened once the units are indexed: for every address, the unit
- * (by the unit map) and the innermost scope (by that unit's painting); and the line row that
- * applies (IX_NONE: none; IX_SLOW: the unit's sequences overlap, search them). */
-#define IX_SLOW (UINT32_MAX - 1u)
-typedef struct ix_where {
-	uint64_t lo;
-	uint32_t unit, scope;
-} ix_where;
-
-typedef struct ix_line {
-	uint64_t lo;
-	uint32_t row;           /* IX_NONE, IX_SLOW, or the row whose place follows */
-	uint32_t line;
-	uint16_t file, column;
-} ix_line;
-
-typedef struct ix_flat {
-	ix_where *e;
-	size_t count, cap;
-	ix_accel accel;
-} ix_flat;
-
-typedef struct ix_linemap {
-	ix_line *e;
-	size_t count, cap;
-	ix_accel accel;
-} ix_linemap;
-
 /* Sorted, non-overlapping intervals: [lo[i], lo[i + 1]) maps to id[i] (IX_NONE: a gap). */
 typedef struct ix_map {
 	uint64_t *lo;
 	uint32_t *id;
 	size_t count, cap;
+	ix_accel accel;
 } ix_map;
 
-struct crp_symindex {
-	crp_allocator alloc;
-	/* Taken only to fill what lookups cache (scope names, slots, path tables, `strings`): the
-	 * DWARF context it reads them from is not thread-safe. */
-	pthread_mutex_t lock;
-	bool lock_ready;
-	crp_arena strings;      /* slot texts that are copies */
-	crp_dwarf *dwarf;
-	ix_unit *units;
-	size_t unit_count;
+/* One unit's index: what lookups in it need. Scopes are in DIE order, so the painting's
+ * "a later DIE wins" is "a higher scope number wins". */
+typedef struct ix_unitidx {
+	uint32_t unit;
 	ix_scope *scopes;
 	size_t scope_count, scope_cap;
-	ix_map paint;           /* per-unit partitions (while building) */
-	ix_map cus;             /* address -> unit (while building) */
-	ix_flat where;
-	ix_linemap lines;
-	ix_seq *seqs;
+	ix_map paint;           /* innermost scope per address interval */
+	ix_seq *seqs;           /* sorted by hi */
 	size_t seq_count, seq_cap;
 	ix_row *rows;
 	size_t row_count, row_cap;
+	crp_dwarf_lines lines;
+	bool has_lines;
+	bool damaged;
+	crp_arena strings;      /* slot texts that are copies (demangled names, joined paths) */
+	_Atomic(crp_symindex_slot *) paths; /* per file index, allocated on first use */
+	size_t path_count;                  /* set before paths is published */
+	_Atomic size_t bytes;   /* memory held (grows as names and paths are copied in) */
+	_Atomic uint64_t last_used;
+} ix_unitidx;
+
+typedef struct ix_unit {
+	_Atomic(ix_unitidx *) idx;  /* NULL until built (or after it was dropped) */
+	const char *comp_dir;
+	bool indexable;
+	bool read_once;         /* `budget` holds what the first reading drew */
+	crp_dwarf_budget budget;
+} ix_unit;
+
+typedef struct ix_sym {
+	uint64_t addr, size;
+	const char *name;       /* leading '_' removed */
+	crp_symindex_slot slot;
+} ix_sym;
+
+#define IX_UNIT_LOCKS 16u       /* units are built under one of these (unit % IX_UNIT_LOCKS) */
+
+struct crp_symindex {
+	crp_allocator alloc;
+	crp_symindex_hooks hooks;
+	/* Taken only to fill what lookups cache (scope names, slots, path tables, `strings`). */
+	pthread_mutex_t lock;
+	pthread_mutex_t unit_locks[IX_UNIT_LOCKS];
+	bool locks_ready;
+	crp_arena strings;      /* slot texts of symbol-table names */
+	crp_dwarf *dwarf;
+	ix_unit *units;
+	size_t unit_count;
+	ix_map cus;             /* address -> unit */
 	ix_sym *syms;
 	uint64_t *sym_addr;       /* the symbols' addresses, for searching */
 	size_t sym_count;
@@ -126,6 +118,8 @@ struct crp_symindex {
 	uint64_t *fs_lo, *fs_hi;  /* function starts and where each ends */
 	size_t fs_count;
 	ix_accel fs_accel;
+	_Atomic size_t units_built;    /* statistics */
+	_Atomic size_t unit_bytes;     /* held by unit indexes now */
 	crp_symindex_stats stats;
 };
 
@@ -136,23 +130,29 @@ typedef struct ix_range {
 	uint32_t id;
 } ix_range;
 
-int crp__ix_grow(crp_symindex *ix, void **p, size_t *cap, size_t need, size_t elem);
+int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, size_t elem);
 /* Appends the painting of r[0..n) to m (r is reordered). */
-int crp__ix_paint(crp_symindex *ix, ix_range *r, size_t n, ix_map *m);
+int crp__ix_paint(const crp_allocator *a, ix_range *r, size_t n, ix_map *m);
+void crp__ix_map_free(const crp_allocator *a, ix_map *m);
+/* The id of the interval holding x, or IX_NONE. */
+uint32_t crp__ix_map_find(const ix_map *m, uint64_t x);
 
 /* symindex_flat.c */
 /* Keys are the first uint64_t of elements `stride` bytes apart. */
-int crp__ix_accel_build(crp_symindex *ix, ix_accel *a, const void *keys, size_t stride, size_t n);
-void crp__ix_accel_free(crp_symindex *ix, ix_accel *a);
+int crp__ix_accel_build(const crp_allocator *alloc, ix_accel *a, const void *keys, size_t stride, size_t n);
+void crp__ix_accel_free(const crp_allocator *alloc, ix_accel *a);
 /* The first index whose key is > x (n when none). */
 size_t crp__ix_upper(const ix_accel *a, const void *keys, size_t stride, size_t n, uint64_t x);
-/* Builds ix->where and ix->lines from the per-unit maps, then frees those. */
-int crp__ix_flatten(crp_symindex *ix);
-/* The row of `unit` for addr the slow way (LLVM's sequence search), or NULL. */
-const ix_row *crp__ix_find_row(const crp_symindex *ix, const ix_unit *u, uint64_t addr);
+/* The row of the unit for addr (LLVM's sequence search), or NULL. */
+const ix_row *crp__ix_find_row(const ix_unitidx *u, uint64_t addr);
 
 int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m);
 int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err);
+/* The DWARF context and the address -> unit map (symindex_dwarf.c). */
 int crp__ix_build_dwarf(crp_symindex *ix, const crp_macho *m, crp_error *err);
+/* One unit's index (symindex_unit.c): CRP_OK (damage is recorded in it), CRP_ENOMEM or
+ * CRP_ELIMIT. */
+int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, ix_unitidx **out);
+void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u);
 
 #endif

@@ -127,7 +127,7 @@ int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
 		return CRP_ENOMEM;
 	for (size_t i = 0; i < kept; i++)
 		ix->sym_addr[i] = ix->syms[i].addr;
-	return crp__ix_accel_build(ix, &ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, kept);
+	return crp__ix_accel_build(&ix->alloc, &ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, kept);
 }
 
 /* Each start runs to the next one, and never past the end of the section holding it. */
@@ -168,5 +168,5 @@ int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err)
 	ix->fs_hi = hi;
 	ix->fs_count = n;
 	ix->stats.function_starts = n;
-	return crp__ix_accel_build(ix, &ix->fs_accel, own, sizeof *own, n);
+	return crp__ix_accel_build(&ix->alloc, &ix->fs_accel, own, sizeof *own, n);
 }

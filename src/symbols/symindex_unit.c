@@ -1,0 +1,349 @@
+/* One compile unit's index, built the first time a lookup lands in the unit: one pass over its
+ * DIEs collecting subroutine scopes and their ranges, painted into address intervals (the
+ * innermost scope wins); its line program turned into sorted sequences of rows. */
+#include <stdlib.h>
+
+#include "symindex_int.h"
+
+#define KIND_OTHER 0u
+#define KIND_SUBPROGRAM 1u
+#define KIND_INLINED 2u
+
+/* What the walk remembers about each open DIE. */
+typedef struct open_die {
+	uint64_t die;
+	uint64_t entry;
+	bool has_entry;
+	uint32_t kind;
+	uint32_t scope;       /* IX_NONE until a scope is made for it */
+	int32_t parent_sub;   /* depth of the nearest enclosing subroutine, or -1 */
+	uint32_t call_file, call_line, call_column;
+} open_die;
+
+typedef struct builder {
+	crp_symindex *ix;
+	ix_unitidx *u;
+	crp_dwarf_budget *budget;
+	open_die *stack;
+	ix_range *ranges;
+	size_t range_count, range_cap;
+	ix_row *seq_rows;     /* rows of the sequence being read */
+	size_t seq_n, seq_cap;
+	bool seq_sorted;
+	int failure;
+} builder;
+
+/* -- scopes ------------------------------------------------------------------------------ */
+
+static int new_scope(builder *b, open_die *o, uint32_t parent)
+{
+	ix_unitidx *u = b->u;
+	if (u->scope_count >= IX_MAX_ITEMS)
+		return CRP_ELIMIT;
+	CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->scopes, &u->scope_cap, u->scope_count + 1,
+			     sizeof *u->scopes));
+	ix_scope *s = &u->scopes[u->scope_count];
+	memset(s, 0, sizeof *s);
+	s->die = o->die;
+	s->entry = o->entry;
+	s->parent = parent;
+	s->call_file = o->call_file;
+	s->call_line = o->call_line;
+	s->call_column = o->call_column;
+	s->flags = (o->kind == KIND_SUBPROGRAM ? SCOPE_SUBPROGRAM : 0) | (o->has_entry ? SCOPE_HAS_ENTRY : 0);
+	s->lo = UINT64_MAX;
+	o->scope = (uint32_t)u->scope_count++;
+	return CRP_OK;
+}
+
+/* Makes scopes for the DIE at `depth` and the enclosing subroutines up to its subprogram (the
+ * chain LLVM walks), outermost first so every parent exists before its child. */
+static int materialize(builder *b, int32_t depth)
+{
+	int32_t chain[CRP_DWARF_MAX_DEPTH + 1];
+	size_t n = 0;
+	for (int32_t j = depth; j >= 0 && b->stack[j].scope == IX_NONE; j = b->stack[j].parent_sub) {
+		chain[n++] = j;
+		if (b->stack[j].kind == KIND_SUBPROGRAM)
+			break;
+	}
+	while (n--) {
+		open_die *o = &b->stack[chain[n]];
+		uint32_t parent = IX_NONE;
+		if (o->kind == KIND_INLINED && o->parent_sub >= 0)
+			parent = b->stack[o->parent_sub].scope;
+		CRP_TRY(new_scope(b, o, parent));
+	}
+	return CRP_OK;
+}
+
+static int add_range(void *ctx, uint64_t lo, uint64_t hi)
+{
+	builder *b = ctx;
+	if (b->failure)
+		return 1;
+	if (b->range_count >= IX_MAX_ITEMS ||
+	    crp__ix_grow(&b->ix->alloc, (void **)&b->ranges, &b->range_cap, b->range_count + 1,
+			 sizeof *b->ranges)) {
+		b->failure = CRP_ENOMEM;
+		return 1;
+	}
+	/* the scope is filled in by the caller: ranges are collected before it exists */
+	b->ranges[b->range_count++] = (ix_range){lo, hi, 0, IX_NONE};
+	return 0;
+}
+
+static void fill_scope(builder *b, uint32_t scope, size_t first)
+{
+	ix_scope *s = &b->u->scopes[scope];
+	for (size_t i = first; i < b->range_count; i++) {
+		b->ranges[i].id = scope;
+		b->ranges[i].prio = scope; /* DFS order: a later (inner) DIE wins */
+		s->lo = b->ranges[i].lo < s->lo ? b->ranges[i].lo : s->lo;
+		s->hi = b->ranges[i].hi > s->hi ? b->ranges[i].hi : s->hi;
+	}
+	s->flags |= SCOPE_HAS_RANGES;
+	if (!(s->flags & SCOPE_HAS_ENTRY))
+		s->entry = s->lo;
+}
+
+static int subroutine(builder *b, const crp_dwarf_die *die, int32_t depth)
+{
+	size_t first = b->range_count;
+	int rc = crp__dwarf_die_ranges(b->ix->dwarf, die, b->budget, add_range, b);
+	if (b->failure)
+		return b->failure;
+	if (b->range_count == first)
+		return rc;
+	CRP_TRY(materialize(b, depth));
+	fill_scope(b, b->stack[depth].scope, first);
+	return rc;
+}
+
+static uint32_t kind_of(uint32_t tag)
+{
+	return tag == CRP_DW_TAG_subprogram ? KIND_SUBPROGRAM
+	       : tag == CRP_DW_TAG_inlined_subroutine ? KIND_INLINED : KIND_OTHER;
+}
+
+static void open_entry(builder *b, const crp_dwarf_die *die, int32_t depth)
+{
+	open_die *o = &b->stack[depth];
+	memset(o, 0, sizeof *o);
+	o->die = die->offset;
+	o->kind = kind_of(die->tag);
+	o->scope = IX_NONE;
+	o->parent_sub = -1;
+	if (depth > 0)
+		o->parent_sub = b->stack[depth - 1].kind != KIND_OTHER ? depth - 1 : b->stack[depth - 1].parent_sub;
+	o->call_file = (uint32_t)die->call_file;
+	o->call_line = (uint32_t)die->call_line;
+	o->call_column = (uint32_t)die->call_column;
+	if (die->has & CRP_DIE_LOW_PC)
+		o->entry = die->low_pc, o->has_entry = true;
+	else if (die->has & CRP_DIE_ENTRY_PC)
+		o->entry = die->entry_pc, o->has_entry = true;
+}
+
+/* -- line tables ------------------------------------------------------------------------- */
+
+static int cmp_row(const void *a, const void *b)
+{
+	const ix_row *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static bool same_place(const ix_row *a, const ix_row *b)
+{
+	return a->line == b->line && a->file == b->file && a->column == b->column;
+}
+
+/* Appends the finished sequence, dropping rows a lookup can never return: of rows sharing an
+ * address only the last is used, and a row repeating its predecessor's place adds nothing. */
+static int flush_sequence(builder *b, uint64_t end)
+{
+	ix_unitidx *u = b->u;
+	if (!b->seq_n)
+		return CRP_OK;
+	if (!b->seq_sorted) /* out-of-order rows (damage): stable by index, then by address */
+		qsort(b->seq_rows, b->seq_n, sizeof *b->seq_rows, cmp_row);
+	if (end <= b->seq_rows[0].addr)
+		return CRP_OK; /* LLVM drops sequences that cover nothing */
+	if (u->seq_count >= IX_MAX_ITEMS || u->row_count + b->seq_n + 1 > IX_MAX_ITEMS)
+		return CRP_ELIMIT;
+	CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->rows, &u->row_cap, u->row_count + b->seq_n + 1,
+			     sizeof *u->rows));
+	CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->seqs, &u->seq_cap, u->seq_count + 1, sizeof *u->seqs));
+	size_t first = u->row_count, n = 0;
+	ix_row *out = u->rows + first;
+	for (size_t i = 0; i < b->seq_n; i++) {
+		const ix_row *r = &b->seq_rows[i];
+		if (n && out[n - 1].addr == r->addr) {
+			out[n - 1] = *r;
+			if (n > 1 && same_place(&out[n - 2], &out[n - 1]))
+				n--;
+		} else if (!n || !same_place(&out[n - 1], r)) {
+			out[n++] = *r;
+		}
+	}
+	out[n++] = (ix_row){end, 0, 0, 0};
+	u->seqs[u->seq_count++] = (ix_seq){out[0].addr, end, (uint32_t)first, (uint32_t)n};
+	u->row_count += n;
+	return CRP_OK;
+}
+
+static int on_row(void *ctx, const crp_dwarf_row *r)
+{
+	builder *b = ctx;
+	if (r->end_sequence) {
+		b->failure = flush_sequence(b, r->addr);
+		b->seq_n = 0;
+		b->seq_sorted = true;
+		return b->failure != CRP_OK;
+	}
+	if (crp__ix_grow(&b->ix->alloc, (void **)&b->seq_rows, &b->seq_cap, b->seq_n + 1, sizeof *b->seq_rows)) {
+		b->failure = CRP_ENOMEM;
+		return 1;
+	}
+	if (b->seq_n && r->addr < b->seq_rows[b->seq_n - 1].addr)
+		b->seq_sorted = false;
+	b->seq_rows[b->seq_n++] = (ix_row){r->addr, r->line, r->file, r->column};
+	return 0;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const ix_seq *x = a, *y = b;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Returns CRP_OK, CRP_ENOMEM, or another code when the table is damaged (rows kept). */
+static int unit_lines(builder *b, const crp_dwarf_unit *du)
+{
+	ix_unitidx *u = b->u;
+	if (!du->has_stmt_list)
+		return CRP_OK;
+	int rc = crp__dwarf_lines_open(&u->lines, b->ix->dwarf, du, b->budget, &b->ix->alloc, NULL);
+	if (rc != CRP_OK) {
+		crp__dwarf_lines_dispose(&u->lines);
+		return rc;
+	}
+	u->has_lines = true;
+	b->seq_n = 0;
+	b->seq_sorted = true;
+	b->failure = CRP_OK;
+	rc = crp__dwarf_lines_run(&u->lines, on_row, b);
+	if (u->seq_count > 1)
+		qsort(u->seqs, u->seq_count, sizeof *u->seqs, cmp_seq);
+	if (b->failure)
+		return b->failure;
+	return rc;
+}
+
+/* -- the unit's DIEs --------------------------------------------------------------------- */
+
+static int on_die(builder *b, const crp_dwarf_die *die)
+{
+	int32_t depth = (int32_t)die->depth;
+	open_entry(b, die, depth);
+	if (depth == 0 || b->stack[depth].kind == KIND_OTHER)
+		return CRP_OK; /* the unit's own ranges went into the unit map */
+	int rc = subroutine(b, die, depth);
+	return rc == CRP_ENOMEM || rc == CRP_ELIMIT ? rc : CRP_OK; /* a damaged range list is local */
+}
+
+static int unit_dies(builder *b)
+{
+	crp_dwarf_walk w;
+	crp_dwarf_die die;
+	int rc = crp__dwarf_walk_init(&w, b->ix->dwarf, b->u->unit);
+	while (rc == CRP_OK && (rc = crp__dwarf_walk_next(&w, &die)) == CRP_OK)
+		rc = on_die(b, &die);
+	if (rc == CRP_ENOMEM)
+		return rc;
+	int prc = crp__ix_paint(&b->ix->alloc, b->ranges, b->range_count, &b->u->paint);
+	if (prc == CRP_OK)
+		prc = crp__ix_accel_build(&b->ix->alloc, &b->u->paint.accel, b->u->paint.lo,
+					  sizeof *b->u->paint.lo, b->u->paint.count);
+	if (prc != CRP_OK)
+		return prc;
+	return rc == CRP_ITEROVER ? CRP_OK : rc;
+}
+
+static size_t footprint(const ix_unitidx *u)
+{
+	size_t b = sizeof *u + u->scope_cap * sizeof *u->scopes + u->seq_cap * sizeof *u->seqs;
+	b += u->row_cap * sizeof *u->rows + u->paint.cap * (sizeof *u->paint.lo + sizeof *u->paint.id);
+	b += (u->paint.accel.count + 1) * sizeof(uint32_t);
+	b += u->lines.file_count * sizeof(crp_dwarf_file) + u->lines.dir_count * sizeof(char *);
+	return b + u->strings.used;
+}
+
+static int build(builder *b)
+{
+	const crp_dwarf_unit *du = crp__dwarf_unit(b->ix->dwarf, b->u->unit);
+	b->stack = crp__malloc(&b->ix->alloc, (CRP_DWARF_MAX_DEPTH + 1) * sizeof *b->stack);
+	if (!b->stack)
+		return CRP_ENOMEM;
+	int rc = unit_dies(b);
+	if (rc == CRP_ENOMEM)
+		return rc;
+	int lrc = unit_lines(b, du);
+	if (lrc == CRP_ENOMEM)
+		return lrc;
+	b->u->damaged = rc != CRP_OK || lrc != CRP_OK;
+	return CRP_OK;
+}
+
+void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
+{
+	if (!u)
+		return;
+	crp__dwarf_lines_dispose(&u->lines);
+	crp__free(&ix->alloc, atomic_load_explicit(&u->paths, memory_order_relaxed));
+	crp__arena_dispose(&u->strings);
+	crp__free(&ix->alloc, u->scopes);
+	crp__ix_map_free(&ix->alloc, &u->paint);
+	crp__free(&ix->alloc, u->seqs);
+	crp__free(&ix->alloc, u->rows);
+	crp__free(&ix->alloc, u);
+}
+
+int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, ix_unitidx **out)
+{
+	ix_unit *iu = &ix->units[unit];
+	ix_unitidx *u = crp__malloc(&ix->alloc, sizeof *u);
+	*out = NULL;
+	if (!u)
+		return CRP_ENOMEM;
+	memset(u, 0, sizeof *u);
+	u->unit = unit;
+	crp__arena_init(&u->strings, &ix->alloc, 0);
+	atomic_init(&u->paths, NULL);
+	atomic_init(&u->last_used, 0);
+	/* a second reading replays the first one's budget: it ends where the first did */
+	crp_dwarf_budget budget = iu->budget;
+	budget.replay = iu->read_once;
+	builder b;
+	memset(&b, 0, sizeof b);
+	b.ix = ix;
+	b.u = u;
+	b.budget = &budget;
+	int rc = build(&b);
+	crp__free(&ix->alloc, b.stack);
+	crp__free(&ix->alloc, b.ranges);
+	crp__free(&ix->alloc, b.seq_rows);
+	if (rc != CRP_OK) {
+		crp__ix_unit_free(ix, u);
+		return rc;
+	}
+	if (!iu->read_once) {
+		iu->budget = budget;
+		iu->read_once = true;
+	}
+	atomic_init(&u->bytes, footprint(u));
+	*out = u;
+	return CRP_OK;
+}
