@@ -23,18 +23,51 @@ int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, siz
 
 /* -- painting ---------------------------------------------------------------------------- */
 
-static int cmp_range(const void *a, const void *b)
+/* Ranges by (lo, prio), radix sorted (a unit has tens of thousands; comparison sorts spent
+ * their time in mispredicted branches). Ranges usually come in prio order (a unit's scopes
+ * are numbered in DIE order): then one stable pass by lo is enough. */
+static int sort_ranges(const crp_allocator *a, ix_range *r, size_t n)
 {
-	const ix_range *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return x->prio < y->prio ? -1 : x->prio > y->prio;
+	bool by_prio = true, sorted = true;
+	for (size_t i = 1; i < n; i++) {
+		by_prio &= r[i - 1].prio <= r[i].prio;
+		sorted &= r[i - 1].lo < r[i].lo || (r[i - 1].lo == r[i].lo && r[i - 1].prio <= r[i].prio);
+	}
+	if (sorted)
+		return CRP_OK;
+	crp_sort_key *k = crp__malloc(a, 2 * n * sizeof *k);
+	ix_range *out = crp__malloc(a, n * sizeof *out);
+	int rc = k && out ? CRP_OK : CRP_ENOMEM;
+	if (rc == CRP_OK) {
+		for (size_t i = 0; i < n; i++)
+			k[i] = (crp_sort_key){r[i].prio, i};
+		if (!by_prio)
+			crp__sort_keys(k, k + n, n);
+		for (size_t i = 0; i < n; i++)
+			k[i].key = r[k[i].pos].lo;
+		crp__sort_keys(k, k + n, n);
+		for (size_t i = 0; i < n; i++)
+			out[i] = r[k[i].pos];
+		memcpy(r, out, n * sizeof *r);
+	}
+	crp__free(a, k);
+	crp__free(a, out);
+	return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* The ranges' ends, sorted. */
+static int sorted_ends(const crp_allocator *a, const ix_range *r, size_t n, uint64_t *his)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	crp_sort_key *k = crp__malloc(a, 2 * n * sizeof *k);
+	if (!k)
+		return CRP_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (crp_sort_key){r[i].hi, 0};
+	crp__sort_keys(k, k + n, n);
+	for (size_t i = 0; i < n; i++)
+		his[i] = k[i].key;
+	crp__free(a, k);
+	return CRP_OK;
 }
 
 /* A max-heap of range indices by prio. */
@@ -67,7 +100,7 @@ static void heap_pop(uint32_t *h, size_t *n, const ix_range *r)
 		h[i] = v;
 }
 
-static int map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id)
+int crp__ix_map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id)
 {
 	size_t cap = m->cap;
 	if (m->count >= IX_MAX_ITEMS)
@@ -98,9 +131,31 @@ static int sweep(const crp_allocator *a, const ix_range *r, size_t n, const uint
 			heap_pop(heap, &hn, r);
 		uint32_t win = hn ? r[heap[0]].id : IX_NONE;
 		if (win != last) {
-			CRP_TRY(map_push(a, m, x, win));
+			CRP_TRY(crp__ix_map_push(a, m, x, win));
 			last = win;
 		}
+	}
+	return CRP_OK;
+}
+
+/* Ranges in address order, none overlapping the next (a unit map read from a linker's
+ * .debug_aranges, usually): the painting is the ranges themselves. */
+static bool disjoint(const ix_range *r, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (r[i].lo < r[i - 1].hi)
+			return false;
+	return true;
+}
+
+static int paint_disjoint(const crp_allocator *a, const ix_range *r, size_t n, ix_map *m)
+{
+	uint32_t last = IX_NONE;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].id != last)
+			CRP_TRY(crp__ix_map_push(a, m, r[i].lo, last = r[i].id));
+		if (i + 1 == n || r[i + 1].lo > r[i].hi)
+			CRP_TRY(crp__ix_map_push(a, m, r[i].hi, last = IX_NONE));
 	}
 	return CRP_OK;
 }
@@ -109,16 +164,14 @@ int crp__ix_paint(const crp_allocator *a, ix_range *r, size_t n, ix_map *m)
 {
 	if (!n)
 		return CRP_OK;
-	qsort(r, n, sizeof *r, cmp_range);
+	if (disjoint(r, n))
+		return paint_disjoint(a, r, n, m);
+	CRP_TRY(sort_ranges(a, r, n));
 	uint64_t *his = crp__malloc(a, n * sizeof *his);
 	uint32_t *heap = crp__malloc(a, n * sizeof *heap);
-	int rc = CRP_ENOMEM;
-	if (his && heap) {
-		for (size_t i = 0; i < n; i++)
-			his[i] = r[i].hi;
-		qsort(his, n, sizeof *his, cmp_u64);
+	int rc = his && heap ? sorted_ends(a, r, n, his) : CRP_ENOMEM;
+	if (rc == CRP_OK)
 		rc = sweep(a, r, n, his, heap, m);
-	}
 	crp__free(a, his);
 	crp__free(a, heap);
 	return rc;
@@ -228,6 +281,9 @@ void crp__symindex_free(crp_symindex *ix)
 	crp__ix_map_free(&ix->alloc, &ix->cus);
 	crp__ix_accel_free(&ix->alloc, &ix->sym_accel);
 	crp__ix_accel_free(&ix->alloc, &ix->fs_accel);
+	for (size_t i = 0; ix->sym_slots && i <= ix->sym_count / IX_SLOT_CHUNK; i++)
+		crp__free(&ix->alloc, atomic_load_explicit(&ix->sym_slots[i], memory_order_relaxed));
+	crp__free(&ix->alloc, (void *)ix->sym_slots);
 	crp__free(&ix->alloc, ix->sym_addr);
 	crp__free(&ix->alloc, ix->syms);
 	crp__free(&ix->alloc, ix->fs_lo);
@@ -318,12 +374,12 @@ size_t crp__symindex_units_built(const crp_symindex *ix) { return atomic_load(&i
 
 /* -- lookups ----------------------------------------------------------------------------- */
 
-static ix_sym *find_symbol(const crp_symindex *ix, uint64_t addr)
+static const ix_sym *find_symbol(const crp_symindex *ix, uint64_t addr)
 {
 	size_t i = crp__ix_upper(&ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, ix->sym_count, addr);
 	if (i == 0)
 		return NULL;
-	ix_sym *s = &ix->syms[i - 1];
+	const ix_sym *s = &ix->syms[i - 1];
 	return s->size && addr - s->addr >= s->size ? NULL : s;
 }
 
@@ -403,21 +459,41 @@ static uint32_t chain(crp_symindex *ix, ix_unitidx *u, uint32_t s, const ix_row 
 	return outer;
 }
 
-static void name_from_symbol(crp_symindex_frame *f, ix_sym *s)
+static CRP_NOINLINE crp_symindex_slot *new_slots(crp_symindex *ix, size_t chunk)
 {
+	pthread_mutex_lock(&ix->lock);
+	crp_symindex_slot *p = atomic_load_explicit(&ix->sym_slots[chunk], memory_order_relaxed);
+	if (!p && (p = crp__malloc(&ix->alloc, IX_SLOT_CHUNK * sizeof *p)) != NULL) {
+		memset(p, 0, IX_SLOT_CHUNK * sizeof *p);
+		atomic_store_explicit(&ix->sym_slots[chunk], p, memory_order_release);
+	}
+	pthread_mutex_unlock(&ix->lock);
+	return p;
+}
+
+static int name_from_symbol(crp_symindex *ix, crp_symindex_frame *f, const ix_sym *s)
+{
+	size_t i = (size_t)(s - ix->syms);
+	crp_symindex_slot *chunk = atomic_load_explicit(&ix->sym_slots[i / IX_SLOT_CHUNK], memory_order_acquire);
 	f->name = s->name[0] ? s->name : NULL;
-	f->name_slot = f->name ? &s->slot : NULL;
+	f->name_slot = NULL;
 	f->name_unit = NULL;
+	if (f->name && !chunk && !(chunk = new_slots(ix, i / IX_SLOT_CHUNK)))
+		return CRP_ENOMEM;
+	if (f->name)
+		f->name_slot = &chunk[i % IX_SLOT_CHUNK];
+	return CRP_OK;
 }
 
 /* DWARF knows the function: the symbol table renames it only from inside it. */
-static void dwarf_answer(const ix_unitidx *u, uint32_t outer, ix_sym *sym, crp_symindex_result *res)
+static int dwarf_answer(crp_symindex *ix, const ix_unitidx *u, uint32_t outer, const ix_sym *sym,
+			crp_symindex_result *res)
 {
 	const ix_scope *o = &u->scopes[outer];
 	res->source = CRP_SYMSRC_DWARF;
 	if (sym && (o->flags & SCOPE_HAS_RANGES) && sym->addr >= o->lo && sym->addr < o->hi) {
 		if (!res->truncated)
-			name_from_symbol(&res->frames[res->count - 1], sym);
+			CRP_TRY(name_from_symbol(ix, &res->frames[res->count - 1], sym));
 		res->function_addr = sym->addr;
 		res->symbol_size = sym->size;
 		res->has_function_addr = true;
@@ -425,11 +501,11 @@ static void dwarf_answer(const ix_unitidx *u, uint32_t outer, ix_sym *sym, crp_s
 		res->function_addr = o->entry;
 		res->has_function_addr = true;
 	}
+	return CRP_OK;
 }
 
 /* No subroutine DIE: a symbol, else a bare function start, names the function. */
-static void symbol_answer(const crp_symindex *ix, uint64_t addr, ix_sym *sym,
-			  crp_symindex_result *res)
+static int symbol_answer(crp_symindex *ix, uint64_t addr, const ix_sym *sym, crp_symindex_result *res)
 {
 	size_t fs = find_start(ix, addr);
 	if (sym && fs != SIZE_MAX && ix->fs_lo[fs] > sym->addr)
@@ -437,7 +513,7 @@ static void symbol_answer(const crp_symindex *ix, uint64_t addr, ix_sym *sym,
 	if (!res->count && (sym || fs != SIZE_MAX))
 		set_frame(&res->frames[res->count++], NULL, 0, 0, 0);
 	if (sym) {
-		name_from_symbol(&res->frames[res->count - 1], sym);
+		CRP_TRY(name_from_symbol(ix, &res->frames[res->count - 1], sym));
 		res->function_addr = sym->addr;
 		res->symbol_size = sym->size;
 		res->has_function_addr = true;
@@ -449,6 +525,7 @@ static void symbol_answer(const crp_symindex *ix, uint64_t addr, ix_sym *sym,
 		if (res->source == CRP_SYMSRC_NONE)
 			res->source = CRP_SYMSRC_FUNCTION_STARTS;
 	}
+	return CRP_OK;
 }
 
 int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res)
@@ -460,23 +537,20 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	res->truncated = false;
 	res->count = 0;
 	uint32_t cu = crp__ix_map_find(&ix->cus, addr);
-	ix_sym *sym = find_symbol(ix, addr);
+	const ix_sym *sym = find_symbol(ix, addr);
 	if (cu != IX_NONE) {
 		ix_unitidx *u;
 		CRP_TRY(unit_index(ix, cu, &u));
 		const ix_row *row = find_place(u, addr);
 		uint32_t s = crp__ix_map_find(&u->paint, addr);
-		if (s != IX_NONE) {
-			dwarf_answer(u, chain(ix, u, s, row, res), sym, res);
-			return CRP_OK;
-		}
+		if (s != IX_NONE)
+			return dwarf_answer(ix, u, chain(ix, u, s, row, res), sym, res);
 		if (row) {
 			set_frame(&res->frames[res->count++], u, row->file, row->line, row->column);
 			res->source = CRP_SYMSRC_DWARF;
 		}
 	}
-	symbol_answer(ix, addr, sym, res);
-	return CRP_OK;
+	return symbol_answer(ix, addr, sym, res);
 }
 
 /* -- slots and paths --------------------------------------------------------------------- */

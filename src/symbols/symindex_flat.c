@@ -14,8 +14,8 @@ int crp__ix_accel_build(const crp_allocator *alloc, ix_accel *a, const void *key
 		return CRP_OK;
 	uint64_t first_key = KEY(keys, stride, 0), span = KEY(keys, stride, n - 1) - first_key;
 	unsigned shift = 0;
-	while (shift < 63 && (span >> shift) >= 2 * (uint64_t)n)
-		shift++; /* at most two buckets per key */
+	while (shift < 63 && (span >> shift) >= (uint64_t)n / 2)
+		shift++; /* about two keys per bucket */
 	size_t count = (size_t)(span >> shift) + 1;
 	uint32_t *first = crp__malloc(alloc, (count + 1) * sizeof *first);
 	if (!first)

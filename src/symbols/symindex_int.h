@@ -94,8 +94,11 @@ typedef struct ix_unit {
 typedef struct ix_sym {
 	uint64_t addr, size;
 	const char *name;       /* leading '_' removed */
-	crp_symindex_slot slot;
 } ix_sym;
+
+/* Symbols' slots come in chunks allocated when a lookup first names a symbol of the chunk: an
+ * image has hundreds of thousands of symbols, a crash report names a few. */
+#define IX_SLOT_CHUNK 1024u
 
 #define IX_UNIT_LOCKS 16u       /* units are built under one of these (unit % IX_UNIT_LOCKS) */
 
@@ -112,6 +115,7 @@ struct crp_symindex {
 	size_t unit_count;
 	ix_map cus;             /* address -> unit */
 	ix_sym *syms;
+	_Atomic(crp_symindex_slot *) *sym_slots;  /* per IX_SLOT_CHUNK symbols; NULL until used */
 	uint64_t *sym_addr;       /* the symbols' addresses, for searching */
 	size_t sym_count;
 	ix_accel sym_accel;
@@ -134,6 +138,8 @@ int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, siz
 /* Appends the painting of r[0..n) to m (r is reordered). */
 int crp__ix_paint(const crp_allocator *a, ix_range *r, size_t n, ix_map *m);
 void crp__ix_map_free(const crp_allocator *a, ix_map *m);
+/* Appends the interval starting at lo. CRP_OK, CRP_ENOMEM or CRP_ELIMIT. */
+int crp__ix_map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id);
 /* The id of the interval holding x, or IX_NONE. */
 uint32_t crp__ix_map_find(const ix_map *m, uint64_t x);
 

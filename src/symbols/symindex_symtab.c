@@ -15,14 +15,28 @@ typedef struct sym_entry {
 	uint64_t size;
 } sym_entry;
 
-static int cmp_entry(const void *a, const void *b)
+/* Entries by (section, address, index), radix sorted: they are collected in index order (the
+ * section ends, index IX_NONE, last), so a stable pass by address, then one by section, is
+ * enough. A dSYM has hundreds of thousands: a comparison sort spent its time in branches. */
+static int sort_entries(const crp_allocator *a, sym_entry *e, size_t n)
 {
-	const sym_entry *x = a, *y = b;
-	if (x->sect != y->sect)
-		return x->sect < y->sect ? -1 : 1;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
+	crp_sort_key *k = crp__malloc(a, 2 * n * sizeof *k);
+	sym_entry *out = crp__malloc(a, n * sizeof *out);
+	int rc = k && out ? CRP_OK : CRP_ENOMEM;
+	if (rc == CRP_OK) {
+		for (size_t i = 0; i < n; i++)
+			k[i] = (crp_sort_key){e[i].addr, i};
+		crp__sort_keys(k, k + n, n);
+		for (size_t i = 0; i < n; i++)
+			k[i].key = e[k[i].pos].sect;
+		crp__sort_keys(k, k + n, n);
+		for (size_t i = 0; i < n; i++)
+			out[i] = e[k[i].pos];
+		memcpy(e, out, n * sizeof *e);
+	}
+	crp__free(a, k);
+	crp__free(a, out);
+	return rc;
 }
 
 typedef struct sym_keep {
@@ -85,9 +99,13 @@ static size_t keep_symbols(const crp_macho *m, const sym_entry *e, size_t n, sym
 		if (!keeps(m, &s))
 			continue;
 		const char *name = s.name[0] == '_' ? s.name + 1 : s.name;
-		k[kept++] = (sym_keep){{s.value, e[i].size, name, {NULL, 0}}, e[i].index};
+		k[kept++] = (sym_keep){{s.value, e[i].size, name}, e[i].index};
 	}
-	qsort(k, kept, sizeof *k, cmp_keep);
+	bool sorted = true; /* usually: sections do not overlap */
+	for (size_t i = 1; i < kept && sorted; i++)
+		sorted = cmp_keep(&k[i - 1], &k[i]) <= 0;
+	if (!sorted)
+		qsort(k, kept, sizeof *k, cmp_keep);
 	size_t out = 0;
 	for (size_t i = 0; i < kept; i++) {
 		if (i + 1 < kept && k[i + 1].sym.addr == k[i].sym.addr)
@@ -97,37 +115,143 @@ static size_t keep_symbols(const crp_macho *m, const sym_entry *e, size_t n, sym
 	return out;
 }
 
-int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
+static int finish_symbols(crp_symindex *ix, size_t kept)
 {
-	if (!m->has_symtab || !m->nsyms)
-		return CRP_OK;
-	size_t n = (size_t)m->nsyms + m->section_count;
-	sym_entry *e = crp__malloc(&ix->alloc, n * sizeof *e);
-	sym_keep *k = crp__malloc(&ix->alloc, (size_t)m->nsyms * sizeof *k);
-	if (!e || !k) {
-		crp__free(&ix->alloc, e);
-		crp__free(&ix->alloc, k);
-		return CRP_ENOMEM;
-	}
-	n = collect(m, e);
-	qsort(e, n, sizeof *e, cmp_entry);
-	size_entries(e, n);
-	size_t kept = keep_symbols(m, e, n, k);
-	crp__free(&ix->alloc, e);
-	ix->syms = crp__malloc(&ix->alloc, (kept ? kept : 1) * sizeof *ix->syms);
-	if (ix->syms)
-		for (size_t i = 0; i < kept; i++)
-			ix->syms[i] = k[i].sym;
-	crp__free(&ix->alloc, k);
-	if (!ix->syms)
-		return CRP_ENOMEM;
+	size_t chunks = kept / IX_SLOT_CHUNK + 1;
 	ix->sym_count = kept;
 	ix->stats.symbols = kept;
+	if (!(ix->sym_slots = crp__malloc(&ix->alloc, chunks * sizeof *ix->sym_slots)))
+		return CRP_ENOMEM;
+	for (size_t i = 0; i < chunks; i++)
+		atomic_init(&ix->sym_slots[i], NULL);
 	if (!(ix->sym_addr = crp__malloc(&ix->alloc, (kept ? kept : 1) * sizeof *ix->sym_addr)))
 		return CRP_ENOMEM;
 	for (size_t i = 0; i < kept; i++)
 		ix->sym_addr[i] = ix->syms[i].addr;
 	return crp__ix_accel_build(&ix->alloc, &ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, kept);
+}
+
+/* The general way: every entry sorted by (section, address, index), sized, filtered, sorted
+ * again by (address, size, index). */
+static int build_general(crp_symindex *ix, const crp_macho *m)
+{
+	size_t n = (size_t)m->nsyms + m->section_count;
+	sym_entry *e = crp__malloc(&ix->alloc, n * sizeof *e);
+	sym_keep *k = crp__malloc(&ix->alloc, (size_t)m->nsyms * sizeof *k);
+	int rc = e && k ? CRP_OK : CRP_ENOMEM;
+	size_t kept = 0;
+	if (rc == CRP_OK) {
+		n = collect(m, e);
+		rc = sort_entries(&ix->alloc, e, n);
+	}
+	if (rc == CRP_OK) {
+		size_entries(e, n);
+		kept = keep_symbols(m, e, n, k);
+		rc = (ix->syms = crp__malloc(&ix->alloc, (kept ? kept : 1) * sizeof *ix->syms)) ? CRP_OK : CRP_ENOMEM;
+	}
+	for (size_t i = 0; rc == CRP_OK && i < kept; i++)
+		ix->syms[i] = k[i].sym;
+	crp__free(&ix->alloc, e);
+	crp__free(&ix->alloc, k);
+	return rc == CRP_OK ? finish_symbols(ix, kept) : rc;
+}
+
+/* (section, address) in one key when addresses fit in 48 bits (n_sect is a byte; NO_SECT
+ * wraps to the largest), the entry's position (index order, section ends last) as the tie. */
+#define KEY_ADDR_BITS 48
+#define KEY_ADDR_MASK ((UINT64_C(1) << KEY_ADDR_BITS) - 1)
+
+static bool make_keys(const crp_macho *m, crp_sort_key *k, bool *sorted)
+{
+	size_t n = 0;
+	uint64_t any = 0;
+	*sorted = true;
+	for (uint32_t i = 0; i < m->nsyms; i++) {
+		crp_macho_nlist s;
+		crp__macho_symbol(m, i, &s);
+		uint64_t sect = s.sect ? (uint64_t)s.sect - 1 : 0xffff;
+		any |= s.value;
+		k[n] = (crp_sort_key){sect << KEY_ADDR_BITS | (s.value & KEY_ADDR_MASK), n};
+		*sorted &= !n || k[n - 1].key <= k[n].key;
+		n++;
+	}
+	for (size_t i = 0; i < m->section_count; i++, n++) {
+		uint64_t end = m->sections[i].addr + m->sections[i].size;
+		any |= end;
+		k[n] = (crp_sort_key){(uint64_t)i << KEY_ADDR_BITS | (end & KEY_ADDR_MASK), n};
+		*sorted &= !n || k[n - 1].key <= k[n].key;
+	}
+	return !(any >> KEY_ADDR_BITS) && m->section_count < 0xffff;
+}
+
+/* The first position after i whose address differs (capped at n - 1, as size_entries()). */
+static size_t next_address(const crp_sort_key *k, size_t i, size_t n)
+{
+	size_t next = i + 1;
+	while (next < n - 1 && (k[next].key & KEY_ADDR_MASK) == (k[i].key & KEY_ADDR_MASK))
+		next++;
+	return next;
+}
+
+/* Walks the sorted keys as size_entries() and keep_symbols() walk the entries, writing kept
+ * symbols straight into ix->syms. False when they do not come out in (address, size, index)
+ * order (overlapping sections): the general way then decides. */
+static bool keep_sorted(crp_symindex *ix, const crp_macho *m, const crp_sort_key *k, size_t n, size_t *kept)
+{
+	uint32_t prev_index = 0;
+	*kept = 0;
+	for (size_t i = 0, next = 0; i < n; i++) {
+		if (i == next)
+			next = i + 1 < n ? next_address(k, i, n) : n;
+		if (k[i].pos >= m->nsyms)
+			continue;
+		crp_macho_nlist s;
+		crp__macho_symbol(m, (uint32_t)k[i].pos, &s);
+		if (!keeps(m, &s))
+			continue;
+		uint64_t size = i + 1 < n ? (k[next].key & KEY_ADDR_MASK) - s.value : 0;
+		ix_sym *p = *kept ? &ix->syms[*kept - 1] : NULL;
+		if (p && (p->addr > s.value || (p->addr == s.value && (p->size > size ||
+		    (p->size == size && prev_index > k[i].pos)))))
+			return false;
+		if (p && p->addr == s.value)
+			--*kept; /* the last of an address group has the largest size */
+		ix->syms[(*kept)++] = (ix_sym){s.value, size, s.name[0] == '_' ? s.name + 1 : s.name};
+		prev_index = (uint32_t)k[i].pos;
+	}
+	return true;
+}
+
+int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
+{
+	if (!m->has_symtab || !m->nsyms)
+		return CRP_OK;
+	size_t n = (size_t)m->nsyms + m->section_count, kept = 0;
+	crp_sort_key *k = crp__malloc(&ix->alloc, n * sizeof *k);
+	ix->syms = crp__malloc(&ix->alloc, (size_t)m->nsyms * sizeof *ix->syms);
+	if (!k || !ix->syms) {
+		crp__free(&ix->alloc, k);
+		return CRP_ENOMEM;
+	}
+	bool sorted, fast = make_keys(m, k, &sorted);
+	if (fast && !sorted) { /* linkers often write them in address order already */
+		crp_sort_key *all = crp__realloc(&ix->alloc, k, 2 * n * sizeof *k);
+		if (!all) {
+			crp__free(&ix->alloc, k);
+			return CRP_ENOMEM;
+		}
+		k = all;
+		crp__sort_keys(k, k + n, n);
+	}
+	if (fast)
+		fast = keep_sorted(ix, m, k, n, &kept);
+	crp__free(&ix->alloc, k);
+	if (!fast) {
+		crp__free(&ix->alloc, ix->syms);
+		ix->syms = NULL;
+		return build_general(ix, m);
+	}
+	return finish_symbols(ix, kept);
 }
 
 /* Each start runs to the next one, and never past the end of the section holding it. */
