@@ -41,13 +41,30 @@ typedef struct abbrev {
 	uint32_t first_attr;
 	uint32_t attr_count;
 	bool children;
+	bool indirect;          /* a form is DW_FORM_indirect: no plans, decode_die() only */
+	/* Plans for 4- and 8-byte addresses [k] with 32-bit offsets in DWARF 3 and later, runs of
+	 * fixed-size forms merged: to step over the attributes, and to read only the ones that
+	 * place the DIE (address attributes and call site). */
+	uint32_t skip_first[2], place_first[2];
+	uint16_t skip_count[2], place_count[2];
 } abbrev;
+
+/* One step of a plan: `bytes` of forms not read, then attribute `attr` of the abbreviation in
+ * `form` (0: none), read when `read` (else stepped over). */
+typedef struct plan_op {
+	uint16_t bytes;
+	uint16_t form;
+	uint16_t attr;
+	bool read;
+} plan_op;
 
 typedef struct abbrev_table {
 	uint64_t offset;
 	abbrev *abbrevs;          /* sorted by code */
 	size_t count;
 	abbrev_attr *attrs;
+	plan_op *ops;
+	size_t op_count, op_cap;
 	uint32_t *direct;         /* code -> index + 1, when codes are dense */
 	size_t direct_len;
 	int status;
@@ -127,6 +144,72 @@ static int read_abbrev_attrs(crp_dwarf *d, abbrev_table *t, crp_cursor *c, abbre
 	}
 }
 
+/* A form's size when it does not depend on the bytes, else 0. */
+static unsigned form_size(unsigned form, unsigned addr_size)
+{
+	switch (form) {
+	case F_flag_present: case F_implicit_const: return 0;
+	case F_data1: case F_ref1: case F_flag: case F_strx1: case F_addrx1: return 1;
+	case F_data2: case F_ref2: case F_strx2: case F_addrx2: return 2;
+	case F_strx3: case F_addrx3: return 3;
+	case F_data4: case F_ref4: case F_ref_sup4: case F_strx4: case F_addrx4: case F_strp:
+	case F_line_strp: case F_sec_offset: case F_strp_sup: case F_ref_addr: return 4;
+	case F_data8: case F_ref8: case F_ref_sig8: case F_ref_sup8: return 8;
+	case F_data16: return 16;
+	case F_addr: return addr_size;
+	default: return UINT16_MAX;
+	}
+}
+
+static int add_op(crp_dwarf *d, abbrev_table *t, plan_op op)
+{
+	if (grow(&d->alloc, (void **)&t->ops, &t->op_cap, t->op_count + 1, sizeof *t->ops) != CRP_OK)
+		return CRP_ENOMEM;
+	t->ops[t->op_count++] = op;
+	return CRP_OK;
+}
+
+static bool places(unsigned name)
+{
+	return name == A_low_pc || name == A_high_pc || name == A_entry_pc || name == A_ranges ||
+	       name == A_call_file || name == A_call_line || name == A_call_column;
+}
+
+/* One plan of an abbreviation. Attributes are at most 512, each fixed form at most 16 bytes:
+ * a run never overflows 16 bits. */
+static int plan(crp_dwarf *d, abbrev_table *t, abbrev *ab, unsigned k, bool place, uint32_t *first,
+		uint16_t *count)
+{
+	unsigned bytes = 0, addr_size = k ? 8 : 4;
+	*first = (uint32_t)t->op_count;
+	for (uint32_t i = 0; i < ab->attr_count; i++) {
+		const abbrev_attr *a = &t->attrs[ab->first_attr + i];
+		unsigned size = form_size(a->form, addr_size);
+		bool read = place && places(a->name);
+		if (size != UINT16_MAX && !read) {
+			bytes += size;
+			continue;
+		}
+		CRP_TRY(add_op(d, t, (plan_op){(uint16_t)bytes, a->form, (uint16_t)i, read}));
+		bytes = 0;
+	}
+	if (bytes)
+		CRP_TRY(add_op(d, t, (plan_op){(uint16_t)bytes, 0, 0, false}));
+	*count = (uint16_t)(t->op_count - *first);
+	return CRP_OK;
+}
+
+static int plans(crp_dwarf *d, abbrev_table *t, abbrev *ab)
+{
+	for (uint32_t i = 0; i < ab->attr_count; i++)
+		ab->indirect |= t->attrs[ab->first_attr + i].form == F_indirect;
+	for (unsigned k = 0; k < 2 && !ab->indirect; k++) {
+		CRP_TRY(plan(d, t, ab, k, false, &ab->skip_first[k], &ab->skip_count[k]));
+		CRP_TRY(plan(d, t, ab, k, true, &ab->place_first[k], &ab->place_count[k]));
+	}
+	return CRP_OK;
+}
+
 static int build_direct(crp_dwarf *d, abbrev_table *t)
 {
 	uint64_t max = t->count ? t->abbrevs[t->count - 1].code : 0;
@@ -161,7 +244,8 @@ static int parse_abbrevs(crp_dwarf *d, abbrev_table *t)
 			return CRP_ENOMEM;
 		abbrev *ab = &t->abbrevs[t->count];
 		uint64_t tag = crp__cur_uleb(&c);
-		*ab = (abbrev){code, (uint32_t)tag, attrs_used, 0, crp__cur_u8(&c) != 0};
+		*ab = (abbrev){code, (uint32_t)tag, attrs_used, 0, crp__cur_u8(&c) != 0, false, {0, 0}, {0, 0},
+			       {0, 0}, {0, 0}};
 		if (c.bad || tag > UINT32_MAX || (rc = read_abbrev_attrs(d, t, &c, ab, &attr_cap)) != CRP_OK)
 			break;
 		attrs_used += ab->attr_count;
@@ -174,6 +258,8 @@ static int parse_abbrevs(crp_dwarf *d, abbrev_table *t)
 		return capped ? CRP_ELIMIT : CRP_ECORRUPT;
 	if (t->count > 1)
 		qsort(t->abbrevs, t->count, sizeof *t->abbrevs, cmp_abbrev);
+	for (size_t i = 0; i < t->count; i++)
+		CRP_TRY(plans(d, t, &t->abbrevs[i]));
 	return build_direct(d, t);
 }
 
@@ -232,6 +318,7 @@ static void free_table(crp_dwarf *d, abbrev_table *t)
 		return;
 	crp__free(&d->alloc, t->abbrevs);
 	crp__free(&d->alloc, t->attrs);
+	crp__free(&d->alloc, t->ops);
 	crp__free(&d->alloc, t->direct);
 	crp__free(&d->alloc, t);
 }
@@ -733,10 +820,113 @@ int crp__dwarf_walk_init(crp_dwarf_walk *w, crp_dwarf *d, size_t unit_index)
 	return CRP_OK;
 }
 
+/* One variable-size form stepped over; the rare ones go the general way. */
+static int skip_form(const crp_dwarf_unit *u, crp_cursor *c, unsigned form)
+{
+	switch (form) {
+	case F_exprloc: case F_block: {
+		uint64_t n = crp__cur_uleb(c);
+		crp__cur_take(c, n > SIZE_MAX ? SIZE_MAX : (size_t)n);
+		break;
+	}
+	case F_udata: case F_sdata: case F_ref_udata: case F_strx: case F_addrx: case F_loclistx:
+	case F_rnglistx:
+		crp__cur_uleb(c);
+		break;
+	default: {
+		uint64_t v;
+		const char *s;
+		return read_attr(u, c, &form, 0, &v, &s);
+	}
+	}
+	return c->bad ? CRP_ECORRUPT : CRP_OK;
+}
+
+static bool has_plans(const crp_dwarf_unit *u, const abbrev *ab)
+{
+	return u->offset_size == 4 && u->version >= 3 && !ab->indirect;
+}
+
+/* Runs a plan: attributes it reads go into die (as decode_die() would set them). */
+static int run_plan(const crp_dwarf *d, const crp_dwarf_unit *u, const abbrev_table *t, const abbrev *ab,
+		    const plan_op *op, uint16_t count, crp_cursor *c, crp_dwarf_die *die)
+{
+	pending pd;
+	memset(&pd, 0, sizeof pd);
+	for (const plan_op *end = op + count; op < end; op++) {
+		crp__cur_take(c, op->bytes);
+		if (!op->form)
+			continue;
+		if (!op->read) {
+			CRP_TRY(skip_form(u, c, op->form));
+			continue;
+		}
+		const abbrev_attr *a = &t->attrs[ab->first_attr + op->attr];
+		unsigned form = a->form;
+		uint64_t v;
+		const char *s = NULL;
+		CRP_TRY(read_attr(u, c, &form, a->implicit, &v, &s));
+		set_attr(u, die, &pd, a->name, form, v);
+	}
+	resolve_pending(d, u, die, &pd);
+	return c->bad ? CRP_ECORRUPT : CRP_OK;
+}
+
+/* A DIE the walker does not decode: its attributes stepped over. */
+static int skip_die(const crp_dwarf_unit *u, const abbrev_table *t, const abbrev *ab, crp_cursor *c)
+{
+	if (has_plans(u, ab)) {
+		unsigned k = u->addr_size == 8;
+		crp_dwarf_die unused;
+		return run_plan(NULL, u, t, ab, t->ops + ab->skip_first[k], ab->skip_count[k], c, &unused);
+	}
+	for (uint32_t i = 0; i < ab->attr_count; i++) {
+		const abbrev_attr *a = &t->attrs[ab->first_attr + i];
+		unsigned form = a->form;
+		uint64_t v;
+		const char *s;
+		CRP_TRY(read_attr(u, c, &form, a->implicit, &v, &s));
+	}
+	return CRP_OK;
+}
+
+/* The next entry, decoded or skipped as the walk asks. *code is 0 for a null entry. */
+static int next_entry(crp_dwarf_walk *w, const abbrev_table *t, crp_dwarf_die *die, uint64_t *code)
+{
+	if (!w->decode_tags || w->depth == 0)
+		return decode_die(w->d, w->unit, t, &w->c, die, code, NULL);
+	const uint8_t *start = w->c.p;
+	*code = crp__cur_uleb(&w->c);
+	if (w->c.bad)
+		return CRP_ECORRUPT;
+	if (*code == 0)
+		return CRP_OK;
+	const abbrev *ab = find_abbrev(t, *code);
+	if (!ab)
+		return CRP_ECORRUPT;
+	bool wanted = ab->tag < 64 && (w->decode_tags >> ab->tag & 1);
+	if (wanted && !has_plans(w->unit, ab)) {
+		w->c.p = start;
+		return decode_die(w->d, w->unit, t, &w->c, die, code, NULL);
+	}
+	die->offset = (uint64_t)(start - w->d->s.data[CRP_DW_SEC_INFO]);
+	die->unit = w->unit;
+	die->tag = ab->tag;
+	die->has_children = ab->children;
+	die->has = 0;
+	if (!wanted)
+		return skip_die(w->unit, t, ab, &w->c);
+	die->call_file = die->call_line = die->call_column = 0; /* what a plan may leave unset */
+	unsigned k = w->unit->addr_size == 8;
+	return run_plan(w->d, w->unit, t, ab, t->ops + ab->place_first[k], ab->place_count[k], &w->c, die);
+}
+
 int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
 {
-	int rc;
-	const abbrev_table *t = w->done ? NULL : unit_abbrevs(w->d, w->unit, &rc);
+	int rc = CRP_OK;
+	const abbrev_table *t = w->table;
+	if (!t && !w->done && (t = unit_abbrevs(w->d, w->unit, &rc)) != NULL)
+		w->table = t;
 	if (!t)
 		return w->done ? CRP_ITEROVER : rc;
 	for (;;) {
@@ -745,7 +935,7 @@ int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
 			return CRP_ITEROVER; /* a unit may end without its closing null entries */
 		}
 		uint64_t code;
-		rc = decode_die(w->d, w->unit, t, &w->c, die, &code, NULL);
+		rc = next_entry(w, t, die, &code);
 		if (rc != CRP_OK) {
 			w->done = true;
 			return rc;

@@ -165,10 +165,16 @@ bool crp__dwarf_take_line_budget(crp_dwarf *d, crp_dwarf_budget *b, size_t bytes
 typedef struct crp_dwarf_walk {
 	crp_dwarf *d;
 	const crp_dwarf_unit *unit;
+	const void *table;          /* the unit's abbreviations */
 	crp_cursor c;
 	uint64_t base;              /* section offset of c's start */
 	unsigned depth;
 	bool done;
+	/* 0, as set by crp__dwarf_walk_init(): decode every DIE. Else DIEs below the unit DIE
+	 * come back with only offset, tag, children and depth, and those of the tags (below 64)
+	 * set here also with the attributes that place them (low_pc, high_pc, entry_pc, ranges,
+	 * call_file, call_line, call_column); names and the rest are not read. */
+	uint64_t decode_tags;
 } crp_dwarf_walk;
 
 int crp__dwarf_walk_init(crp_dwarf_walk *w, crp_dwarf *d, size_t unit_index);

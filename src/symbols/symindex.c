@@ -103,6 +103,11 @@ static void heap_pop(uint32_t *h, size_t *n, const ix_range *r)
 int crp__ix_map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id)
 {
 	size_t cap = m->cap;
+	if (CRP_LIKELY(m->count < cap)) {
+		m->lo[m->count] = lo;
+		m->id[m->count++] = id;
+		return CRP_OK;
+	}
 	if (m->count >= IX_MAX_ITEMS)
 		return CRP_ELIMIT;
 	CRP_TRY(crp__ix_grow(a, (void **)&m->lo, &cap, m->count + 1, sizeof *m->lo));

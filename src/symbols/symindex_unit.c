@@ -136,6 +136,8 @@ static void open_entry(builder *b, const crp_dwarf_die *die, int32_t depth)
 	o->parent_sub = -1;
 	if (depth > 0)
 		o->parent_sub = b->stack[depth - 1].kind != KIND_OTHER ? depth - 1 : b->stack[depth - 1].parent_sub;
+	if (o->kind == KIND_OTHER)
+		return; /* walked past, not decoded */
 	o->call_file = (uint32_t)die->call_file;
 	o->call_line = (uint32_t)die->call_line;
 	o->call_column = (uint32_t)die->call_column;
@@ -219,6 +221,16 @@ static int cmp_seq(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* Sequences by end; a linker writes them in address order, which usually is that already. */
+static void sort_sequences(ix_unitidx *u)
+{
+	for (size_t i = 1; i < u->seq_count; i++)
+		if (cmp_seq(&u->seqs[i - 1], &u->seqs[i]) > 0) {
+			qsort(u->seqs, u->seq_count, sizeof *u->seqs, cmp_seq);
+			return;
+		}
+}
+
 /* Returns CRP_OK, CRP_ENOMEM, or another code when the table is damaged (rows kept). */
 static int unit_lines(builder *b, const crp_dwarf_unit *du)
 {
@@ -235,8 +247,7 @@ static int unit_lines(builder *b, const crp_dwarf_unit *du)
 	b->seq_sorted = true;
 	b->failure = CRP_OK;
 	rc = crp__dwarf_lines_run(&u->lines, on_row, b);
-	if (u->seq_count > 1)
-		qsort(u->seqs, u->seq_count, sizeof *u->seqs, cmp_seq);
+	sort_sequences(u);
 	if (b->failure)
 		return b->failure;
 	return rc;
@@ -259,6 +270,7 @@ static int unit_dies(builder *b)
 	crp_dwarf_walk w;
 	crp_dwarf_die die;
 	int rc = crp__dwarf_walk_init(&w, b->ix->dwarf, b->u->unit);
+	w.decode_tags = UINT64_C(1) << CRP_DW_TAG_subprogram | UINT64_C(1) << CRP_DW_TAG_inlined_subroutine;
 	while (rc == CRP_OK && (rc = crp__dwarf_walk_next(&w, &die)) == CRP_OK)
 		rc = on_die(b, &die);
 	if (rc == CRP_ENOMEM)
@@ -281,11 +293,59 @@ static size_t footprint(const ix_unitidx *u)
 	return b + u->strings.used;
 }
 
+/* Arrays sized from the unit's bytes up front (growing them by doubling copied a unit's index
+ * over and over): about one scope and range per 64 bytes of DIEs, one row per 2 bytes of line
+ * program. Pages never written cost nothing; what was too much is given back at the end. */
+#define ESTIMATE_MAX (1u << 20)
+
+static size_t estimate(uint64_t bytes, unsigned per)
+{
+	uint64_t n = bytes / per + 16;
+	return n < ESTIMATE_MAX ? (size_t)n : ESTIMATE_MAX;
+}
+
+static int presize(builder *b, const crp_dwarf_unit *du)
+{
+	const crp_allocator *a = &b->ix->alloc;
+	ix_unitidx *u = b->u;
+	size_t scopes = estimate(du->end - du->first_die, 64);
+	size_t line = du->has_stmt_list && du->stmt_list < crp__dwarf_sections(b->ix->dwarf)->size[CRP_DW_SEC_LINE]
+			      ? crp__dwarf_sections(b->ix->dwarf)->size[CRP_DW_SEC_LINE] - du->stmt_list : 0;
+	size_t rows = estimate(line < (du->end - du->first_die) ? line : du->end - du->first_die, 2);
+	CRP_TRY(crp__ix_grow(a, (void **)&u->scopes, &u->scope_cap, scopes, sizeof *u->scopes));
+	CRP_TRY(crp__ix_grow(a, (void **)&b->ranges, &b->range_cap, scopes, sizeof *b->ranges));
+	CRP_TRY(crp__ix_grow(a, (void **)&u->rows, &u->row_cap, rows, sizeof *u->rows));
+	return crp__ix_grow(a, (void **)&u->seqs, &u->seq_cap, rows / 8, sizeof *u->seqs);
+}
+
+/* Gives back what the estimates reserved and the unit did not use (an allocator that cannot
+ * even shrink a block is out of memory: said so, like any other failure). */
+static int shrink(const crp_allocator *a, void **p, size_t *cap, size_t count, size_t elem)
+{
+	if (*cap <= count + count / 8 || !count)
+		return CRP_OK;
+	void *q = crp__realloc(a, *p, count * elem);
+	if (!q)
+		return CRP_ENOMEM;
+	*p = q;
+	*cap = count;
+	return CRP_OK;
+}
+
+static int shrink_all(builder *b)
+{
+	const crp_allocator *a = &b->ix->alloc;
+	ix_unitidx *u = b->u;
+	CRP_TRY(shrink(a, (void **)&u->scopes, &u->scope_cap, u->scope_count, sizeof *u->scopes));
+	CRP_TRY(shrink(a, (void **)&u->rows, &u->row_cap, u->row_count, sizeof *u->rows));
+	return shrink(a, (void **)&u->seqs, &u->seq_cap, u->seq_count, sizeof *u->seqs);
+}
+
 static int build(builder *b)
 {
 	const crp_dwarf_unit *du = crp__dwarf_unit(b->ix->dwarf, b->u->unit);
 	b->stack = crp__malloc(&b->ix->alloc, (CRP_DWARF_MAX_DEPTH + 1) * sizeof *b->stack);
-	if (!b->stack)
+	if (!b->stack || presize(b, du) != CRP_OK)
 		return CRP_ENOMEM;
 	int rc = unit_dies(b);
 	if (rc == CRP_ENOMEM)
@@ -294,7 +354,7 @@ static int build(builder *b)
 	if (lrc == CRP_ENOMEM)
 		return lrc;
 	b->u->damaged = rc != CRP_OK || lrc != CRP_OK;
-	return CRP_OK;
+	return shrink_all(b);
 }
 
 void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
