@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,13 +51,15 @@ typedef struct abbrev {
 } abbrev;
 
 /* One step of a plan: `bytes` of forms not read, then attribute `attr` of the abbreviation in
- * `form` (0: none), read when `read` (else stepped over). */
+ * `form` (0: none), read into `place` (P_NONE: stepped over). */
 typedef struct plan_op {
 	uint16_t bytes;
 	uint16_t form;
 	uint16_t attr;
-	bool read;
+	uint8_t place;
 } plan_op;
+
+enum { P_NONE, P_LOW, P_HIGH, P_ENTRY, P_RANGES, P_CALL_FILE, P_CALL_LINE, P_CALL_COLUMN };
 
 typedef struct abbrev_table {
 	uint64_t offset;
@@ -169,10 +172,18 @@ static int add_op(crp_dwarf *d, abbrev_table *t, plan_op op)
 	return CRP_OK;
 }
 
-static bool places(unsigned name)
+static uint8_t place_of(unsigned name)
 {
-	return name == A_low_pc || name == A_high_pc || name == A_entry_pc || name == A_ranges ||
-	       name == A_call_file || name == A_call_line || name == A_call_column;
+	switch (name) {
+	case A_low_pc: return P_LOW;
+	case A_high_pc: return P_HIGH;
+	case A_entry_pc: return P_ENTRY;
+	case A_ranges: return P_RANGES;
+	case A_call_file: return P_CALL_FILE;
+	case A_call_line: return P_CALL_LINE;
+	case A_call_column: return P_CALL_COLUMN;
+	default: return P_NONE;
+	}
 }
 
 /* One plan of an abbreviation. Attributes are at most 512, each fixed form at most 16 bytes:
@@ -185,16 +196,16 @@ static int plan(crp_dwarf *d, abbrev_table *t, abbrev *ab, unsigned k, bool plac
 	for (uint32_t i = 0; i < ab->attr_count; i++) {
 		const abbrev_attr *a = &t->attrs[ab->first_attr + i];
 		unsigned size = form_size(a->form, addr_size);
-		bool read = place && places(a->name);
-		if (size != UINT16_MAX && !read) {
+		uint8_t target = place ? place_of(a->name) : P_NONE;
+		if (size != UINT16_MAX && target == P_NONE) {
 			bytes += size;
 			continue;
 		}
-		CRP_TRY(add_op(d, t, (plan_op){(uint16_t)bytes, a->form, (uint16_t)i, read}));
+		CRP_TRY(add_op(d, t, (plan_op){(uint16_t)bytes, a->form, (uint16_t)i, target}));
 		bytes = 0;
 	}
 	if (bytes)
-		CRP_TRY(add_op(d, t, (plan_op){(uint16_t)bytes, 0, 0, false}));
+		CRP_TRY(add_op(d, t, (plan_op){(uint16_t)bytes, 0, 0, P_NONE}));
 	*count = (uint16_t)(t->op_count - *first);
 	return CRP_OK;
 }
@@ -813,6 +824,7 @@ int crp__dwarf_walk_init(crp_dwarf_walk *w, crp_dwarf *d, size_t unit_index)
 	memset(w, 0, sizeof *w);
 	w->d = d;
 	w->unit = u;
+	w->min_depth = UINT_MAX;
 	w->done = u->status != CRP_OK;
 	if (w->done)
 		return u->status;
@@ -847,17 +859,32 @@ static bool has_plans(const crp_dwarf_unit *u, const abbrev *ab)
 	return u->offset_size == 4 && u->version >= 3 && !ab->indirect;
 }
 
-/* Runs a plan: attributes it reads go into die (as decode_die() would set them). */
-static int run_plan(const crp_dwarf *d, const crp_dwarf_unit *u, const abbrev_table *t, const abbrev *ab,
-		    const plan_op *op, uint16_t count, crp_cursor *c, crp_dwarf_die *die)
+/* One attribute that places a DIE, as set_attr() and resolve_pending() would take it. */
+static void set_place(const crp_dwarf_unit *u, crp_dwarf_die *die, pending *pd, uint8_t place,
+		      unsigned form, uint64_t v)
 {
-	pending pd;
-	memset(&pd, 0, sizeof pd);
+	bool k = is_constant(form);
+	switch (place) {
+	case P_LOW: pd->low_form = form; pd->low = v; break;
+	case P_HIGH: pd->high_form = form; pd->high = v; break;
+	case P_ENTRY: pd->entry_form = form; pd->entry = v; break;
+	case P_CALL_FILE: if (k) die->call_file = v, die->has |= CRP_DIE_CALL_FILE; break;
+	case P_CALL_LINE: if (k) die->call_line = v, die->has |= CRP_DIE_CALL_LINE; break;
+	case P_CALL_COLUMN: if (k) die->call_column = v, die->has |= CRP_DIE_CALL_COLUMN; break;
+	default: set_attr(u, die, pd, A_ranges, form, v); break;
+	}
+}
+
+/* Runs a place plan: what it reads goes into die as decode_die() would set it. */
+static int run_place(const crp_dwarf *d, const crp_dwarf_unit *u, const abbrev_table *t, const abbrev *ab,
+		     const plan_op *op, uint16_t count, crp_cursor *c, crp_dwarf_die *die)
+{
+	pending pd = {0, 0, 0, 0, 0, 0, {0, 0}};
 	for (const plan_op *end = op + count; op < end; op++) {
 		crp__cur_take(c, op->bytes);
 		if (!op->form)
 			continue;
-		if (!op->read) {
+		if (op->place == P_NONE) {
 			CRP_TRY(skip_form(u, c, op->form));
 			continue;
 		}
@@ -865,10 +892,11 @@ static int run_plan(const crp_dwarf *d, const crp_dwarf_unit *u, const abbrev_ta
 		unsigned form = a->form;
 		uint64_t v;
 		const char *s = NULL;
-		CRP_TRY(read_attr(u, c, &form, a->implicit, &v, &s));
-		set_attr(u, die, &pd, a->name, form, v);
+		CRP_TRY(read_value(u, c, form, a->implicit, &v, &s));
+		set_place(u, die, &pd, op->place, form, v);
 	}
-	resolve_pending(d, u, die, &pd);
+	if (pd.low_form | pd.high_form | pd.entry_form)
+		resolve_pending(d, u, die, &pd);
 	return c->bad ? CRP_ECORRUPT : CRP_OK;
 }
 
@@ -877,8 +905,13 @@ static int skip_die(const crp_dwarf_unit *u, const abbrev_table *t, const abbrev
 {
 	if (has_plans(u, ab)) {
 		unsigned k = u->addr_size == 8;
-		crp_dwarf_die unused;
-		return run_plan(NULL, u, t, ab, t->ops + ab->skip_first[k], ab->skip_count[k], c, &unused);
+		const plan_op *op = t->ops + ab->skip_first[k], *end = op + ab->skip_count[k];
+		for (; op < end; op++) {
+			crp__cur_take(c, op->bytes);
+			if (op->form)
+				CRP_TRY(skip_form(u, c, op->form));
+		}
+		return c->bad ? CRP_ECORRUPT : CRP_OK;
 	}
 	for (uint32_t i = 0; i < ab->attr_count; i++) {
 		const abbrev_attr *a = &t->attrs[ab->first_attr + i];
@@ -890,9 +923,12 @@ static int skip_die(const crp_dwarf_unit *u, const abbrev_table *t, const abbrev
 	return CRP_OK;
 }
 
-/* The next entry, decoded or skipped as the walk asks. *code is 0 for a null entry. */
-static int next_entry(crp_dwarf_walk *w, const abbrev_table *t, crp_dwarf_die *die, uint64_t *code)
+/* The next entry, decoded or skipped as the walk asks. *code is 0 for a null entry; *shown
+ * says whether the caller gets it. */
+static int next_entry(crp_dwarf_walk *w, const abbrev_table *t, crp_dwarf_die *die, uint64_t *code,
+		      bool *shown)
 {
+	*shown = true;
 	if (!w->decode_tags || w->depth == 0)
 		return decode_die(w->d, w->unit, t, &w->c, die, code, NULL);
 	const uint8_t *start = w->c.p;
@@ -914,11 +950,13 @@ static int next_entry(crp_dwarf_walk *w, const abbrev_table *t, crp_dwarf_die *d
 	die->tag = ab->tag;
 	die->has_children = ab->children;
 	die->has = 0;
-	if (!wanted)
+	if (!wanted) {
+		*shown = !w->decoded_only;
 		return skip_die(w->unit, t, ab, &w->c);
+	}
 	die->call_file = die->call_line = die->call_column = 0; /* what a plan may leave unset */
 	unsigned k = w->unit->addr_size == 8;
-	return run_plan(w->d, w->unit, t, ab, t->ops + ab->place_first[k], ab->place_count[k], &w->c, die);
+	return run_place(w->d, w->unit, t, ab, t->ops + ab->place_first[k], ab->place_count[k], &w->c, die);
 }
 
 int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
@@ -935,7 +973,8 @@ int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
 			return CRP_ITEROVER; /* a unit may end without its closing null entries */
 		}
 		uint64_t code;
-		rc = next_entry(w, t, die, &code);
+		bool shown;
+		rc = next_entry(w, t, die, &code, &shown);
 		if (rc != CRP_OK) {
 			w->done = true;
 			return rc;
@@ -949,6 +988,8 @@ int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
 			continue;
 		}
 		die->depth = w->depth;
+		if (w->depth < w->min_depth)
+			w->min_depth = w->depth;
 		if (die->has_children) {
 			if (++w->depth > CRP_DWARF_MAX_DEPTH) {
 				w->done = true;
@@ -958,7 +999,11 @@ int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
 			w->done = true; /* a unit DIE without children */
 			w->c.p = w->c.end;
 		}
-		return CRP_OK;
+		if (shown) {
+			die->min_depth = w->min_depth;
+			w->min_depth = UINT_MAX;
+			return CRP_OK;
+		}
 	}
 }
 

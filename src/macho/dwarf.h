@@ -126,6 +126,9 @@ typedef struct crp_dwarf_die {
 	uint32_t tag;
 	bool has_children;
 	unsigned depth;             /* 0 for the unit DIE */
+	/* With a walk's decoded_only: the shallowest depth of the DIEs walked over since the last
+	 * one returned, this one included (a DIE at depth d ends every open DIE at depth >= d). */
+	unsigned min_depth;
 	unsigned has;               /* CRP_DIE_* */
 	crp_dwarf_attr name;        /* DW_AT_name */
 	crp_dwarf_attr linkage;     /* DW_AT_linkage_name, else DW_AT_MIPS_linkage_name */
@@ -175,6 +178,10 @@ typedef struct crp_dwarf_walk {
 	 * set here also with the attributes that place them (low_pc, high_pc, entry_pc, ranges,
 	 * call_file, call_line, call_column); names and the rest are not read. */
 	uint64_t decode_tags;
+	/* With decode_tags: only the unit DIE and DIEs of those tags are returned (the others
+	 * are walked over inside: their depth is the only thing a caller could learn from them). */
+	bool decoded_only;
+	unsigned min_depth;         /* since the last DIE returned */
 } crp_dwarf_walk;
 
 int crp__dwarf_walk_init(crp_dwarf_walk *w, crp_dwarf *d, size_t unit_index);

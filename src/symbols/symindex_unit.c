@@ -9,14 +9,14 @@
 #define KIND_SUBPROGRAM 1u
 #define KIND_INLINED 2u
 
-/* What the walk remembers about each open DIE. */
+/* What the walk remembers about each open subroutine DIE (the walk shows no other). */
 typedef struct open_die {
 	uint64_t die;
 	uint64_t entry;
 	bool has_entry;
 	uint32_t kind;
 	uint32_t scope;       /* IX_NONE until a scope is made for it */
-	int32_t parent_sub;   /* depth of the nearest enclosing subroutine, or -1 */
+	unsigned depth;
 	uint32_t call_file, call_line, call_column;
 } open_die;
 
@@ -24,7 +24,8 @@ typedef struct builder {
 	crp_symindex *ix;
 	ix_unitidx *u;
 	crp_dwarf_budget *budget;
-	open_die *stack;
+	open_die *stack;      /* open subroutines, outermost first */
+	size_t open;
 	ix_range *ranges;
 	size_t range_count, range_cap;
 	ix_row *seq_rows;     /* rows of the sequence being read */
@@ -56,22 +57,20 @@ static int new_scope(builder *b, open_die *o, uint32_t parent)
 	return CRP_OK;
 }
 
-/* Makes scopes for the DIE at `depth` and the enclosing subroutines up to its subprogram (the
- * chain LLVM walks), outermost first so every parent exists before its child. */
-static int materialize(builder *b, int32_t depth)
+/* Makes scopes for the innermost open subroutine and the enclosing ones up to its subprogram
+ * (the chain LLVM walks), outermost first so every parent exists before its child. */
+static int materialize(builder *b)
 {
-	int32_t chain[CRP_DWARF_MAX_DEPTH + 1];
-	size_t n = 0;
-	for (int32_t j = depth; j >= 0 && b->stack[j].scope == IX_NONE; j = b->stack[j].parent_sub) {
-		chain[n++] = j;
-		if (b->stack[j].kind == KIND_SUBPROGRAM)
-			break;
-	}
-	while (n--) {
-		open_die *o = &b->stack[chain[n]];
+	size_t top = b->open - 1, j = top;
+	while (j > 0 && b->stack[j].scope == IX_NONE && b->stack[j].kind != KIND_SUBPROGRAM)
+		j--;
+	if (b->stack[j].scope != IX_NONE)
+		j++; /* already made: the chain starts below it */
+	for (; j <= top; j++) {
+		open_die *o = &b->stack[j];
 		uint32_t parent = IX_NONE;
-		if (o->kind == KIND_INLINED && o->parent_sub >= 0)
-			parent = b->stack[o->parent_sub].scope;
+		if (o->kind == KIND_INLINED && j > 0)
+			parent = b->stack[j - 1].scope;
 		CRP_TRY(new_scope(b, o, parent));
 	}
 	return CRP_OK;
@@ -107,7 +106,7 @@ static void fill_scope(builder *b, uint32_t scope, size_t first)
 		s->entry = s->lo;
 }
 
-static int subroutine(builder *b, const crp_dwarf_die *die, int32_t depth)
+static int subroutine(builder *b, const crp_dwarf_die *die)
 {
 	size_t first = b->range_count;
 	int rc = crp__dwarf_die_ranges(b->ix->dwarf, die, b->budget, add_range, b);
@@ -115,8 +114,8 @@ static int subroutine(builder *b, const crp_dwarf_die *die, int32_t depth)
 		return b->failure;
 	if (b->range_count == first)
 		return rc;
-	CRP_TRY(materialize(b, depth));
-	fill_scope(b, b->stack[depth].scope, first);
+	CRP_TRY(materialize(b));
+	fill_scope(b, b->stack[b->open - 1].scope, first);
 	return rc;
 }
 
@@ -126,18 +125,19 @@ static uint32_t kind_of(uint32_t tag)
 	       : tag == CRP_DW_TAG_inlined_subroutine ? KIND_INLINED : KIND_OTHER;
 }
 
-static void open_entry(builder *b, const crp_dwarf_die *die, int32_t depth)
+/* A subroutine DIE opens: the ones a shallower DIE has ended since the last are closed (the
+ * one left on top encloses it: LLVM's parent chain skips lexical blocks and the like). */
+static void open_entry(builder *b, const crp_dwarf_die *die)
 {
-	open_die *o = &b->stack[depth];
+	unsigned end = die->min_depth < die->depth ? die->min_depth : die->depth;
+	while (b->open && b->stack[b->open - 1].depth >= end)
+		b->open--;
+	open_die *o = &b->stack[b->open++];
 	memset(o, 0, sizeof *o);
 	o->die = die->offset;
 	o->kind = kind_of(die->tag);
 	o->scope = IX_NONE;
-	o->parent_sub = -1;
-	if (depth > 0)
-		o->parent_sub = b->stack[depth - 1].kind != KIND_OTHER ? depth - 1 : b->stack[depth - 1].parent_sub;
-	if (o->kind == KIND_OTHER)
-		return; /* walked past, not decoded */
+	o->depth = die->depth;
 	o->call_file = (uint32_t)die->call_file;
 	o->call_line = (uint32_t)die->call_line;
 	o->call_column = (uint32_t)die->call_column;
@@ -257,11 +257,10 @@ static int unit_lines(builder *b, const crp_dwarf_unit *du)
 
 static int on_die(builder *b, const crp_dwarf_die *die)
 {
-	int32_t depth = (int32_t)die->depth;
-	open_entry(b, die, depth);
-	if (depth == 0 || b->stack[depth].kind == KIND_OTHER)
+	if (die->depth == 0 || kind_of(die->tag) == KIND_OTHER)
 		return CRP_OK; /* the unit's own ranges went into the unit map */
-	int rc = subroutine(b, die, depth);
+	open_entry(b, die);
+	int rc = subroutine(b, die);
 	return rc == CRP_ENOMEM || rc == CRP_ELIMIT ? rc : CRP_OK; /* a damaged range list is local */
 }
 
@@ -271,6 +270,7 @@ static int unit_dies(builder *b)
 	crp_dwarf_die die;
 	int rc = crp__dwarf_walk_init(&w, b->ix->dwarf, b->u->unit);
 	w.decode_tags = UINT64_C(1) << CRP_DW_TAG_subprogram | UINT64_C(1) << CRP_DW_TAG_inlined_subroutine;
+	w.decoded_only = true;
 	while (rc == CRP_OK && (rc = crp__dwarf_walk_next(&w, &die)) == CRP_OK)
 		rc = on_die(b, &die);
 	if (rc == CRP_ENOMEM)

@@ -2,9 +2,11 @@
  * line, else from stdin, printed as "symbol (in image) (file:line)" one per line. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "crashport/symbols.h"
@@ -16,6 +18,7 @@ typedef struct atos_opts {
 	bool has_load, has_slide, offsets;
 	bool inlines, full_path;
 	const char *addr_file;
+	unsigned jobs;           /* 0: one per CPU */
 } atos_opts;
 
 static void usage(FILE *f)
@@ -40,6 +43,9 @@ static void usage(FILE *f)
 		"  -i               print inlined functions too, innermost first, one per line\n"
 		"  -fullPath        print source files with their full path\n"
 		"  -f ADDRFILE      read addresses from ADDRFILE\n"
+		"  -j N             look up with N threads (default: one per CPU) when the addresses\n"
+		"                   are all known first (arguments, ADDRFILE or a file on stdin);\n"
+		"                   the output is the same for any N\n"
 		"  -h, --help       this text\n"
 		"\n"
 		"exit status: 0 success, 1 the symbols cannot be read, 2 usage error\n");
@@ -65,10 +71,10 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 	static const struct option longopts[] = {
 		{"arch", required_argument, NULL, 'a'}, {"fullPath", no_argument, NULL, 'F'},
 		{"offset", no_argument, NULL, 'O'},     {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"jobs", required_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, "o:l:s:if:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "o:l:s:if:j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->object = optarg; break;
 		case 'a': o->arch = optarg; break;
@@ -84,6 +90,16 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 		case 'i': o->inlines = true; break;
 		case 'F': o->full_path = true; break;
 		case 'f': o->addr_file = optarg; break;
+		case 'j': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || n < 1 || n > 256) {
+				cli_msg("atos: -j: '%s' is not a number from 1 to 256", optarg);
+				return -1;
+			}
+			o->jobs = (unsigned)n;
+			break;
+		}
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}
@@ -207,33 +223,63 @@ typedef struct session {
 	crp_symbol_image_info info;
 	const atos_opts *o;
 	int status;
+	/* all the addresses, when they are known before the first lookup */
+	uint64_t *addrs;
+	size_t count, cap;
 } session;
 
-static void lookup(session *x, const char *token)
+/* Looks one address up and prints its lines; false (with err set) when the symbols cannot be
+ * read any more. */
+static bool lookup(const session *x, crp_symbol_answer *room, uint64_t addr, FILE *out, crp_error *err)
 {
-	uint64_t addr;
-	if (!parse_hex(token, &addr)) {
-		cli_msg("atos: '%s' is not a hex address", token);
-		x->status = EXIT_SOME_FAILED;
-		return;
-	}
 	const atos_opts *o = x->o;
 	uint64_t file_addr = o->has_load ? addr - o->load + x->info.text_vmaddr
 			     : o->has_slide ? addr - o->slide
 			     : o->offsets ? x->info.text_vmaddr + addr : addr;
 	const crp_symbolication *sym;
+	if (crp_symbolicator_lookup_r(&sym, room, x->s, x->im, file_addr, err) != CRP_OK)
+		return false;
+	if (!sym)
+		fprintf(out, "0x%llx\n", (unsigned long long)addr);
+	else
+		print_one(out, sym, x->info.name, o);
+	return true;
+}
+
+/* The address a token names, or a message and false. */
+static bool address(session *x, const char *token, uint64_t *addr)
+{
+	if (parse_hex(token, addr))
+		return true;
+	cli_msg("atos: '%s' is not a hex address", token);
+	x->status = EXIT_SOME_FAILED;
+	return false;
+}
+
+static void lookup_now(session *x, crp_symbol_answer *room, const char *token)
+{
+	uint64_t addr;
 	crp_error err;
-	if (crp_symbolicator_lookup(&sym, x->s, x->im, file_addr, &err) != CRP_OK) {
+	if (!address(x, token, &addr))
+		return;
+	if (!lookup(x, room, addr, stdout, &err)) {
 		cli_msg("atos: %s", err.message);
 		exit(EXIT_SOME_FAILED);
 	}
-	if (!sym)
-		printf("0x%llx\n", (unsigned long long)addr);
-	else
-		print_one(stdout, sym, x->info.name, o);
 }
 
-static void lookup_stream(session *x, FILE *in)
+static void keep(session *x, const char *token)
+{
+	uint64_t addr;
+	if (!address(x, token, &addr))
+		return;
+	if (x->count == x->cap)
+		x->addrs = cli_xrealloc(x->addrs, (x->cap = x->cap ? 2 * x->cap : 1024) * sizeof *x->addrs);
+	x->addrs[x->count++] = addr;
+}
+
+/* Tokens of `in`, each looked up at once or kept for later. */
+static void read_tokens(session *x, FILE *in, crp_symbol_answer *room)
 {
 	char tok[64];
 	size_t n = 0;
@@ -248,27 +294,159 @@ static void lookup_stream(session *x, FILE *in)
 		}
 		if (n) {
 			tok[n < sizeof tok ? n : sizeof tok - 1] = '\0';
-			lookup(x, tok);
+			if (room)
+				lookup_now(x, room, tok);
+			else
+				keep(x, tok);
 		}
 		n = 0;
 	} while (ch != EOF);
 }
 
+/* Addresses known up front are looked up by threads, in chunks printed in input order. */
+typedef struct chunk {
+	char *text;
+	size_t len;
+	bool done;
+	bool failed;             /* text ends where the symbols could not be read */
+	crp_error err;
+} chunk;
+
+typedef struct pool {
+	const session *x;
+	chunk *chunks;
+	size_t count, size;      /* chunks, addresses per chunk */
+	size_t next;             /* the next chunk to take (under lock) */
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+} pool;
+
+static void run_chunk(pool *p, size_t i, crp_symbol_answer *room)
+{
+	chunk *c = &p->chunks[i];
+	FILE *out = open_memstream(&c->text, &c->len);
+	size_t end = (i + 1) * p->size < p->x->count ? (i + 1) * p->size : p->x->count;
+	if (!out) {
+		cli_msg("atos: out of memory");
+		exit(EXIT_SOME_FAILED);
+	}
+	for (size_t k = i * p->size; k < end && !c->failed; k++)
+		c->failed = !lookup(p->x, room, p->x->addrs[k], out, &c->err);
+	fclose(out);
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	crp_symbol_answer *room;
+	if (crp_symbol_answer_new(&room, p->x->s) != CRP_OK) {
+		cli_msg("atos: out of memory");
+		exit(EXIT_SOME_FAILED);
+	}
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next < p->count ? p->next++ : SIZE_MAX;
+		pthread_mutex_unlock(&p->lock);
+		if (i == SIZE_MAX)
+			break;
+		run_chunk(p, i, room);
+		pthread_mutex_lock(&p->lock);
+		p->chunks[i].done = true;
+		pthread_cond_broadcast(&p->done);
+		pthread_mutex_unlock(&p->lock);
+	}
+	crp_symbol_answer_free(room);
+	return NULL;
+}
+
+/* Prints the chunks in order as they complete; stops at the first that failed. */
+static void print_chunks(pool *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->chunks[i].done)
+			pthread_cond_wait(&p->done, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		fwrite(p->chunks[i].text, 1, p->chunks[i].len, stdout);
+		free(p->chunks[i].text);
+		if (p->chunks[i].failed) {
+			cli_msg("atos: %s", p->chunks[i].err.message);
+			fflush(stdout);
+			exit(EXIT_SOME_FAILED);
+		}
+	}
+}
+
+static unsigned jobs_for(const atos_opts *o, size_t count)
+{
+	long cpus = o->jobs ? (long)o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+	return count < 2 * (size_t)n ? 1 : n;
+}
+
+static void lookup_all(session *x)
+{
+	unsigned jobs = jobs_for(x->o, x->count);
+	if (jobs == 1) {
+		crp_symbol_answer *room;
+		crp_error err;
+		if (crp_symbol_answer_new(&room, x->s) != CRP_OK) {
+			cli_msg("atos: out of memory");
+			exit(EXIT_SOME_FAILED);
+		}
+		for (size_t i = 0; i < x->count; i++)
+			if (!lookup(x, room, x->addrs[i], stdout, &err)) {
+				cli_msg("atos: %s", err.message);
+				exit(EXIT_SOME_FAILED);
+			}
+		crp_symbol_answer_free(room);
+		return;
+	}
+	pool p = {x, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+	p.size = x->count / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
+	p.size = p.size > 4096 ? 4096 : p.size;
+	p.count = (x->count + p.size - 1) / p.size;
+	p.chunks = cli_xmalloc((p.count ? p.count : 1) * sizeof *p.chunks);
+	memset(p.chunks, 0, (p.count ? p.count : 1) * sizeof *p.chunks);
+	pthread_t t[64];
+	unsigned started = 0;
+	while (started < jobs && pthread_create(&t[started], NULL, worker, &p) == 0)
+		started++;
+	if (!started)
+		worker(&p);
+	print_chunks(&p); /* this thread prints, as chunks complete */
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(p.chunks);
+}
+
+/* Stdin read as it comes (a pipe or a terminal: answers as soon as asked), else everything
+ * first and looked up in parallel. */
 static int run(session *x, int argc, char **argv)
 {
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++)
-			lookup(x, argv[i]);
-		return x->status;
-	}
-	FILE *in = stdin;
-	if (x->o->addr_file && !(in = fopen(x->o->addr_file, "r"))) {
-		cli_msg("atos: cannot open %s: %s", x->o->addr_file, strerror(errno));
+	crp_symbol_answer *room;
+	if (crp_symbol_answer_new(&room, x->s) != CRP_OK) {
+		cli_msg("atos: out of memory");
 		return EXIT_SOME_FAILED;
 	}
-	lookup_stream(x, in);
+	FILE *in = stdin;
+	struct stat st;
+	bool stream = optind == argc && !x->o->addr_file && (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode));
+	if (optind == argc && x->o->addr_file && !(in = fopen(x->o->addr_file, "r"))) {
+		cli_msg("atos: cannot open %s: %s", x->o->addr_file, strerror(errno));
+		crp_symbol_answer_free(room);
+		return EXIT_SOME_FAILED;
+	}
+	for (int i = optind; i < argc; i++)
+		keep(x, argv[i]);
+	if (optind == argc)
+		read_tokens(x, in, stream ? room : NULL);
 	if (in != stdin)
 		fclose(in);
+	crp_symbol_answer_free(room);
+	if (!stream)
+		lookup_all(x);
+	free(x->addrs);
 	return x->status;
 }
 
@@ -284,7 +462,7 @@ int cmd_atos(int argc, char **argv)
 		cli_msg("atos: out of memory");
 		return EXIT_SOME_FAILED;
 	}
-	session x = {s, NULL, {0}, &o, EXIT_ALL_OK};
+	session x = {s, NULL, {0}, &o, EXIT_ALL_OK, NULL, 0, 0};
 	int rc = EXIT_SOME_FAILED;
 	if (load(s, o.object) == 0 && (x.im = choose(s, &o)) != NULL) {
 		crp_symbol_image_get_info(x.im, &x.info);
