@@ -61,15 +61,7 @@ size_t crp__ix_upper(const ix_accel *a, const void *keys, size_t stride, size_t 
 /* The first sequence (sorted by end) ending after addr. */
 static size_t first_seq_after(const ix_unitidx *u, uint64_t addr)
 {
-	size_t lo = 0, hi = u->seq_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (u->seqs[mid].hi <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return crp__ix_upper(&u->seq_accel, u->seqs, sizeof *u->seqs, u->seq_count, addr);
 }
 
 /* The last row at or before addr in seq (its end row excluded). */

@@ -39,9 +39,10 @@ typedef struct ix_row {
 	uint16_t column;
 } ix_row;
 
-/* A line sequence: rows[first .. first + count) where the last row is its end. */
+/* A line sequence: rows[first .. first + count) where the last row is its end. The end comes
+ * first: sequences are searched by it. */
 typedef struct ix_seq {
-	uint64_t lo, hi;
+	uint64_t hi, lo;
 	uint32_t first, count;
 } ix_seq;
 
@@ -71,6 +72,7 @@ typedef struct ix_unitidx {
 	ix_map paint;           /* innermost scope per address interval */
 	ix_seq *seqs;           /* sorted by hi */
 	size_t seq_count, seq_cap;
+	ix_accel seq_accel;
 	ix_row *rows;
 	size_t row_count, row_cap;
 	crp_dwarf_lines lines;

@@ -41,8 +41,9 @@ static int new_scope(builder *b, open_die *o, uint32_t parent)
 	ix_unitidx *u = b->u;
 	if (u->scope_count >= IX_MAX_ITEMS)
 		return CRP_ELIMIT;
-	CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->scopes, &u->scope_cap, u->scope_count + 1,
-			     sizeof *u->scopes));
+	if (CRP_UNLIKELY(u->scope_count == u->scope_cap))
+		CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->scopes, &u->scope_cap, u->scope_count + 1,
+				     sizeof *u->scopes));
 	ix_scope *s = &u->scopes[u->scope_count];
 	memset(s, 0, sizeof *s);
 	s->die = o->die;
@@ -82,8 +83,8 @@ static int add_range(void *ctx, uint64_t lo, uint64_t hi)
 	if (b->failure)
 		return 1;
 	if (b->range_count >= IX_MAX_ITEMS ||
-	    crp__ix_grow(&b->ix->alloc, (void **)&b->ranges, &b->range_cap, b->range_count + 1,
-			 sizeof *b->ranges)) {
+	    (CRP_UNLIKELY(b->range_count == b->range_cap) &&
+	     crp__ix_grow(&b->ix->alloc, (void **)&b->ranges, &b->range_cap, b->range_count + 1, sizeof *b->ranges))) {
 		b->failure = CRP_ENOMEM;
 		return 1;
 	}
@@ -189,7 +190,7 @@ static int flush_sequence(builder *b, uint64_t end)
 		}
 	}
 	out[n++] = (ix_row){end, 0, 0, 0};
-	u->seqs[u->seq_count++] = (ix_seq){out[0].addr, end, (uint32_t)first, (uint32_t)n};
+	u->seqs[u->seq_count++] = (ix_seq){end, out[0].addr, (uint32_t)first, (uint32_t)n};
 	u->row_count += n;
 	return CRP_OK;
 }
@@ -203,7 +204,8 @@ static int on_row(void *ctx, const crp_dwarf_row *r)
 		b->seq_sorted = true;
 		return b->failure != CRP_OK;
 	}
-	if (crp__ix_grow(&b->ix->alloc, (void **)&b->seq_rows, &b->seq_cap, b->seq_n + 1, sizeof *b->seq_rows)) {
+	if (CRP_UNLIKELY(b->seq_n == b->seq_cap) &&
+	    crp__ix_grow(&b->ix->alloc, (void **)&b->seq_rows, &b->seq_cap, b->seq_n + 1, sizeof *b->seq_rows)) {
 		b->failure = CRP_ENOMEM;
 		return 1;
 	}
@@ -248,6 +250,8 @@ static int unit_lines(builder *b, const crp_dwarf_unit *du)
 	b->failure = CRP_OK;
 	rc = crp__dwarf_lines_run(&u->lines, on_row, b);
 	sort_sequences(u);
+	if (crp__ix_accel_build(&b->ix->alloc, &u->seq_accel, u->seqs, sizeof *u->seqs, u->seq_count) != CRP_OK)
+		return CRP_ENOMEM;
 	if (b->failure)
 		return b->failure;
 	return rc;
@@ -288,7 +292,7 @@ static size_t footprint(const ix_unitidx *u)
 {
 	size_t b = sizeof *u + u->scope_cap * sizeof *u->scopes + u->seq_cap * sizeof *u->seqs;
 	b += u->row_cap * sizeof *u->rows + u->paint.cap * (sizeof *u->paint.lo + sizeof *u->paint.id);
-	b += (u->paint.accel.count + 1) * sizeof(uint32_t);
+	b += (u->paint.accel.count + u->seq_accel.count + 2) * sizeof(uint32_t);
 	b += u->lines.file_count * sizeof(crp_dwarf_file) + u->lines.dir_count * sizeof(char *);
 	return b + u->strings.used;
 }
@@ -367,6 +371,7 @@ void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
 	crp__free(&ix->alloc, u->scopes);
 	crp__ix_map_free(&ix->alloc, &u->paint);
 	crp__free(&ix->alloc, u->seqs);
+	crp__ix_accel_free(&ix->alloc, &u->seq_accel);
 	crp__free(&ix->alloc, u->rows);
 	crp__free(&ix->alloc, u);
 }
