@@ -3,8 +3,8 @@
  * @brief Symbolication against Mach-O binaries and dSYMs.
  *
  * A crp_symbolicator holds symbol files: binaries, dylibs and dSYM DWARF files, thin or
- * universal, added by path (a file, a .dSYM bundle, or a directory searched recursively) or
- * from memory. Each architecture slice is filed under its LC_UUID and CPU type: a binary and
+ * universal, and symbol caches written by crp_symbol_image_write_cache(), added by path (a
+ * file, a .dSYM bundle, or a directory searched recursively) or from memory. Each architecture slice is filed under its LC_UUID and CPU type: a binary and
  * its dSYM become one image. An image's index (symbol table, LC_FUNCTION_STARTS, DWARF
  * functions, inline trees and line tables as sorted ranges) is built once, the first time a
  * lookup needs it, so adding thousands of files costs only their headers.
@@ -40,6 +40,7 @@
 #define CRP_SYMBOLS_H
 
 #include "crashport/common.h"
+#include "crashport/emit.h"
 #include "crashport/error.h"
 #include "crashport/report.h"
 
@@ -56,9 +57,12 @@ typedef struct crp_symbol_image crp_symbol_image;
 #define CRP_DEFAULT_MAX_SYMBOL_DIR_DEPTH 32u
 
 /**
- * Symbolicator options. Initialise with CRP_SYMBOLICATOR_OPTIONS_INIT. Added in 0.1.
+ * Symbolicator options. Initialise with CRP_SYMBOLICATOR_OPTIONS_INIT. Added in 0.1; version 2
+ * appends @c cache_dir and @c max_index_bytes (callers compiled with version 1 keep working).
  * @c on_skip, when set, is told about every file a directory search skips because it cannot
- * be read or is a damaged Mach-O (files that are not Mach-O at all are skipped silently).
+ * be read or is a damaged Mach-O (files that are not Mach-O at all are skipped silently), and
+ * about every symbol cache that cannot be used or written (the lookup then goes on without
+ * it): from the thread that needed it.
  */
 typedef struct crp_symbolicator_options {
 	unsigned int version;            /**< CRP_SYMBOLICATOR_OPTIONS_VERSION */
@@ -69,10 +73,20 @@ typedef struct crp_symbolicator_options {
 	unsigned max_depth;              /**< directory levels below a path added */
 	void (*on_skip)(void *ctx, const char *path, const crp_error *why);
 	void *on_skip_ctx;
+	/** A directory of symbol caches (schema/symcache-format.md), laid out as
+	 * DIR/UUID/ARCH.symcache: an image whose binary or dSYM was added uses its cache there,
+	 * and the first lookup in an image without one (or with one older than its files) writes
+	 * it (under a temporary name, then renamed: safe with other processes doing the same).
+	 * NULL: none. Copied. Added in 0.1 (version 2). */
+	const char *cache_dir;
+	/** Memory the symbolicator's indexes may hold; past it the least recently used unit and
+	 * image indexes are dropped and rebuilt when needed again. 0: no cap. Added in 0.1
+	 * (version 2). */
+	size_t max_index_bytes;
 } crp_symbolicator_options;
 
-#define CRP_SYMBOLICATOR_OPTIONS_VERSION 1
-#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL}
+#define CRP_SYMBOLICATOR_OPTIONS_VERSION 2
+#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, NULL, 0}
 
 /**
  * Create a symbolicator.
@@ -137,6 +151,19 @@ typedef struct crp_symbol_image_info {
 } crp_symbol_image_info;
 
 CRP_API void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_image_info *out);
+
+/**
+ * Write the symbol cache of an image (schema/symcache-format.md) through @p sink: everything a
+ * lookup in the image needs, so that a symbolicator given the cache file answers exactly as
+ * from the image's files, without reading them. The image's binary or dSYM must have been
+ * added (an image known only from a cache has nothing to write it from).
+ * @param err  receives the error; may be NULL.
+ * @return CRP_OK; CRP_EINVAL (no image, or nothing to write it from); CRP_EUNSUPPORTED (the
+ *         image's addresses spread over more than 4 GiB); CRP_EIO (the sink failed); as
+ *         crp_symbolicator_lookup(). Safe to call while other threads look up. Added in 0.1.
+ */
+CRP_API int crp_symbol_image_write_cache(const crp_symbolicator *s, const crp_symbol_image *im,
+					 const crp_sink *sink, crp_error *err);
 
 /**
  * Look up one file (vm) address in an image, building its index first if needed. No return

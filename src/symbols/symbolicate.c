@@ -13,7 +13,6 @@
 /* Per report image: its symbol image, and what happened to the frames in it. */
 typedef struct image_state {
 	const crp_symbol_image *sym;
-	crp_symindex *ix;
 	bool looked_up;
 	int status;            /* of the index */
 	crp_error why;
@@ -31,7 +30,6 @@ typedef struct sctx {
 	crp_arena *arena;
 	crp_symbolicate_stats *st;
 	unsigned flags;
-	crp_symindex_result *res;  /* scratch of this call: index answer, then ours */
 	crp_symbol_answer *room;
 	crp_diag *warnings;
 	size_t warning_count, warning_cap, warnings_dropped;
@@ -191,7 +189,7 @@ static int resolve_image(sctx *c, size_t i)
 					CRP_HAS(im, CRP_IMAGE_CPU_SUBTYPE) ? im->cpu_subtype : 0);
 	if (!st->sym)
 		return CRP_OK;
-	st->status = crp__symbols_index(c->s, st->sym, &st->ix, &st->why);
+	st->status = crp__symbols_prepare(c->s, st->sym, &st->why);
 	return st->status == CRP_ENOMEM ? CRP_ENOMEM : CRP_OK;
 }
 
@@ -246,10 +244,16 @@ static int frame(sctx *c, crp_frame *f, bool is_pc, const char *path)
 	if (c->flags & CRP_SYMBOLICATE_NO_ADJUST)
 		is_pc = true;
 	uint64_t look = lookup_address(addr - slide, st->sym->cputype, is_pc, &flags);
-	CRP_TRY(crp__symindex_lookup(st->ix, look, c->res));
 	const crp_symbolication *answer;
 	crp_symbolication *out;
-	CRP_TRY(crp__symbols_answer(&answer, c->room, c->s, st->sym, st->ix, c->res, look, slide, flags, addr));
+	int rc = crp__symbols_lookup(&answer, c->room, c->s, st->sym, look, slide, flags, addr, &st->why);
+	if (rc == CRP_ECORRUPT) { /* a damaged symbol cache: the image's frames go without */
+		st->status = rc;
+		st->unresolved++;
+		c->st->without_symbols++;
+		return CRP_OK;
+	}
+	CRP_TRY(rc);
 	if (!answer) {
 		c->st->unknown++;
 		return CRP_OK;
@@ -377,7 +381,6 @@ static int finish(sctx *c, crp_report *root, int rc, crp_error *err)
 	if (rc == CRP_OK)
 		rc = flush_warnings(c, root);
 	crp__free(&c->s->alloc, c->warnings);
-	crp__free(&c->s->alloc, c->res);
 	crp_symbol_answer_free(c->room);
 	if (rc != CRP_OK && err) {
 		crp__error_clear(err);
@@ -408,10 +411,9 @@ int crp_report_symbolicate(crp_report *r, const crp_symbolicator *s, const crp_s
 	c.arena = &root->arena;
 	c.st = stats;
 	c.flags = opts ? opts->flags : 0;
-	c.res = crp__malloc(&s->alloc, sizeof *c.res);
 	crp_symbol_answer_new(&c.room, s);
 	const crp_body *orig = r->body.recrash ? &r->body.recrash->body : NULL;
-	int rc = c.res && c.room ? symbolicate_body(&c, &r->body, "", orig, "recrash_report.") : CRP_ENOMEM;
+	int rc = c.room ? symbolicate_body(&c, &r->body, "", orig, "recrash_report.") : CRP_ENOMEM;
 	if (rc == CRP_OK && orig)
 		rc = symbolicate_body(&c, orig, "recrash_report.", NULL, NULL);
 	return finish(&c, root, rc, err);

@@ -12,10 +12,7 @@
 
 #include "symbols_int.h"
 
-#define NO_OBJECT UINT32_MAX
-
-static int set_err(crp_error *err, int code, const char *fmt, ...) CRP_PRINTF(3, 4);
-static int set_err(crp_error *err, int code, const char *fmt, ...)
+int crp__symbols_set_err(crp_error *err, int code, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -87,8 +84,16 @@ static void unmap(crp_symbolicator *s, sym_file *f)
 		f->data = NULL;
 }
 
+static void drop_object(crp_symbolicator *s, sym_object *o)
+{
+	crp__macho_dispose(&o->macho);
+	for (int i = 0; i < 3; i++)
+		crp__free(&s->alloc, o->cache_meta[i]);
+}
+
 static void free_image(crp_symbolicator *s, crp_symbol_image *im)
 {
+	crp__symbols_close_cache(im);
 	crp__symindex_free(im->ix);
 	pthread_mutex_destroy(&im->build_lock);
 	crp__free(&s->alloc, im);
@@ -101,7 +106,7 @@ void crp_symbolicator_free(crp_symbolicator *s)
 	for (size_t i = 0; i < s->image_count; i++)
 		free_image(s, s->images[i]);
 	for (size_t i = 0; i < s->object_count; i++)
-		crp__macho_dispose(&s->objects[i].macho);
+		drop_object(s, &s->objects[i]);
 	for (size_t i = 0; i < s->file_count; i++) {
 		unmap(s, &s->files[i]);
 		crp__free(&s->alloc, s->files[i].path);
@@ -122,26 +127,27 @@ static int map_file(crp_symbolicator *s, sym_file *f, crp_error *err)
 		return CRP_OK;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return set_err(err, errno == ENOENT ? CRP_ENOTFOUND : CRP_EIO, "cannot open %s: %s",
+		return crp__symbols_set_err(err, errno == ENOENT ? CRP_ENOTFOUND : CRP_EIO, "cannot open %s: %s",
 			       f->path, strerror(errno));
 	struct stat st;
 	int rc = CRP_OK;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		rc = set_err(err, CRP_EIO, "%s is not a regular file", f->path);
+		rc = crp__symbols_set_err(err, CRP_EIO, "%s is not a regular file", f->path);
 	else if ((uint64_t)st.st_size > s->opts.max_file_bytes || (uint64_t)st.st_size > SIZE_MAX)
-		rc = set_err(err, CRP_ELIMIT, "%s: %llu bytes is more than the symbol file limit (%llu)",
+		rc = crp__symbols_set_err(err, CRP_ELIMIT, "%s: %llu bytes is more than the symbol file limit (%llu)",
 			     f->path, (unsigned long long)st.st_size,
 			     (unsigned long long)s->opts.max_file_bytes);
 	else if (st.st_size < 4)
-		rc = set_err(err, CRP_EUNSUPPORTED, "%s: not a Mach-O file (too short)", f->path);
+		rc = crp__symbols_set_err(err, CRP_EUNSUPPORTED, "%s: not a Mach-O file (too short)", f->path);
 	else if (f->size && (st.st_dev != f->dev || st.st_ino != f->ino || (size_t)st.st_size != f->size))
-		rc = set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
+		rc = crp__symbols_set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
 	if (rc == CRP_OK) {
 		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED)
-			rc = set_err(err, CRP_EIO, "cannot map %s: %s", f->path, strerror(errno));
+			rc = crp__symbols_set_err(err, CRP_EIO, "cannot map %s: %s", f->path, strerror(errno));
 		else
-			f->data = p, f->size = (size_t)st.st_size, f->dev = st.st_dev, f->ino = st.st_ino;
+			f->data = p, f->size = (size_t)st.st_size, f->dev = st.st_dev, f->ino = st.st_ino,
+			f->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	}
 	close(fd);
 	return rc;
@@ -188,14 +194,14 @@ static int new_image(crp_symbolicator *s, const sym_object *o, crp_symbol_image 
 	im->uuid = o->uuid;
 	im->cputype = o->cputype;
 	im->cpusubtype = o->cpusubtype;
-	im->binary = im->debug = NO_OBJECT;
+	im->binary = im->debug = im->cache = NO_OBJECT;
 	s->images[s->image_count++] = im;
 	*out = im;
 	return CRP_OK;
 }
 
-/* Files an object under its (UUID, CPU): the first binary and the first dSYM added win. */
-static int file_object(crp_symbolicator *s, uint32_t idx)
+/* Files an object under its (UUID, CPU): the first binary, dSYM and cache added win. */
+int crp__symbols_file_object(crp_symbolicator *s, uint32_t idx)
 {
 	const sym_object *o = &s->objects[idx];
 	crp_symbol_image *im = NULL;
@@ -207,7 +213,7 @@ static int file_object(crp_symbolicator *s, uint32_t idx)
 	}
 	if (!im)
 		CRP_TRY(new_image(s, o, &im));
-	uint32_t *slot = is_debug(o) ? &im->debug : &im->binary;
+	uint32_t *slot = o->is_cache ? &im->cache : is_debug(o) ? &im->debug : &im->binary;
 	if (*slot == NO_OBJECT && !atomic_load_explicit(&im->built, memory_order_relaxed))
 		*slot = idx;
 	return CRP_OK;
@@ -254,11 +260,11 @@ static int add_slice(crp_symbolicator *s, uint32_t file, const crp_macho_slice *
 		o->size = sl->size;
 		describe(o, &m);
 		s->object_count++;
-		rc = file_object(s, (uint32_t)(s->object_count - 1));
+		rc = crp__symbols_file_object(s, (uint32_t)(s->object_count - 1));
 	}
 	crp__macho_dispose(&m);
 	if (rc == CRP_ENOMEM)
-		set_err(err, rc, "out of memory");
+		crp__symbols_set_err(err, rc, "out of memory");
 	return rc;
 }
 
@@ -288,18 +294,25 @@ static int add_file_data(crp_symbolicator *s, uint32_t file, crp_error *err)
 	crp_macho_slice sl[CRP_MACHO_MAX_SLICES];
 	size_t n;
 	size_t objects = s->object_count, images = s->image_count;
-	int rc = crp__macho_slices(sl, &n, f->data, f->size, err);
+	int rc = CRP_OK;
+	n = 0;
+	if (crp__symcache_detect(f->data, f->size))
+		rc = crp__symbols_add_cache(s, file, err);
+	else
+		rc = crp__macho_slices(sl, &n, f->data, f->size, err);
 	for (size_t i = 0; rc == CRP_OK && i < n; i++)
 		rc = add_slice(s, file, &sl[i], err);
 	if (rc != CRP_OK) { /* all or nothing: forget the slices of this file */
 		for (size_t i = images; i < s->image_count; i++)
 			free_image(s, s->images[i]);
 		s->image_count = images;
-		s->object_count = objects;
+		while (s->object_count > objects)
+			drop_object(s, &s->objects[--s->object_count]);
 		for (size_t i = 0; i < s->image_count; i++) {
 			crp_symbol_image *im = s->images[i];
 			im->binary = im->binary >= objects && im->binary != NO_OBJECT ? NO_OBJECT : im->binary;
 			im->debug = im->debug >= objects && im->debug != NO_OBJECT ? NO_OBJECT : im->debug;
+			im->cache = im->cache >= objects && im->cache != NO_OBJECT ? NO_OBJECT : im->cache;
 		}
 	}
 	if (rc != CRP_OK && err && rc != CRP_ENOMEM)
@@ -317,11 +330,11 @@ static void drop_file(crp_symbolicator *s)
 static int add_file(crp_symbolicator *s, const char *path, crp_error *err)
 {
 	if (s->files_examined >= s->opts.max_files)
-		return set_err(err, CRP_ELIMIT, "more than %zu symbol files", s->opts.max_files);
+		return crp__symbols_set_err(err, CRP_ELIMIT, "more than %zu symbol files", s->opts.max_files);
 	s->files_examined++;
 	uint32_t idx;
 	if (new_file(s, path, &idx) != CRP_OK)
-		return set_err(err, CRP_ENOMEM, "out of memory");
+		return crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
 	int rc = map_file(s, &s->files[idx], err);
 	if (rc == CRP_OK)
 		rc = add_file_data(s, idx, err);
@@ -335,15 +348,15 @@ static int add_file(crp_symbolicator *s, const char *path, crp_error *err)
 
 /* -- directories ------------------------------------------------------------------------- */
 
-static bool looks_like_macho(const char *path)
+static bool looks_like_symbols(const char *path)
 {
-	uint8_t magic[4];
+	uint8_t magic[CRP_SYMCACHE_MAGIC_SIZE];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return true; /* let add_file say why it cannot be read */
 	ssize_t n = read(fd, magic, sizeof magic);
 	close(fd);
-	return n == (ssize_t)sizeof magic && crp__macho_sniff(magic, sizeof magic) != 0;
+	return (n >= 4 && crp__macho_sniff(magic, 4) != 0) || crp__symcache_detect(magic, n > 0 ? (size_t)n : 0);
 }
 
 static int add_dir(crp_symbolicator *s, const char *dir, unsigned depth, crp_error *err);
@@ -357,7 +370,7 @@ static int add_entry(crp_symbolicator *s, const char *path, unsigned depth, crp_
 		return depth < s->opts.max_depth ? add_dir(s, path, depth + 1, err) : CRP_OK;
 	if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
 		return CRP_OK; /* links to directories are not followed: no cycles */
-	if (!S_ISREG(st.st_mode) || !looks_like_macho(path))
+	if (!S_ISREG(st.st_mode) || !looks_like_symbols(path))
 		return CRP_OK;
 	crp_error why;
 	int rc = add_file(s, path, &why);
@@ -422,7 +435,7 @@ static int add_dir(crp_symbolicator *s, const char *dir, unsigned depth, crp_err
 		crp__free(&s->alloc, names[i]);
 	crp__free(&s->alloc, names);
 	if (rc == CRP_ENOMEM)
-		set_err(err, rc, "out of memory");
+		crp__symbols_set_err(err, rc, "out of memory");
 	return rc;
 }
 
@@ -430,9 +443,9 @@ int crp_symbolicator_add_path(crp_symbolicator *s, const char *path, crp_error *
 {
 	struct stat st;
 	if (!s || !path)
-		return set_err(err, CRP_EINVAL, "no symbolicator or path");
+		return crp__symbols_set_err(err, CRP_EINVAL, "no symbolicator or path");
 	if (stat(path, &st) != 0)
-		return set_err(err, errno == ENOENT ? CRP_ENOTFOUND : CRP_EIO, "%s: %s", path, strerror(errno));
+		return crp__symbols_set_err(err, errno == ENOENT ? CRP_ENOTFOUND : CRP_EIO, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return add_dir(s, path, 0, err);
 	return add_file(s, path, err);
@@ -442,15 +455,15 @@ int crp_symbolicator_add_memory(crp_symbolicator *s, const void *data, size_t le
 				const char *name, crp_error *err)
 {
 	if (!s || (!data && len))
-		return set_err(err, CRP_EINVAL, "no symbolicator or data");
+		return crp__symbols_set_err(err, CRP_EINVAL, "no symbolicator or data");
 	uint32_t idx;
 	if (new_file(s, name ? name : "(memory)", &idx) != CRP_OK)
-		return set_err(err, CRP_ENOMEM, "out of memory");
+		return crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
 	sym_file *f = &s->files[idx];
 	f->data = data;
 	f->size = len;
 	f->in_memory = true;
-	int rc = len < 4 ? set_err(err, CRP_EUNSUPPORTED, "%s: not a Mach-O file (too short)", f->path)
+	int rc = len < 4 ? crp__symbols_set_err(err, CRP_EUNSUPPORTED, "%s: not a Mach-O file (too short)", f->path)
 			 : add_file_data(s, idx, err);
 	if (rc != CRP_OK)
 		drop_file(s);
@@ -499,12 +512,16 @@ void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_image_info
 	if (!im)
 		return;
 	const crp_symbolicator *s = im->owner;
-	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug);
+	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug), *c = object_of(s, im->cache);
 	out->has_uuid = im->has_uuid;
 	out->uuid = im->uuid;
 	out->cpu_type = im->cputype;
 	out->cpu_subtype = im->cpusubtype;
 	out->arch = crp_arch_name(im->cputype, im->cpusubtype);
+	if (!b && !d && c) { /* known from its cache alone */
+		crp__symbols_cache_info(s, c, out);
+		return;
+	}
 	out->binary_path = b ? s->files[b->file].path : NULL;
 	out->debug_path = d ? s->files[d->file].path : (b && b->has_dwarf ? out->binary_path : NULL);
 	out->name = base_name(b ? out->binary_path : d ? s->files[d->file].path : "");
@@ -518,27 +535,32 @@ void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_image_info
 
 uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_image *im)
 {
-	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug);
-	return b ? b->text_vmaddr : d ? d->text_vmaddr : 0;
+	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug), *c = object_of(s, im->cache);
+	return b ? b->text_vmaddr : d ? d->text_vmaddr : c ? c->text_vmaddr : 0;
+}
+
+int crp__symbols_map_file(crp_symbolicator *s, uint32_t file, crp_error *err)
+{
+	pthread_mutex_lock(&s->map_lock); /* the file may hold other images' slices too */
+	int rc = map_file(s, &s->files[file], err);
+	pthread_mutex_unlock(&s->map_lock);
+	return rc;
 }
 
 /* Maps the object's file and parses its slice again, checking it is what was added. */
-static int load_object(crp_symbolicator *s, uint32_t i, crp_error *err)
+int crp__symbols_load_object(crp_symbolicator *s, uint32_t i, crp_error *err)
 {
 	sym_object *o = &s->objects[i];
 	if (o->macho_ready)
 		return CRP_OK;
 	sym_file *f = &s->files[o->file];
-	pthread_mutex_lock(&s->map_lock); /* the file may hold other images' slices too */
-	int mapped = map_file(s, f, err);
-	pthread_mutex_unlock(&s->map_lock);
-	CRP_TRY(mapped);
+	CRP_TRY(crp__symbols_map_file(s, o->file, err));
 	if (!crp__in_bounds(o->offset, o->size, f->size))
-		return set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
+		return crp__symbols_set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
 	int rc = crp__macho_parse(&o->macho, f->data + o->offset, (size_t)o->size, &s->alloc, err);
 	if (rc == CRP_OK && (o->macho.has_uuid != o->has_uuid ||
 			     memcmp(o->macho.uuid.bytes, o->uuid.bytes, 16) != 0))
-		rc = set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
+		rc = crp__symbols_set_err(err, CRP_ECORRUPT, "%s changed since it was added", f->path);
 	if (rc != CRP_OK) {
 		crp__macho_dispose(&o->macho);
 		return rc;
@@ -548,31 +570,50 @@ static int load_object(crp_symbolicator *s, uint32_t i, crp_error *err)
 }
 
 /* dSYM DWARF first; the richer symbol table (a stripped binary's is poorer than its dSYM's);
- * function starts only from binaries. */
-static void choose_sources(crp_symbolicator *s, crp_symbol_image *im, crp_symindex_sources *src)
+ * function starts only from binaries. ids: the objects for dwarf, symtab and starts. */
+void crp__symbols_choose_sources(const crp_symbolicator *s, const crp_symbol_image *im,
+				 crp_symindex_sources *src, uint32_t ids[3])
 {
 	const sym_object *b = object_of(s, im->binary), *d = object_of(s, im->debug);
-	im->src_dwarf = d && d->has_dwarf ? im->debug : b && b->has_dwarf ? im->binary : NO_OBJECT;
-	im->src_symtab = NO_OBJECT;
+	ids[0] = d && d->has_dwarf ? im->debug : b && b->has_dwarf ? im->binary : NO_OBJECT;
+	ids[1] = NO_OBJECT;
 	if (d && d->has_symtab && (!b || !b->has_symtab || d->defined_symbols >= b->defined_symbols))
-		im->src_symtab = im->debug;
+		ids[1] = im->debug;
 	else if (b && b->has_symtab)
-		im->src_symtab = im->binary;
-	im->src_starts = b && b->has_starts ? im->binary : NO_OBJECT;
-	src->dwarf = im->src_dwarf != NO_OBJECT ? &s->objects[im->src_dwarf].macho : NULL;
-	src->symtab = im->src_symtab != NO_OBJECT ? &s->objects[im->src_symtab].macho : NULL;
-	src->starts = im->src_starts != NO_OBJECT ? &s->objects[im->src_starts].macho : NULL;
+		ids[1] = im->binary;
+	ids[2] = b && b->has_starts ? im->binary : NO_OBJECT;
+	src->dwarf = ids[0] != NO_OBJECT ? &s->objects[ids[0]].macho : NULL;
+	src->symtab = ids[1] != NO_OBJECT ? &s->objects[ids[1]].macho : NULL;
+	src->starts = ids[2] != NO_OBJECT ? &s->objects[ids[2]].macho : NULL;
 }
 
-static int build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+int crp__symbols_load_sources(crp_symbolicator *s, const crp_symbol_image *im, crp_error *err)
 {
 	if (im->binary != NO_OBJECT)
-		CRP_TRY(load_object(s, im->binary, err));
+		CRP_TRY(crp__symbols_load_object(s, im->binary, err));
 	if (im->debug != NO_OBJECT)
-		CRP_TRY(load_object(s, im->debug, err));
+		CRP_TRY(crp__symbols_load_object(s, im->debug, err));
+	return CRP_OK;
+}
+
+int crp__symbols_build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+{
+	uint32_t ids[3];
 	crp_symindex_sources src;
-	choose_sources(s, im, &src);
+	CRP_TRY(crp__symbols_load_sources(s, im, err));
+	crp__symbols_choose_sources(s, im, &src, ids);
+	im->src_dwarf = ids[0], im->src_symtab = ids[1], im->src_starts = ids[2];
 	return crp__symindex_build(&im->ix, &src, &s->alloc, NULL, NULL, err);
+}
+
+/* A cache when there is one to use, else the index. */
+static int make_ready(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+{
+	int rc = crp__symbols_open_cache(s, im, err);
+	if (rc != CRP_ENOTFOUND)
+		return rc;
+	crp__error_clear(err);
+	return crp__symbols_build_index(s, im, err);
 }
 
 /* Under the image's lock: the first thread builds, the others wait and find it built. */
@@ -582,7 +623,7 @@ static int build_once(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
 	pthread_mutex_lock(&im->build_lock);
 	if (!atomic_load_explicit(&im->built, memory_order_relaxed)) {
 		crp__error_clear(&im->ix_error);
-		rc = build_index(s, im, &im->ix_error);
+		rc = make_ready(s, im, &im->ix_error);
 		if (rc == CRP_ENOMEM) { /* not kept: a later call tries again */
 			if (err)
 				*err = im->ix_error;
@@ -596,33 +637,44 @@ static int build_once(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
 	return rc;
 }
 
-int crp__symbols_index(const crp_symbolicator *cs, const crp_symbol_image *cim, crp_symindex **out,
-		       crp_error *err)
+int crp__symbols_prepare(const crp_symbolicator *cs, const crp_symbol_image *cim, crp_error *err)
 {
 	/* A shared symbolicator is const to its users; its build-once state is the exception. */
 	crp_symbolicator *s = (crp_symbolicator *)(uintptr_t)cs;
 	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
-	*out = NULL;
 	if (!atomic_load_explicit(&im->built, memory_order_acquire))
 		CRP_TRY(build_once(s, im, err));
-	*out = im->ix;
 	if (im->ix_status != CRP_OK && err)
 		*err = im->ix_error;
 	return im->ix_status;
 }
 
+int crp__symbols_lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
+			const crp_symbol_image *im, uint64_t lookup_addr, uint64_t slide, unsigned flags,
+			uint64_t addr, crp_error *err)
+{
+	*out = NULL;
+	CRP_TRY(crp__symbols_prepare(s, im, err));
+	int rc;
+	if (im->sc) {
+		rc = crp__symcache_lookup(out, &room->sym, room->locs, CRP_SYMINDEX_MAX_FRAMES, im->sc, lookup_addr,
+					  slide, flags, addr);
+	} else {
+		crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
+		rc = crp__symindex_lookup(im->ix, lookup_addr, &res);
+		if (rc == CRP_OK)
+			rc = crp__symbols_answer(out, room, s, im, im->ix, &res, lookup_addr, slide, flags, addr);
+	}
+	if (rc != CRP_OK)
+		return crp__symbols_set_err(err, rc, rc == CRP_ECORRUPT ? "%s: damaged symbol cache" : "%s",
+					    rc == CRP_ECORRUPT ? crp_status_str(rc) : crp_status_str(rc));
+	return CRP_OK;
+}
+
 static int lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
 		  const crp_symbol_image *im, uint64_t file_addr, crp_error *err)
 {
-	crp_symindex *ix;
-	CRP_TRY(crp__symbols_index(s, im, &ix, err));
-	crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
-	int rc = crp__symindex_lookup(ix, file_addr, &res);
-	if (rc == CRP_OK)
-		rc = crp__symbols_answer(out, room, s, im, ix, &res, file_addr, 0, 0, file_addr);
-	if (rc != CRP_OK)
-		return set_err(err, rc, "%s", crp_status_str(rc));
-	return CRP_OK;
+	return crp__symbols_lookup(out, room, s, im, file_addr, 0, 0, file_addr, err);
 }
 
 int crp_symbol_answer_new(crp_symbol_answer **out, const crp_symbolicator *s)
@@ -650,7 +702,7 @@ int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *
 {
 	*out = NULL;
 	if (!s || !im || !room)
-		return set_err(err, CRP_EINVAL, "no symbolicator, image or answer room");
+		return crp__symbols_set_err(err, CRP_EINVAL, "no symbolicator, image or answer room");
 	return lookup(out, room, s, im, file_addr, err);
 }
 
@@ -659,8 +711,8 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 {
 	*out = NULL;
 	if (!s || !im)
-		return set_err(err, CRP_EINVAL, "no symbolicator or image");
+		return crp__symbols_set_err(err, CRP_EINVAL, "no symbolicator or image");
 	if (!s->last && crp_symbol_answer_new(&s->last, s) != CRP_OK)
-		return set_err(err, CRP_ENOMEM, "out of memory");
+		return crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
 	return lookup(out, s->last, s, im, file_addr, err);
 }

@@ -5,7 +5,7 @@
 #include "demangle/demangle.h"
 #include "symbols_int.h"
 
-#define NAME_BUF 4096
+#define NAME_BUF CRP_SYMBOLS_NAME_BUF
 #define NAME_MAX_DEMANGLED (64u * 1024)
 #define NO_OBJECT UINT32_MAX
 
@@ -16,9 +16,7 @@ static bool itanium(const char *raw)
 	return (raw[0] == '_' && raw[1] == 'Z') || (raw[0] == '_' && raw[1] == '_' && raw[2] == 'Z');
 }
 
-/* Demangles raw into buf, or, for a name longer than buf, into *big (the caller frees it).
- * Returns the length, 0 when raw does not demangle (*rc CRP_OK) or memory ran out. */
-static size_t demangle(const crp_allocator *a, const char *raw, char *buf, size_t cap, char **big, int *rc)
+size_t crp__symbols_demangle(const crp_allocator *a, const char *raw, char *buf, size_t cap, char **big, int *rc)
 {
 	size_t n = crp__demangle_cxx(raw, buf, cap);
 	*rc = CRP_OK;
@@ -32,6 +30,11 @@ static size_t demangle(const crp_allocator *a, const char *raw, char *buf, size_
 	return crp__demangle_cxx(raw, *big, NAME_MAX_DEMANGLED);
 }
 
+unsigned crp__symbols_name_flags(const char *raw, size_t demangled)
+{
+	return demangled ? CRP_SYM_DEMANGLED : crp__is_swift_mangled(raw) ? CRP_SYM_SWIFT : 0;
+}
+
 /* A name's first use in this index: demangled outside the index's lock (two threads may both
  * demangle it; one copy is kept). Raw names point into mapped symbol files, which outlive the
  * index: only demangled ones are copied. */
@@ -40,9 +43,9 @@ static CRP_NOINLINE int first_name(const crp_symbolicator *s, crp_symindex *ix, 
 {
 	char buf[NAME_BUF], *big;
 	int rc;
-	size_t n = demangle(&s->alloc, f->name, buf, sizeof buf, &big, &rc);
+	size_t n = crp__symbols_demangle(&s->alloc, f->name, buf, sizeof buf, &big, &rc);
 	if (rc == CRP_OK) {
-		unsigned fl = n ? CRP_SYM_DEMANGLED : crp__is_swift_mangled(f->name) ? CRP_SYM_SWIFT : 0;
+		unsigned fl = crp__symbols_name_flags(f->name, n);
 		rc = crp__symindex_slot_fill(ix, f->name_unit, f->name_slot, n ? (big ? big : buf) : f->name, n,
 					     n != 0, fl, out, flags);
 	}

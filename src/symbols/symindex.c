@@ -418,7 +418,7 @@ static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s
 	return n;
 }
 
-static const char *scope_name(crp_symindex *ix, ix_scope *s)
+const char *crp__ix_scope_name(crp_symindex *ix, ix_scope *s)
 {
 	const char *n = atomic_load_explicit(&s->name, memory_order_acquire);
 	if (!n)
@@ -456,7 +456,7 @@ static uint32_t chain(crp_symindex *ix, ix_unitidx *u, uint32_t s, const ix_row 
 		else
 			set_frame(f, u, u->scopes[prev].call_file, u->scopes[prev].call_line,
 				  u->scopes[prev].call_column);
-		f->name = scope_name(ix, &u->scopes[t]);
+		f->name = crp__ix_scope_name(ix, &u->scopes[t]);
 		f->name_slot = f->name ? &u->scopes[t].slot : NULL;
 		f->name_unit = u;
 		prev = t;

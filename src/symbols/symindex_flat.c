@@ -58,14 +58,12 @@ size_t crp__ix_upper(const ix_accel *a, const void *keys, size_t stride, size_t 
 
 /* -- line rows, LLVM's way --------------------------------------------------------------- */
 
-/* The first sequence (sorted by end) ending after addr. */
-static size_t first_seq_after(const ix_unitidx *u, uint64_t addr)
+size_t crp__ix_first_seq_after(const ix_unitidx *u, uint64_t addr)
 {
 	return crp__ix_upper(&u->seq_accel, u->seqs, sizeof *u->seqs, u->seq_count, addr);
 }
 
-/* The last row at or before addr in seq (its end row excluded). */
-static size_t row_in(const ix_unitidx *u, const ix_seq *s, uint64_t addr)
+size_t crp__ix_row_in(const ix_unitidx *u, const ix_seq *s, uint64_t addr)
 {
 	size_t a = s->first + 1, b = s->first + s->count - 1;
 	while (a < b) {
@@ -80,8 +78,8 @@ static size_t row_in(const ix_unitidx *u, const ix_seq *s, uint64_t addr)
 
 const ix_row *crp__ix_find_row(const ix_unitidx *u, uint64_t addr)
 {
-	size_t k = first_seq_after(u, addr);
+	size_t k = crp__ix_first_seq_after(u, addr);
 	if (k == u->seq_count || u->seqs[k].lo > addr)
 		return NULL;
-	return &u->rows[row_in(u, &u->seqs[k], addr)];
+	return &u->rows[crp__ix_row_in(u, &u->seqs[k], addr)];
 }

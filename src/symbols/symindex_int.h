@@ -145,6 +145,9 @@ int crp__ix_map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id
 /* The id of the interval holding x, or IX_NONE. */
 uint32_t crp__ix_map_find(const ix_map *m, uint64_t x);
 
+/* The raw name of a scope (read from DWARF on first use), or NULL. */
+const char *crp__ix_scope_name(crp_symindex *ix, ix_scope *s);
+
 /* symindex_flat.c */
 /* Keys are the first uint64_t of elements `stride` bytes apart. */
 int crp__ix_accel_build(const crp_allocator *alloc, ix_accel *a, const void *keys, size_t stride, size_t n);
@@ -153,6 +156,10 @@ void crp__ix_accel_free(const crp_allocator *alloc, ix_accel *a);
 size_t crp__ix_upper(const ix_accel *a, const void *keys, size_t stride, size_t n, uint64_t x);
 /* The row of the unit for addr (LLVM's sequence search), or NULL. */
 const ix_row *crp__ix_find_row(const ix_unitidx *u, uint64_t addr);
+/* The last row at or before addr in seq (its end row excluded). */
+size_t crp__ix_row_in(const ix_unitidx *u, const ix_seq *s, uint64_t addr);
+/* The first sequence (sorted by end) ending after addr. */
+size_t crp__ix_first_seq_after(const ix_unitidx *u, uint64_t addr);
 
 int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m);
 int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err);

@@ -68,6 +68,9 @@ size_t cli_utf8_len(const char *s, size_t avail);
 int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
 		       unsigned jobs, const crp_symbolicator *symbols);
 
+/* A size option (N, suffix k, M or G): prints the problem and returns -1 if bad. */
+int cli_parse_size(const char *option, const char *arg, size_t *out);
+
 /* --limit NAME=N: sets a crp_parse_options limit; prints the problem and returns -1 if bad. */
 int cli_parse_limit(crp_parse_options *po, const char *arg);
 
@@ -91,5 +94,6 @@ int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_atos(int argc, char **argv);
 int cmd_dump_syms(int argc, char **argv);
+int cmd_symcache(int argc, char **argv);
 
 #endif

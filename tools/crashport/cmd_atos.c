@@ -19,6 +19,7 @@ typedef struct atos_opts {
 	bool inlines, full_path;
 	const char *addr_file;
 	unsigned jobs;           /* 0: one per CPU */
+	const char *symbols_cache;
 } atos_opts;
 
 static void usage(FILE *f)
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"  -i               print inlined functions too, innermost first, one per line\n"
 		"  -fullPath        print source files with their full path\n"
 		"  -f ADDRFILE      read addresses from ADDRFILE\n"
+		"  --symbols-cache DIR  keep FILE's symbol cache in DIR: made on first use, used\n"
+		"                   afterwards (FILE may also be a symbol cache itself)\n"
 		"  -j N             look up with N threads (default: one per CPU) when the addresses\n"
 		"                   are all known first (arguments, ADDRFILE or a file on stdin);\n"
 		"                   the output is the same for any N\n"
@@ -71,7 +74,8 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 	static const struct option longopts[] = {
 		{"arch", required_argument, NULL, 'a'}, {"fullPath", no_argument, NULL, 'F'},
 		{"offset", no_argument, NULL, 'O'},     {"help", no_argument, NULL, 'h'},
-		{"jobs", required_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+		{"jobs", required_argument, NULL, 'j'}, {"symbols-cache", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long_only(argc, argv, "o:l:s:if:j:h", longopts, NULL)) != -1) {
@@ -90,6 +94,7 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 		case 'i': o->inlines = true; break;
 		case 'F': o->full_path = true; break;
 		case 'f': o->addr_file = optarg; break;
+		case 'C': o->symbols_cache = optarg; break;
 		case 'j': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -457,6 +462,7 @@ int cmd_atos(int argc, char **argv)
 		return EXIT_USAGE;
 	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	so.on_skip = on_skip;
+	so.cache_dir = o.symbols_cache;
 	crp_symbolicator *s;
 	if (crp_symbolicator_new(&s, &so) != CRP_OK) {
 		cli_msg("atos: out of memory");

@@ -35,6 +35,10 @@ typedef struct convert_opts {
 	/* --symbols: NULL when none were given. Filled before the workers start, then shared by
 	 * them without a lock (crashport/symbols.h allows concurrent crp_report_symbolicate()). */
 	crp_symbolicator *symbols;
+	const char **symbol_paths;   /* --symbols PATH, added once every option is read */
+	size_t symbol_path_count;
+	const char *symbols_cache;   /* --symbols-cache DIR */
+	size_t index_memory;         /* --index-memory N */
 } convert_opts;
 
 /* One input being converted. */
@@ -72,8 +76,12 @@ static void usage(FILE *f)
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
 		"      --style STYLE    same as -O style=STYLE (apple: apple or kscrash)\n"
 		"      --minidump-stack=MODE  minidump stacks: hybrid (default) or real (-O stack=MODE)\n"
-		"      --symbols PATH   symbolicate with a Mach-O binary, dSYM or directory of\n"
-		"                       them (searched recursively); repeatable\n"
+		"      --symbols PATH   symbolicate with a Mach-O binary, dSYM, symbol cache or\n"
+		"                       directory of them (searched recursively); repeatable\n"
+		"      --symbols-cache DIR  keep a symbol cache of every image used in DIR: made on\n"
+		"                       first use, used afterwards (crashport symcache --store)\n"
+		"      --index-memory N  memory symbol indexes may hold (N may end in k, M, G);\n"
+		"                       past it the least recently used are dropped and rebuilt\n"
 		"      --strict         truncated input and mistyped fields are errors\n"
 		"      --limit NAME=N   parser limit per report: report-bytes, depth, string-bytes,\n"
 		"                       items, memory, warnings (N may end in k, M, G)\n"
@@ -276,7 +284,7 @@ static int parse_progress(const char *s, progress_mode *out)
 }
 
 enum { OPT_STRICT = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_FORCE, OPT_FAIL_FAST, OPT_REPORT, OPT_PROGRESS, OPT_NDJSON,
-       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS, OPT_STYLE, OPT_FROM };
+       OPT_LIMIT, OPT_MINIDUMP_STACK, OPT_SYMBOLS, OPT_STYLE, OPT_FROM, OPT_SYMBOLS_CACHE, OPT_INDEX_MEMORY };
 
 static void on_skip(void *ctx, const char *path, const crp_error *why)
 {
@@ -289,6 +297,8 @@ static int add_symbols(convert_opts *o, const char *path)
 	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	crp_error err;
 	so.on_skip = on_skip;
+	so.cache_dir = o->symbols_cache;
+	so.max_index_bytes = o->index_memory;
 	if (!o->symbols && crp_symbolicator_new(&o->symbols, &so) != CRP_OK) {
 		cli_msg("convert: out of memory");
 		return -1;
@@ -334,7 +344,9 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	case OPT_PROGRESS: return parse_progress(optarg, &o->progress);
 	case OPT_NDJSON: o->ndjson = true; return 0;
 	case OPT_LIMIT: return cli_parse_limit(&o->parse, optarg);
-	case OPT_SYMBOLS: return add_symbols(o, optarg);
+	case OPT_SYMBOLS: o->symbol_paths[o->symbol_path_count++] = optarg; return 0;
+	case OPT_SYMBOLS_CACHE: o->symbols_cache = optarg; return 0;
+	case OPT_INDEX_MEMORY: return cli_parse_size("--index-memory", optarg, &o->index_memory);
 	case OPT_STYLE: add_param(o, "style", optarg); return 0;
 	case OPT_MINIDUMP_STACK: add_param(o, "stack", optarg); return 0;
 	case 'h': usage(stdout); exit(EXIT_ALL_OK);
@@ -355,6 +367,8 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"minidump-stack", required_argument, NULL, OPT_MINIDUMP_STACK},
 		{"symbols", required_argument, NULL, OPT_SYMBOLS},
+		{"symbols-cache", required_argument, NULL, OPT_SYMBOLS_CACHE},
+		{"index-memory", required_argument, NULL, OPT_INDEX_MEMORY},
 		{"style", required_argument, NULL, OPT_STYLE},
 		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -365,9 +379,13 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 	o->owned_params = cli_xmalloc(n * sizeof *o->owned_params);
 	o->filter.include = cli_xmalloc(n * sizeof *o->filter.include);
 	o->filter.exclude = cli_xmalloc(n * sizeof *o->filter.exclude);
+	o->symbol_paths = cli_xmalloc(n * sizeof *o->symbol_paths);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:o:O:j:qh", longopts, NULL)) != -1)
 		if (parse_option(o, c, &to) != 0)
+			return -1;
+	for (size_t i = 0; i < o->symbol_path_count; i++) /* after every option: the cache and cap apply */
+		if (add_symbols(o, o->symbol_paths[i]) != 0)
 			return -1;
 	o->params[o->param_count] = NULL;
 	if (!to) {
@@ -416,6 +434,7 @@ static void free_opts(convert_opts *o)
 	free(o->params);
 	free(o->filter.include);
 	free(o->filter.exclude);
+	free(o->symbol_paths);
 	for (size_t i = 0; i < o->owned_count; i++)
 		free(o->owned_params[i]);
 	free(o->owned_params);

@@ -339,6 +339,28 @@ void cli_json_diag(FILE *f, const crp_error *e)
 	fprintf(f, ",\"line\":%llu,\"column\":%llu}", (unsigned long long)e->line, (unsigned long long)e->column);
 }
 
+/* N, N k, N M or N G (binary units), above 0; false when it is not that. */
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned long long unit = *end == 'k' ? 1024ULL : *end == 'M' ? 1024ULL * 1024 : *end == 'G' ? 1ULL << 30 : 1;
+	end += unit != 1;
+	if (errno || *end || end == s || *s == '-' || v == 0 || v > SIZE_MAX / unit)
+		return false;
+	*out = (size_t)(v * unit);
+	return true;
+}
+
+int cli_parse_size(const char *option, const char *arg, size_t *out)
+{
+	if (parse_size(arg, out))
+		return 0;
+	cli_msg("%s takes N > 0 (suffix k, M or G allowed), not '%s'", option, arg);
+	return -1;
+}
+
 int cli_parse_limit(crp_parse_options *po, const char *arg)
 {
 	static const struct {
@@ -356,14 +378,8 @@ int cli_parse_limit(crp_parse_options *po, const char *arg)
 	for (size_t i = 0; eq && i < sizeof limits / sizeof *limits; i++) {
 		if (strlen(limits[i].name) != (size_t)(eq - arg) || strncmp(arg, limits[i].name, (size_t)(eq - arg)) != 0)
 			continue;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(eq + 1, &end, 10);
-		unsigned long long unit = *end == 'k' ? 1024ULL : *end == 'M' ? 1024ULL * 1024 : *end == 'G' ? 1ULL << 30 : 1;
-		end += unit != 1;
-		if (errno || *end || end == eq + 1 || eq[1] == '-' || v == 0 || v > SIZE_MAX / unit)
+		if (!parse_size(eq + 1, (size_t *)((char *)po + limits[i].offset)))
 			break;
-		*(size_t *)((char *)po + limits[i].offset) = (size_t)(v * unit);
 		return 0;
 	}
 	cli_msg("--limit takes NAME=N (N > 0, suffix k, M or G allowed) with NAME one of report-bytes, depth, "

@@ -15,6 +15,7 @@ static const struct command {
 	{"validate", cmd_validate, "check reports without converting them"},
 	{"atos", cmd_atos, "addresses to function and source line (Apple's atos)"},
 	{"dump-syms", cmd_dump_syms, "Breakpad symbol file (.sym) of a Mach-O binary and dSYM"},
+	{"symcache", cmd_symcache, "symbol cache of a Mach-O binary and dSYM, for fast lookups"},
 };
 
 static void usage(FILE *f)
