@@ -39,11 +39,16 @@ static int grow(crp_symbolicator *s, void **p, size_t *cap, size_t need, size_t 
 	return CRP_OK;
 }
 
-static char *dup_str(crp_symbolicator *s, const char *str)
+static char *dup_str_with(const crp_allocator *a, const char *str)
 {
 	size_t n = strlen(str) + 1;
-	char *p = crp__malloc(&s->alloc, n);
+	char *p = crp__malloc(a, n);
 	return p ? memcpy(p, str, n) : NULL;
+}
+
+static char *dup_str(crp_symbolicator *s, const char *str)
+{
+	return dup_str_with(&s->alloc, str);
 }
 
 int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options *opts)
@@ -51,9 +56,11 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 	crp_symbolicator_options o = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	*out = NULL;
 	if (opts) {
-		if (opts->version != CRP_SYMBOLICATOR_OPTIONS_VERSION)
+		if (opts->version != CRP_SYMBOLICATOR_OPTIONS_VERSION && opts->version != 1)
 			return CRP_EINVAL;
-		o = *opts;
+		/* version 1 ends before cache_dir: only that much of the caller's struct is read */
+		memcpy(&o, opts, opts->version == 1 ? offsetof(crp_symbolicator_options, cache_dir) : sizeof o);
+		o.version = CRP_SYMBOLICATOR_OPTIONS_VERSION;
 	}
 	crp_allocator a;
 	crp__allocator_init(&a, o.allocator);
@@ -70,6 +77,11 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 	o.max_files = o.max_files ? o.max_files : CRP_DEFAULT_MAX_SYMBOL_FILES;
 	o.max_depth = o.max_depth ? o.max_depth : CRP_DEFAULT_MAX_SYMBOL_DIR_DEPTH;
 	o.allocator = NULL;
+	if (o.cache_dir && !(o.cache_dir = dup_str_with(&a, o.cache_dir))) {
+		pthread_mutex_destroy(&s->map_lock);
+		crp__free(&a, s);
+		return CRP_ENOMEM;
+	}
 	s->opts = o;
 	*out = s;
 	return CRP_OK;
@@ -115,6 +127,7 @@ void crp_symbolicator_free(crp_symbolicator *s)
 	crp__free(&s->alloc, s->objects);
 	crp__free(&s->alloc, s->files);
 	crp_symbol_answer_free(s->last);
+	crp__free(&s->alloc, (void *)s->opts.cache_dir);
 	pthread_mutex_destroy(&s->map_lock);
 	crp__free(&s->alloc, s);
 }

@@ -65,11 +65,6 @@ static void read_header(crp_symcache_header *h, const uint8_t *p)
 static int tables_end(const uint8_t *p, size_t len, uint64_t *start, crp_error *err)
 {
 	uint32_t n = crp__le32(p + 104), bsize = crp__le32(p + 108), blocks = crp__le32(p + 112);
-	if (crp__le16(p + 8) != CRP_SYMCACHE_MAJOR) {
-		if (err)
-			crp__error_set(err, CRP_EUNSUPPORTED, "symbol cache version %u is not known", crp__le16(p + 8));
-		return CRP_EUNSUPPORTED;
-	}
 	if (crp__le64(p + 96) != len)
 		return corrupt(err, len < crp__le64(p + 96) ? "cut short" : "longer than its header says");
 	if (n > CRP_SYMCACHE_MAX_SECTIONS || bsize != CRP_SYMCACHE_BLOCK)
@@ -80,7 +75,14 @@ static int tables_end(const uint8_t *p, size_t len, uint64_t *start, crp_error *
 		return corrupt(err, "block table");
 	uLong crc = crc32(0, p, 124);
 	crc = crc32(crc, p + CRP_SYMCACHE_HEADER_SIZE, (uInt)(24 * n + 4 * (size_t)blocks));
-	return crc == crp__le32(p + 124) ? CRP_OK : corrupt(err, "header checksum");
+	if (crc != crp__le32(p + 124))
+		return corrupt(err, "header checksum");
+	if (crp__le16(p + 8) != CRP_SYMCACHE_MAJOR) { /* checked after the CRC: a damaged one is damage */
+		if (err)
+			crp__error_set(err, CRP_EUNSUPPORTED, "symbol cache version %u is not known", crp__le16(p + 8));
+		return CRP_EUNSUPPORTED;
+	}
+	return CRP_OK;
 }
 
 int crp__symcache_header(crp_symcache_header *out, const void *data, size_t len, crp_error *err)

@@ -68,6 +68,8 @@ static bool col_push(writer *w, col *c, uint32_t v)
 
 static bool bytes_put(writer *w, bytes *b, const void *p, size_t n)
 {
+	if (!n)
+		return true;
 	if (b->len + n > b->cap && crp__ix_grow(&w->a, (void **)&b->p, &b->cap, b->len + n, 1) != CRP_OK)
 		return fail(w, CRP_ENOMEM);
 	memcpy(b->p + b->len, p, n);
