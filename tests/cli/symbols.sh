@@ -128,5 +128,43 @@ contains "$T/err" "No such file or directory"
 expect_exit 0 "$CP" atos --help
 contains "$T/out" "usage: crashport atos -o FILE"
 
+# -- symbol caches: crashport symcache, --symbols CACHE, atos -o CACHE, --symbols-cache DIR -----
+expect_exit 0 "$CP" symcache -o "$T/demo.symcache" $M/x86_64/Demo $M/x86_64/Demo.dSYM
+expect_exit 0 "$CP" atos -o "$T/demo.symcache" $addrs
+same_file "$T/out" $E/atos-x86_64.txt
+expect_exit 0 "$CP" atos -i -o "$T/demo.symcache" $addrs
+same_file "$T/out" $E/atos-x86_64-inlines.txt
+expect_exit 0 "$CP" atos -i -j1 -o "$T/demo.symcache" -f "$T/addrs"
+same_file "$T/out" $E/atos-x86_64-inlines.txt
+# a store of every slice: the layout --symbols-cache reads
+expect_exit 0 "$CP" symcache --store "$T/store" $M/universal/Demo $M/universal/Demo.dSYM
+count_lines "$T/out" 2
+contains "$T/out" "$T/store/4C4C44A0-5555-3144-A1CF-F0578D97933E/armv7.symcache"
+expect_exit 0 "$CP" symcache --store "$T/store" $M/arm64e/Demo $M/arm64e/Demo.dSYM
+# convert from caches alone writes what convert from the files writes
+expect_exit 0 "$CP" convert -q --to json --symbols "$T/store" $M/report-arm64e-recrash.json
+mv "$T/out" "$T/from-caches.json"
+expect_exit 0 "$CP" convert -q --to json --symbols $M/arm64e/Demo --symbols $M/arm64e/Demo.dSYM --symbols $M/universal \
+	$M/report-arm64e-recrash.json
+same_file "$T/from-caches.json" "$T/out"
+# --symbols-cache: written on first use, reused (same file), the same output each time
+expect_exit 0 "$CP" convert -q --to json --symbols $M/x86_64 --symbols-cache "$T/cdir" $M/report-x86_64.json
+same_file "$T/out" $E/report-x86_64.json
+cached="$T/cdir/4C4C44D7-5555-3144-A1ED-9D98060FB335/x86_64.symcache"
+if [ -f "$cached" ]; then ok; else bad "--symbols-cache wrote no $cached"; fi
+before=$(ls -i "$cached" 2>/dev/null)
+expect_exit 0 "$CP" convert -q --to json --symbols $M/x86_64 --symbols-cache "$T/cdir" $M/report-x86_64.json
+same_file "$T/out" $E/report-x86_64.json
+if [ "$(ls -i "$cached" 2>/dev/null)" = "$before" ]; then ok; else bad "a fresh cache was written again"; fi
+# usage
+expect_exit 2 "$CP" symcache $M/x86_64/Demo
+contains "$T/err" "give -o FILE or --store DIR"
+expect_exit 2 "$CP" symcache -o "$T/u.symcache" $M/universal/Demo
+contains "$T/err" "has 2 slices"
+expect_exit 1 "$CP" symcache -o "$T/n.symcache" $M/nonexistent
+expect_exit 2 "$CP" convert --to json --index-memory 0 $M/report-x86_64.json
+expect_exit 0 "$CP" symcache --help
+contains "$T/out" "usage: crashport symcache"
+
 echo "cli symbols: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
