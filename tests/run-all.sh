@@ -2,6 +2,7 @@
 # The whole test suite, as CI runs it on a fresh Debian 12 machine:
 #   1. Release build, warnings as errors, ctest (unit suites, CLI, fuzz-corpus replay, headers)
 #   2. ASan + UBSan build (one heap block per arena allocation), ctest
+#   2b. ThreadSanitizer build of the suites where threads share a symbolicator (memory cap too)
 #   3. valgrind memcheck over the unit suites and the CLI on every fixture and corpus report
 #   4. libFuzzer smoke run of every fuzz target (clang), a few seconds each
 # Installs what it needs with apt-get when run as root and something is missing.
@@ -53,6 +54,19 @@ cmake -S . -B build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DCRP_WERROR=ON -DCRP_SANIT
 cmake --build build-ci-asan -j"$JOBS"
 (cd build-ci-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --output-on-failure -j"$JOBS")
+
+step "ThreadSanitizer: threads sharing one symbolicator, with and without a memory cap"
+cmake -S . -B build-ci-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRP_WERROR=ON -DCRP_SANITIZE_THREAD=ON >/dev/null
+cmake --build build-ci-tsan -j"$JOBS" --target check_crashport crashport_cli
+for suite in symshare symcache; do
+	CK_RUN_SUITE=$suite CK_FORK=no TSAN_OPTIONS=halt_on_error=1 build-ci-tsan/tests/check_crashport
+done
+TSAN_OPTIONS=halt_on_error=1 build-ci-tsan/crashport atos -j4 -o fixtures/macho/x86_64/Demo.dSYM \
+	$(seq 4294967296 16 4294971392 | xargs printf '0x%x ') >/dev/null
+out=$(mktemp -d)
+TSAN_OPTIONS=halt_on_error=1 build-ci-tsan/crashport convert -q --to apple --symbols fixtures/macho -j4 \
+	--index-memory 1k -o "$out" fixtures/macho/report-x86_64.json fixtures/macho/report-arm64e-recrash.json
+rm -rf "$out"
 
 if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
 	step "valgrind memcheck"

@@ -79,9 +79,12 @@ typedef struct crp_symbolicator_options {
 	 * it (under a temporary name, then renamed: safe with other processes doing the same).
 	 * NULL: none. Copied. Added in 0.1 (version 2). */
 	const char *cache_dir;
-	/** Memory the symbolicator's indexes may hold; past it the least recently used unit and
-	 * image indexes are dropped and rebuilt when needed again. 0: no cap. Added in 0.1
-	 * (version 2). */
+	/** Memory the symbolicator's indexes may hold (symbol caches count their mapped size);
+	 * past it the least recently used compile-unit indexes, then whole image indexes, are
+	 * dropped and rebuilt when needed again. An index a lookup is using is dropped only once
+	 * the lookup is done, so the cap can be exceeded by what lookups in progress hold (at
+	 * least the index of the image each one is in). With a cap, answers are copies (see
+	 * crp_symbolicator_lookup_r()). 0: no cap. Added in 0.1 (version 2). */
 	size_t max_index_bytes;
 } crp_symbolicator_options;
 
@@ -165,6 +168,16 @@ CRP_API void crp_symbol_image_get_info(const crp_symbol_image *im, crp_symbol_im
 CRP_API int crp_symbol_image_write_cache(const crp_symbolicator *s, const crp_symbol_image *im,
 					 const crp_sink *sink, crp_error *err);
 
+/** What a symbolicator's indexes hold (crp_symbolicator_get_memory()). Added in 0.1. */
+typedef struct crp_symbolicator_memory {
+	size_t held;        /**< bytes of indexes and caches held now */
+	size_t peak;        /**< the most held at once */
+	size_t evictions;   /**< unit and image indexes dropped for the cap */
+} crp_symbolicator_memory;
+
+/** Fill @p out with what @p s holds now. Safe while other threads look up. Added in 0.1. */
+CRP_API void crp_symbolicator_get_memory(const crp_symbolicator *s, crp_symbolicator_memory *out);
+
 /**
  * Look up one file (vm) address in an image, building its index first if needed. No return
  * address adjustment is made: pass the address to look up. One thread at a time: threads
@@ -197,8 +210,9 @@ CRP_API void crp_symbol_answer_free(crp_symbol_answer *room);
  * caller's @p room, so any number of threads may call it at once on one symbolicator, each
  * with its own room.
  * @param[out] out  the answer, or NULL when the image knows nothing about the address. It lives
- *                  in @p room until the room's next lookup or free; its strings are owned by
- *                  the symbolicator and live as long as it does.
+ *                  in @p room until the room's next lookup or free. Its strings are owned by
+ *                  the symbolicator and live as long as it does; with @c max_index_bytes set,
+ *                  they are copies in @p room instead, living as long as the answer.
  * @return as crp_symbolicator_lookup(); CRP_EINVAL when an argument is NULL. Added in 0.1.
  */
 CRP_API int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,

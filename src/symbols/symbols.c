@@ -72,6 +72,14 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 		crp__free(&a, s);
 		return CRP_ENOMEM;
 	}
+	if (pthread_mutex_init(&s->evict_lock, NULL) != 0) {
+		pthread_mutex_destroy(&s->map_lock);
+		crp__free(&a, s);
+		return CRP_ENOMEM;
+	}
+	s->cap = o.max_index_bytes;
+	atomic_init(&s->clock, 1);
+	atomic_init(&s->epoch, 1);
 	s->alloc = a;
 	o.max_file_bytes = o.max_file_bytes ? o.max_file_bytes : CRP_DEFAULT_MAX_SYMBOL_FILE_BYTES;
 	o.max_files = o.max_files ? o.max_files : CRP_DEFAULT_MAX_SYMBOL_FILES;
@@ -79,6 +87,7 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 	o.allocator = NULL;
 	if (o.cache_dir && !(o.cache_dir = dup_str_with(&a, o.cache_dir))) {
 		pthread_mutex_destroy(&s->map_lock);
+		pthread_mutex_destroy(&s->evict_lock);
 		crp__free(&a, s);
 		return CRP_ENOMEM;
 	}
@@ -105,8 +114,7 @@ static void drop_object(crp_symbolicator *s, sym_object *o)
 
 static void free_image(crp_symbolicator *s, crp_symbol_image *im)
 {
-	crp__symbols_close_cache(im);
-	crp__symindex_free(im->ix);
+	crp__symbols_backend_free(atomic_load(&im->backend), &s->alloc);
 	pthread_mutex_destroy(&im->build_lock);
 	crp__free(&s->alloc, im);
 }
@@ -115,6 +123,7 @@ void crp_symbolicator_free(crp_symbolicator *s)
 {
 	if (!s)
 		return;
+	crp__symbols_evict_dispose(s);
 	for (size_t i = 0; i < s->image_count; i++)
 		free_image(s, s->images[i]);
 	for (size_t i = 0; i < s->object_count; i++)
@@ -129,6 +138,7 @@ void crp_symbolicator_free(crp_symbolicator *s)
 	crp_symbol_answer_free(s->last);
 	crp__free(&s->alloc, (void *)s->opts.cache_dir);
 	pthread_mutex_destroy(&s->map_lock);
+	pthread_mutex_destroy(&s->evict_lock);
 	crp__free(&s->alloc, s);
 }
 
@@ -609,45 +619,89 @@ int crp__symbols_load_sources(crp_symbolicator *s, const crp_symbol_image *im, c
 	return CRP_OK;
 }
 
-int crp__symbols_build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+/* The index, lazy: units are built by lookups, and reported to the memory cap. */
+static int build_index(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, crp_error *err)
 {
-	uint32_t ids[3];
 	crp_symindex_sources src;
 	CRP_TRY(crp__symbols_load_sources(s, im, err));
-	crp__symbols_choose_sources(s, im, &src, ids);
-	im->src_dwarf = ids[0], im->src_symtab = ids[1], im->src_starts = ids[2];
-	return crp__symindex_build(&im->ix, &src, &s->alloc, NULL, NULL, err);
+	crp__symbols_choose_sources(s, im, &src, b->src);
+	crp_symindex_hooks hooks = crp__symbols_hooks(s);
+	crp_symindex_stats stats;
+	CRP_TRY(crp__symindex_build(&b->ix, &src, &s->alloc, &hooks, &stats, err));
+	b->hooked = true;
+	b->bytes = stats.bytes;
+	return CRP_OK;
 }
 
 /* A cache when there is one to use, else the index. */
-static int make_ready(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+static int make_backend(crp_symbolicator *s, crp_symbol_image *im, sym_backend **out, crp_error *err)
 {
-	int rc = crp__symbols_open_cache(s, im, err);
-	if (rc != CRP_ENOTFOUND)
+	sym_backend *b = crp__malloc(&s->alloc, sizeof *b);
+	if (!b)
+		return crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
+	memset(b, 0, sizeof *b);
+	b->src[0] = b->src[1] = b->src[2] = NO_OBJECT;
+	int rc = crp__symbols_open_cache(s, im, b, err);
+	if (rc == CRP_ENOTFOUND) {
+		crp__error_clear(err);
+		rc = build_index(s, im, b, err);
+	}
+	if (rc != CRP_OK) {
+		crp__symbols_backend_free(b, &s->alloc);
 		return rc;
-	crp__error_clear(err);
-	return crp__symbols_build_index(s, im, err);
+	}
+	*out = b;
+	return CRP_OK;
 }
 
-/* Under the image's lock: the first thread builds, the others wait and find it built. */
-static int build_once(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+/* Under the image's lock: the first thread builds (or, after the cap dropped it, builds
+ * again), the others wait and find it built. A lasting error is kept; out of memory is not.
+ * *out: the backend, NULL after a lasting error. */
+static int build_once(crp_symbolicator *s, crp_symbol_image *im, sym_backend **out, crp_error *err)
 {
 	int rc = CRP_OK;
+	bool fresh = false;
 	pthread_mutex_lock(&im->build_lock);
-	if (!atomic_load_explicit(&im->built, memory_order_relaxed)) {
-		crp__error_clear(&im->ix_error);
-		rc = make_ready(s, im, &im->ix_error);
-		if (rc == CRP_ENOMEM) { /* not kept: a later call tries again */
-			if (err)
-				*err = im->ix_error;
-		} else {
-			im->ix_status = rc;
-			rc = CRP_OK;
-			atomic_store_explicit(&im->built, true, memory_order_release);
+	sym_backend *b = atomic_load_explicit(&im->backend, memory_order_relaxed);
+	bool failed = atomic_load_explicit(&im->built, memory_order_relaxed) && im->ix_status != CRP_OK;
+	if (!b && !failed) {
+		crp_error why = {0};
+		rc = make_backend(s, im, &b, &why);
+		if (rc == CRP_OK) {
+			fresh = true;
+			atomic_store(&im->last_used, atomic_load(&s->clock));
+			atomic_store_explicit(&im->backend, b, memory_order_release);
+		} else if (rc != CRP_ENOMEM) {
+			im->ix_status = rc, im->ix_error = why, rc = CRP_OK;
+		} else if (err) {
+			*err = why;
 		}
+		atomic_store_explicit(&im->built, true, memory_order_release);
 	}
 	pthread_mutex_unlock(&im->build_lock);
+	if (fresh) /* charged once published: past the cap, others go first (it is in use) */
+		crp__symbols_charge(s, b->bytes, b);
+	*out = b;
 	return rc;
+}
+
+/* The image's backend, made on first use. The caller has entered (crp__symbols_enter): what
+ * it gets stays valid until it leaves, even if the cap drops it meanwhile. */
+static int backend_of(crp_symbolicator *s, crp_symbol_image *im, sym_backend **out, crp_error *err)
+{
+	sym_backend *b = atomic_load_explicit(&im->backend, memory_order_acquire);
+	if (!b) {
+		bool failed = atomic_load_explicit(&im->built, memory_order_acquire) && im->ix_status != CRP_OK;
+		if (!failed)
+			CRP_TRY(build_once(s, im, &b, err));
+		if (!b) {
+			if (err)
+				*err = im->ix_error;
+			return im->ix_status;
+		}
+	}
+	*out = b;
+	return CRP_OK;
 }
 
 int crp__symbols_prepare(const crp_symbolicator *cs, const crp_symbol_image *cim, crp_error *err)
@@ -655,33 +709,55 @@ int crp__symbols_prepare(const crp_symbolicator *cs, const crp_symbol_image *cim
 	/* A shared symbolicator is const to its users; its build-once state is the exception. */
 	crp_symbolicator *s = (crp_symbolicator *)(uintptr_t)cs;
 	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
-	if (!atomic_load_explicit(&im->built, memory_order_acquire))
-		CRP_TRY(build_once(s, im, err));
-	if (im->ix_status != CRP_OK && err)
-		*err = im->ix_error;
-	return im->ix_status;
+	sym_backend *b = NULL;
+	unsigned slot = crp__symbols_enter(s);
+	int rc = backend_of(s, im, &b, err);
+	crp__symbols_leave(s, slot);
+	return rc;
 }
 
-int crp__symbols_lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
-			const crp_symbol_image *im, uint64_t lookup_addr, uint64_t slide, unsigned flags,
+static int lookup_in(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
+		     const crp_symbol_image *im, const sym_backend *b, uint64_t lookup_addr, uint64_t slide,
+		     unsigned flags, uint64_t addr)
+{
+	if (b->sc)
+		return crp__symcache_lookup(out, &room->sym, room->locs, CRP_SYMINDEX_MAX_FRAMES, b->sc, lookup_addr,
+					    slide, flags, addr);
+	crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
+	CRP_TRY(crp__symindex_lookup(b->ix, lookup_addr, &res));
+	return crp__symbols_answer(out, room, s, im, b, &res, lookup_addr, slide, flags, addr);
+}
+
+/* Under a cap: the image was used now (least recently used images go first). */
+static void touch(crp_symbolicator *s, crp_symbol_image *im)
+{
+	uint64_t now = atomic_load_explicit(&s->clock, memory_order_relaxed);
+	if (atomic_load_explicit(&im->last_used, memory_order_relaxed) != now)
+		atomic_store_explicit(&im->last_used, now, memory_order_relaxed);
+}
+
+int crp__symbols_lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *cs,
+			const crp_symbol_image *cim, uint64_t lookup_addr, uint64_t slide, unsigned flags,
 			uint64_t addr, crp_error *err)
 {
+	crp_symbolicator *s = (crp_symbolicator *)(uintptr_t)cs;
+	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
+	sym_backend *b = NULL;
 	*out = NULL;
-	CRP_TRY(crp__symbols_prepare(s, im, err));
-	int rc;
-	if (im->sc) {
-		rc = crp__symcache_lookup(out, &room->sym, room->locs, CRP_SYMINDEX_MAX_FRAMES, im->sc, lookup_addr,
-					  slide, flags, addr);
-	} else {
-		crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
-		rc = crp__symindex_lookup(im->ix, lookup_addr, &res);
-		if (rc == CRP_OK)
-			rc = crp__symbols_answer(out, room, s, im, im->ix, &res, lookup_addr, slide, flags, addr);
+	unsigned slot = crp__symbols_enter(s);
+	int rc = backend_of(s, im, &b, err);
+	if (rc == CRP_OK) {
+		if (s->cap)
+			touch(s, im);
+		rc = lookup_in(out, room, s, im, b, lookup_addr, slide, flags, addr);
+		if (rc == CRP_OK && s->cap) /* the indexes may go once this lookup leaves */
+			rc = crp__symbols_keep_answer(room, out);
+		if (rc != CRP_OK)
+			crp__symbols_set_err(err, rc, rc == CRP_ECORRUPT ? "%s: damaged symbol cache" : "%s",
+					     crp_status_str(rc));
 	}
-	if (rc != CRP_OK)
-		return crp__symbols_set_err(err, rc, rc == CRP_ECORRUPT ? "%s: damaged symbol cache" : "%s",
-					    rc == CRP_ECORRUPT ? crp_status_str(rc) : crp_status_str(rc));
-	return CRP_OK;
+	crp__symbols_leave(s, slot);
+	return rc;
 }
 
 static int lookup(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
@@ -699,14 +775,18 @@ int crp_symbol_answer_new(crp_symbol_answer **out, const crp_symbolicator *s)
 	if (!a)
 		return CRP_ENOMEM;
 	a->alloc = s->alloc;
+	a->text = NULL;
+	a->text_cap = 0;
 	*out = a;
 	return CRP_OK;
 }
 
 void crp_symbol_answer_free(crp_symbol_answer *room)
 {
-	if (room)
-		crp__free(&room->alloc, room);
+	if (!room)
+		return;
+	crp__free(&room->alloc, room->text);
+	crp__free(&room->alloc, room);
 }
 
 int crp_symbolicator_lookup_r(const crp_symbolication **out, crp_symbol_answer *room,

@@ -97,11 +97,10 @@ static int path_of(const crp_symbolicator *s, crp_symindex *ix, const crp_symind
 
 /* -- answers ----------------------------------------------------------------------------- */
 
-static const char *answering_path(const crp_symbolicator *s, const crp_symbol_image *im,
+static const char *answering_path(const crp_symbolicator *s, const crp_symbol_image *im, const sym_backend *b,
 				  crp_symbol_source src)
 {
-	uint32_t o = src == CRP_SYMSRC_DWARF ? im->src_dwarf
-		     : src == CRP_SYMSRC_SYMTAB ? im->src_symtab : im->src_starts;
+	uint32_t o = b->src[src == CRP_SYMSRC_DWARF ? 0 : src == CRP_SYMSRC_SYMTAB ? 1 : 2];
 	if (o == NO_OBJECT)
 		o = im->binary != NO_OBJECT ? im->binary : im->debug;
 	return o == NO_OBJECT ? NULL : s->files[s->objects[o].file].path;
@@ -127,9 +126,10 @@ static int fill_locs(crp_symloc *locs, const crp_symbolicator *s, crp_symindex *
 }
 
 int crp__symbols_answer(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
-			const crp_symbol_image *im, crp_symindex *ix, const crp_symindex_result *res,
+			const crp_symbol_image *im, const sym_backend *b, const crp_symindex_result *res,
 			uint64_t lookup_addr, uint64_t slide, unsigned flags, uint64_t addr)
 {
+	crp_symindex *ix = b->ix;
 	*out = NULL;
 	if (res->source == CRP_SYMSRC_NONE || !res->count)
 		return CRP_OK;
@@ -137,7 +137,7 @@ int crp__symbols_answer(const crp_symbolication **out, crp_symbol_answer *room, 
 	crp_symbolication *a = &room->sym;
 	const char *outer = res->frames[res->count - 1].name;
 	a->linkage_name = outer && outer != room->locs[res->count - 1].function ? outer : NULL;
-	a->image = answering_path(s, im, res->source);
+	a->image = answering_path(s, im, b, res->source);
 	a->source = res->source;
 	a->flags = flags;
 	a->lookup_addr = lookup_addr;

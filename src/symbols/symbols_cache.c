@@ -128,7 +128,7 @@ static char *cache_path(crp_symbolicator *s, const crp_symbol_image *im, bool di
 }
 
 /* Maps a cache file for the image; CRP_ENOTFOUND when there is none, or a stale one. */
-static int map_cache(crp_symbolicator *s, crp_symbol_image *im, const char *path, crp_error *err)
+static int map_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, const char *path, crp_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -146,14 +146,14 @@ static int map_cache(crp_symbolicator *s, crp_symbol_image *im, const char *path
 	if (rc == CRP_OK && !fresh(s, im, &h))
 		rc = CRP_ENOTFOUND;
 	if (rc == CRP_OK)
-		rc = crp__symcache_open(&im->sc, p, (size_t)st.st_size, &s->alloc, err);
+		rc = crp__symcache_open(&b->sc, p, (size_t)st.st_size, &s->alloc, err);
 	if (rc != CRP_OK) {
 		munmap(p, (size_t)st.st_size);
 		return rc;
 	}
 	madvise(p, (size_t)st.st_size, MADV_RANDOM); /* lookups read a few pages: no read-around */
-	im->sc_map = p;
-	im->sc_size = (size_t)st.st_size;
+	b->sc_map = p;
+	b->sc_size = b->bytes = (size_t)st.st_size;
 	return CRP_OK;
 }
 
@@ -171,26 +171,27 @@ static int sink_fd(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-static int write_cache(crp_symbolicator *s, crp_symbol_image *im, const char *dir, const char *path, crp_error *err);
+static int write_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, const char *dir, const char *path,
+		       crp_error *err);
 
 /* The directory's cache of the image: used when fresh; else written from the index (built
  * here) and then used. When it cannot be written, the index answers. */
-static int dir_cache(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+static int dir_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, crp_error *err)
 {
 	char *path = cache_path(s, im, false), *dir = cache_path(s, im, true);
-	int rc = path && dir ? map_cache(s, im, path, err) : crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
+	int rc = path && dir ? map_cache(s, im, b, path, err) : crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
 	if (rc != CRP_OK && rc != CRP_ENOMEM) {
 		if (rc != CRP_ENOTFOUND)
 			skipped(s, path, rc, err->message);
 		crp__error_clear(err);
-		rc = write_cache(s, im, dir, path, err);
+		rc = write_cache(s, im, b, dir, path, err);
 	}
 	crp__free(&s->alloc, path);
 	crp__free(&s->alloc, dir);
 	return rc;
 }
 
-int crp__symbols_open_cache(crp_symbolicator *s, crp_symbol_image *im, crp_error *err)
+int crp__symbols_open_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, crp_error *err)
 {
 	bool sources = im->binary != NO_OBJECT || im->debug != NO_OBJECT;
 	if (im->cache != NO_OBJECT) {
@@ -200,22 +201,25 @@ int crp__symbols_open_cache(crp_symbolicator *s, crp_symbol_image *im, crp_error
 			CRP_TRY(crp__symbols_map_file(s, o->file, err));
 			if (!f->in_memory)
 				madvise((void *)(uintptr_t)f->data, f->size, MADV_RANDOM);
-			return crp__symcache_open(&im->sc, f->data, f->size, &s->alloc, err);
+			b->bytes = f->size;
+			return crp__symcache_open(&b->sc, f->data, f->size, &s->alloc, err);
 		}
 		skipped(s, f->path, CRP_ENOTFOUND, "older than the image's files, or made by another version");
 	}
 	if (s->opts.cache_dir && sources)
-		return dir_cache(s, im, err);
+		return dir_cache(s, im, b, err);
 	return CRP_ENOTFOUND;
 }
 
-void crp__symbols_close_cache(crp_symbol_image *im)
+void crp__symbols_backend_free(sym_backend *b, const crp_allocator *a)
 {
-	crp__symcache_close(im->sc);
-	im->sc = NULL;
-	if (im->sc_map)
-		munmap((void *)(uintptr_t)im->sc_map, im->sc_size);
-	im->sc_map = NULL;
+	if (!b)
+		return;
+	crp__symcache_close(b->sc);
+	if (b->sc_map)
+		munmap((void *)(uintptr_t)b->sc_map, b->sc_size);
+	crp__symindex_free(b->ix);
+	crp__free(a, b);
 }
 
 /* -- writing ----------------------------------------------------------------------------- */
@@ -288,12 +292,11 @@ int crp_symbol_image_write_cache(const crp_symbolicator *cs, const crp_symbol_im
 /* Under the image's build lock: the index built, its cache written to a temporary file in the
  * directory and renamed (readers never see a partial file; racing writers leave one whole
  * cache), then used. */
-static int write_cache(crp_symbolicator *s, crp_symbol_image *im, const char *dir, const char *path, crp_error *err)
+static int write_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, const char *dir, const char *path,
+		       crp_error *err)
 {
 	crp_symcache_sources src;
-	uint32_t ids[3];
-	CRP_TRY(full_index(s, im, &im->ix, &src, ids, err));
-	im->src_dwarf = ids[0], im->src_symtab = ids[1], im->src_starts = ids[2];
+	CRP_TRY(full_index(s, im, &b->ix, &src, b->src, err));
 	size_t n = strlen(path) + 16;
 	char *tmp = crp__malloc(&s->alloc, n);
 	if (!tmp)
@@ -307,17 +310,18 @@ static int write_cache(crp_symbolicator *s, crp_symbol_image *im, const char *di
 	if (rc == CRP_OK) {
 		fchmod(fd, 0644);
 		crp_sink sink = {sink_fd, &fd};
-		rc = crp__symcache_write(im->ix, &im->uuid, im->cputype, im->cpusubtype, &src, &sink, &s->alloc, &werr);
+		rc = crp__symcache_write(b->ix, &im->uuid, im->cputype, im->cpusubtype, &src, &sink, &s->alloc, &werr);
 		rc = close(fd) != 0 && rc == CRP_OK ? CRP_EIO : rc;
 		rc = rc == CRP_OK && rename(tmp, path) != 0 ? CRP_EIO : rc;
 		if (rc != CRP_OK)
 			unlink(tmp);
 	}
-	if (rc == CRP_OK && map_cache(s, im, path, &werr) == CRP_OK) {
-		crp__symindex_free(im->ix); /* the cache answers from now on */
-		im->ix = NULL;
-	} else if (rc != CRP_OK || !im->sc) {
+	if (rc == CRP_OK && map_cache(s, im, b, path, &werr) == CRP_OK) {
+		crp__symindex_free(b->ix); /* the cache answers from now on */
+		b->ix = NULL;
+	} else {
 		skipped(s, path, rc != CRP_OK ? rc : werr.code, werr.message[0] ? werr.message : strerror(errno));
+		b->bytes = crp__symindex_held(b->ix); /* the index answers, charged whole */
 	}
 	crp__free(&s->alloc, tmp);
 	return CRP_OK;

@@ -1,12 +1,18 @@
-/* Private layout of the symbolicator, shared by symbols.c (files, images, lookups) and
- * symbolicate.c (reports).
+/* Private layout of the symbolicator, shared by symbols.c (files, images, lookups),
+ * symbols_cache.c (symbol caches), symbols_evict.c (the memory cap) and symbolicate.c (reports).
  *
  * Sharing: files are added by one thread; after that the handle is read-only except for state
- * that is filled once: an image's index (built under the image's build_lock, published by
- * `built`), the mappings it needs (map_lock: a universal file's slices are different images,
- * which may be built at once), and the caches inside indexes (symindex.h). Lookups take no
- * lock once the index and the names they touch exist. Per-lookup scratch belongs to the
- * caller. */
+ * filled on first use: an image's backend (its index or its cache, built under the image's
+ * build_lock and published with a release store), the mappings it needs (map_lock: a universal
+ * file's slices are different images, which may be built at once), and the caches inside
+ * indexes (symindex.h). Lookups take no lock once the backend and the names they touch exist.
+ * Per-lookup scratch belongs to the caller.
+ *
+ * With a memory cap, backends and unit indexes may be unpublished again (symbols_evict.c).
+ * Lookups then announce themselves in a reader slot with the epoch they started in, and what
+ * was unpublished is freed only once every lookup that could still hold it has left
+ * (epoch-based reclamation): readers still take no lock, and answers are copied into their
+ * room before the lookup leaves. */
 #ifndef CRP_SYMBOLS_INT_H
 #define CRP_SYMBOLS_INT_H
 
@@ -60,18 +66,43 @@ struct crp_symbol_image {
 	uint32_t binary;         /* object index, or NO_OBJECT */
 	uint32_t debug;
 	uint32_t cache;          /* a symbol cache added for it, or NO_OBJECT */
-	uint32_t src_dwarf, src_symtab, src_starts;  /* objects the index was built from */
-	/* Written once under build_lock, then `built` is set (release): read freely after it.
-	 * Lookups use the cache when there is one, else the index. */
+	/* Built under build_lock and published (release); read without a lock. `built` with a
+	 * status other than CRP_OK is a lasting error (out of memory is not kept). */
 	pthread_mutex_t build_lock;
-	atomic_bool built;       /* tried, with an answer to keep (out of memory is not kept) */
+	_Atomic(struct sym_backend *) backend;
+	atomic_bool built;
+	int ix_status;
+	crp_error ix_error;
+	_Atomic uint64_t last_used;  /* the symbolicator's clock when a lookup last used it */
+};
+
+/* What answers an image's lookups: the cache when there is one, else the index. */
+typedef struct sym_backend {
 	crp_symindex *ix;
 	crp_symcache *sc;
 	const uint8_t *sc_map;   /* a cache of the cache directory, mapped for this image */
 	size_t sc_size;
-	int ix_status;           /* CRP_OK once built; an error if building failed */
-	crp_error ix_error;
-};
+	uint32_t src[3];         /* objects the index was built from: DWARF, symbol table, starts */
+	bool hooked;             /* the index reports what it builds to the cap (symbols_evict.c) */
+	size_t bytes;            /* charged when published: a hooked index's own level; else all */
+} sym_backend;
+
+/* A lookup in progress (with a memory cap): the epoch it started in, 0 when the slot is free
+ * to announce in. One cache line each: slots are written by different threads. */
+#define SYM_READERS 64u
+typedef struct sym_reader {
+	atomic_int busy;
+	_Atomic uint64_t epoch;
+	char pad[64 - sizeof(atomic_int) - sizeof(_Atomic uint64_t)];
+} sym_reader;
+
+/* Unpublished, waiting for the lookups that may hold it to leave. */
+typedef struct sym_retired {
+	sym_backend *backend;    /* a whole backend, or */
+	crp_symindex *ix;        /* a unit index of this index */
+	void *unit;
+	uint64_t epoch;          /* freed once no reader announced an epoch below it */
+} sym_retired;
 
 struct crp_symbolicator {
 	crp_allocator alloc;
@@ -85,13 +116,28 @@ struct crp_symbolicator {
 	size_t files_examined;
 	pthread_mutex_t map_lock;  /* sym_file.data (and size, dev, ino) once files are added */
 	crp_symbol_answer *last;   /* crp_symbolicator_lookup()'s answer (one thread at a time) */
+	/* The memory cap (opts.max_index_bytes; 0: none) and what enforces it. */
+	size_t cap;
+	_Atomic size_t held;       /* bytes of published and retired indexes (kept without a cap) */
+	_Atomic size_t peak;
+	_Atomic uint64_t clock;    /* advanced by every index built: recent use is a high value */
+	_Atomic uint64_t epoch;
+	sym_reader readers[SYM_READERS];
+	pthread_mutex_t evict_lock;  /* the retired list, and one evictor at a time */
+	sym_retired *retired;
+	size_t retired_count, retired_cap;
+	size_t pending;            /* bytes retired, not freed yet */
+	_Atomic size_t evictions;  /* statistics: unit and backend indexes dropped */
 };
 
-/* Room for one answer: whatever an index answer holds. */
+/* Room for one answer: whatever an index answer holds, and (with a memory cap) its strings,
+ * copied before the lookup leaves its epoch. */
 struct crp_symbol_answer {
 	crp_allocator alloc;     /* it was allocated with (a copy: it may outlive the symbolicator) */
 	crp_symbolication sym;
 	crp_symloc locs[CRP_SYMINDEX_MAX_FRAMES];
+	char *text;
+	size_t text_cap;
 };
 
 /* Makes the image ready for lookups (its cache opened, or its index built) on first use; safe
@@ -108,7 +154,6 @@ int crp__symbols_lookup(const crp_symbolication **out, crp_symbol_answer *room, 
 /* symbols.c, for symbols_cache.c */
 int crp__symbols_load_object(crp_symbolicator *s, uint32_t i, crp_error *err);
 int crp__symbols_map_file(crp_symbolicator *s, uint32_t file, crp_error *err);
-int crp__symbols_build_index(crp_symbolicator *s, crp_symbol_image *im, crp_error *err);
 int crp__symbols_load_sources(crp_symbolicator *s, const crp_symbol_image *im, crp_error *err);
 void crp__symbols_choose_sources(const crp_symbolicator *s, const crp_symbol_image *im,
 				 crp_symindex_sources *src, uint32_t ids[3]);
@@ -117,9 +162,24 @@ int crp__symbols_set_err(crp_error *err, int code, const char *fmt, ...) CRP_PRI
 /* symbols_cache.c: caches as symbol files, the cache directory, writing caches. */
 int crp__symbols_add_cache(crp_symbolicator *s, uint32_t file, crp_error *err);
 /* Chooses and opens the image's cache (added, or from the cache directory, written there when
- * missing or stale); CRP_ENOTFOUND when it has none: the index is built instead. */
-int crp__symbols_open_cache(crp_symbolicator *s, crp_symbol_image *im, crp_error *err);
-void crp__symbols_close_cache(crp_symbol_image *im);
+ * missing or stale) into b; CRP_ENOTFOUND when it has none: the index is built instead. */
+int crp__symbols_open_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b, crp_error *err);
+void crp__symbols_backend_free(sym_backend *b, const crp_allocator *a);
+
+/* symbols_evict.c: the memory cap. */
+/* A lookup enters before it reads a backend and leaves after its answer is copied: the slot
+ * to leave, or SYM_READERS when there is no cap. */
+unsigned crp__symbols_enter(crp_symbolicator *s);
+void crp__symbols_leave(crp_symbolicator *s, unsigned slot);
+/* Index memory came into being; past the cap, the least recently used indexes are dropped
+ * (never `keep`: the unit index or backend just built, in use by the caller). */
+void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep);
+/* The hooks an index built for this symbolicator reports to. */
+crp_symindex_hooks crp__symbols_hooks(crp_symbolicator *s);
+/* Everything retired, freed (the symbolicator is going away: nothing reads any more). */
+void crp__symbols_evict_dispose(crp_symbolicator *s);
+/* Copies an answer's strings into its room (with a cap: the indexes may go once it leaves). */
+int crp__symbols_keep_answer(crp_symbol_answer *room, const crp_symbolication **out);
 /* crp_symbol_image_get_info() of an image known only from its cache object c. */
 void crp__symbols_cache_info(const crp_symbolicator *s, const sym_object *c, crp_symbol_image_info *out);
 int crp__symbols_file_object(crp_symbolicator *s, uint32_t idx);
@@ -131,7 +191,7 @@ uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_im
  * demangled, paths built (both once per index, kept in its slots), function_addr moved by
  * `slide`. *out is NULL when the answer is empty. Safe from several threads at once. */
 int crp__symbols_answer(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
-			const crp_symbol_image *im, crp_symindex *ix, const crp_symindex_result *res,
+			const crp_symbol_image *im, const sym_backend *b, const crp_symindex_result *res,
 			uint64_t lookup_addr, uint64_t slide, unsigned flags, uint64_t addr);
 /* How names are shown: demangled into buf (cap bytes), or, for a longer name, into *big (the
  * caller frees it). Returns the length, 0 when raw does not demangle (*rc CRP_OK) or memory ran

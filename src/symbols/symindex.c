@@ -255,6 +255,7 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 		ix->hooks = *hooks;
 	atomic_init(&ix->units_built, 0);
 	atomic_init(&ix->unit_bytes, 0);
+	atomic_init(&ix->own_bytes, 0);
 	crp__arena_init(&ix->strings, &ix->alloc, 0);
 	int rc = build_parts(ix, src);
 	if (rc != CRP_OK) {
@@ -264,6 +265,7 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 		return rc;
 	}
 	ix->stats.bytes = footprint(ix);
+	atomic_init(&ix->own_bytes, ix->stats.bytes);
 	if (stats)
 		*stats = ix->stats;
 	*out = ix;
@@ -310,6 +312,8 @@ static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **ou
 	if (!u) { /* else another thread built it while this one waited */
 		rc = crp__ix_build_unit(ix, i, &u);
 		built = rc == CRP_OK;
+		if (built && ix->hooks.clock) /* new: the most recently used */
+			atomic_store_explicit(&u->last_used, atomic_load(ix->hooks.clock), memory_order_relaxed);
 	}
 	if (built) {
 		atomic_fetch_add_explicit(&ix->units_built, 1, memory_order_relaxed);
@@ -318,7 +322,7 @@ static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **ou
 	}
 	pthread_mutex_unlock(lock);
 	if (built && ix->hooks.unit_built)
-		ix->hooks.unit_built(ix->hooks.ctx, ix, atomic_load(&u->bytes));
+		ix->hooks.unit_built(ix->hooks.ctx, ix, u, atomic_load(&u->bytes));
 	*out = u;
 	return rc;
 }
@@ -362,6 +366,34 @@ void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes)
 void crp__symindex_unit_release(crp_symindex *ix, void *unit)
 {
 	crp__ix_unit_free(ix, unit);
+}
+
+const void *crp__symindex_unit_at(const crp_symindex *ix, size_t i)
+{
+	return atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
+}
+
+bool crp__symindex_owns(const crp_symindex *ix, const void *unit)
+{
+	for (size_t i = 0; unit && i < ix->unit_count; i++)
+		if (atomic_load_explicit(&ix->units[i].idx, memory_order_acquire) == unit)
+			return true;
+	return false;
+}
+
+size_t crp__symindex_unit_size(const void *unit)
+{
+	return atomic_load(&((const ix_unitidx *)unit)->bytes);
+}
+
+size_t crp__symindex_held(const crp_symindex *ix)
+{
+	size_t n = atomic_load(&ix->own_bytes);
+	for (size_t i = 0; i < ix->unit_count; i++) {
+		const ix_unitidx *u = atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
+		n += u ? atomic_load(&u->bytes) : 0;
+	}
+	return n;
 }
 
 int crp__symindex_build_all(crp_symindex *ix)
@@ -468,11 +500,16 @@ static CRP_NOINLINE crp_symindex_slot *new_slots(crp_symindex *ix, size_t chunk)
 {
 	pthread_mutex_lock(&ix->lock);
 	crp_symindex_slot *p = atomic_load_explicit(&ix->sym_slots[chunk], memory_order_relaxed);
+	size_t grew = 0;
 	if (!p && (p = crp__malloc(&ix->alloc, IX_SLOT_CHUNK * sizeof *p)) != NULL) {
 		memset(p, 0, IX_SLOT_CHUNK * sizeof *p);
+		grew = IX_SLOT_CHUNK * sizeof *p;
+		atomic_fetch_add(&ix->own_bytes, grew);
 		atomic_store_explicit(&ix->sym_slots[chunk], p, memory_order_release);
 	}
 	pthread_mutex_unlock(&ix->lock);
+	if (grew && ix->hooks.unit_grew)
+		ix->hooks.unit_grew(ix->hooks.ctx, grew);
 	return p;
 }
 
@@ -608,8 +645,8 @@ static int fill(crp_symindex *ix, ix_unitidx *owner, crp_symindex_slot *slot, co
 	slot->flags = flags;
 	atomic_store_explicit(&slot->text, t ? t : crp__symindex_nothing, memory_order_release);
 	*grew = a->used - before;
-	if (owner && *grew)
-		atomic_fetch_add(&owner->bytes, *grew);
+	if (*grew)
+		atomic_fetch_add(owner ? &owner->bytes : &ix->own_bytes, *grew);
 	return CRP_OK;
 }
 
@@ -625,7 +662,7 @@ int crp__symindex_slot_fill(crp_symindex *ix, void *owner, crp_symindex_slot *sl
 	pthread_mutex_unlock(&ix->lock);
 	if (rc != CRP_OK)
 		return rc;
-	if (owner && grew && ix->hooks.unit_grew)
+	if (grew && ix->hooks.unit_grew)
 		ix->hooks.unit_grew(ix->hooks.ctx, grew);
 	crp__symindex_slot_get(slot, out_text, out_flags);
 	return CRP_OK;

@@ -59,8 +59,9 @@ typedef struct crp_symindex_stats {
 typedef struct crp_symindex_hooks {
 	void *ctx;
 	/* A unit index of `bytes` was built and published: the owner may drop others. */
-	void (*unit_built)(void *ctx, crp_symindex *ix, size_t bytes);
-	/* Names and paths copied into a unit index after it was built: `bytes` more. */
+	void (*unit_built)(void *ctx, crp_symindex *ix, const void *unit, size_t bytes);
+	/* Names, paths or slots added to a unit index or to the index's own level after they
+	 * were built: `bytes` more. */
 	void (*unit_grew)(void *ctx, size_t bytes);
 	/* Read by every lookup into a unit's last_used (least recently used first out). */
 	const _Atomic uint64_t *clock;
@@ -86,6 +87,13 @@ int crp__symindex_build_all(crp_symindex *ix);
 /* Bytes the unit indexes hold now, and how many units were built since the index was. */
 size_t crp__symindex_unit_bytes(const crp_symindex *ix);
 size_t crp__symindex_units_built(const crp_symindex *ix);
+/* Bytes the index holds now: its own level (grown by names since), and its published units. */
+size_t crp__symindex_held(const crp_symindex *ix);
+/* Bytes a unit index taken out holds (what releasing it frees). */
+size_t crp__symindex_unit_size(const void *unit);
+/* Unit i's published index (NULL: none), and whether `unit` is one of ix's. */
+const void *crp__symindex_unit_at(const crp_symindex *ix, size_t i);
+bool crp__symindex_owns(const crp_symindex *ix, const void *unit);
 
 /* A place the index keeps for its user to store what it derives from a name or a file (a
  * demangled name, a joined path), so that is done once per index, not once per lookup. Filled

@@ -126,6 +126,7 @@ struct crp_symindex {
 	ix_accel fs_accel;
 	_Atomic size_t units_built;    /* statistics */
 	_Atomic size_t unit_bytes;     /* held by unit indexes now */
+	_Atomic size_t own_bytes;      /* held by the index's own level, names and slots included */
 	crp_symindex_stats stats;
 };
 

@@ -2,7 +2,8 @@
  * every thread symbolicates the fixture reports and looks addresses up with
  * crp_symbolicator_lookup_r() against one fresh handle, so indexes are built and names cached
  * while others read them, and each thread's output must equal the single-threaded output byte
- * for byte. Run under TSan by hand (see README "Symbolication"); ASan and valgrind run it in CI.
+ * for byte; again under a memory cap so small that indexes are dropped and rebuilt while other
+ * threads read them. tests/run-all.sh runs this suite under ThreadSanitizer too.
  * Threads never call Check: they record what they saw and the main thread asserts. */
 #include <pthread.h>
 #include <stdarg.h>
@@ -182,15 +183,22 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static crp_symbolicator *fixture_symbols(void)
+static crp_symbolicator *capped_symbols(size_t cap)
 {
 	crp_symbolicator *s;
 	crp_error err;
+	crp_symbolicator_options o = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	o.max_index_bytes = cap;
 	char *dir = tu_path(tu_fixtures_dir(), "macho");
-	ck_assert_int_eq(crp_symbolicator_new(&s, NULL), CRP_OK);
+	ck_assert_int_eq(crp_symbolicator_new(&s, &o), CRP_OK);
 	ck_assert_msg(crp_symbolicator_add_path(s, dir, &err) == CRP_OK, "%s", err.message);
 	free(dir);
 	return s;
+}
+
+static crp_symbolicator *fixture_symbols(void)
+{
+	return capped_symbols(0);
 }
 
 /* The answers of one thread alone, on its own symbolicator. */
@@ -219,7 +227,8 @@ static void single_threaded(expected *want, const inputs *in)
 	crp_symbolicator_free(s);
 }
 
-START_TEST(threads_share_one_symbolicator)
+/* THREADS threads on one fresh symbolicator with this cap; its memory figures after. */
+static void share(size_t cap, crp_symbolicator_memory *mem)
 {
 	inputs in;
 	for (size_t k = 0; k < REPORTS; k++) {
@@ -234,7 +243,7 @@ START_TEST(threads_share_one_symbolicator)
 	ck_assert(strstr(want->report[0].p, "\"function\": \"crash_here\"") != NULL);
 	ck_assert(strstr(want->report[1].p, "\"symbolicated\"") != NULL);
 
-	crp_symbolicator *s = fixture_symbols(); /* fresh: no index built yet */
+	crp_symbolicator *s = capped_symbols(cap); /* fresh: no index built yet */
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, THREADS);
 	worker w[THREADS];
@@ -250,6 +259,7 @@ START_TEST(threads_share_one_symbolicator)
 			      w[t].first_difference);
 	}
 	pthread_barrier_destroy(&start);
+	crp_symbolicator_get_memory(s, mem);
 	crp_symbolicator_free(s);
 	for (size_t k = 0; k < REPORTS; k++)
 		free(want->report[k].p), free(in.data[k]);
@@ -257,6 +267,69 @@ START_TEST(threads_share_one_symbolicator)
 		for (size_t k = 0; k < LOOKUPS_PER_IMAGE; k++)
 			free(want->image[i][k].p);
 	free(want);
+}
+
+START_TEST(threads_share_one_symbolicator)
+{
+	crp_symbolicator_memory mem;
+	share(0, &mem);
+	ck_assert_uint_eq(mem.evictions, 0);
+	ck_assert_uint_gt(mem.peak, 0);
+	ck_assert_uint_ge(mem.peak, mem.held);
+}
+END_TEST
+
+/* 1 byte: every index built drops all the others, in use by other threads or not. */
+START_TEST(threads_share_under_a_tiny_cap)
+{
+	crp_symbolicator_memory mem;
+	share(1, &mem);
+	ck_assert_uint_gt(mem.evictions, 100);
+}
+END_TEST
+
+/* A cap of a few KiB: unit indexes go before whole images. */
+START_TEST(threads_share_under_a_small_cap)
+{
+	crp_symbolicator_memory mem;
+	share(48 * 1024, &mem);
+	ck_assert_uint_gt(mem.evictions, 0);
+}
+END_TEST
+
+/* Under a cap, an answer is a copy: it outlives the index it came from. */
+START_TEST(capped_answers_outlive_their_index)
+{
+	crp_symbolicator *s = capped_symbols(1), *plain = fixture_symbols();
+	crp_symbol_answer *room[2];
+	const crp_symbolication *a[2], *p;
+	size_t images = crp_symbolicator_image_count(s);
+	ck_assert_int_eq(crp_symbol_answer_new(&room[0], s), CRP_OK);
+	ck_assert_int_eq(crp_symbol_answer_new(&room[1], s), CRP_OK);
+	for (size_t i = 0; i + 1 < images; i++) {
+		const crp_symbol_image *im = crp_symbolicator_image(s, i);
+		crp_symbol_image_info info;
+		crp_symbol_image_get_info(im, &info);
+		uint64_t addr = info.text_vmaddr + info.text_vmsize / 2;
+		ck_assert_int_eq(crp_symbolicator_lookup_r(&a[0], room[0], s, im, addr, NULL), CRP_OK);
+		/* the next image's index drops this one's */
+		const crp_symbol_image *next = crp_symbolicator_image(s, i + 1);
+		crp_symbol_image_get_info(next, &info);
+		ck_assert_int_eq(crp_symbolicator_lookup_r(&a[1], room[1], s, next, info.text_vmaddr, NULL), CRP_OK);
+		ck_assert_int_eq(crp_symbolicator_lookup(&p, plain, crp_symbolicator_image(plain, i), addr, NULL), CRP_OK);
+		text x = {0}, y = {0};
+		answer_text(&x, 0, a[0]);
+		answer_text(&y, 0, p);
+		ck_assert_str_eq(x.p, y.p);
+		free(x.p), free(y.p);
+	}
+	crp_symbolicator_memory mem;
+	crp_symbolicator_get_memory(s, &mem);
+	ck_assert_uint_ge(mem.evictions, images - 1);
+	crp_symbolicator_free(s);
+	crp_symbolicator_free(plain);
+	crp_symbol_answer_free(room[0]);
+	crp_symbol_answer_free(room[1]);
 }
 END_TEST
 
@@ -304,6 +377,9 @@ Suite *suite_symshare(void)
 	TCase *tc = tcase_create("threads");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, threads_share_one_symbolicator);
+	tcase_add_test(tc, threads_share_under_a_tiny_cap);
+	tcase_add_test(tc, threads_share_under_a_small_cap);
+	tcase_add_test(tc, capped_answers_outlive_their_index);
 	tcase_add_test(tc, lookup_r_arguments);
 	suite_add_tcase(s, tc);
 	return s;

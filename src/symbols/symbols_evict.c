@@ -1,0 +1,268 @@
+/* The memory cap (crp_symbolicator_options.max_index_bytes): indexes are charged as they are
+ * built and grow; past the cap the least recently used unit indexes, then whole backends, are
+ * unpublished and retired, and freed once no lookup can still hold them.
+ *
+ * Epoch-based reclamation. A lookup takes a reader slot and announces the global epoch it read
+ * (a sequentially consistent store, then a full fence, then its loads of published pointers).
+ * The evictor unpublishes a pointer, then advances the epoch, and tags what it retired with the
+ * new value. Either a reader's announcement comes before the evictor looks at the slots (and the
+ * evictor sees an epoch older than the tag: it waits), or after (and then the unpublishing came
+ * first: the reader cannot find the pointer). So something tagged E is freed once every busy
+ * slot shows an epoch of E or more. Readers take no lock and write only their own slot. */
+#include <stdlib.h>
+
+#include "symbols_int.h"
+
+/* -- readers ----------------------------------------------------------------------------- */
+
+unsigned crp__symbols_enter(crp_symbolicator *s)
+{
+	if (!s->cap)
+		return SYM_READERS;
+	int here; /* threads' stacks differ: where to start looking for a free slot */
+	unsigned start = (unsigned)(((uintptr_t)&here >> 12) * 0x9e3779b1u >> 7) % SYM_READERS;
+	for (unsigned spin = 0;; spin++) {
+		unsigned i = (start + spin) % SYM_READERS;
+		int free_slot = 0;
+		if (atomic_compare_exchange_strong(&s->readers[i].busy, &free_slot, 1)) {
+			atomic_store(&s->readers[i].epoch, atomic_load(&s->epoch));
+			atomic_thread_fence(memory_order_seq_cst);
+			return i;
+		}
+	}
+}
+
+void crp__symbols_leave(crp_symbolicator *s, unsigned slot)
+{
+	if (slot >= SYM_READERS)
+		return;
+	atomic_store_explicit(&s->readers[slot].epoch, 0, memory_order_release);
+	atomic_store_explicit(&s->readers[slot].busy, 0, memory_order_release);
+}
+
+/* The oldest epoch a lookup in progress may still be reading in (UINT64_MAX: none). */
+static uint64_t oldest_reader(crp_symbolicator *s)
+{
+	uint64_t oldest = UINT64_MAX;
+	for (unsigned i = 0; i < SYM_READERS; i++) {
+		uint64_t e = atomic_load(&s->readers[i].epoch);
+		if (e && e < oldest)
+			oldest = e;
+	}
+	return oldest;
+}
+
+/* -- freeing what is retired ------------------------------------------------------------- */
+
+static void uncharge(crp_symbolicator *s, size_t bytes)
+{
+	atomic_fetch_sub(&s->held, bytes);
+}
+
+static void release_unit(crp_symbolicator *s, crp_symindex *ix, void *unit)
+{
+	size_t n = crp__symindex_unit_size(unit);
+	uncharge(s, n);
+	s->pending -= n < s->pending ? n : s->pending;
+	crp__symindex_unit_release(ix, unit);
+}
+
+/* Unit indexes retired before their backend are released before it (the list is in epoch
+ * order); none are retired after it (it can no longer be chosen). */
+static void release_backend(crp_symbolicator *s, sym_backend *b)
+{
+	size_t n = b->hooked ? crp__symindex_held(b->ix) : b->bytes;
+	uncharge(s, n);
+	s->pending -= n < s->pending ? n : s->pending;
+	crp__symbols_backend_free(b, &s->alloc);
+}
+
+static void release(crp_symbolicator *s, size_t i)
+{
+	sym_retired *r = &s->retired[i];
+	if (r->backend)
+		release_backend(s, r->backend);
+	else if (r->unit)
+		release_unit(s, r->ix, r->unit);
+}
+
+/* Under evict_lock: frees what no lookup can hold any more, keeping the rest in order. */
+static void reclaim(crp_symbolicator *s)
+{
+	uint64_t oldest = oldest_reader(s);
+	size_t kept = 0;
+	for (size_t i = 0; i < s->retired_count; i++) {
+		if (s->retired[i].epoch <= oldest)
+			release(s, i);
+		else
+			s->retired[kept++] = s->retired[i];
+	}
+	s->retired_count = kept;
+}
+
+static bool retire(crp_symbolicator *s, sym_retired r)
+{
+	if (s->retired_count == s->retired_cap) {
+		size_t cap = s->retired_cap ? 2 * s->retired_cap : 64;
+		sym_retired *p = crp__realloc(&s->alloc, s->retired, cap * sizeof *p);
+		if (!p)
+			return false;
+		s->retired = p;
+		s->retired_cap = cap;
+	}
+	r.epoch = atomic_fetch_add(&s->epoch, 1) + 1; /* after the pointer was unpublished */
+	s->retired[s->retired_count++] = r;
+	s->pending += r.unit ? crp__symindex_unit_size(r.unit) : r.backend->hooked ? crp__symindex_held(r.backend->ix)
+										   : r.backend->bytes;
+	atomic_fetch_add(&s->evictions, 1);
+	return true;
+}
+
+/* -- choosing what to drop --------------------------------------------------------------- */
+
+typedef struct victim {
+	crp_symbol_image *im;
+	size_t unit;             /* SIZE_MAX: the whole backend */
+	uint64_t last_used;
+} victim;
+
+/* The least recently used unit index of any image (not `keep`); else the least recently used
+ * backend. False when there is nothing to drop. */
+static bool choose(crp_symbolicator *s, const void *keep, victim *v)
+{
+	v->im = NULL;
+	v->last_used = UINT64_MAX;
+	for (size_t i = 0; i < s->image_count; i++) {
+		crp_symbol_image *im = s->images[i];
+		sym_backend *b = atomic_load(&im->backend);
+		for (size_t k = 0; b && b->ix && k < crp__symindex_unit_count(b->ix); k++) {
+			size_t bytes;
+			uint64_t used;
+			if (crp__symindex_unit_peek(b->ix, k, &bytes, &used) && used < v->last_used &&
+			    crp__symindex_unit_at(b->ix, k) != keep)
+				*v = (victim){im, k, used};
+		}
+	}
+	if (v->im)
+		return true;
+	for (size_t i = 0; i < s->image_count; i++) {
+		crp_symbol_image *im = s->images[i];
+		sym_backend *b = atomic_load(&im->backend);
+		uint64_t used = atomic_load(&im->last_used);
+		if (b && used < v->last_used && b != keep && !(b->ix && crp__symindex_owns(b->ix, keep)))
+			*v = (victim){im, SIZE_MAX, used};
+	}
+	return v->im != NULL;
+}
+
+static bool drop(crp_symbolicator *s, const victim *v)
+{
+	sym_backend *b = atomic_load(&v->im->backend);
+	if (v->unit == SIZE_MAX) {
+		if (!atomic_compare_exchange_strong(&v->im->backend, &b, NULL))
+			return true; /* changed meanwhile: look again */
+		return retire(s, (sym_retired){b, NULL, NULL, 0});
+	}
+	size_t bytes;
+	void *u = crp__symindex_unit_take(b->ix, v->unit, &bytes);
+	return !u || retire(s, (sym_retired){NULL, b->ix, u, 0});
+}
+
+void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep)
+{
+	size_t held = atomic_fetch_add(&s->held, bytes) + bytes;
+	size_t peak = atomic_load_explicit(&s->peak, memory_order_relaxed);
+	while (held > peak && !atomic_compare_exchange_weak(&s->peak, &peak, held))
+		;
+	if (!s->cap || held <= s->cap)
+		return;
+	pthread_mutex_lock(&s->evict_lock);
+	reclaim(s);
+	victim v; /* what waits for lookups to leave is gone as far as choosing more goes */
+	while (atomic_load(&s->held) - s->pending > s->cap && choose(s, keep, &v) && drop(s, &v))
+		reclaim(s);
+	pthread_mutex_unlock(&s->evict_lock);
+}
+
+void crp__symbols_evict_dispose(crp_symbolicator *s)
+{
+	for (size_t i = 0; i < s->retired_count; i++)
+		release(s, i);
+	s->retired_count = 0;
+	crp__free(&s->alloc, s->retired);
+	s->retired = NULL;
+}
+
+/* -- hooks ------------------------------------------------------------------------------- */
+
+static void unit_built(void *ctx, crp_symindex *ix, const void *unit, size_t bytes)
+{
+	crp_symbolicator *s = ctx;
+	CRP_UNUSED(ix);
+	atomic_fetch_add(&s->clock, 1);
+	crp__symbols_charge(s, bytes, unit);
+}
+
+static void unit_grew(void *ctx, size_t bytes)
+{
+	crp__symbols_charge(ctx, bytes, NULL);
+}
+
+crp_symindex_hooks crp__symbols_hooks(crp_symbolicator *s)
+{
+	crp_symindex_hooks h = {s, unit_built, unit_grew, s->cap ? &s->clock : NULL};
+	return h;
+}
+
+/* -- answers that outlive the lookup ----------------------------------------------------- */
+
+static size_t text_len(const char *t)
+{
+	return t ? strlen(t) + 1 : 0;
+}
+
+static const char *keep_text(char **at, const char *t)
+{
+	if (!t)
+		return NULL;
+	size_t n = strlen(t) + 1;
+	memcpy(*at, t, n);
+	const char *kept = *at;
+	*at += n;
+	return kept;
+}
+
+int crp__symbols_keep_answer(crp_symbol_answer *room, const crp_symbolication **out)
+{
+	crp_symbolication *a = &room->sym;
+	if (!*out)
+		return CRP_OK;
+	size_t n = text_len(a->linkage_name) + text_len(a->image);
+	for (size_t i = 0; i < a->count; i++)
+		n += text_len(room->locs[i].function) + text_len(room->locs[i].file);
+	if (n > room->text_cap) {
+		char *t = crp__realloc(&room->alloc, room->text, n);
+		if (!t)
+			return CRP_ENOMEM;
+		room->text = t;
+		room->text_cap = n;
+	}
+	char *at = room->text;
+	a->linkage_name = keep_text(&at, a->linkage_name);
+	a->image = keep_text(&at, a->image);
+	for (size_t i = 0; i < a->count; i++) {
+		room->locs[i].function = keep_text(&at, room->locs[i].function);
+		room->locs[i].file = keep_text(&at, room->locs[i].file);
+	}
+	return CRP_OK;
+}
+
+void crp_symbolicator_get_memory(const crp_symbolicator *s, crp_symbolicator_memory *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return;
+	out->held = atomic_load(&s->held);
+	out->peak = atomic_load(&s->peak);
+	out->evictions = atomic_load(&s->evictions);
+}
