@@ -10,6 +10,7 @@
  * first: the reader cannot find the pointer). So something tagged E is freed once every busy
  * slot shows an epoch of E or more. Readers take no lock and write only their own slot. */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "symbols_int.h"
 
@@ -67,6 +68,21 @@ static void release_unit(crp_symbolicator *s, crp_symindex *ix, void *unit)
 	crp__symindex_unit_release(ix, unit);
 }
 
+/* The pages of the files an index was built from leave the process's resident set (they stay
+ * in the page cache; a later lookup faults them in again): a service going through many
+ * dSYMs holds only what its indexes use. Harmless to lookups reading them meanwhile: the
+ * mappings are private and never written. */
+static void drop_pages(crp_symbolicator *s, const sym_backend *b)
+{
+	for (int i = 0; b->ix && i < 3; i++) {
+		if (b->src[i] == NO_OBJECT)
+			continue;
+		const sym_file *f = &s->files[s->objects[b->src[i]].file];
+		if (f->data && !f->in_memory)
+			madvise((void *)(uintptr_t)f->data, f->size, MADV_DONTNEED);
+	}
+}
+
 /* Unit indexes retired before their backend are released before it (the list is in epoch
  * order); none are retired after it (it can no longer be chosen). */
 static void release_backend(crp_symbolicator *s, sym_backend *b)
@@ -74,6 +90,7 @@ static void release_backend(crp_symbolicator *s, sym_backend *b)
 	size_t n = b->hooked ? crp__symindex_held(b->ix) : b->bytes;
 	uncharge(s, n);
 	s->pending -= n < s->pending ? n : s->pending;
+	drop_pages(s, b);
 	crp__symbols_backend_free(b, &s->alloc);
 }
 

@@ -20,6 +20,7 @@ typedef struct atos_opts {
 	const char *addr_file;
 	unsigned jobs;           /* 0: one per CPU */
 	const char *symbols_cache;
+	size_t index_memory;     /* --index-memory N; 0: no cap */
 } atos_opts;
 
 static void usage(FILE *f)
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 		"  -f ADDRFILE      read addresses from ADDRFILE\n"
 		"  --symbols-cache DIR  keep FILE's symbol cache in DIR: made on first use, used\n"
 		"                   afterwards (FILE may also be a symbol cache itself)\n"
+		"  --index-memory N memory FILE's index may hold (N may end in k, M, G); past it\n"
+		"                   the least recently used parts are dropped and rebuilt\n"
 		"  -j N             look up with N threads (default: one per CPU) when the addresses\n"
 		"                   are all known first (arguments, ADDRFILE or a file on stdin);\n"
 		"                   the output is the same for any N\n"
@@ -75,7 +78,7 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 		{"arch", required_argument, NULL, 'a'}, {"fullPath", no_argument, NULL, 'F'},
 		{"offset", no_argument, NULL, 'O'},     {"help", no_argument, NULL, 'h'},
 		{"jobs", required_argument, NULL, 'j'}, {"symbols-cache", required_argument, NULL, 'C'},
-		{NULL, 0, NULL, 0}};
+		{"index-memory", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long_only(argc, argv, "o:l:s:if:j:h", longopts, NULL)) != -1) {
@@ -95,6 +98,10 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 		case 'F': o->full_path = true; break;
 		case 'f': o->addr_file = optarg; break;
 		case 'C': o->symbols_cache = optarg; break;
+		case 'M':
+			if (cli_parse_size("--index-memory", optarg, &o->index_memory) != 0)
+				return -1;
+			break;
 		case 'j': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -463,6 +470,7 @@ int cmd_atos(int argc, char **argv)
 	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	so.on_skip = on_skip;
 	so.cache_dir = o.symbols_cache;
+	so.max_index_bytes = o.index_memory;
 	crp_symbolicator *s;
 	if (crp_symbolicator_new(&s, &so) != CRP_OK) {
 		cli_msg("atos: out of memory");
