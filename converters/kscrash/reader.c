@@ -1146,10 +1146,11 @@ static int enqueue(crp_parser *p, crp_report *r)
 static int finish_report(crp_parser *p)
 {
 	crp_report *r = p->report;
-	if (!finalize_body(p, &r->body))
-		return 0;
-	if (r->body.recrash && !finalize_body(p, &r->body.recrash->body))
-		return 0;
+	/* recrash reports nest (a handler crash inside a handler crash): each body settles its
+	 * own times by its own version */
+	for (crp_report *b = r; b; b = b->body.recrash)
+		if (!finalize_body(p, &b->body))
+			return 0;
 	normalize_recrash(r);
 	if (r->provenance & CRP_PROV_TRUNCATED) {
 		r->body.incomplete = true;
