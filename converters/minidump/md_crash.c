@@ -181,6 +181,5 @@ int crp__md_plan_system(md_plan *p)
 		p->misc_flags |= MD_MISCINFO_PROCESS_TIMES;
 		p->create_time = seconds_of(&s->app_start_time);
 	}
-	p->misc = p->misc_flags != 0;
 	return CRP_OK;
 }

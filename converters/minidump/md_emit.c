@@ -379,8 +379,8 @@ static size_t list_streams(md_plan *p, stream *s)
 	if (p->crash.present)
 		s[n++] = (stream){MD_EXCEPTION_STREAM, s_exception, 0, 0};
 	s[n++] = (stream){MD_SYSTEM_INFO_STREAM, s_system, 0, 0};
-	if (p->misc)
-		s[n++] = (stream){MD_MISC_INFO_STREAM, s_misc, 0, 0};
+	/* always, flags 0 when nothing is known: Breakpad's minidump_dump fails a dump without it */
+	s[n++] = (stream){MD_MISC_INFO_STREAM, s_misc, 0, 0};
 	if (p->crashed != SIZE_MAX)
 		s[n++] = (stream){MD_BREAKPAD_INFO_STREAM, s_breakpad, 0, 0};
 	s[n++] = (stream){MD_CRASHPAD_INFO_STREAM, s_crashpad, 0, 0};

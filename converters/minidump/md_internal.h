@@ -165,7 +165,6 @@ typedef struct md_plan {
 	uint32_t os_version[3];
 	const char *os_build;
 	uint32_t time_stamp;
-	bool misc;
 	uint32_t misc_flags, pid, create_time;
 
 	md_thread_plan *threads;

@@ -1,8 +1,9 @@
 /* Breakpad as the oracle: every fixture and corpus report converts, and Breakpad's own
  * `minidump_stackwalk -m` (npm package minidump@0.26.0, fetched by tests/fetch-breakpad.sh)
  * reports the crash reason and address, the crashed thread, the thread count, the modules
- * (name, base, debug id) and the crashed thread's frames the report has. Skipped when the
- * tool is absent (CRP_BREAKPAD_BIN, else BUILD/breakpad/package/bin/linux-x64). */
+ * (name, base, debug id) and the crashed thread's frames the report has, and `minidump_dump`
+ * reads every stream without complaint (exit 0). Skipped when the tools are absent
+ * (CRP_BREAKPAD_BIN, else BUILD/breakpad/package/bin/linux-x64). */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -182,6 +183,16 @@ static sw_out stackwalk(const char *dump)
 	return o;
 }
 
+/* Breakpad's minidump_dump reads every stream and exits 1 when one it expects is missing. */
+static void dump_reads_cleanly(const char *dump, const char *what)
+{
+	char cmd[2300];
+	size_t dir = strlen(tool) - strlen("minidump_stackwalk");
+	snprintf(cmd, sizeof cmd, "'%.*sminidump_dump' '%s' >/dev/null 2>&1", (int)dir, tool, dump);
+	int st = system(cmd);
+	ck_assert_msg(st == 0, "%s: minidump_dump exits with status %d", what, st);
+}
+
 static void sw_free(sw_out *o)
 {
 	for (size_t i = 0; i < o->n; i++)
@@ -293,6 +304,7 @@ static void check_against_breakpad(const char *path)
 	ck_assert_int_eq(write(fd, dump, dlen), (ssize_t)dlen);
 	close(fd);
 	sw_out o = stackwalk(tmp);
+	dump_reads_cleanly(tmp, path);
 	unlink(tmp);
 	mdr m = {(const uint8_t *)dump, dlen};
 	uint32_t size, sys = mdr_stream(&m, 7, &size);
