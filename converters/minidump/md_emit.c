@@ -425,10 +425,31 @@ static int write_passes(crp_emit_ctx *c, md_plan *p, stream *s, size_t n)
 	return crp__mdw_flush(&out);
 }
 
+/* A recrash file: the original report, with the handler's parts where it has none. */
+static bool tells_the_crash(const crp_report *r)
+{
+	const crp_crash_error *e = &crp_report_crash(r)->error;
+	return CRP_HAS(e, CRP_ERROR_TYPE) || CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL) ||
+	       crp_report_crashed_thread(r, NULL) != NULL;
+}
+
+static void choose_sources(md_plan *p, const crp_report *r)
+{
+	const crp_report *orig = crp_report_recrash(r), *h = orig ? r : NULL;
+	size_t n;
+	p->r = orig ? orig : r;
+	p->handler = h;
+	crp_report_images(p->r, &n);
+	p->info_r = !h || (crp_report_sections(p->r) & CRP_SECTION_REPORT) ? p->r : h;
+	p->sys_r = !h || (crp_report_sections(p->r) & CRP_SECTION_SYSTEM) ? p->r : h;
+	p->img_r = !h || n ? p->r : h;
+	p->err_r = !h || tells_the_crash(p->r) ? p->r : h;
+}
+
 static int plan(md_plan *p)
 {
-	const crp_info *info = crp_report_info(p->r);
-	const crp_crash *cr = crp_report_crash(p->r);
+	const crp_info *info = crp_report_info(p->info_r);
+	const crp_crash *cr = crp_report_crash(p->err_r);
 	crp_uuid id;
 	CRP_TRY(crp__md_plan_system(p));
 	CRP_TRY(crp__md_plan_modules(p));
@@ -438,7 +459,7 @@ static int plan(md_plan *p)
 	if (p->crashed != SIZE_MAX || CRP_HAS(&cr->error, CRP_ERROR_TYPE) ||
 	    CRP_HAS(&cr->error, CRP_ERROR_MACH) || CRP_HAS(&cr->error, CRP_ERROR_SIGNAL)) {
 		uint64_t pc = p->crashed != SIZE_MAX ? p->threads[p->crashed].walk.v[p->arch->pc] : 0;
-		crp__md_crash_map(p->r, p->arch, pc, &p->crash);
+		crp__md_crash_map(p->err_r, p->arch, pc, &p->crash);
 	}
 	if (CRP_HAS(info, CRP_INFO_ID) && info->id &&
 	    crp__parse_uuid(info->id, strlen(info->id), &id) == 0)
@@ -456,9 +477,9 @@ static int md_write_report(crp_emit_ctx *c, void *state, const crp_report *r)
 	md_plan p;
 	memset(&p, 0, sizeof p);
 	p.c = c;
-	p.r = r;
+	choose_sources(&p, r);
 	p.mode = st->mode;
-	p.crashed = SIZE_MAX;
+	p.crashed = p.handler_thread = SIZE_MAX;
 	stream s[MAX_STREAMS];
 	int rc = plan(&p);
 	if (rc == CRP_OK) {

@@ -65,8 +65,9 @@ static inline void crp__md_reg_order_init(md_reg_order *o)
 	memset(o->entry, 0xFF, sizeof o->entry);
 }
 
-const md_arch *crp__md_arch_detect(const crp_report *r, const crp_thread *const *threads,
-				   size_t n);
+/* `sys` gives the system section, `img` the binary images (md_plan: sys_r, img_r). */
+const md_arch *crp__md_arch_detect(const crp_report *sys, const crp_report *img,
+				   const crp_thread *const *threads, size_t n);
 /* Read a thread's reported registers (basic set) into slots. True when any was known.
  * `order` is shared by the threads of one report (see md_reg_order). */
 bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out, md_reg_order *order);
@@ -158,7 +159,15 @@ typedef struct md_text {          /* an owned, NUL-terminated string built by th
 
 typedef struct md_plan {
 	crp_emit_ctx *c;
+	/* What the dump describes: the report, or the original of a recrash file. A recrash
+	 * file's own report (the crash reporter's crash) is `handler`: its thread is listed
+	 * last, and it stands in for any part the cut-short original lacks. */
 	const crp_report *r;
+	const crp_report *handler;    /* NULL unless a recrash file */
+	const crp_report *info_r;     /* the report section (time, id): r, else handler */
+	const crp_report *sys_r;      /* the system section: r, else handler */
+	const crp_report *img_r;      /* the binary images: r, else handler */
+	const crp_report *err_r;      /* the error and the crashed thread: r, else handler */
 	md_stack_mode mode;
 	const md_arch *arch;
 	uint16_t platform;
@@ -170,6 +179,7 @@ typedef struct md_plan {
 	md_thread_plan *threads;
 	size_t nthreads;
 	size_t crashed;               /* index in threads, or SIZE_MAX */
+	size_t handler_thread;        /* index of the handler's thread, or SIZE_MAX */
 	md_module_plan *modules;
 	size_t nmodules;
 	size_t *by_base;              /* module indices sorted by base address */

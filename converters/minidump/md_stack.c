@@ -305,12 +305,14 @@ static void assign_ids(md_plan *p)
 		p->threads[i].tid = unique ? (uint32_t)p->threads[i].t->index : (uint32_t)i;
 }
 
+/* The report's threads, a crashed thread kept apart, then a recrash handler's thread. */
 static int collect_threads(md_plan *p)
 {
 	const crp_crash *cr = crp_report_crash(p->r);
 	size_t ci;
 	const crp_thread *crashed = crp_report_crashed_thread(p->r, &ci);
-	size_t n = cr->thread_count + (crashed && ci == SIZE_MAX);
+	const crp_thread *ht = p->handler ? crp_report_crashed_thread(p->handler, NULL) : NULL;
+	size_t apart = crashed && ci == SIZE_MAX, n = cr->thread_count + apart + (ht != NULL);
 	if (n > MD_MAX_THREADS)
 		return crp_emit_fail(p->c, CRP_ELIMIT,
 				     "minidump: %zu threads, more than the %u Breakpad reads", n,
@@ -321,10 +323,17 @@ static int collect_threads(md_plan *p)
 	memset(p->threads, 0, (n ? n : 1) * sizeof *p->threads);
 	for (size_t i = 0; i < cr->thread_count; i++)
 		p->threads[i].t = &cr->threads[i];
-	if (n > cr->thread_count)
-		p->threads[n - 1].t = crashed;
+	if (apart)
+		p->threads[cr->thread_count].t = crashed;
+	p->handler_thread = ht ? n - 1 : SIZE_MAX;
+	if (ht)
+		p->threads[n - 1].t = ht;
 	p->nthreads = n;
-	p->crashed = !crashed ? SIZE_MAX : ci == SIZE_MAX ? n - 1 : ci;
+	/* the crashed thread belongs with the error the Exception stream tells */
+	if (p->err_r == p->r)
+		p->crashed = !crashed ? SIZE_MAX : apart ? cr->thread_count : ci;
+	else
+		p->crashed = p->handler_thread;
 	return CRP_OK;
 }
 
@@ -336,7 +345,7 @@ int crp__md_plan_threads(md_plan *p)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->nthreads; i++)
 		ts[i] = p->threads[i].t;
-	p->arch = crp__md_arch_detect(p->r, ts, p->nthreads);
+	p->arch = crp__md_arch_detect(p->sys_r, p->img_r, ts, p->nthreads);
 	crp_emit_dealloc(p->c, ts);
 	assign_ids(p);
 	if (!p->arch)

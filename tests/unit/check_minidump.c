@@ -50,9 +50,25 @@ static uint8_t *emit(crp_report *r, const char *param, size_t *len)
 	return (uint8_t *)tu_emit("minidump", &r, 1, param ? params : NULL, len);
 }
 
-/* The threads the dump should list: crash.threads, plus a crashed thread kept apart. */
-static size_t model_threads(const crp_report *r, const crp_thread **out, size_t max)
+/* The report a dump describes: a recrash file's original (README, minidump). */
+static const crp_report *described(const crp_report *r)
 {
+	return crp_report_recrash(r) ? crp_report_recrash(r) : r;
+}
+
+/* Whose images the module list holds: the original's, else the recrash handler's. */
+static const crp_report *with_images(const crp_report *r)
+{
+	size_t n;
+	crp_report_images(described(r), &n);
+	return n ? described(r) : r;
+}
+
+/* The threads the dump should list: crash.threads, a crashed thread kept apart, then the
+ * thread of a recrash file's handler. */
+static size_t model_threads(const crp_report *top, const crp_thread **out, size_t max)
+{
+	const crp_report *r = described(top);
 	const crp_crash *c = crp_report_crash(r);
 	size_t ci, n = 0;
 	const crp_thread *crashed = crp_report_crashed_thread(r, &ci);
@@ -60,6 +76,8 @@ static size_t model_threads(const crp_report *r, const crp_thread **out, size_t 
 		out[n++] = &c->threads[i];
 	if (crashed && ci == SIZE_MAX && n < max)
 		out[n++] = crashed;
+	if (r != top && crp_report_crashed_thread(top, NULL) && n < max)
+		out[n++] = crp_report_crashed_thread(top, NULL);
 	return n;
 }
 
@@ -110,8 +128,9 @@ static void check_memory(const mdr *m)
 	}
 }
 
-static void check_modules(const mdr *m, const crp_report *r)
+static void check_modules(const mdr *m, const crp_report *top)
 {
+	const crp_report *r = with_images(top);
 	uint32_t size, rva = mdr_stream(m, 4, &size), n = R32(m, rva);
 	size_t ni;
 	const crp_image *imgs = crp_report_images(r, &ni);
@@ -281,6 +300,54 @@ START_TEST(fixture_matches_its_golden_minidump)
 END_TEST
 
 /* -- field by field on one fixture -------------------------------------------------------- */
+
+/* The value of a global Crashpad annotation, or NULL. */
+static const char *simple_annotation(const mdr *m, const char *key)
+{
+	uint32_t size, rva = mdr_stream(m, 0x43500001, &size);
+	uint32_t dict = R32(m, rva + 40), n = dict ? R32(m, dict) : 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp((const char *)m->d + R32(m, dict + 4 + 8 * i) + 4, key) == 0)
+			return (const char *)m->d + R32(m, dict + 8 + 8 * i) + 4;
+	return NULL;
+}
+
+/* A recrash file is the original crash (system, images, threads, exception) with the crash
+ * reporter's own thread listed last and declared. */
+START_TEST(recrash_describes_the_original)
+{
+	static const char *const names_[] = {"macos-x86_64-recrash-new-layout.json",
+					     "macos-x86_64-recrash-old-layout.json"};
+	crp_report *r = fixture_report(names_[_i]);
+	size_t len;
+	uint8_t *d = emit(r, NULL, &len);
+	mdr m = {d, len};
+	uint32_t size, rva = mdr_stream(&m, 7, &size);
+	ck_assert_uint_eq(R16(&m, rva), 9);          /* AMD64 */
+	ck_assert_uint_eq(R32(&m, rva + 20), 0x8101); /* macOS */
+	ck_assert_uint_eq(R32(&m, rva + 8), 10);
+	ck_assert_uint_eq(R32(&m, rva + 12), 14);
+	ck_assert_uint_eq(R32(&m, rva + 16), 2);
+	rva = mdr_stream(&m, 3, &size);
+	ck_assert_uint_eq(R32(&m, rva), 2);
+	ck_assert_uint_eq(R32(&m, rva + 4), 0);      /* the original's thread 0 */
+	ck_assert_uint_eq(R32(&m, rva + 4 + 48), 5); /* the handler's thread, last */
+	rva = mdr_stream(&m, 4, &size);
+	ck_assert_uint_eq(R32(&m, rva), 1);
+	rva = mdr_stream(&m, 6, &size);
+	ck_assert_uint_eq(R32(&m, rva), 0);          /* the original's crash */
+	ck_assert_uint_eq(R32(&m, rva + 8), 1);
+	ck_assert_uint_eq(R64(&m, rva + 24), 0x3f2c);
+	rva = mdr_stream(&m, 15, &size);
+	ck_assert_uint_eq(R32(&m, rva + 8), 901);    /* the original's pid */
+	const char *v = simple_annotation(&m, "crashport.recrash");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v, "the crash reporter crashed while writing this report: EXC_BAD_ACCESS "
+			    "(SIGSEGV) at 0x0; its thread is 5, listed last");
+	free(d);
+	crp_report_free(r);
+}
+END_TEST
 
 START_TEST(badaccess_fields)
 {
@@ -653,6 +720,7 @@ Suite *suite_minidump(void)
 	tcase_add_loop_test(tc, fixture_reads_back_and_walks, 0, (int)n_names);
 	tcase_add_loop_test(tc, fixture_matches_its_golden_minidump, 0, (int)n_names);
 	tcase_add_test(tc, badaccess_fields);
+	tcase_add_loop_test(tc, recrash_describes_the_original, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cases");
 	tcase_add_test(tc, hybrid_follows_the_real_chain_then_synthesises);
