@@ -89,6 +89,7 @@ void crp__md_plan_free(md_plan *p)
 	crp_emit_dealloc(p->c, p->lists);
 	crp_emit_dealloc(p->c, p->objects);
 	crp_emit_dealloc(p->c, p->modinfo);
+	crp_emit_dealloc(p->c, p->code);
 	memset(p, 0, sizeof *p);
 }
 
@@ -139,6 +140,8 @@ static const char *describe(md_plan *p, const md_thread_plan *tp, size_t *len)
 {
 	sbuf sb = {{0}, 0};
 	size_t n = crp__md_frame_count(tp->t);
+	if (tp->syn & MD_SYN_PLACEHOLDER)
+		sb_add(&sb, "no thread in the report: an empty one for the exception; ");
 	if (tp->syn & MD_SYN_REGISTERS)
 		sb_add(&sb, "no registers in the report; ");
 	if (tp->syn & MD_SYN_RECORDS) {
@@ -177,9 +180,10 @@ static const char *describe(md_plan *p, const md_thread_plan *tp, size_t *len)
 static int declare_stacks(md_plan *p)
 {
 	CRP_TRY(simple(p, "crashport.stack", p->mode == MD_STACK_REAL ? "real" : "hybrid"));
-	for (size_t i = 0; p->arch && p->mode == MD_STACK_HYBRID && i < p->nthreads; i++) {
+	for (size_t i = 0; p->arch && i < p->nthreads; i++) {
 		const md_thread_plan *tp = &p->threads[i];
-		if (!tp->syn && !tp->walk_differs)
+		if ((!tp->syn && !tp->walk_differs) ||
+		    (p->mode == MD_STACK_REAL && !(tp->syn & MD_SYN_PLACEHOLDER)))
 			continue;
 		size_t len;
 		const char *key = crp__md_fmt(p, NULL, "crashport.stack.%u", tp->tid);

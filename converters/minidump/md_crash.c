@@ -71,6 +71,12 @@ static void from_mach(const md_arch *a, const crp_crash_error *e, md_crash *c)
 			   : (uint32_t)code;
 }
 
+bool crp__md_error_known(const crp_report *r)
+{
+	const crp_crash_error *e = &crp_report_crash(r)->error;
+	return CRP_HAS(e, CRP_ERROR_TYPE) || CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL);
+}
+
 void crp__md_crash_map(const crp_report *r, const md_arch *a, uint64_t pc, md_crash *c)
 {
 	const crp_crash_error *e = &crp_report_crash(r)->error;

@@ -82,6 +82,7 @@ void crp__md_context(const md_arch *a, const md_regs *regs, uint8_t *buf);
 #define MD_SYN_AFTER_REAL 0x04u  /* records continue the real stack window */
 #define MD_SYN_PATCHED 0x08u     /* one saved-fp slot of the real window was redirected */
 #define MD_SYN_RECORDS 0x10u     /* synthetic frame records were written */
+#define MD_SYN_PLACEHOLDER 0x20u /* the report has no thread: one for the exception to name */
 
 typedef struct md_thread_plan {
 	const crp_thread *t;
@@ -132,6 +133,10 @@ typedef struct md_module_plan {
 
 /* -- the exception ------------------------------------------------------------------------ */
 
+typedef struct md_range {
+	uint64_t lo, hi; /* [lo, hi) */
+} md_range;
+
 typedef struct md_crash {
 	bool present;
 	uint32_t code, flags;
@@ -140,6 +145,8 @@ typedef struct md_crash {
 } md_crash;
 
 void crp__md_crash_map(const crp_report *r, const md_arch *a, uint64_t pc, md_crash *out);
+/* Does the report say what happened (error type, Mach exception or signal)? */
+bool crp__md_error_known(const crp_report *r);
 
 /* -- annotations -------------------------------------------------------------------------- */
 
@@ -187,6 +194,8 @@ typedef struct md_plan {
 	uint64_t pac_mask;            /* Breakpad's arm64 pointer-auth mask for these modules */
 	md_crash crash;
 	size_t nregions;              /* threads with stack memory */
+	md_range *code;               /* executable regions for MemoryInfoList (md_code.c) */
+	size_t ncode;
 	uint32_t csd_rva, simple_rva, links_rva;
 
 	md_kv *simple;                /* global Crashpad simple annotations */
@@ -212,6 +221,7 @@ int crp__md_plan_threads(md_plan *p);
 int crp__md_plan_modules(md_plan *p);
 int crp__md_plan_system(md_plan *p);
 int crp__md_plan_annotations(md_plan *p);
+int crp__md_plan_code(md_plan *p);
 void crp__md_plan_free(md_plan *p);
 
 /* Growable arrays of the plan (through the emit context's allocator). */

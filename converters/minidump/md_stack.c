@@ -121,14 +121,12 @@ static bool word_at(const stack_ctx *s, const window *w, uint64_t addr, uint64_t
 	return true;
 }
 
-/* Does a saved return address read from real memory walk to frame address `want`? */
-static bool return_matches(const stack_ctx *s, uint64_t raw, uint64_t want)
+/* Does a saved return address read from real memory walk to frame address `want`? Only when
+ * it is that address: Breakpad would strip pointer-auth bits from a signed one, but LLDB has
+ * no mask for a minidump and stops there, so signed ones are left to synthetic records. */
+static bool return_matches(uint64_t raw, uint64_t want)
 {
-	if (raw == want)
-		return true;
-	/* Breakpad strips pointer-auth bits only when the result lands in a module */
-	return s->a->kind == MDA_ARM64 && (raw & s->p->pac_mask) == want &&
-	       crp__md_module_at(s->p, want) != NULL;
+	return raw == want;
 }
 
 /* -- planning ----------------------------------------------------------------------------- */
@@ -165,7 +163,7 @@ static bool plan_hybrid(stack_ctx *s, md_thread_plan *tp, const window *w, size_
 	uint64_t ret, next;
 	while (k < n) {
 		if (!record_ok(s, w, tp, slot, cur, &next, &ret) ||
-		    !return_matches(s, ret, crp__md_frame_addr(a, tp->t, k)))
+		    !return_matches(ret, crp__md_frame_addr(a, tp->t, k)))
 			break;
 		slot = cur;
 		cur = next;
@@ -305,14 +303,19 @@ static void assign_ids(md_plan *p)
 		p->threads[i].tid = unique ? (uint32_t)p->threads[i].t->index : (uint32_t)i;
 }
 
-/* The report's threads, a crashed thread kept apart, then a recrash handler's thread. */
+/* The report's threads, a crashed thread kept apart, then a recrash handler's thread; or,
+ * for a report without threads that tells of a crash, one empty thread for the Exception
+ * stream to name (LLDB crashes on a dump whose exception names no thread). */
 static int collect_threads(md_plan *p)
 {
+	static const crp_thread no_thread;
 	const crp_crash *cr = crp_report_crash(p->r);
 	size_t ci;
 	const crp_thread *crashed = crp_report_crashed_thread(p->r, &ci);
 	const crp_thread *ht = p->handler ? crp_report_crashed_thread(p->handler, NULL) : NULL;
 	size_t apart = crashed && ci == SIZE_MAX, n = cr->thread_count + apart + (ht != NULL);
+	bool placeholder = n == 0 && crp__md_error_known(p->err_r);
+	n += placeholder;
 	if (n > MD_MAX_THREADS)
 		return crp_emit_fail(p->c, CRP_ELIMIT,
 				     "minidump: %zu threads, more than the %u Breakpad reads", n,
@@ -329,6 +332,12 @@ static int collect_threads(md_plan *p)
 	if (ht)
 		p->threads[n - 1].t = ht;
 	p->nthreads = n;
+	if (placeholder) {
+		p->threads[0].t = &no_thread;
+		p->threads[0].syn = MD_SYN_PLACEHOLDER;
+		p->crashed = 0;
+		return CRP_OK;
+	}
 	/* the crashed thread belongs with the error the Exception stream tells */
 	if (p->err_r == p->r)
 		p->crashed = !crashed ? SIZE_MAX : apart ? cr->thread_count : ci;
@@ -351,9 +360,14 @@ int crp__md_plan_threads(md_plan *p)
 	if (!p->arch)
 		return CRP_OK; /* no threads, nothing says which CPU */
 	stack_ctx s = {p, p->arch, NULL, 0, p->arch->word == 4 ? UINT32_MAX : UINT64_MAX};
-	s.spans = crp_emit_alloc(p->c, (p->nthreads + 1) * sizeof *s.spans);
+	s.spans = crp_emit_alloc(p->c, (p->nthreads + p->nmodules + 1) * sizeof *s.spans);
 	if (!s.spans)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
+	/* images are memory too (executable, in MemoryInfoList): no stack region inside one */
+	for (size_t i = 0; i < p->nmodules; i++) {
+		const md_module_plan *m = &p->modules[p->by_base[i]];
+		span_add(&s, m->base, m->base + m->size);
+	}
 	int rc = CRP_OK;
 	md_reg_order order;
 	crp__md_reg_order_init(&order);

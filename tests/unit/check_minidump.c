@@ -224,7 +224,14 @@ static void check_walks(const mdr *m, const crp_report *r, const char *what)
 		return;
 	mdr_cpu c = mdr_cpu_of((uint16_t)R16(m, sys));
 	const crp_thread **ts = malloc((n + 1) * sizeof *ts);
-	ck_assert_uint_eq(model_threads(r, ts, n + 1), n);
+	size_t nm = model_threads(r, ts, n + 1);
+	if (nm == 0 && n == 1) { /* the empty thread a dump without threads has for its exception */
+		ck_assert_uint_ne(exc, 0);
+		ck_assert_uint_eq(R32(m, exc), R32(m, tl + 4));
+		free(ts);
+		return;
+	}
+	ck_assert_uint_eq(nm, n);
 	uint64_t *want = malloc(MAX_FRAMES * sizeof *want), *got = malloc(MAX_FRAMES * sizeof *got);
 	modset ms = {m, pac_mask(m)};
 	for (uint32_t i = 0; i < n; i++) {
@@ -248,12 +255,49 @@ static void check_walks(const mdr *m, const crp_report *r, const char *what)
 	free(ts);
 }
 
+/* MemoryInfoList (what LLDB takes for the address space, md_code.c): the stacks read-write,
+ * code executable, nothing overlapping; on x86 every module executable, on ARM no thread's
+ * frame 0 pc. */
+static void check_memory_info(const mdr *m)
+{
+	uint32_t size, info = mdr_stream(m, 16, &size), ml = mdr_stream(m, 5, &size);
+	uint32_t sys = mdr_stream(m, 7, &size), tl = mdr_stream(m, 3, &size), mods = mdr_stream(m, 4, &size);
+	uint64_t n = R64(m, info + 8), stacks = 0;
+	uint16_t arch = (uint16_t)R16(m, sys);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t e = info + 16 + 48 * i, lo = R64(m, e), hi = lo + R64(m, e + 24);
+		bool exec = R32(m, e + 36) == 0x20;
+		ck_assert_uint_eq(R32(m, e + 36), exec ? 0x20 : 0x04);
+		stacks += !exec;
+		for (uint64_t j = 0; j < i; j++) {
+			uint64_t f = info + 16 + 48 * j, flo = R64(m, f), fhi = flo + R64(m, f + 24);
+			ck_assert_msg(hi <= flo || fhi <= lo, "memory info entries %llu and %llu overlap",
+				      (unsigned long long)i, (unsigned long long)j);
+		}
+		for (uint32_t t = 0; exec && (arch == 12 || arch == 5) && t < R32(m, tl); t++) {
+			mdr_cpu c = mdr_cpu_of(arch);
+			uint64_t pc = mdr_get(m, R32(m, tl + 4 + 48 * t + 44) + c.pc, c.word);
+			ck_assert_msg(pc < lo || pc >= hi, "thread %u's pc is executable", t);
+		}
+	}
+	ck_assert_uint_eq(stacks, R32(m, ml));
+	for (uint32_t k = 0; (arch == 9 || arch == 0) && k < R32(m, mods); k++) {
+		uint64_t base = R64(m, mods + 4 + 108 * k), covered = 0;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t e = info + 16 + 48 * i;
+			covered |= R32(m, e + 36) == 0x20 && R64(m, e) <= base && base - R64(m, e) < R64(m, e + 24);
+		}
+		ck_assert_msg(covered, "module %u is not executable memory", k);
+	}
+}
+
 static void check_dump(const uint8_t *d, size_t len, const crp_report *r, const char *what,
 		       bool walks)
 {
 	mdr m = {d, len};
 	check_sizes(&m);
 	check_memory(&m);
+	check_memory_info(&m);
 	check_modules(&m, r);
 	if (walks)
 		check_walks(&m, r, what);

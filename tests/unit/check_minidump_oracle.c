@@ -295,11 +295,15 @@ typedef struct view {
 	size_t nthreads, crashed_at;
 } view;
 
-static bool tells_the_crash(const crp_report *r)
+static bool error_known(const crp_report *r)
 {
 	const crp_crash_error *e = &crp_report_crash(r)->error;
-	return CRP_HAS(e, CRP_ERROR_TYPE) || CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL) ||
-	       crp_report_crashed_thread(r, NULL);
+	return CRP_HAS(e, CRP_ERROR_TYPE) || CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL);
+}
+
+static bool tells_the_crash(const crp_report *r)
+{
+	return error_known(r) || crp_report_crashed_thread(r, NULL);
 }
 
 static view view_of(const crp_report *top)
@@ -319,6 +323,9 @@ static view view_of(const crp_report *top)
 	} else if (v.err != v.r && ht) {
 		v.crashed = ht;
 		v.crashed_at = v.nthreads - 1;
+	} else if (!v.nthreads && error_known(v.err)) {
+		v.nthreads = 1; /* an empty thread for the exception to name */
+		v.crashed_at = 0;
 	}
 	return v;
 }
@@ -374,7 +381,7 @@ static void check_against_breakpad(const char *path)
 			ck_assert_uint_lt(t, 4096);
 			nseen += !threads_seen[t];
 			threads_seen[t] = true;
-			if (t == crashed_at && k == next_frame && k < crashed->backtrace.frame_count) {
+			if (crashed && t == crashed_at && k == next_frame && k < crashed->backtrace.frame_count) {
 				uint64_t want = crashed->backtrace.frames[k].instruction_addr;
 				if (arch == 5 || arch == 0)
 					want &= 0xFFFFFFFFu;
