@@ -459,8 +459,31 @@ static int check_budget(bp_dump *b)
 	return CRP_OK;
 }
 
+/* A function with a symbol at its start takes the symbol's name (the first in the symbol
+ * table there), as the symbolicator and Breakpad's dump_syms -x name it: an asm label
+ * (`-[Class method:]`, a Swift symbol) is not the DWARF name. Publics are sorted first. */
+static void prefer_symbol_names(bp_dump *b)
+{
+	crp__bp_sort(b->publics, b->public_count, sizeof *b->publics, cmp_public);
+	for (size_t i = 0; i < b->func_count; i++) {
+		bp_func *f = &b->funcs[i];
+		size_t lo = 0, hi = b->public_count;
+		while (lo < hi) { /* the first public at or after the function's start */
+			size_t mid = lo + (hi - lo) / 2;
+			if (b->publics[mid].addr < f->addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < b->public_count && b->publics[lo].addr == f->addr)
+			f->name = b->publics[lo].name;
+	}
+}
+
 int crp__bp_finish(bp_dump *b)
 {
+	if (!(b->flags & CRP_BREAKPAD_DWARF_NAMES))
+		prefer_symbol_names(b);
 	CRP_TRY(sort_funcs(b));
 	dedupe_funcs(b);
 	attach(b);
