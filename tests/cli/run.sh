@@ -69,6 +69,23 @@ if [ "$(id -u)" -ne 0 ]; then
 	contains "$T/err" "cannot create $T/ro/x.json"
 fi
 
+# outputs are created 0666 less the umask, like any file a shell redirection creates
+for mask in 077:600 002:664 022:644; do
+	(umask "${mask%:*}" && "$CP" convert --to json -o "$T/mode-${mask%:*}.json" "$FX/kscrash/ios18-watchdog-hang.json")
+	got=$(stat -c %a "$T/mode-${mask%:*}.json")
+	if [ "$got" = "${mask#*:}" ]; then ok; else bad "umask ${mask%:*}: output mode $got, want ${mask#*:}"; fi
+done
+(umask 077 && "$CP" convert --to json -o "$T/modes" "$FX/kscrash/ios18-watchdog-hang.json" "$FX/kscrash/ios12-arm64-nsexception.json" 2>/dev/null)
+if [ "$(stat -c %a "$T/modes/ios12-arm64-nsexception.json")" = 600 ]; then ok; else bad "umask ignored in a batch"; fi
+# a FIFO (or a device) named by -o is written in place, not replaced by a file
+mkfifo "$T/pipe.json"
+cat "$T/pipe.json" >"$T/from-pipe.json" &
+reader=$!
+expect_exit 0 "$CP" convert --to json -o "$T/pipe.json" "$FX/kscrash/ios18-watchdog-hang.json"
+wait "$reader"
+if [ -p "$T/pipe.json" ]; then ok; else bad "-o FIFO was replaced by a file"; fi
+same_file "$T/from-pipe.json" "$FX/expected/ios18-watchdog-hang.json"
+
 # -- streams of several reports ---------------------------------------------------------------
 expect_exit 0 "$CP" convert --to json "$FX/kscrash/stream-three-reports.ndjson"
 same_file "$T/out" "$FX/expected/stream-three-reports.json"

@@ -15,6 +15,9 @@
 
 extern const char *cli_progname;
 
+/* Called first by main: remembers the umask that output files are created with. */
+void cli_init(void);
+
 /* "crashport: " + message on stderr. */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "crashport: FILE:LINE:COL: PATH: message" (parts omitted when unknown). */
@@ -39,7 +42,8 @@ bool cli_known_input_name(const char *name);
 /* "*.json *.ndjson ...": the same, as globs for help texts. */
 void cli_print_input_patterns(FILE *f);
 
-/* An output file written under a temporary name and renamed when complete. */
+/* An output file written under a temporary name and renamed when complete (a device, FIFO
+ * or socket is written in place: tmp_path NULL). Files get mode 0666 less the umask. */
 typedef struct cli_output {
 	char *final_path;
 	char *tmp_path;

@@ -13,6 +13,14 @@
 #include "cli.h"
 
 const char *cli_progname = "crashport";
+static mode_t file_umask = 022;
+
+void cli_init(void)
+{
+	/* umask() can only be read by setting it: done once, before any thread creates files */
+	file_umask = umask(022);
+	umask(file_umask);
+}
 
 void cli_msg(const char *fmt, ...)
 {
@@ -159,8 +167,22 @@ void cli_print_input_patterns(FILE *f)
 		}
 }
 
+/* An existing device, FIFO or socket is written in place: renaming a file over it would
+ * replace /dev/stdout or a named pipe with a regular file. */
+static bool special_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int cli_output_open(cli_output *o, const char *final_path)
 {
+	if (special_file(final_path)) {
+		o->fd = open(final_path, O_WRONLY | O_CLOEXEC);
+		o->final_path = o->fd >= 0 ? cli_xstrdup(final_path) : NULL;
+		o->tmp_path = NULL;
+		return o->fd >= 0 ? 0 : -1;
+	}
 	const char *slash = strrchr(final_path, '/');
 	size_t dirlen = slash ? (size_t)(slash - final_path + 1) : 0;
 	const char *base = slash ? slash + 1 : final_path;
@@ -176,7 +198,7 @@ int cli_output_open(cli_output *o, const char *final_path)
 		errno = e;
 		return -1;
 	}
-	fchmod(o->fd, 0644);
+	fchmod(o->fd, 0666 & ~file_umask); /* mkostemp made it 0600; an output is an ordinary file */
 	batch_track_temp(o->tmp_path);
 	return 0;
 }
@@ -185,14 +207,15 @@ int cli_output_commit(cli_output *o)
 {
 	int rc = o->fd >= 0 ? close(o->fd) : 0;
 	o->fd = -1;
-	if (rc == 0)
+	if (rc == 0 && o->tmp_path)
 		rc = rename(o->tmp_path, o->final_path);
-	if (rc != 0) {
+	if (rc != 0 && o->tmp_path) {
 		int e = errno;
 		unlink(o->tmp_path);
 		errno = e;
 	}
-	batch_track_temp(NULL);
+	if (o->tmp_path)
+		batch_track_temp(NULL);
 	free(o->final_path);
 	free(o->tmp_path);
 	o->final_path = o->tmp_path = NULL;
