@@ -86,6 +86,30 @@ wait "$reader"
 if [ -p "$T/pipe.json" ]; then ok; else bad "-o FIFO was replaced by a file"; fi
 same_file "$T/from-pipe.json" "$FX/expected/ios18-watchdog-hang.json"
 
+# write errors say what and why; a closed pipe ends the tool quietly, by SIGPIPE, as filters end
+if [ -c /dev/full ]; then
+	expect_exit 1 sh -c "\"$CP\" convert --to json \"$FX/kscrash/ios18-watchdog-hang.json\" >/dev/full"
+	contains "$T/err" "ios18-watchdog-hang.json: cannot write stdout: No space left on device"
+	expect_exit 1 sh -c "\"$CP\" convert --to json --ndjson <\"$FX/kscrash/stream-three-reports.ndjson\" >/dev/full"
+	contains "$T/err" "^crashport: --ndjson: cannot write stdout: No space left on device"
+fi
+for i in $(seq 1 100); do cat "$FX/kscrash/stream-three-reports.ndjson"; done >"$T/many.ndjson"
+mkfifo "$T/closed"
+for mode in "" "--ndjson" "--ndjson -j2"; do
+	if [ -z "$mode" ]; then
+		"$CP" convert --to json "$T/many.ndjson" >"$T/closed" 2>"$T/err" &
+	else
+		# shellcheck disable=SC2086
+		"$CP" convert --to json $mode <"$T/many.ndjson" >"$T/closed" 2>"$T/err" &
+	fi
+	pid=$!
+	head -c 100 "$T/closed" >/dev/null
+	wait "$pid"
+	got=$?
+	if [ "$got" -eq 141 ]; then ok; else bad "convert $mode into a closed pipe: exit $got, want 141 (SIGPIPE)"; fi
+	if [ -s "$T/err" ]; then bad "convert $mode into a closed pipe printed: $(head -3 "$T/err")"; else ok; fi
+done
+
 # -- streams of several reports ---------------------------------------------------------------
 expect_exit 0 "$CP" convert --to json "$FX/kscrash/stream-three-reports.ndjson"
 same_file "$T/out" "$FX/expected/stream-three-reports.json"

@@ -1,4 +1,5 @@
 /* Public API odds and ends: names, derived facts, emitters, sinks, versions. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,15 @@ static int failing_write(void *ctx, const void *buf, size_t len)
 	return -1;
 }
 
+static int full_disk(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	errno = ENOSPC;
+	return -1;
+}
+
 START_TEST(emitters_and_sinks)
 {
 	ck_assert_ptr_nonnull(crp_emitter_at(0));
@@ -111,6 +121,10 @@ START_TEST(emitters_and_sinks)
 	crp_sink broken = {failing_write, NULL};
 	ck_assert_int_eq(crp_emit(json, r, &broken, NULL, &e), CRP_EIO);
 	ck_assert_int_eq(e.code, CRP_EIO);
+	ck_assert_str_eq(e.message, "cannot write output");
+	crp_sink full = {full_disk, NULL}; /* a sink that leaves errno set: the cause is kept */
+	ck_assert_int_eq(crp_emit(json, r, &full, NULL, &e), CRP_EIO);
+	ck_assert_str_eq(e.message, "cannot write output: No space left on device");
 	/* a session writes several reports as one stream */
 	crp_buffer all = CRP_BUFFER_INIT;
 	crp_sink_init_buffer(&sink, &all);

@@ -17,6 +17,13 @@ extern const char *cli_progname;
 
 /* Called first by main: remembers the umask that output files are created with. */
 void cli_init(void);
+/* A write to stdout found the pipe closed: cli_exit_status() then ends the process by
+ * SIGPIPE, as filters end, instead of reporting an error. Any thread may call it. */
+void cli_stdout_closed(void);
+/* What main returns: `status`, unless stdout was closed (then it does not return). */
+int cli_exit_status(int status);
+/* write(2) all of buf, retrying on EINTR unless Ctrl-C was pressed; -1 with errno set. */
+int cli_write_all(int fd, const void *buf, size_t len);
 
 /* "crashport: " + message on stderr. */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -46,6 +46,8 @@ typedef struct job {
 	cli_output out;
 	bool out_open;
 	crp_sink sink;
+	int fd;                   /* what the sink writes to */
+	int write_errno;          /* why a write failed, 0 when none did */
 	crp_emit_session *session;
 	crp_error emit_err;
 	bool failed;              /* an error is already recorded */
@@ -128,6 +130,34 @@ static void note_warnings(job *j, const crp_report *r)
 	res->warnings += crp_report_warning_count(r);
 }
 
+/* The job's sink: write(2), keeping the reason of a failure for the message. */
+static int sink_write(void *ctx, const void *buf, size_t len)
+{
+	job *j = ctx;
+	int rc = cli_write_all(j->fd, buf, len);
+	if (rc != 0)
+		j->write_errno = errno;
+	return rc;
+}
+
+/* An emitter failure; a failed write names the output and its cause. A closed stdout is no
+ * error to report: the reader went away, and the tool ends as a filter does (SIGPIPE). */
+static void fail_emit(job *j, const crp_error *e)
+{
+	if (!j->write_errno) {
+		fail(j, e);
+		return;
+	}
+	if (j->write_errno == EPIPE && !j->dest) {
+		cli_stdout_closed();
+		j->failed = true;
+		j->res->error = *e;
+		return;
+	}
+	errno = j->write_errno;
+	fail_errno(j, "cannot write", j->dest ? j->dest : "stdout");
+}
+
 static int start_session(job *j)
 {
 	crp_emit_options eo = CRP_EMIT_OPTIONS_INIT;
@@ -138,10 +168,9 @@ static int start_session(job *j)
 			return -1;
 		}
 		j->out_open = true;
-		crp_sink_init_fd(&j->sink, j->out.fd);
-	} else {
-		crp_sink_init_fd(&j->sink, STDOUT_FILENO);
 	}
+	j->fd = j->dest ? j->out.fd : STDOUT_FILENO;
+	j->sink = (crp_sink){sink_write, j};
 	if (crp_emit_begin(&j->session, j->o->emitter, &j->sink, &eo, &j->emit_err) != CRP_OK) {
 		fail(j, &j->emit_err);
 		return -1;
@@ -189,7 +218,7 @@ static void finish_job(job *j, int rc, const crp_error *err)
 		fail(j, err);
 	bool ok = !j->failed && !interrupted && rc == CRP_OK && j->session;
 	if (ok && crp_emit_end(j->session) != CRP_OK) {
-		fail(j, crp_emit_error(j->session));
+		fail_emit(j, crp_emit_error(j->session));
 		ok = false;
 	}
 	crp_emit_free(j->session);

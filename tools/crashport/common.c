@@ -1,6 +1,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,38 @@
 
 const char *cli_progname = "crashport";
 static mode_t file_umask = 022;
+static atomic_bool stdout_gone;
+
+void cli_stdout_closed(void)
+{
+	atomic_store(&stdout_gone, true);
+}
+
+int cli_exit_status(int status)
+{
+	if (!atomic_load(&stdout_gone))
+		return status;
+	/* the reader of stdout went away: end as a filter does, killed by SIGPIPE, quietly */
+	fflush(stderr);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	return status;
+}
+
+int cli_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR && !batch_interrupted())
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
 
 void cli_init(void)
 {

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return cli_exit_status(commands[i].run(argc - 1, argv + 1));
 	cli_msg("unknown command '%s' (try crashport --help)", cmd);
 	return EXIT_USAGE;
 }
