@@ -35,8 +35,16 @@ expect_exit 0 sh -c "\"$CP\" convert --to json - < \"$FX/kscrash/ios18-watchdog-
 same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
 expect_exit 0 "$CP" convert --to json -O indent=0 "$FX/kscrash/ios18-watchdog-hang.json"
 if [ "$(wc -l < "$T/out")" -eq 1 ]; then ok; else bad "indent=0 is not one line"; fi
-expect_exit 1 "$CP" convert --to json -O colour=red "$FX/kscrash/ios18-watchdog-hang.json"
-contains "$T/err" "unsupported option 'colour=red'"
+expect_exit 2 "$CP" convert --to json -O colour=red "$FX/kscrash/ios18-watchdog-hang.json"
+contains "$T/err" "^crashport: convert: json: unsupported option 'colour=red'$"
+# a bad emitter option is one usage error before any work, however many inputs
+mkdir -p "$T/many-in"
+for i in $(seq 1 100); do cp "$FX/kscrash/ios18-watchdog-hang.json" "$T/many-in/r$i.json"; done
+expect_exit 2 "$CP" convert --to json -O indnt=2 -o "$T/many-out" "$T/many-in"
+count_lines "$T/err" 1
+if [ -e "$T/many-out" ]; then bad "work was done before the usage error"; else ok; fi
+expect_exit 2 sh -c "\"$CP\" convert --to json --ndjson -O indnt=2 </dev/null"
+contains "$T/err" "unsupported option 'indnt=2'"
 
 # -- several inputs into a directory, one of them bad -----------------------------------------
 mkdir -p "$T/a" "$T/b"
@@ -151,7 +159,7 @@ if cmp -s "$T/real.dmp" "$T/a.dmp"; then bad "--minidump-stack=real changed noth
 contains "$T/real.dmp" "crashport.stack"
 expect_exit 0 "$CP" convert --to minidump -O stack=real -o "$T/real2.dmp" "$FX/kscrash/ios17-arm64e-badaccess.json"
 same_file "$T/real2.dmp" "$T/real.dmp"
-expect_exit 1 "$CP" convert --to minidump --minidump-stack=magic "$FX/kscrash/ios17-arm64e-badaccess.json"
+expect_exit 2 "$CP" convert --to minidump --minidump-stack=magic "$FX/kscrash/ios17-arm64e-badaccess.json"
 contains "$T/err" "unsupported option 'stack=magic'"
 expect_exit 1 "$CP" convert --to minidump -o "$T/two.dmp" "$FX/kscrash/stream-two-concatenated.json"
 contains "$T/err" "a minidump holds one report"

@@ -414,6 +414,26 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 	return 0;
 }
 
+/* Emitter options are checked once, before any input is read: a misspelt -O is a usage
+ * error, not one failure per input. A session on a throwaway buffer rejects them as any. */
+static int check_params(const convert_opts *o)
+{
+	crp_buffer buf = CRP_BUFFER_INIT;
+	crp_sink sink;
+	crp_emit_options eo = CRP_EMIT_OPTIONS_INIT;
+	crp_emit_session *s = NULL;
+	crp_error e;
+	crp_sink_init_buffer(&sink, &buf);
+	eo.params = o->params;
+	int rc = crp_emit_begin(&s, o->emitter, &sink, &eo, &e);
+	crp_emit_free(s);
+	crp_buffer_dispose(&buf);
+	if (rc == CRP_OK)
+		return 0;
+	cli_msg("convert: %s", e.message[0] ? e.message : crp_status_str(rc));
+	return -1;
+}
+
 /* Decide where outputs go: stdout, one file, or a directory (created when missing). */
 static int prepare_output(convert_opts *o, cli_inputs *in)
 {
@@ -469,7 +489,7 @@ static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
 int cmd_convert(int argc, char **argv)
 {
 	convert_opts o = {.parse = CRP_PARSE_OPTIONS_INIT};
-	if (parse_args(argc, argv, &o) != 0) {
+	if (parse_args(argc, argv, &o) != 0 || check_params(&o) != 0) {
 		free_opts(&o);
 		return EXIT_USAGE;
 	}
