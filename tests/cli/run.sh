@@ -33,6 +33,11 @@ same_file "$T/single.json" "$FX/expected/ios12-arm64-nsexception.json"
 no_temporaries "$T"
 expect_exit 0 sh -c "\"$CP\" convert --to json - < \"$FX/kscrash/ios18-watchdog-hang.json\""
 same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
+# bytes read and written are counted for stdin and stdout as for files
+expect_exit 0 sh -c "\"$CP\" convert --to json --report \"$T/stdin.jsonl\" - < \"$FX/kscrash/ios18-watchdog-hang.json\""
+contains "$T/stdin.jsonl" "\"bytes_in\":$(wc -c < "$FX/kscrash/ios18-watchdog-hang.json"),\"bytes_out\":$(wc -c < "$FX/expected/ios18-watchdog-hang.json"),"
+expect_exit 0 sh -c "\"$CP\" convert --to json -o \"$T/stdin-out\" - \"$FX/kscrash/ios18-watchdog-hang.json\" < \"$FX/kscrash/ios18-watchdog-hang.json\""
+contains "$T/err" "2 converted, 0 failed of 2 inputs; 2 reports, 0 warnings; $(($(wc -c < "$FX/kscrash/ios18-watchdog-hang.json") * 2)) bytes read"
 expect_exit 0 "$CP" convert --to json -O indent=0 "$FX/kscrash/ios18-watchdog-hang.json"
 if [ "$(wc -l < "$T/out")" -eq 1 ]; then ok; else bad "indent=0 is not one line"; fi
 expect_exit 2 "$CP" convert --to json -O colour=red "$FX/kscrash/ios18-watchdog-hang.json"

@@ -36,9 +36,10 @@ void cli_print_warnings(const char *file, const crp_report *r);
 typedef int (*cli_report_fn)(crp_report *r, void *ctx);
 
 /* Read every report of `path` ("-": stdin) in format `from` (NULL: recognised by content),
- * calling fn as each one completes. Returns CRP_OK or the error (described in *err). */
+ * calling fn as each one completes. Returns CRP_OK or the error (described in *err);
+ * *bytes_read (may be NULL) gets the bytes read, also from stdin. */
 int cli_read_reports(const char *path, const crp_format *from, const crp_parse_options *opts,
-		     cli_report_fn fn, void *ctx, crp_error *err);
+		     cli_report_fn fn, void *ctx, crp_error *err, uint64_t *bytes_read);
 /* --from NAME: a readable format, or NULL after printing what is wrong. */
 const crp_format *cli_parse_from(const char *name);
 /* " json crpb ...": the readable formats' names. */

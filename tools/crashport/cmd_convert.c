@@ -205,10 +205,13 @@ static int on_report(crp_report *r, void *ctx)
 	return stop;
 }
 
+/* A file's size; what went to stdout (or a FIFO) is what the session handed over. */
 static uint64_t output_size(const job *j)
 {
 	struct stat st;
-	return j->out_open && fstat(j->out.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (j->out_open && fstat(j->out.fd, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return j->session ? crp_emit_bytes(j->session) : 0;
 }
 
 static void finish_job(job *j, int rc, const crp_error *err)
@@ -221,9 +224,9 @@ static void finish_job(job *j, int rc, const crp_error *err)
 		fail_emit(j, crp_emit_error(j->session));
 		ok = false;
 	}
+	j->res->bytes_out = output_size(j);
 	crp_emit_free(j->session);
 	j->session = NULL;
-	j->res->bytes_out = output_size(j);
 	if (j->out_open && ok && cli_output_commit(&j->out) != 0) {
 		fail_errno(j, "cannot write", j->dest);
 		ok = false;
@@ -250,14 +253,11 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 	const convert_opts *o = run->o;
 	const cli_input *in = &run->in->items[index];
 	job j = {.o = o, .input = in->path, .dest = in->dest, .res = res};
-	struct stat st;
 	res->output = in->dest;
 	if (o->out_is_dir && !o->force && exists(in->dest)) {
 		res->status = BATCH_SKIPPED;
 		return;
 	}
-	if (strcmp(in->path, "-") != 0 && stat(in->path, &st) == 0)
-		res->bytes_in = (uint64_t)st.st_size;
 	if (o->out_is_dir && strchr(in->rel, '/')) {
 		char *dir = cli_xstrdup(in->dest);
 		*strrchr(dir, '/') = '\0';
@@ -270,7 +270,7 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 		}
 	}
 	crp_error err;
-	int rc = cli_read_reports(in->path, o->from, &o->parse, on_report, &j, &err);
+	int rc = cli_read_reports(in->path, o->from, &o->parse, on_report, &j, &err, &res->bytes_in);
 	if (rc == CRP_OK && !j.session && !j.failed && !batch_interrupted()) {
 		crp_error none = {.code = CRP_EEMPTY};
 		snprintf(none.message, sizeof none.message, "%s", crp_status_str(CRP_EEMPTY));

@@ -105,8 +105,9 @@ static void set_errno_error(crp_error *err, const char *what)
 	snprintf(err->message, sizeof err->message, "%s%s", what, strerror(errno));
 }
 
-/* The read loop: every chunk to the reader, reports to fn as they complete. */
-static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *err)
+/* The read loop: every chunk to the reader, reports to fn as they complete; *bytes counts
+ * what was read. */
+static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *err, uint64_t *bytes)
 {
 	static const size_t chunk = 1 << 16;
 	char *buf = cli_xmalloc(chunk);
@@ -125,6 +126,7 @@ static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *
 			drain(rd, fn, ctx, &stopped);
 			break;
 		}
+		*bytes += (uint64_t)n;
 		rc = crp_reader_feed(rd, buf, (size_t)n);
 		drain(rd, fn, ctx, &stopped);
 		if (rc != CRP_OK || stopped)
@@ -135,9 +137,12 @@ static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *
 }
 
 int cli_read_reports(const char *path, const crp_format *from, const crp_parse_options *opts,
-		     cli_report_fn fn, void *ctx, crp_error *err)
+		     cli_report_fn fn, void *ctx, crp_error *err, uint64_t *bytes_read)
 {
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t unused;
+	bytes_read = bytes_read ? bytes_read : &unused;
+	*bytes_read = 0;
 	memset(err, 0, sizeof *err);
 	if (fd < 0) {
 		set_errno_error(err, "cannot open: ");
@@ -149,7 +154,7 @@ int cli_read_reports(const char *path, const crp_format *from, const crp_parse_o
 		err->code = rc;
 		snprintf(err->message, sizeof err->message, "%s", crp_status_str(rc));
 	} else {
-		rc = pump(fd, rd, fn, ctx, err);
+		rc = pump(fd, rd, fn, ctx, err, bytes_read);
 		if (rc != CRP_OK && err->code == CRP_OK)
 			*err = *crp_reader_error(rd);
 		crp_reader_free(rd);
