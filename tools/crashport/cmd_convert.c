@@ -254,6 +254,13 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 	const cli_input *in = &run->in->items[index];
 	job j = {.o = o, .input = in->path, .dest = in->dest, .res = res};
 	res->output = in->dest;
+	if (in->dir_errno) {
+		crp_error e = {.code = CRP_EIO};
+		snprintf(e.message, sizeof e.message, "cannot read directory: %s", strerror(in->dir_errno));
+		fail(&j, &e);
+		res->status = BATCH_FAILED;
+		return;
+	}
 	if (o->out_is_dir && !o->force && exists(in->dest)) {
 		res->status = BATCH_SKIPPED;
 		return;
@@ -471,7 +478,7 @@ static void free_opts(convert_opts *o)
 	crp_symbolicator_free(o->symbols);
 }
 
-static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
+static int run_batch(convert_opts *o, cli_inputs *in)
 {
 	const char **paths = cli_xmalloc((in->count + 1) * sizeof *paths);
 	for (size_t i = 0; i < in->count; i++)
@@ -483,7 +490,7 @@ static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
 			   .report_path = o->report, .verb = "converted"};
 	int rc = batch_run(&plan);
 	free(paths);
-	return rc == EXIT_ALL_OK && walk_failures ? EXIT_SOME_FAILED : rc;
+	return rc;
 }
 
 int cmd_convert(int argc, char **argv)
@@ -500,15 +507,15 @@ int cmd_convert(int argc, char **argv)
 		return rc;
 	}
 	cli_inputs in = {0};
-	int walk_failures = cli_inputs_expand(&in, argv + optind, (size_t)(argc - optind), &o.filter, o.out);
+	cli_inputs_expand(&in, argv + optind, (size_t)(argc - optind), &o.filter, o.out);
 	int rc;
-	if (in.count == 0 && !walk_failures) {
+	if (in.count == 0) {
 		cli_msg("convert: no input found (directories hold no file matching --include)");
 		rc = EXIT_SOME_FAILED;
 	} else if (prepare_output(&o, &in) != 0) {
 		rc = EXIT_USAGE;
 	} else {
-		rc = run_batch(&o, &in, walk_failures);
+		rc = run_batch(&o, &in);
 	}
 	cli_inputs_free(&in);
 	free_opts(&o);

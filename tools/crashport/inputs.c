@@ -24,7 +24,6 @@ typedef struct walker {
 	size_t n_seen, cap_seen; /* cap_seen: a power of two */
 	file_id skip_dir;        /* the output directory, never read as input */
 	bool has_skip_dir;
-	int failures;
 } walker;
 
 static size_t id_hash(dev_t dev, ino_t ino)
@@ -67,7 +66,7 @@ static void add_input(cli_inputs *in, const char *path, const char *rel)
 		in->cap = in->cap ? in->cap * 2 : 64;
 		in->items = cli_xrealloc(in->items, in->cap * sizeof *in->items);
 	}
-	in->items[in->count++] = (cli_input){cli_xstrdup(path), cli_xstrdup(rel), NULL};
+	in->items[in->count++] = (cli_input){cli_xstrdup(path), cli_xstrdup(rel), NULL, 0};
 }
 
 /* A pattern without '/' matches the base name, one with '/' the path relative to the argument. */
@@ -139,8 +138,9 @@ static void walk(walker *w, const char *dir, const char *rel)
 	size_t n;
 	char **names = list_dir(dir, &n);
 	if (!names) {
-		cli_msg("%s: cannot read directory: %s", dir, strerror(errno));
-		w->failures++;
+		int e = errno;
+		add_input(w->out, dir, rel);
+		w->out->items[w->out->count - 1].dir_errno = e ? e : EIO;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -160,8 +160,8 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-int cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const cli_filter *filter,
-		      const char *skip_dir)
+void cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const cli_filter *filter,
+		       const char *skip_dir)
 {
 	walker w = {.filter = filter, .out = out};
 	struct stat st;
@@ -181,7 +181,6 @@ int cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const c
 		}
 	}
 	free(w.seen);
-	return w.failures;
 }
 
 static size_t str_hash(const char *s)
@@ -225,8 +224,8 @@ void cli_inputs_name_outputs(cli_inputs *in, const char *dir, const char *ext)
 	memset(set, 0, cap * sizeof *set);
 	char **names = cli_xmalloc((in->count + 1) * sizeof *names);
 	for (size_t i = 0; i < in->count; i++) {
-		names[i] = unique_name(set, cap, in->items[i].rel, ext);
-		in->items[i].dest = cli_path_join(dir, names[i]);
+		names[i] = in->items[i].dir_errno ? NULL : unique_name(set, cap, in->items[i].rel, ext);
+		in->items[i].dest = names[i] ? cli_path_join(dir, names[i]) : NULL;
 	}
 	for (size_t i = 0; i < in->count; i++)
 		free(names[i]);
