@@ -123,6 +123,27 @@ for mode in "" "--ndjson" "--ndjson -j2"; do
 	if [ -s "$T/err" ]; then bad "convert $mode into a closed pipe printed: $(head -3 "$T/err")"; else ok; fi
 done
 
+# an output never replaces an input: the same name, a link, stdin, another input, --force
+mkdir -p "$T/own/in"
+cp "$FX/kscrash/ios18-watchdog-hang.json" "$T/own/x.json"
+cp "$FX/kscrash/ios18-watchdog-hang.json" "$T/own/in/a.json"
+cp "$FX/kscrash/ios12-arm64-nsexception.json" "$T/own/in/b.json"
+ln "$T/own/x.json" "$T/own/link.json"
+expect_exit 2 "$CP" convert --to json -o "$T/own/x.json" "$T/own/x.json"
+contains "$T/err" "^crashport: convert: output $T/own/x.json is the input $T/own/x.json itself; choose another -o$"
+expect_exit 2 "$CP" convert --to json -o "$T/own/link.json" "$T/own/x.json"
+expect_exit 2 sh -c "\"$CP\" convert --to json -o \"$T/own/x.json\" - < \"$T/own/x.json\""
+expect_exit 2 "$CP" convert --to json --force -o "$T/own/in" "$T/own/in"
+cp "$FX/kscrash/ios18-watchdog-hang.json" "$T/own/in/x.json"
+expect_exit 2 "$CP" convert --to json --force -o "$T/own/in" "$T/own/x.json" "$T/own/in/x.json"
+contains "$T/err" "output $T/own/in/x.json (of $T/own/x.json) is the input $T/own/in/x.json;"
+rm "$T/own/in/x.json"
+same_file "$T/own/x.json" "$FX/kscrash/ios18-watchdog-hang.json"
+same_file "$T/own/in/a.json" "$FX/kscrash/ios18-watchdog-hang.json"
+expect_exit 0 "$CP" convert --to json -o "$T/own/in" "$T/own/in" # exists, so skipped: nothing replaced
+contains "$T/err" "2 skipped"
+expect_exit 0 "$CP" convert --to apple --force -o "$T/own/in" "$T/own/in"
+
 # -- streams of several reports ---------------------------------------------------------------
 expect_exit 0 "$CP" convert --to json "$FX/kscrash/stream-three-reports.ndjson"
 same_file "$T/out" "$FX/expected/stream-three-reports.json"

@@ -467,6 +467,22 @@ static int prepare_output(convert_opts *o, cli_inputs *in)
 	return 0;
 }
 
+/* An output must never replace an input (-o x.json x.json, --force -o in/ in/): the input
+ * would be gone before, or while, it is read. */
+static int check_overwrite(const convert_opts *o, const cli_inputs *in)
+{
+	size_t w, v;
+	if (!cli_inputs_overwrite(in, o->out_is_dir && !o->force, &w, &v))
+		return 0;
+	if (w == v)
+		cli_msg("convert: output %s is the input %s itself; choose another -o", in->items[w].dest,
+			in->items[w].path);
+	else
+		cli_msg("convert: output %s (of %s) is the input %s; choose another -o", in->items[w].dest,
+			in->items[w].path, in->items[v].path);
+	return -1;
+}
+
 static void free_opts(convert_opts *o)
 {
 	free(o->params);
@@ -512,7 +528,7 @@ int cmd_convert(int argc, char **argv)
 	if (in.count == 0) {
 		cli_msg("convert: no input found (directories hold no file matching --include)");
 		rc = EXIT_SOME_FAILED;
-	} else if (prepare_output(&o, &in) != 0) {
+	} else if (prepare_output(&o, &in) != 0 || check_overwrite(&o, &in) != 0) {
 		rc = EXIT_USAGE;
 	} else {
 		rc = run_batch(&o, &in);

@@ -233,6 +233,55 @@ void cli_inputs_name_outputs(cli_inputs *in, const char *dir, const char *ext)
 	free(set);
 }
 
+typedef struct input_id {
+	file_id id;
+	size_t index;
+} input_id;
+
+static int by_id(const void *a, const void *b)
+{
+	const file_id *x = &((const input_id *)a)->id, *y = &((const input_id *)b)->id;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* The files read: named files and directory entries by stat, stdin when it is a file. */
+static size_t input_ids(const cli_inputs *in, input_id *ids)
+{
+	size_t n = 0;
+	struct stat st;
+	for (size_t i = 0; i < in->count; i++) {
+		const char *p = in->items[i].path;
+		bool ok = strcmp(p, "-") == 0 ? fstat(0, &st) == 0 && S_ISREG(st.st_mode) : stat(p, &st) == 0;
+		if (ok && !in->items[i].dir_errno)
+			ids[n++] = (input_id){{st.st_dev, st.st_ino}, i};
+	}
+	qsort(ids, n, sizeof *ids, by_id);
+	return n;
+}
+
+bool cli_inputs_overwrite(const cli_inputs *in, bool skip_existing, size_t *writer, size_t *victim)
+{
+	input_id *ids = cli_xmalloc((in->count + 1) * sizeof *ids);
+	size_t n = input_ids(in, ids);
+	bool found = false;
+	struct stat st;
+	for (size_t i = 0; i < in->count && !found && !skip_existing; i++) {
+		if (!in->items[i].dest || stat(in->items[i].dest, &st) != 0)
+			continue; /* a new file is no input */
+		input_id key = {{st.st_dev, st.st_ino}, 0};
+		const input_id *hit = bsearch(&key, ids, n, sizeof *ids, by_id);
+		if (hit) {
+			*writer = i;
+			*victim = hit->index;
+			found = true;
+		}
+	}
+	free(ids);
+	return found;
+}
+
 void cli_inputs_free(cli_inputs *in)
 {
 	for (size_t i = 0; i < in->count; i++) {

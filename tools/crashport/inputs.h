@@ -34,6 +34,11 @@ void cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const 
  * "-2", "-3", ... before the extension, in input order. Unreadable directories get none. */
 void cli_inputs_name_outputs(cli_inputs *in, const char *dir, const char *ext);
 
+/* An input whose output would replace an input (itself or another, through any name or
+ * link): its index in *writer and the input replaced in *victim; false when there is none.
+ * With `skip_existing` (a directory without --force) existing outputs are not written. */
+bool cli_inputs_overwrite(const cli_inputs *in, bool skip_existing, size_t *writer, size_t *victim);
+
 void cli_inputs_free(cli_inputs *in);
 
 #endif
