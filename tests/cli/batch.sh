@@ -157,6 +157,20 @@ interrupt_test() {
 }
 interrupt_test INT 130
 interrupt_test TERM 143
+# one input blocked on a read (stdin from a writer that writes nothing): Ctrl-C wakes the read
+# at once (no forced exit after the grace period) and the summary says what was left
+mkfifo "$T/silent"
+"$CP" convert --to apple - <"$T/silent" >"$T/out" 2>"$T/err" &
+pid=$!
+exec 7>"$T/silent"
+sleep 0.3
+kill -INT "$pid"
+wait "$pid"
+got=$?
+exec 7>&-
+if [ "$got" -eq 130 ]; then ok; else bad "Ctrl-C on a blocked read: exit $got, want 130"; fi
+lacks "$T/err" "did not stop in time"
+contains "$T/err" "^crashport: interrupted: 0 converted, 0 failed, 1 "
 
 # -- pipeline mode: stdin lines to stdout lines, in order -----------------------------------
 for f in ios12-arm64-nsexception ios18-watchdog-hang ios17-arm64e-badaccess; do
