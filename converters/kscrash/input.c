@@ -438,12 +438,30 @@ int crp__input_feed(crp_parser *p, const unsigned char *buf, size_t len)
 	return CRP_OK;
 }
 
+/* A UTF-16 (or UTF-32) byte order mark: FE and FF are never UTF-8, so its first byte is
+ * enough to say what the input is instead of yajl's "lexical error". */
+static int fail_utf16(crp_parser *p, unsigned char first)
+{
+	p->bom_checked = true;
+	return crp__input_fail(p, CRP_EUNSUPPORTED,
+			       first == 0xFF ? "input is UTF-16 (little-endian byte order mark FF FE); "
+					       "reports are read as UTF-8: convert it first, e.g. with "
+					       "iconv -f UTF-16 -t UTF-8"
+					     : "input is UTF-16 (big-endian byte order mark FE FF); "
+					       "reports are read as UTF-8: convert it first, e.g. with "
+					       "iconv -f UTF-16 -t UTF-8");
+}
+
 /* A UTF-8 byte order mark (some editors add one) is not JSON; skip it at the very start, even
  * when it arrives split across chunks. Returns how many bytes of buf it took. */
 size_t crp__input_skip_bom(crp_parser *p, const unsigned char *buf, size_t len, int *rc)
 {
 	size_t i = 0;
 	*rc = CRP_OK;
+	if (!p->bom_checked && !p->bom_seen && len && (buf[0] == 0xFE || buf[0] == 0xFF)) {
+		*rc = fail_utf16(p, buf[0]);
+		return 0;
+	}
 	while (!p->bom_checked && i < len) {
 		if (buf[i] == utf8_bom[p->bom_seen]) {
 			i++;

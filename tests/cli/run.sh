@@ -159,6 +159,8 @@ contains "$T/out" '"index":2,"id":"DEADBEEF-0000-4000-8000-00000000F00D"'
 contains "$T/out" '"exception":"EXC_CRASH","signal":"SIGKILL","reason":null'
 expect_exit 0 "$CP" info "$FX/kscrash/macos-x86_64-recrash-old-layout.json"
 contains "$T/out" "the original report it was writing"
+expect_exit 1 "$CP" convert --to json "$FX/invalid/utf16-le-bom.json"
+contains "$T/err" "utf16-le-bom.json:1:1: input is UTF-16 (little-endian byte order mark FF FE); reports are read as UTF-8: convert it first, e.g. with iconv -f UTF-16 -t UTF-8$"
 expect_exit 1 "$CP" info "$FX/invalid/top-level-array.json"
 contains "$T/err" "top-level-array.json:1:1: expected a report (a JSON object), found an array"
 
