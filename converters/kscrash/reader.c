@@ -1143,9 +1143,24 @@ static int enqueue(crp_parser *p, crp_report *r)
 	return 1;
 }
 
+/* The least that makes a report (kscrash-format.md): a "report" or "crash" object, the 2012
+ * layout's top-level identity (crash_id, report_version_major, timestamp), or a recrash
+ * file's "recrash_report". Anything else is some other JSON object. */
+static bool is_a_report(const crp_body *b)
+{
+	return (b->has & (CRP_SECTION_REPORT | CRP_SECTION_CRASH | CRP_SECTION_RECRASH)) != 0;
+}
+
 static int finish_report(crp_parser *p)
 {
 	crp_report *r = p->report;
+	if (!is_a_report(&r->body) && (r->provenance & CRP_PROV_TRUNCATED))
+		return crp__reader_fail(p, CRP_ESCHEMA, "input ends before a \"report\", \"crash\" or "
+					"\"recrash_report\" object began: nothing of a report to keep");
+	if (!is_a_report(&r->body))
+		return crp__reader_fail(p, CRP_ESCHEMA,
+					"not a crash report: the object has no \"report\", \"crash\" or "
+					"\"recrash_report\" object");
 	/* recrash reports nest (a handler crash inside a handler crash): each body settles its
 	 * own times by its own version */
 	for (crp_report *b = r; b; b = b->body.recrash)

@@ -65,8 +65,14 @@ START_TEST(derived_facts)
 	ck_assert_ptr_null(crp_report_recrash(r));
 	ck_assert_ptr_null(crp_report_warning(r, 0));
 	crp_report_free(r);
+	/* an object that is no report fails (README, "What the reader accepts") */
+	crp_error e;
+	ck_assert_int_eq(crp_report_parse(&r, "{}", 2, NULL, &e), CRP_ESCHEMA);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(e.message, "not a crash report"));
+	ck_assert_int_eq(crp_report_parse(&r, "{\"x\":{\"report\":{}}}", 18, NULL, NULL), CRP_ESCHEMA);
 	/* absent sections read as zeroed records */
-	ck_assert_int_eq(crp_report_parse(&r, "{}", 2, NULL, NULL), CRP_OK);
+	ck_assert_int_eq(crp_report_parse(&r, "{\"report\":{}}", 13, NULL, NULL), CRP_OK);
 	ck_assert_uint_eq(crp_report_system(r)->has, 0);
 	ck_assert_ptr_null(crp_report_crashed_thread(r, NULL));
 	ck_assert_ptr_null(crp_report_main_image(r));

@@ -590,7 +590,7 @@ END_TEST
 START_TEST(overlapping_and_sizeless_images_are_left_out)
 {
 	static const char json[] =
-		"{\"binary_images\":[{\"image_addr\":4096,\"image_size\":8192,\"name\":\"/x/A\"},"
+		"{\"report\":{},\"binary_images\":[{\"image_addr\":4096,\"image_size\":8192,\"name\":\"/x/A\"},"
 		"{\"image_addr\":8192,\"image_size\":4096,\"name\":\"/x/B\"},"
 		"{\"image_addr\":65536,\"image_size\":0,\"name\":\"/x/C\"},"
 		"{\"image_addr\":16384,\"image_size\":4096,\"name\":\"/x/D\"}]}";
@@ -658,7 +658,8 @@ START_TEST(mixed_strings_convert_unit_by_unit)
 	}
 	path[n] = '\0';
 	snprintf(json, sizeof json,
-		 "{\"binary_images\":[{\"image_addr\":4096,\"image_size\":4096,\"name\":\"%s\"}]}", path);
+		 "{\"report\":{},\"binary_images\":[{\"image_addr\":4096,\"image_size\":4096,\"name\":\"%s\"}]}",
+		 path);
 	crp_report *r = parse_one(json, strlen(json));
 	size_t len;
 	uint8_t *d = emit(r, NULL, &len);
