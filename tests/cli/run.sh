@@ -176,6 +176,12 @@ if [ "$(wc -l < "$T/out")" -eq 2 ]; then ok; else bad "validate --json: one line
 contains "$T/out" '"valid":false,"errors":1,"warnings":0,"findings":.{"severity":"error","code":"syntax","path":"report.id","line":1,"column":21'
 contains "$T/out" '"code":"truncated"'
 expect_exit 2 "$CP" validate
+# an object that is no crash report is no report: not converted, not valid
+expect_exit 1 sh -c "echo '{\"foo\":1}' | \"$CP\" convert --to apple -"
+contains "$T/err" "^crashport: -:1:9: not a crash report: the object has no \"report\", \"crash\" or \"recrash_report\" object$"
+if [ -s "$T/out" ]; then bad "a non-report was converted"; else ok; fi
+expect_exit 1 sh -c "echo '{' | \"$CP\" validate -"
+contains "$T/out" "INVALID (input ends before"
 
 # -- minidump ---------------------------------------------------------------------------------
 expect_exit 0 "$CP" convert --to minidump -o "$T/a.dmp" "$FX/kscrash/ios17-arm64e-badaccess.json"
