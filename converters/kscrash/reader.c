@@ -91,6 +91,22 @@ static CRP_PRINTF(4, 0) void describe(crp_parser *p, crp_error *e, int code, con
 	crp__error_set_path(e, path, n < sizeof path ? n : sizeof path);
 }
 
+int crp__reader_fail_long_string(crp_parser *p, uint64_t offset, uint64_t line, uint64_t column)
+{
+	char path[CRP_ERROR_PATH_SIZE * 4];
+	if (p->err.code != CRP_OK)
+		return p->err.code;
+	bool key = p->depth > 0 && object_like(top(p)) && !top(p)->in_member;
+	crp__error_set(&p->err, CRP_ELIMIT, "%s longer than %zu bytes", key ? "key" : "string",
+		       p->opts.max_string_bytes);
+	p->err.byte_offset = offset;
+	p->err.line = line;
+	p->err.column = column;
+	size_t n = crp__reader_path(p, path, sizeof path);
+	crp__error_set_path(&p->err, path, n < sizeof path ? n : sizeof path);
+	return p->err.code;
+}
+
 int crp__reader_fail(crp_parser *p, int code, const char *fmt, ...)
 {
 	if (p->err.code != CRP_OK)
