@@ -740,6 +740,8 @@ static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc 
 	f->next = kind == CRP_F_RECORD ? p->next_field[rd->id] : NULL;
 	f->mark = crp__scratch_mark(&p->scratch);
 	f->extras = f->strays = (crp_side_list){NULL, NULL, 0};
+	f->empty_runs = NULL;
+	f->empties = 0;
 	f->body = parent ? parent->body : (crp_body *)obj;
 	return f;
 }
@@ -874,19 +876,54 @@ static int open_container(crp_parser *p, bool is_map)
 	return open_capture(p, is_map);
 }
 
-/* The element count of a typed array is the scratch it used divided by the element size. */
+/* An empty record of a typed array leaves the scratch: only its position is kept. */
+static int note_empty(crp_parser *p, crp_frame_state *a)
+{
+	size_t stride = (a->rd->size + 7) & ~(size_t)7;
+	size_t at = crp__scratch_size_since(&p->scratch, a->mark) / stride + a->empties;
+	crp_empty_run *r = a->empty_runs;
+	if (!r || r->at + r->count != at) {
+		r = crp__arena_alloc(p->arena, sizeof *r);
+		if (!r)
+			return oom(p);
+		*r = (crp_empty_run){a->empty_runs, at, 0};
+		a->empty_runs = r;
+	}
+	r->count++;
+	a->empties++;
+	return 1;
+}
+
+/* The kept records sit at the front of items: move each stretch behind its empty run, last
+ * first, zeroing the runs. */
+static void spread_empties(const crp_frame_state *f, unsigned char *items, size_t stride, size_t n)
+{
+	size_t empties = f->empties, end = n;
+	for (const crp_empty_run *r = f->empty_runs; r; r = r->next) {
+		size_t from = r->at + r->count;
+		memmove(items + from * stride, items + (from - empties) * stride, (end - from) * stride);
+		memset(items + r->at * stride, 0, r->count * stride);
+		empties -= r->count;
+		end = r->at;
+	}
+}
+
+/* The element count of a typed array: the scratch it used divided by the element size, plus
+ * the empty records left out of it. */
 static int close_array(crp_parser *p, crp_frame_state *f, size_t elem_size)
 {
 	crp_array_slot *slot = f->obj;
 	size_t bytes = crp__scratch_size_since(&p->scratch, f->mark);
-	size_t stride = (elem_size + 7) & ~(size_t)7;
-	if (bytes) {
-		void *items = crp__arena_alloc(p->arena, bytes);
+	size_t stride = (elem_size + 7) & ~(size_t)7, n = bytes / stride + f->empties;
+	if (n) {
+		unsigned char *items = crp__arena_alloc(p->arena, n * stride);
 		if (!items)
 			return oom(p);
 		crp__scratch_copy(&p->scratch, f->mark, items);
+		if (f->empties)
+			spread_empties(f, items, stride, n);
 		slot->items = items;
-		slot->count = bytes / stride;
+		slot->count = n;
 	}
 	return flatten_strays(p, &f->strays, &slot->strays);
 }
@@ -1055,11 +1092,20 @@ static int close_container(crp_parser *p)
 	}
 	if (!ok)
 		return 0;
-	/* An element of a typed array was pushed before its mark, so it stays on the stack. */
+	/* An element of a typed array was pushed before its mark, so it stays on the stack;
+	 * unless it is empty ({} or only nulls): then it leaves, and only its position stays. */
 	crp__scratch_pop(&p->scratch, f->mark);
+	crp_frame_state *parent = p->depth > 1 ? &p->frames[p->depth - 2] : NULL;
+	bool empty = parent && parent->kind == CRP_F_ARRAY && f->kind == CRP_F_RECORD &&
+		     !crp__head(f->obj)->has && !crp__head(f->obj)->extras.count;
 	pop_frame(p);
 	if (p->depth == 0)
 		return check_report_size(p) && finish_report(p);
+	if (empty) {
+		crp__scratch_pop_last(&p->scratch, parent->rd->size);
+		if (!note_empty(p, parent))
+			return 0;
+	}
 	return child_closed(p);
 }
 

@@ -47,6 +47,14 @@ typedef struct crp_side_list {
 	size_t count;
 } crp_side_list;
 
+/* Consecutive empty records ({}) of a typed array: they take no scratch memory while the
+ * array is open, only this node (newest first), and become zeroed records when it closes. */
+typedef struct crp_empty_run {
+	struct crp_empty_run *next;
+	size_t at;                 /* typed index of the first one */
+	size_t count;
+} crp_empty_run;
+
 /* push_frame() sets every field one by one: a new field needs a line there. */
 typedef struct crp_frame_state {
 	uint8_t kind;
@@ -62,6 +70,8 @@ typedef struct crp_frame_state {
 	crp_scratch_mark mark;     /* start of this container's items */
 	crp_side_list extras;
 	crp_side_list strays;
+	crp_empty_run *empty_runs; /* ARRAY: its empty records, newest run first */
+	size_t empties;            /* ARRAY: how many */
 	crp_body *body;            /* the report body this container belongs to */
 } crp_frame_state;
 
