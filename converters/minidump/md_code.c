@@ -89,13 +89,10 @@ static bool word_listed(const uint64_t *words, size_t n, uint64_t word)
 	return words && bsearch(&word, words, n, sizeof *words, cmp_u64) != NULL;
 }
 
-/* The candidate ranges, unsorted: x86 modules, then frame words outside modules. */
+/* The words of frame addresses outside the modules, unsorted. */
 static void collect(md_plan *p, const sets *s, uint64_t limit)
 {
 	size_t first = arm(p) ? 1 : 0;
-	if (!arm(p))
-		for (size_t i = 0; i < p->nmodules; i++)
-			p->code[p->ncode++] = (md_range){p->modules[i].base, p->modules[i].base + p->modules[i].size};
 	for (size_t i = 0; i < p->nthreads; i++) {
 		const md_thread_plan *tp = &p->threads[i];
 		size_t n = crp__md_frame_count(tp->t);
@@ -111,20 +108,32 @@ static void collect(md_plan *p, const sets *s, uint64_t limit)
 	}
 }
 
-/* Sort, then merge overlapping and touching ranges. */
-static void merge(md_plan *p)
+static void append(md_range *out, size_t *n, md_range r)
 {
-	size_t out = 0;
+	if (*n && r.lo <= out[*n - 1].hi) { /* overlapping or touching: one region */
+		if (r.hi > out[*n - 1].hi)
+			out[*n - 1].hi = r.hi;
+	} else {
+		out[(*n)++] = r;
+	}
+}
+
+/* The words sorted, merged with the x86 modules (already sorted by base) into `out`. */
+static void merge(md_plan *p, md_range *out)
+{
+	size_t n = 0, w = 0, m = arm(p) ? p->nmodules : 0;
 	qsort(p->code, p->ncode, sizeof *p->code, cmp_range);
-	for (size_t i = 0; i < p->ncode; i++) {
-		if (out && p->code[i].lo <= p->code[out - 1].hi) {
-			if (p->code[i].hi > p->code[out - 1].hi)
-				p->code[out - 1].hi = p->code[i].hi;
+	while (w < p->ncode || m < p->nmodules) {
+		const md_module_plan *mod = m < p->nmodules ? &p->modules[p->by_base[m]] : NULL;
+		if (mod && (w == p->ncode || mod->base <= p->code[w].lo)) {
+			append(out, &n, (md_range){mod->base, mod->base + mod->size});
+			m++;
 		} else {
-			p->code[out++] = p->code[i];
+			append(out, &n, p->code[w++]);
 		}
 	}
-	p->ncode = out;
+	memcpy(p->code, out, n * sizeof *out);
+	p->ncode = n;
 }
 
 int crp__md_plan_code(md_plan *p)
@@ -136,15 +145,17 @@ int crp__md_plan_code(md_plan *p)
 		cap += crp__md_frame_count(p->threads[i].t);
 	sets s = {NULL, 0, NULL, 0};
 	p->code = crp_emit_alloc(p->c, cap * sizeof *p->code);
+	md_range *merged = crp_emit_alloc(p->c, cap * sizeof *merged);
 	s.pcs = arm(p) ? pc_words(p, &s.npcs) : NULL;
 	s.stacks = stack_ranges(p, &s.nstacks);
 	int rc = CRP_OK;
-	if (!p->code || (arm(p) && !s.pcs) || !s.stacks) {
+	if (!p->code || !merged || (arm(p) && !s.pcs) || !s.stacks) {
 		rc = crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
 	} else {
 		collect(p, &s, p->arch->word == 4 ? UINT32_MAX : UINT64_MAX);
-		merge(p);
+		merge(p, merged);
 	}
+	crp_emit_dealloc(p->c, merged);
 	crp_emit_dealloc(p->c, s.pcs);
 	crp_emit_dealloc(p->c, s.stacks);
 	return rc;

@@ -53,19 +53,32 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return v > UINT64_MAX - (a - 1) ? UINT64_MAX : (v + a - 1) & ~(a - 1);
 }
 
+/* The first span ending after addr (spans are sorted and disjoint: their ends are sorted too).
+ * Binary: the images are spans, hundreds of them, and every thread asks. */
+static size_t span_after(const stack_ctx *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->spans[mid].hi <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static bool span_free(const stack_ctx *s, uint64_t lo, uint64_t hi)
 {
-	for (size_t i = 0; i < s->nspans && s->spans[i].lo < hi; i++)
-		if (s->spans[i].hi > lo)
-			return false;
-	return true;
+	size_t i = span_after(s, lo);
+	return i == s->nspans || s->spans[i].lo >= hi;
 }
 
 /* Lowest free, aligned start >= from for `size` bytes, or 0 when the space is full. */
 static uint64_t span_find(const stack_ctx *s, uint64_t from, uint64_t size, uint64_t align)
 {
 	uint64_t at = align_up(from, align);
-	for (size_t i = 0; i < s->nspans; i++) {
+	for (size_t i = span_after(s, at); i < s->nspans; i++) {
 		if (s->spans[i].hi <= at)
 			continue;
 		if (s->spans[i].lo >= at && s->spans[i].lo - at >= size)
@@ -75,15 +88,14 @@ static uint64_t span_find(const stack_ctx *s, uint64_t from, uint64_t size, uint
 	return at <= s->limit && s->limit - at >= size ? at : 0;
 }
 
+/* A free range (span_free said so) into its place: stacks mostly go below the images. */
 static void span_add(stack_ctx *s, uint64_t lo, uint64_t hi)
 {
-	size_t i = s->nspans++;
-	while (i > 0 && s->spans[i - 1].lo > lo) {
-		s->spans[i] = s->spans[i - 1];
-		i--;
-	}
+	size_t i = span_after(s, lo);
+	memmove(&s->spans[i + 1], &s->spans[i], (s->nspans - i) * sizeof *s->spans);
 	s->spans[i].lo = lo;
 	s->spans[i].hi = hi;
+	s->nspans++;
 }
 
 /* -- the reported window ------------------------------------------------------------------ */
@@ -364,9 +376,9 @@ int crp__md_plan_threads(md_plan *p)
 	if (!s.spans)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
 	/* images are memory too (executable, in MemoryInfoList): no stack region inside one */
-	for (size_t i = 0; i < p->nmodules; i++) {
+	for (size_t i = 0; i < p->nmodules; i++) { /* by base: already in order */
 		const md_module_plan *m = &p->modules[p->by_base[i]];
-		span_add(&s, m->base, m->base + m->size);
+		s.spans[s.nspans++] = (span){m->base, m->base + m->size};
 	}
 	int rc = CRP_OK;
 	md_reg_order order;
