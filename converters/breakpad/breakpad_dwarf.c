@@ -213,7 +213,8 @@ static int read_ranges(unit_ctx *u, const crp_dwarf_die *die, bool sorted)
 static int keep_ranges(unit_ctx *u, uint32_t *first)
 {
 	bp_dump *b = u->b;
-	CRP_TRY(crp__bp_grow(b, (void **)&b->ranges, &b->range_cap, b->range_count + u->tmp_n, sizeof *b->ranges));
+	CRP_TRY(crp__bp_grow(b, (void **)&b->ranges, &b->range_cap, b->range_count + u->tmp_n,
+			     sizeof *b->ranges));
 	memcpy(b->ranges + b->range_count, u->tmp, u->tmp_n * sizeof *u->tmp);
 	*first = (uint32_t)b->range_count;
 	b->range_count += u->tmp_n;
@@ -232,7 +233,8 @@ static int on_subprogram(unit_ctx *u, const crp_dwarf_die *die, frame *f)
 		return u->fatal;
 	bp_func fn = {u->tmp[0].lo, name, 0, (uint32_t)u->tmp_n, 0, 0, 0, 0, false, false};
 	CRP_TRY(u->fatal = keep_ranges(u, &fn.range_first));
-	CRP_TRY(u->fatal = crp__bp_grow(b, (void **)&b->funcs, &b->func_cap, b->func_count + 1, sizeof *b->funcs));
+	CRP_TRY(u->fatal = crp__bp_grow(b, (void **)&b->funcs, &b->func_cap, b->func_count + 1,
+					sizeof *b->funcs));
 	b->funcs[b->func_count] = fn;
 	f->func = (uint32_t)b->func_count++;
 	return CRP_OK;

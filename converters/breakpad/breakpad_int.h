@@ -96,8 +96,8 @@ typedef struct bp_dump {
 } bp_dump;
 
 /* breakpad_write.c */
-int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base, size_t input_bytes,
-	    crp_error *err);
+int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base,
+		 size_t input_bytes, crp_error *err);
 void crp__bp_dispose(bp_dump *b);
 int crp__bp_grow(bp_dump *b, void **p, size_t *cap, size_t need, size_t elem);
 int crp__bp_oom(bp_dump *b);

@@ -8,8 +8,8 @@
 
 /* -- the dump ------------------------------------------------------------------------------ */
 
-int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base, size_t input_bytes,
-	    crp_error *err)
+int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base,
+		 size_t input_bytes, crp_error *err)
 {
 	memset(b, 0, sizeof *b);
 	crp__allocator_init(&b->alloc, alloc);
@@ -178,7 +178,8 @@ int crp__bp_add_symbols(bp_dump *b, const crp_macho *m)
 		crp__macho_symbol(m, i, &s);
 		if (!is_public(&s, b->base))
 			continue;
-		CRP_TRY(crp__bp_grow(b, (void **)&b->publics, &b->public_cap, b->public_count + 1, sizeof *b->publics));
+		CRP_TRY(crp__bp_grow(b, (void **)&b->publics, &b->public_cap, b->public_count + 1,
+				     sizeof *b->publics));
 		const char *name = public_name(b, s.name);
 		if (!name)
 			return crp__bp_oom(b);

@@ -113,7 +113,8 @@ START_TEST(the_string_limit_stops_the_read_at_once)
 	ck_assert_int_eq(rc, CRP_ELIMIT);
 	ck_assert_uint_le(fed, 100000 + 2 * 65536);
 	const crp_error *e = crp_parser_error(p);
-	ck_assert_str_eq(e->message, _i < 2 ? "string longer than 100000 bytes" : "key longer than 100000 bytes");
+	ck_assert_str_eq(e->message,
+			 _i < 2 ? "string longer than 100000 bytes" : "key longer than 100000 bytes");
 	ck_assert_str_eq(e->json_path, _i < 2 ? "user.blob" : "user");
 	ck_assert_uint_eq(e->line, 2);
 	ck_assert_uint_eq(e->column, plen - strlen("{\"report\":{\"id\":\"L\"},\n")); /* the quote */

@@ -97,7 +97,8 @@ START_TEST(a_closed_array_is_held_once)
 	ck_assert_uint_eq(c->thread_count, n);
 	ck_assert_uint_eq(c->threads[n - 1].has, 0);
 	size_t model = n * sizeof(crp_thread);
-	ck_assert_msg(pk.most < model + model / 4 + (1u << 20), "peak %zu for a %zu-byte array", pk.most, model);
+	ck_assert_msg(pk.most < model + model / 4 + (1u << 20), "peak %zu for a %zu-byte array", pk.most,
+		      model);
 	crp_report_free(r);
 	free(text);
 }
