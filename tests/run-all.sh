@@ -13,7 +13,7 @@ cd "$top"
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
-need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libzstd-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel lld llvm xz-utils zstd"
+need="cmake gcc g++ make pkg-config libyajl-dev zlib1g-dev libzstd-dev libiberty-dev check valgrind clang libclang-rt-14-dev python3 parallel lld llvm xz-utils zstd lldb-16 python3-distributed"
 missing=""
 for p in $need; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -106,7 +106,7 @@ static int bundle_file(const crp_allocator *a, const char *bundle, const char *w
 			n++;
 	}
 	closedir(d);
-	bp_sort(names, n, sizeof *names, cmp_cstr);
+	crp__bp_sort(names, n, sizeof *names, cmp_cstr);
 	size_t pick = n;
 	for (size_t i = 0; want && i < n; i++)
 		if (strcmp(names[i], want) == 0)
@@ -288,17 +288,17 @@ static int dump(crp_breakpad_module *out, const crp_sink *sink, source *bin, sou
 	bp_dump b;
 	crp_breakpad_module mod;
 	describe(&mod, main, name);
-	int rc = bp_init(&b, a, flags, base, bytes, err);
+	int rc = crp__bp_init(&b, a, flags, base, bytes, err);
 	if (rc == CRP_OK)
-		rc = bp_add_dwarf(&b, debug);
+		rc = crp__bp_add_dwarf(&b, debug);
 	if (rc == CRP_OK)
-		rc = bp_add_symbols(&b, syms);
+		rc = crp__bp_add_symbols(&b, syms);
 	if (rc == CRP_OK)
-		rc = bp_finish(&b);
+		rc = crp__bp_finish(&b);
 	if (rc == CRP_OK)
-		rc = bp_write(&b, sink, &mod);
+		rc = crp__bp_write(&b, sink, &mod);
 	mod.units_damaged = b.units_damaged;
-	bp_dispose(&b);
+	crp__bp_dispose(&b);
 	if (rc == CRP_OK && out)
 		*out = mod;
 	return rc;

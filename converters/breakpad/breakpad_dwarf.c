@@ -56,7 +56,7 @@ static const char *dup_name(unit_ctx *u, const char *s)
 {
 	const char *p = crp__arena_strndup(&u->b->strings, s, strlen(s));
 	if (!p)
-		u->fatal = bp_oom(u->b);
+		u->fatal = crp__bp_oom(u->b);
 	return p;
 }
 
@@ -117,7 +117,7 @@ static uint32_t origin_of(unit_ctx *u, const crp_dwarf_die *die)
 		if (!k || !v) {
 			crp__free(&b->alloc, k);
 			crp__free(&b->alloc, v);
-			u->fatal = bp_oom(b);
+			u->fatal = crp__bp_oom(b);
 			return BP_NONE;
 		}
 		memset(v, 0, cap * sizeof *v);
@@ -140,7 +140,7 @@ static uint32_t origin_of(unit_ctx *u, const crp_dwarf_die *die)
 		return m->val[j] - 1;
 	const char *name = die_name(u, die, false);
 	uint32_t idx;
-	if (!name || (u->fatal = bp_intern(b, &b->origins, name, &idx)) != CRP_OK)
+	if (!name || (u->fatal = crp__bp_intern(b, &b->origins, name, &idx)) != CRP_OK)
 		return BP_NONE;
 	m->key[j] = key;
 	m->val[j] = idx + 1;
@@ -160,7 +160,7 @@ static uint32_t file_of(unit_ctx *u, uint64_t index)
 	if (n >= u->path_cap) {
 		char *p = crp__realloc(&u->b->alloc, u->path, n + 1);
 		if (!p) {
-			u->fatal = bp_oom(u->b);
+			u->fatal = crp__bp_oom(u->b);
 			return BP_NONE;
 		}
 		u->path = p;
@@ -168,7 +168,7 @@ static uint32_t file_of(unit_ctx *u, uint64_t index)
 		n = crp__dwarf_lines_path(&u->lt, index, u->comp_dir, u->path, u->path_cap);
 	}
 	*slot = BP_NONE;
-	if (n && (u->fatal = bp_intern(u->b, &u->b->files, u->path, slot)) != CRP_OK)
+	if (n && (u->fatal = crp__bp_intern(u->b, &u->b->files, u->path, slot)) != CRP_OK)
 		*slot = BP_NONE;
 	return *slot;
 }
@@ -181,7 +181,7 @@ static int add_tmp_range(void *ctx, uint64_t lo, uint64_t hi)
 	/* below __TEXT (address 0 above all) is code the linker dropped */
 	if (lo < u->b->base || lo == 0)
 		return 0;
-	int rc = bp_grow(u->b, (void **)&u->tmp, &u->tmp_cap, u->tmp_n + 1, sizeof *u->tmp);
+	int rc = crp__bp_grow(u->b, (void **)&u->tmp, &u->tmp_cap, u->tmp_n + 1, sizeof *u->tmp);
 	if (rc != CRP_OK) {
 		u->fatal = rc;
 		return 1;
@@ -206,14 +206,15 @@ static int read_ranges(unit_ctx *u, const crp_dwarf_die *die, bool sorted)
 	if (u->fatal)
 		return u->fatal;
 	if (sorted && u->tmp_n > 1)
-		bp_sort(u->tmp, u->tmp_n, sizeof *u->tmp, cmp_range);
+		crp__bp_sort(u->tmp, u->tmp_n, sizeof *u->tmp, cmp_range);
 	return CRP_OK;
 }
 
 static int keep_ranges(unit_ctx *u, uint32_t *first)
 {
 	bp_dump *b = u->b;
-	CRP_TRY(bp_grow(b, (void **)&b->ranges, &b->range_cap, b->range_count + u->tmp_n, sizeof *b->ranges));
+	CRP_TRY(crp__bp_grow(b, (void **)&b->ranges, &b->range_cap, b->range_count + u->tmp_n,
+			     sizeof *b->ranges));
 	memcpy(b->ranges + b->range_count, u->tmp, u->tmp_n * sizeof *u->tmp);
 	*first = (uint32_t)b->range_count;
 	b->range_count += u->tmp_n;
@@ -232,7 +233,8 @@ static int on_subprogram(unit_ctx *u, const crp_dwarf_die *die, frame *f)
 		return u->fatal;
 	bp_func fn = {u->tmp[0].lo, name, 0, (uint32_t)u->tmp_n, 0, 0, 0, 0, false, false};
 	CRP_TRY(u->fatal = keep_ranges(u, &fn.range_first));
-	CRP_TRY(u->fatal = bp_grow(b, (void **)&b->funcs, &b->func_cap, b->func_count + 1, sizeof *b->funcs));
+	CRP_TRY(u->fatal = crp__bp_grow(b, (void **)&b->funcs, &b->func_cap, b->func_count + 1,
+					sizeof *b->funcs));
 	b->funcs[b->func_count] = fn;
 	f->func = (uint32_t)b->func_count++;
 	return CRP_OK;
@@ -255,7 +257,7 @@ static int on_inlined(unit_ctx *u, const crp_dwarf_die *die, const frame *parent
 	if (u->fatal)
 		return u->fatal;
 	CRP_TRY(u->fatal = keep_ranges(u, &in.range_first));
-	CRP_TRY(u->fatal = bp_grow(b, (void **)&b->inlines, &b->inline_cap, b->inline_count + 1,
+	CRP_TRY(u->fatal = crp__bp_grow(b, (void **)&b->inlines, &b->inline_cap, b->inline_count + 1,
 				   sizeof *b->inlines));
 	b->inlines[b->inline_count] = in;
 	f->func = parent->func;
@@ -302,7 +304,7 @@ static void add_record(unit_ctx *u, uint64_t addr, uint64_t len, uint32_t file, 
 	uint32_t id = file_of(u, file);
 	if (id == BP_NONE || u->fatal)
 		return;
-	if ((u->fatal = bp_grow(u->b, (void **)&u->recs, &u->rec_cap, u->rec_n + 1, sizeof *u->recs)))
+	if ((u->fatal = crp__bp_grow(u->b, (void **)&u->recs, &u->rec_cap, u->rec_n + 1, sizeof *u->recs)))
 		return;
 	u->recs[u->rec_n] = (line_rec){addr, addr + len, line, id, (uint32_t)u->rec_n};
 	u->rec_n++;
@@ -345,10 +347,10 @@ static int unit_ranges(unit_ctx *u)
 	for (size_t i = u->func_first; i < b->func_count; i++)
 		for (uint32_t k = 0; k < b->funcs[i].range_count; k++) {
 			const bp_range *r = &b->ranges[b->funcs[i].range_first + k];
-			CRP_TRY(bp_grow(b, (void **)&u->fr, &u->fr_cap, u->fr_n + 1, sizeof *u->fr));
+			CRP_TRY(crp__bp_grow(b, (void **)&u->fr, &u->fr_cap, u->fr_n + 1, sizeof *u->fr));
 			u->fr[u->fr_n++] = (bp_line){r->lo, r->hi - r->lo, 0, 0, (uint32_t)i, 0};
 		}
-	bp_sort(u->fr, u->fr_n, sizeof *u->fr, cmp_fr);
+	crp__bp_sort(u->fr, u->fr_n, sizeof *u->fr, cmp_fr);
 	return CRP_OK;
 }
 
@@ -374,9 +376,9 @@ static int emit_line(unit_ctx *u, const line_rec *r, const bp_line *f)
 	if (lo >= hi)
 		return CRP_OK;
 	if (!b->budget)
-		return bp_limit(b, "line records");
+		return crp__bp_limit(b, "line records");
 	b->budget--;
-	CRP_TRY(bp_grow(b, (void **)&b->lines, &b->line_cap, b->line_count + 1, sizeof *b->lines));
+	CRP_TRY(crp__bp_grow(b, (void **)&b->lines, &b->line_cap, b->line_count + 1, sizeof *b->lines));
 	b->lines[b->line_count] = (bp_line){lo, hi - lo, r->line, r->file, f->func, (uint32_t)b->line_count};
 	b->line_count++;
 	return CRP_OK;
@@ -387,7 +389,7 @@ static int share_lines(unit_ctx *u)
 {
 	if (!u->rec_n || u->func_first == u->b->func_count)
 		return CRP_OK;
-	bp_sort(u->recs, u->rec_n, sizeof *u->recs, cmp_rec);
+	crp__bp_sort(u->recs, u->rec_n, sizeof *u->recs, cmp_rec);
 	CRP_TRY(unit_ranges(u));
 	for (size_t i = 0; i < u->fr_n; i++) {
 		const bp_line *f = &u->fr[i];
@@ -406,7 +408,7 @@ static int open_lines(unit_ctx *u, const crp_dwarf_unit *unit)
 		return CRP_OK;
 	int rc = crp__dwarf_lines_open(&u->lt, u->d, unit, NULL, &u->b->alloc, NULL);
 	if (rc == CRP_ENOMEM)
-		return u->fatal = bp_oom(u->b);
+		return u->fatal = crp__bp_oom(u->b);
 	if (rc != CRP_OK) {
 		u->b->units_damaged++;
 		return CRP_OK;
@@ -414,7 +416,7 @@ static int open_lines(unit_ctx *u, const crp_dwarf_unit *unit)
 	u->file_slots = u->lt.file_count + 1;
 	u->file_ids = crp__malloc(&u->b->alloc, u->file_slots * sizeof *u->file_ids);
 	if (!u->file_ids)
-		return u->fatal = bp_oom(u->b);
+		return u->fatal = crp__bp_oom(u->b);
 	for (size_t i = 0; i < u->file_slots; i++)
 		u->file_ids[i] = FILE_UNSET;
 	u->has_lines = true;
@@ -439,7 +441,7 @@ static int walk_dies(unit_ctx *u, size_t index)
 	if (u->fatal)
 		return u->fatal;
 	if (rc == CRP_ENOMEM)
-		return u->fatal = bp_oom(u->b);
+		return u->fatal = crp__bp_oom(u->b);
 	if (rc != CRP_ITEROVER)
 		u->b->units_damaged++; /* what came before the damage is kept */
 	return CRP_OK;
@@ -491,7 +493,7 @@ static void ctx_dispose(unit_ctx *u)
 	crp__dwarf_close(u->d);
 }
 
-int bp_add_dwarf(bp_dump *b, const crp_macho *m)
+int crp__bp_add_dwarf(bp_dump *b, const crp_macho *m)
 {
 	crp_dwarf_sections secs;
 	crp__macho_dwarf_sections(m, &secs);
@@ -506,7 +508,7 @@ int bp_add_dwarf(bp_dump *b, const crp_macho *m)
 	u.stack = crp__malloc(&b->alloc, (CRP_DWARF_MAX_DEPTH + 1) * sizeof *u.stack);
 	u.path_cap = 1024;
 	u.path = crp__malloc(&b->alloc, u.path_cap);
-	rc = u.stack && u.path ? CRP_OK : bp_oom(b);
+	rc = u.stack && u.path ? CRP_OK : crp__bp_oom(b);
 	for (size_t i = 0; rc == CRP_OK && i < crp__dwarf_unit_count(u.d); i++)
 		rc = one_unit(&u, i);
 	ctx_dispose(&u);

@@ -96,21 +96,21 @@ typedef struct bp_dump {
 } bp_dump;
 
 /* breakpad_write.c */
-int bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base, size_t input_bytes,
-	    crp_error *err);
-void bp_dispose(bp_dump *b);
-int bp_grow(bp_dump *b, void **p, size_t *cap, size_t need, size_t elem);
-int bp_oom(bp_dump *b);
-void bp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
-int bp_limit(bp_dump *b, const char *what);
-int bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out);
+int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base,
+		 size_t input_bytes, crp_error *err);
+void crp__bp_dispose(bp_dump *b);
+int crp__bp_grow(bp_dump *b, void **p, size_t *cap, size_t need, size_t elem);
+int crp__bp_oom(bp_dump *b);
+void crp__bp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+int crp__bp_limit(bp_dump *b, const char *what);
+int crp__bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out);
 /* The symbol table's entries as PUBLIC candidates. */
-int bp_add_symbols(bp_dump *b, const crp_macho *m);
+int crp__bp_add_symbols(bp_dump *b, const crp_macho *m);
 /* Orders and deduplicates, drops covered symbols, numbers files and origins. */
-int bp_finish(bp_dump *b);
-int bp_write(bp_dump *b, const crp_sink *sink, crp_breakpad_module *mod);
+int crp__bp_finish(bp_dump *b);
+int crp__bp_write(bp_dump *b, const crp_sink *sink, crp_breakpad_module *mod);
 
 /* breakpad_dwarf.c: functions, inlines and lines of every unit of the image's DWARF. */
-int bp_add_dwarf(bp_dump *b, const crp_macho *m);
+int crp__bp_add_dwarf(bp_dump *b, const crp_macho *m);
 
 #endif

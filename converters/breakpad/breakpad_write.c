@@ -8,8 +8,8 @@
 
 /* -- the dump ------------------------------------------------------------------------------ */
 
-int bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base, size_t input_bytes,
-	    crp_error *err)
+int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base,
+		 size_t input_bytes, crp_error *err)
 {
 	memset(b, 0, sizeof *b);
 	crp__allocator_init(&b->alloc, alloc);
@@ -21,7 +21,7 @@ int bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t bas
 	 * functions in several ranges repeat records, so two per input byte is plenty. */
 	b->budget = input_bytes > (SIZE_MAX - (1u << 20)) / 2 ? SIZE_MAX : 2 * input_bytes + (1u << 20);
 	b->namebuf = crp__malloc(&b->alloc, BP_MAX_NAME);
-	return b->namebuf ? CRP_OK : bp_oom(b);
+	return b->namebuf ? CRP_OK : crp__bp_oom(b);
 }
 
 static void names_dispose(bp_dump *b, bp_names *t)
@@ -32,7 +32,7 @@ static void names_dispose(bp_dump *b, bp_names *t)
 	crp__free(&b->alloc, t->order);
 }
 
-void bp_dispose(bp_dump *b)
+void crp__bp_dispose(bp_dump *b)
 {
 	if (!b->alloc.free)
 		return;
@@ -50,13 +50,13 @@ void bp_dispose(bp_dump *b)
 	memset(b, 0, sizeof *b);
 }
 
-void bp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+void crp__bp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	if (n > 1) /* qsort must not see the NULL of an empty table */
 		qsort(base, n, size, cmp);
 }
 
-int bp_oom(bp_dump *b)
+int crp__bp_oom(bp_dump *b)
 {
 	if (b->err) {
 		crp__error_clear(b->err);
@@ -65,7 +65,7 @@ int bp_oom(bp_dump *b)
 	return CRP_ENOMEM;
 }
 
-int bp_limit(bp_dump *b, const char *what)
+int crp__bp_limit(bp_dump *b, const char *what)
 {
 	if (b->err) {
 		crp__error_clear(b->err);
@@ -74,20 +74,20 @@ int bp_limit(bp_dump *b, const char *what)
 	return CRP_ELIMIT;
 }
 
-int bp_grow(bp_dump *b, void **p, size_t *cap, size_t need, size_t elem)
+int crp__bp_grow(bp_dump *b, void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return CRP_OK;
 	if (need > BP_MAX_ITEMS)
-		return bp_limit(b, "records");
+		return crp__bp_limit(b, "records");
 	size_t n = *cap ? *cap * 2 : 64;
 	while (n < need)
 		n *= 2;
 	if (n > SIZE_MAX / elem)
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	void *q = crp__realloc(&b->alloc, *p, n * elem);
 	if (!q)
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	*p = q;
 	*cap = n;
 	return CRP_OK;
@@ -116,7 +116,7 @@ static int names_rehash(bp_dump *b, bp_names *t)
 	size_t cap = t->slot_cap ? t->slot_cap * 2 : 256;
 	uint32_t *slots = crp__malloc(&b->alloc, cap * sizeof *slots);
 	if (!slots)
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	memset(slots, 0, cap * sizeof *slots);
 	crp__free(&b->alloc, t->slots);
 	t->slots = slots;
@@ -126,7 +126,7 @@ static int names_rehash(bp_dump *b, bp_names *t)
 	return CRP_OK;
 }
 
-int bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out)
+int crp__bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out)
 {
 	if ((t->count + 1) * 2 > t->slot_cap)
 		CRP_TRY(names_rehash(b, t));
@@ -136,15 +136,15 @@ int bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out)
 		return CRP_OK;
 	}
 	size_t cap = t->cap;
-	CRP_TRY(bp_grow(b, (void **)&t->str, &cap, t->count + 1, sizeof *t->str));
+	CRP_TRY(crp__bp_grow(b, (void **)&t->str, &cap, t->count + 1, sizeof *t->str));
 	if (cap != t->cap) {
 		size_t idcap = t->cap;
-		CRP_TRY(bp_grow(b, (void **)&t->id, &idcap, cap, sizeof *t->id));
+		CRP_TRY(crp__bp_grow(b, (void **)&t->id, &idcap, cap, sizeof *t->id));
 		t->cap = cap;
 	}
 	char *copy = crp__arena_strndup(&b->strings, s, strlen(s));
 	if (!copy)
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	t->str[t->count] = copy;
 	t->id[t->count] = BP_NONE;
 	t->slots[i] = (uint32_t)++t->count;
@@ -171,17 +171,18 @@ static bool is_public(const crp_macho_nlist *s, uint64_t base)
 	       s->name[0] && s->value >= base;
 }
 
-int bp_add_symbols(bp_dump *b, const crp_macho *m)
+int crp__bp_add_symbols(bp_dump *b, const crp_macho *m)
 {
 	for (uint32_t i = 0; m->has_symtab && i < m->nsyms; i++) {
 		crp_macho_nlist s;
 		crp__macho_symbol(m, i, &s);
 		if (!is_public(&s, b->base))
 			continue;
-		CRP_TRY(bp_grow(b, (void **)&b->publics, &b->public_cap, b->public_count + 1, sizeof *b->publics));
+		CRP_TRY(crp__bp_grow(b, (void **)&b->publics, &b->public_cap, b->public_count + 1,
+				     sizeof *b->publics));
 		const char *name = public_name(b, s.name);
 		if (!name)
-			return bp_oom(b);
+			return crp__bp_oom(b);
 		b->publics[b->public_count] = (bp_public){s.value, name, (uint32_t)b->public_count, false};
 		b->public_count++;
 	}
@@ -234,10 +235,10 @@ static int sort_funcs(bp_dump *b)
 	size_t n = b->func_count;
 	uint32_t *where = crp__malloc(&b->alloc, (n ? n : 1) * sizeof *where);
 	if (!where)
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	for (size_t i = 0; i < n; i++)
 		b->funcs[i].line_first = (uint32_t)i; /* scratch until attach(): the old index */
-	bp_sort(b->funcs, n, sizeof *b->funcs, cmp_func);
+	crp__bp_sort(b->funcs, n, sizeof *b->funcs, cmp_func);
 	for (size_t i = 0; i < n; i++)
 		where[b->funcs[i].line_first] = (uint32_t)i;
 	for (size_t i = 0; i < b->line_count; i++)
@@ -267,8 +268,8 @@ static void dedupe_funcs(bp_dump *b)
 /* Slices of the sorted lines and inlines per function. */
 static void attach(bp_dump *b)
 {
-	bp_sort(b->lines, b->line_count, sizeof *b->lines, cmp_line);
-	bp_sort(b->inlines, b->inline_count, sizeof *b->inlines, cmp_inline);
+	crp__bp_sort(b->lines, b->line_count, sizeof *b->lines, cmp_line);
+	crp__bp_sort(b->inlines, b->inline_count, sizeof *b->inlines, cmp_inline);
 	for (size_t i = 0; i < b->func_count; i++) {
 		b->funcs[i].line_first = b->funcs[i].inline_first = 0;
 		b->funcs[i].line_count = b->funcs[i].inline_count = 0;
@@ -307,13 +308,13 @@ static int build_cover(bp_dump *b, cover *c)
 	c->maxhi = crp__malloc(&b->alloc, (n ? n : 1) * sizeof *c->maxhi);
 	if (!r || !c->lo || !c->maxhi) {
 		crp__free(&b->alloc, r);
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < b->func_count; i++)
 		for (uint32_t j = 0; !b->funcs[i].dropped && j < b->funcs[i].range_count; j++)
 			r[k++] = b->ranges[b->funcs[i].range_first + j];
-	bp_sort(r, n, sizeof *r, cmp_range);
+	crp__bp_sort(r, n, sizeof *r, cmp_range);
 	uint64_t hi = 0;
 	for (size_t i = 0; i < n; i++) {
 		hi = r[i].hi > hi ? r[i].hi : hi;
@@ -370,7 +371,7 @@ static void mark_symbol_at_func(bp_dump *b, const bp_public *p)
 /* One PUBLIC per address (the first in the symbol table), none inside a FUNC. */
 static int filter_publics(bp_dump *b)
 {
-	bp_sort(b->publics, b->public_count, sizeof *b->publics, cmp_public);
+	crp__bp_sort(b->publics, b->public_count, sizeof *b->publics, cmp_public);
 	size_t out = 0;
 	for (size_t i = 0; i < b->public_count; i++) {
 		if (out && b->publics[out - 1].addr == b->publics[i].addr)
@@ -411,13 +412,13 @@ static int number(bp_dump *b, bp_names *t)
 	t->order = crp__malloc(&b->alloc, (n ? n : 1) * sizeof *t->order);
 	if (!s || !t->order) {
 		crp__free(&b->alloc, (void *)s);
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	}
 	n = 0;
 	for (size_t i = 0; i < t->count; i++)
 		if (t->id[i] != BP_NONE)
 			s[n++] = t->str[i];
-	bp_sort((void *)s, n, sizeof *s, cmp_str); /* strings are unique: no ties */
+	crp__bp_sort((void *)s, n, sizeof *s, cmp_str); /* strings are unique: no ties */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t idx = t->slots[names_slot(t, s[i])] - 1;
 		t->id[idx] = (uint32_t)i;
@@ -452,15 +453,38 @@ static int check_budget(bp_dump *b)
 	for (size_t i = 0; i < b->func_count; i++) {
 		const bp_func *f = &b->funcs[i];
 		if (!f->dropped && f->inline_count > (b->budget - need) / f->range_count)
-			return bp_limit(b, "inline records");
+			return crp__bp_limit(b, "inline records");
 		if (!f->dropped)
 			need += (size_t)f->inline_count * f->range_count;
 	}
 	return CRP_OK;
 }
 
-int bp_finish(bp_dump *b)
+/* A function with a symbol at its start takes the symbol's name (the first in the symbol
+ * table there), as the symbolicator and Breakpad's dump_syms -x name it: an asm label
+ * (`-[Class method:]`, a Swift symbol) is not the DWARF name. Publics are sorted first. */
+static void prefer_symbol_names(bp_dump *b)
 {
+	crp__bp_sort(b->publics, b->public_count, sizeof *b->publics, cmp_public);
+	for (size_t i = 0; i < b->func_count; i++) {
+		bp_func *f = &b->funcs[i];
+		size_t lo = 0, hi = b->public_count;
+		while (lo < hi) { /* the first public at or after the function's start */
+			size_t mid = lo + (hi - lo) / 2;
+			if (b->publics[mid].addr < f->addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < b->public_count && b->publics[lo].addr == f->addr)
+			f->name = b->publics[lo].name;
+	}
+}
+
+int crp__bp_finish(bp_dump *b)
+{
+	if (!(b->flags & CRP_BREAKPAD_DWARF_NAMES))
+		prefer_symbol_names(b);
 	CRP_TRY(sort_funcs(b));
 	dedupe_funcs(b);
 	attach(b);
@@ -592,11 +616,11 @@ static void write_public(out *o, const bp_dump *b, const bp_public *p)
 	put(o, "\n", 1);
 }
 
-int bp_write(bp_dump *b, const crp_sink *sink, crp_breakpad_module *mod)
+int crp__bp_write(bp_dump *b, const crp_sink *sink, crp_breakpad_module *mod)
 {
 	out o = {sink, NULL, 0, 1u << 16, false};
 	if (!(o.buf = crp__malloc(&b->alloc, o.cap)))
-		return bp_oom(b);
+		return crp__bp_oom(b);
 	put_str(&o, "MODULE ");
 	put_str(&o, mod->os);
 	put(&o, " ", 1);

@@ -137,8 +137,10 @@ uint64_t crp__parser_offset(crp_parser *p, size_t back)
 	size_t f = p->fbase + consumed;
 	if (f > p->flen)
 		f = p->flen;
-	if (f >= back)
-		return p->chunk_base + window_offset(p, f - back);
+	if (f >= back && f - back >= p->fprefix)
+		return p->chunk_base + window_offset(p, f - back - p->fprefix);
+	if (f >= back) /* in a string carried from earlier windows: it has no squeezed whitespace */
+		return p->carry_off + (f - back);
 	/* The token began in an earlier window. Tokens hold no squeezed whitespace, so its
 	 * first part ends at the last byte yajl was given. */
 	return p->kept_end > back - f ? p->kept_end - (back - f) : 0;
@@ -148,7 +150,18 @@ void crp__parser_position(crp_parser *p, size_t back, uint64_t *offset, uint64_t
 			  uint64_t *column)
 {
 	uint64_t off = crp__parser_offset(p, back);
+	*offset = off;
+	crp__parser_locate(p, off, line, column);
+}
+
+void crp__parser_locate(crp_parser *p, uint64_t off, uint64_t *line, uint64_t *column)
+{
 	uint64_t lines = p->lines_before, start = p->line_start;
+	if (p->fprefix && off >= p->carry_off && off < p->chunk_base) {
+		*line = p->carry_line; /* a carried string holds no newline */
+		*column = p->carry_col + (off - p->carry_off);
+		return;
+	}
 	if (off < p->chunk_base) {
 		lines = p->kept_lines; /* a token from an earlier window: it holds no newline */
 		start = p->kept_line_start;
@@ -169,7 +182,6 @@ void crp__parser_position(crp_parser *p, size_t back, uint64_t *offset, uint64_t
 		p->lc_lines = lines;
 		p->lc_start = start;
 	}
-	*offset = off;
 	*line = lines + 1;
 	*column = off >= start ? off - start + 1 : 1;
 }
@@ -373,10 +385,11 @@ static void remember_tail(crp_parser *p)
 	p->ftail_len = keep + n;
 }
 
-static int parse_window(crp_parser *p)
+/* yajl parses ybuf from fbase up to `end`, repairing trailing commas on the way. */
+static int parse_window(crp_parser *p, size_t end)
 {
-	while (p->fbase < p->flen) {
-		int st = crp__input_parse(p, p->ybuf + p->fbase, p->flen - p->fbase, false);
+	while (p->fbase < end) {
+		int st = crp__input_parse(p, p->ybuf + p->fbase, end - p->fbase, false);
 		if (st == yajl_status_ok)
 			return CRP_OK;
 		if (st < 0)
@@ -397,6 +410,61 @@ static int parse_window(crp_parser *p)
 	return CRP_OK;
 }
 
+/* Where the opening quote of a string the window ends inside is. The last unescaped quote of
+ * the raw window is that quote too, found without replaying the squeezer (as window_offset
+ * would: most windows end inside a string); lines are counted with the vector loop. */
+static void open_carry(crp_parser *p, size_t to)
+{
+	size_t k = p->squeezing ? crp__string_start(p->window, 0, p->window_len) : to;
+	const unsigned char *nl = memrchr(p->window, '\n', k);
+	/* the squeezer counted the window's lines: only the tail (a string: none) is left out */
+	size_t lines = p->squeezing ? p->window_lines - count_newlines(p->window + k, p->window_len - k)
+				    : count_newlines(p->window, k);
+	uint64_t line = p->lines_before + lines + 1;
+	uint64_t start = nl ? p->chunk_base + (uint64_t)(nl - p->window) + 1 : p->line_start;
+	crp__carry_start(p, p->chunk_base + k, line, p->chunk_base + k - start + 1);
+}
+
+/* A carried string is complete: yajl gets all of it in one call (carry.c says why). */
+static int parse_carry(crp_parser *p, size_t before)
+{
+	const unsigned char *ybuf = p->ybuf;
+	size_t flen = p->flen;
+	p->ybuf = p->carry;
+	p->flen = p->carry_len;
+	p->fprefix = before;
+	p->fbase = 0;
+	int rc = parse_window(p, p->carry_len);
+	p->ybuf = ybuf;
+	p->flen = flen;
+	p->fprefix = 0;
+	p->carrying = false;
+	p->carry_len = 0;
+	return rc;
+}
+
+/* The window's text to yajl, no string ever in two parts: a string carried from earlier
+ * windows is finished first (or carried on), one still open at the end is carried. */
+static int parse_segments(crp_parser *p, bool escaped, bool in_string_at_end)
+{
+	size_t from = 0, before = p->carry_len;
+	if (p->carrying) {
+		size_t close = crp__string_end(p->ybuf, p->flen, escaped);
+		if (close == p->flen)
+			return crp__carry_more(p, p->ybuf, p->flen);
+		CRP_TRY(crp__carry_more(p, p->ybuf, close + 1));
+		CRP_TRY(parse_carry(p, before));
+		from = close + 1;
+	}
+	size_t to = in_string_at_end ? crp__string_start(p->ybuf, from, p->flen) : p->flen;
+	p->fbase = from;
+	CRP_TRY(parse_window(p, to));
+	if (to == p->flen)
+		return CRP_OK;
+	open_carry(p, to);
+	return crp__carry_more(p, p->ybuf + to, p->flen - to);
+}
+
 static int feed_window(crp_parser *p, const unsigned char *src, size_t n)
 {
 	if (p->depth > 0 && p->chunk_base - p->report_start >= p->opts.max_report_bytes)
@@ -407,15 +475,19 @@ static int feed_window(crp_parser *p, const unsigned char *src, size_t n)
 	p->map_f = p->map_o = 0;
 	p->map_state = p->squeeze;
 	p->lc_valid = false;
-	if (p->squeezing) {
+	bool escaped = false, in_string;
+	if (p->squeezing) { /* the squeezer emits an escape whole, in the window of its second byte */
 		p->flen = crp__squeeze_isa(p->squeeze_isa, &p->squeeze, src, n, p->fbuf, &p->window_lines);
 		p->ybuf = p->fbuf;
+		in_string = p->squeeze.in_string;
 	} else {
 		p->flen = n;
 		p->ybuf = src;
+		escaped = p->raw_strings.escape;
+		crp__strings_track(&p->raw_strings, src, n);
+		in_string = p->raw_strings.in_string;
 	}
-	p->fbase = 0;
-	int rc = parse_window(p);
+	int rc = parse_segments(p, escaped, in_string);
 	if (rc != CRP_OK)
 		return rc;
 	account_window(p, src, n);
@@ -438,12 +510,30 @@ int crp__input_feed(crp_parser *p, const unsigned char *buf, size_t len)
 	return CRP_OK;
 }
 
+/* A UTF-16 (or UTF-32) byte order mark: FE and FF are never UTF-8, so its first byte is
+ * enough to say what the input is instead of yajl's "lexical error". */
+static int fail_utf16(crp_parser *p, unsigned char first)
+{
+	p->bom_checked = true;
+	return crp__input_fail(p, CRP_EUNSUPPORTED,
+			       first == 0xFF ? "input is UTF-16 (little-endian byte order mark FF FE); "
+					       "reports are read as UTF-8: convert it first, e.g. with "
+					       "iconv -f UTF-16 -t UTF-8"
+					     : "input is UTF-16 (big-endian byte order mark FE FF); "
+					       "reports are read as UTF-8: convert it first, e.g. with "
+					       "iconv -f UTF-16 -t UTF-8");
+}
+
 /* A UTF-8 byte order mark (some editors add one) is not JSON; skip it at the very start, even
  * when it arrives split across chunks. Returns how many bytes of buf it took. */
 size_t crp__input_skip_bom(crp_parser *p, const unsigned char *buf, size_t len, int *rc)
 {
 	size_t i = 0;
 	*rc = CRP_OK;
+	if (!p->bom_checked && !p->bom_seen && len && (buf[0] == 0xFE || buf[0] == 0xFF)) {
+		*rc = fail_utf16(p, buf[0]);
+		return 0;
+	}
 	while (!p->bom_checked && i < len) {
 		if (buf[i] == utf8_bom[p->bom_seen]) {
 			i++;

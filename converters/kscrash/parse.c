@@ -163,6 +163,7 @@ void crp_parser_free(crp_parser *p)
 	if (p->c_locale)
 		freelocale(p->c_locale);
 	crp__scratch_dispose(&p->scratch);
+	crp__carry_dispose(p);
 	crp__free(&a, p->fbuf);
 	crp__free(&a, p->frames);
 	crp__free(&a, p);

@@ -91,6 +91,22 @@ static CRP_PRINTF(4, 0) void describe(crp_parser *p, crp_error *e, int code, con
 	crp__error_set_path(e, path, n < sizeof path ? n : sizeof path);
 }
 
+int crp__reader_fail_long_string(crp_parser *p, uint64_t offset, uint64_t line, uint64_t column)
+{
+	char path[CRP_ERROR_PATH_SIZE * 4];
+	if (p->err.code != CRP_OK)
+		return p->err.code;
+	bool key = p->depth > 0 && object_like(top(p)) && !top(p)->in_member;
+	crp__error_set(&p->err, CRP_ELIMIT, "%s longer than %zu bytes", key ? "key" : "string",
+		       p->opts.max_string_bytes);
+	p->err.byte_offset = offset;
+	p->err.line = line;
+	p->err.column = column;
+	size_t n = crp__reader_path(p, path, sizeof path);
+	crp__error_set_path(&p->err, path, n < sizeof path ? n : sizeof path);
+	return p->err.code;
+}
+
 int crp__reader_fail(crp_parser *p, int code, const char *fmt, ...)
 {
 	if (p->err.code != CRP_OK)
@@ -724,6 +740,8 @@ static crp_frame_state *push_frame(crp_parser *p, uint8_t kind, const crp_rdesc 
 	f->next = kind == CRP_F_RECORD ? p->next_field[rd->id] : NULL;
 	f->mark = crp__scratch_mark(&p->scratch);
 	f->extras = f->strays = (crp_side_list){NULL, NULL, 0};
+	f->empty_runs = NULL;
+	f->empties = 0;
 	f->body = parent ? parent->body : (crp_body *)obj;
 	return f;
 }
@@ -858,19 +876,54 @@ static int open_container(crp_parser *p, bool is_map)
 	return open_capture(p, is_map);
 }
 
-/* The element count of a typed array is the scratch it used divided by the element size. */
+/* An empty record of a typed array leaves the scratch: only its position is kept. */
+static int note_empty(crp_parser *p, crp_frame_state *a)
+{
+	size_t stride = (a->rd->size + 7) & ~(size_t)7;
+	size_t at = crp__scratch_size_since(&p->scratch, a->mark) / stride + a->empties;
+	crp_empty_run *r = a->empty_runs;
+	if (!r || r->at + r->count != at) {
+		r = crp__arena_alloc(p->arena, sizeof *r);
+		if (!r)
+			return oom(p);
+		*r = (crp_empty_run){a->empty_runs, at, 0};
+		a->empty_runs = r;
+	}
+	r->count++;
+	a->empties++;
+	return 1;
+}
+
+/* The kept records sit at the front of items: move each stretch behind its empty run, last
+ * first, zeroing the runs. */
+static void spread_empties(const crp_frame_state *f, unsigned char *items, size_t stride, size_t n)
+{
+	size_t empties = f->empties, end = n;
+	for (const crp_empty_run *r = f->empty_runs; r; r = r->next) {
+		size_t from = r->at + r->count;
+		memmove(items + from * stride, items + (from - empties) * stride, (end - from) * stride);
+		memset(items + r->at * stride, 0, r->count * stride);
+		empties -= r->count;
+		end = r->at;
+	}
+}
+
+/* The element count of a typed array: the scratch it used divided by the element size, plus
+ * the empty records left out of it. */
 static int close_array(crp_parser *p, crp_frame_state *f, size_t elem_size)
 {
 	crp_array_slot *slot = f->obj;
 	size_t bytes = crp__scratch_size_since(&p->scratch, f->mark);
-	size_t stride = (elem_size + 7) & ~(size_t)7;
-	if (bytes) {
-		void *items = crp__arena_alloc(p->arena, bytes);
+	size_t stride = (elem_size + 7) & ~(size_t)7, n = bytes / stride + f->empties;
+	if (n) {
+		unsigned char *items = crp__arena_alloc(p->arena, n * stride);
 		if (!items)
 			return oom(p);
 		crp__scratch_copy(&p->scratch, f->mark, items);
+		if (f->empties)
+			spread_empties(f, items, stride, n);
 		slot->items = items;
-		slot->count = bytes / stride;
+		slot->count = n;
 	}
 	return flatten_strays(p, &f->strays, &slot->strays);
 }
@@ -1039,11 +1092,20 @@ static int close_container(crp_parser *p)
 	}
 	if (!ok)
 		return 0;
-	/* An element of a typed array was pushed before its mark, so it stays on the stack. */
+	/* An element of a typed array was pushed before its mark, so it stays on the stack;
+	 * unless it is empty ({} or only nulls): then it leaves, and only its position stays. */
 	crp__scratch_pop(&p->scratch, f->mark);
+	crp_frame_state *parent = p->depth > 1 ? &p->frames[p->depth - 2] : NULL;
+	bool empty = parent && parent->kind == CRP_F_ARRAY && f->kind == CRP_F_RECORD &&
+		     !crp__head(f->obj)->has && !crp__head(f->obj)->extras.count;
 	pop_frame(p);
 	if (p->depth == 0)
 		return check_report_size(p) && finish_report(p);
+	if (empty) {
+		crp__scratch_pop_last(&p->scratch, parent->rd->size);
+		if (!note_empty(p, parent))
+			return 0;
+	}
 	return child_closed(p);
 }
 
@@ -1143,13 +1205,29 @@ static int enqueue(crp_parser *p, crp_report *r)
 	return 1;
 }
 
+/* The least that makes a report (kscrash-format.md): a "report" or "crash" object, the 2012
+ * layout's top-level identity (crash_id, report_version_major, timestamp), or a recrash
+ * file's "recrash_report". Anything else is some other JSON object. */
+static bool is_a_report(const crp_body *b)
+{
+	return (b->has & (CRP_SECTION_REPORT | CRP_SECTION_CRASH | CRP_SECTION_RECRASH)) != 0;
+}
+
 static int finish_report(crp_parser *p)
 {
 	crp_report *r = p->report;
-	if (!finalize_body(p, &r->body))
-		return 0;
-	if (r->body.recrash && !finalize_body(p, &r->body.recrash->body))
-		return 0;
+	if (!is_a_report(&r->body) && (r->provenance & CRP_PROV_TRUNCATED))
+		return crp__reader_fail(p, CRP_ESCHEMA, "input ends before a \"report\", \"crash\" or "
+					"\"recrash_report\" object began: nothing of a report to keep");
+	if (!is_a_report(&r->body))
+		return crp__reader_fail(p, CRP_ESCHEMA,
+					"not a crash report: the object has no \"report\", \"crash\" or "
+					"\"recrash_report\" object");
+	/* recrash reports nest (a handler crash inside a handler crash): each body settles its
+	 * own times by its own version */
+	for (crp_report *b = r; b; b = b->body.recrash)
+		if (!finalize_body(p, &b->body))
+			return 0;
 	normalize_recrash(r);
 	if (r->provenance & CRP_PROV_TRUNCATED) {
 		r->body.incomplete = true;

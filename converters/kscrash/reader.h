@@ -47,6 +47,14 @@ typedef struct crp_side_list {
 	size_t count;
 } crp_side_list;
 
+/* Consecutive empty records ({}) of a typed array: they take no scratch memory while the
+ * array is open, only this node (newest first), and become zeroed records when it closes. */
+typedef struct crp_empty_run {
+	struct crp_empty_run *next;
+	size_t at;                 /* typed index of the first one */
+	size_t count;
+} crp_empty_run;
+
 /* push_frame() sets every field one by one: a new field needs a line there. */
 typedef struct crp_frame_state {
 	uint8_t kind;
@@ -62,6 +70,8 @@ typedef struct crp_frame_state {
 	crp_scratch_mark mark;     /* start of this container's items */
 	crp_side_list extras;
 	crp_side_list strays;
+	crp_empty_run *empty_runs; /* ARRAY: its empty records, newest run first */
+	size_t empties;            /* ARRAY: how many */
 	crp_body *body;            /* the report body this container belongs to */
 } crp_frame_state;
 
@@ -103,6 +113,13 @@ struct crp_parser {
 	bool lc_valid;             /* a line count inside the window, to resume from */
 	size_t lc_off;
 	uint64_t lc_lines, lc_start;
+	crp_squeeze raw_strings;   /* unsqueezed input: string state at the end of what was fed */
+	size_t fprefix;            /* carried bytes before the window at ybuf[0] (carry.c), else 0 */
+	unsigned char *carry;      /* a string cut by window ends, from its opening quote (carry.c) */
+	size_t carry_len, carry_cap;
+	size_t carry_bs;           /* backslashes in it */
+	bool carrying;
+	uint64_t carry_off, carry_line, carry_col; /* where its opening quote is */
 	bool bom_checked;
 	uint8_t bom_seen;          /* bytes of a byte order mark read so far */
 	bool saw_content;          /* a non-whitespace byte was fed */
@@ -160,6 +177,20 @@ int crp__reader_warn(crp_parser *p, int code, const char *fmt, ...) CRP_PRINTF(3
 int crp__reader_fail(crp_parser *p, int code, const char *fmt, ...) CRP_PRINTF(3, 4);
 /* Render the JSON path of the current position. Returns length (may exceed cap). */
 size_t crp__reader_path(const crp_parser *p, char *out, size_t cap);
+/* A string (or key) still being read passed the string limit: the error, at its start. */
+int crp__reader_fail_long_string(crp_parser *p, uint64_t offset, uint64_t line, uint64_t column);
+
+/* carry.c: strings kept whole for yajl across windows. */
+/* Advance the string state (in_string, escape) over n bytes of unsqueezed JSON. */
+void crp__strings_track(crp_squeeze *st, const unsigned char *b, size_t n);
+/* Index of the quote ending the string b starts inside (`escaped`: b[0] is escaped), or n. */
+size_t crp__string_end(const unsigned char *b, size_t n, bool escaped);
+/* Index of the quote opening the string [from, to) ends inside, outside a string at from. */
+size_t crp__string_start(const unsigned char *b, size_t from, size_t to);
+/* A carry begins at the opening quote at stream offset `offset`, line and column given. */
+void crp__carry_start(crp_parser *p, uint64_t offset, uint64_t line, uint64_t column);
+int crp__carry_more(crp_parser *p, const unsigned char *b, size_t n);
+void crp__carry_dispose(crp_parser *p);
 
 /* input.c */
 void crp__input_init(crp_parser *p);
@@ -175,5 +206,7 @@ uint64_t crp__parser_offset(crp_parser *p, size_t back);
 /* Current position in the stream (`back` bytes before the end of the last token). */
 void crp__parser_position(crp_parser *p, size_t back, uint64_t *offset, uint64_t *line,
 			  uint64_t *column);
+/* Line and column of stream offset `off`, which is in the current window or before it. */
+void crp__parser_locate(crp_parser *p, uint64_t off, uint64_t *line, uint64_t *column);
 
 #endif

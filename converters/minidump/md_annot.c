@@ -6,6 +6,7 @@
  *   crashport.stack.<tid>      per thread, what was synthesised (records, registers, the
  *                              patched slot, context values that differ from the report)
  *   crashport.dropped_images   images left out of the module list (overlapping, no size)
+ *   crashport.recrash          a recrash file: the crash reporter's own crash and its thread
  *   exception.type / .name / .reason
  * main module (the first): list annotation with the "Application Specific Information" line
  *   (NSException, C++ exception), its own crash_info messages; annotation objects
@@ -88,6 +89,7 @@ void crp__md_plan_free(md_plan *p)
 	crp_emit_dealloc(p->c, p->lists);
 	crp_emit_dealloc(p->c, p->objects);
 	crp_emit_dealloc(p->c, p->modinfo);
+	crp_emit_dealloc(p->c, p->code);
 	memset(p, 0, sizeof *p);
 }
 
@@ -138,6 +140,8 @@ static const char *describe(md_plan *p, const md_thread_plan *tp, size_t *len)
 {
 	sbuf sb = {{0}, 0};
 	size_t n = crp__md_frame_count(tp->t);
+	if (tp->syn & MD_SYN_PLACEHOLDER)
+		sb_add(&sb, "no thread in the report: an empty one for the exception; ");
 	if (tp->syn & MD_SYN_REGISTERS)
 		sb_add(&sb, "no registers in the report; ");
 	if (tp->syn & MD_SYN_RECORDS) {
@@ -176,9 +180,10 @@ static const char *describe(md_plan *p, const md_thread_plan *tp, size_t *len)
 static int declare_stacks(md_plan *p)
 {
 	CRP_TRY(simple(p, "crashport.stack", p->mode == MD_STACK_REAL ? "real" : "hybrid"));
-	for (size_t i = 0; p->arch && p->mode == MD_STACK_HYBRID && i < p->nthreads; i++) {
+	for (size_t i = 0; p->arch && i < p->nthreads; i++) {
 		const md_thread_plan *tp = &p->threads[i];
-		if (!tp->syn && !tp->walk_differs)
+		if ((!tp->syn && !tp->walk_differs) ||
+		    (p->mode == MD_STACK_REAL && !(tp->syn & MD_SYN_PLACEHOLDER)))
 			continue;
 		size_t len;
 		const char *key = crp__md_fmt(p, NULL, "crashport.stack.%u", tp->tid);
@@ -191,6 +196,29 @@ static int declare_stacks(md_plan *p)
 		CRP_TRY(v ? simple(p, "crashport.dropped_images", v) : CRP_ENOMEM);
 	}
 	return CRP_OK;
+}
+
+/* The crash reporter's own crash, in a recrash file: what it was and which thread is its. */
+static int declare_recrash(md_plan *p)
+{
+	if (!p->handler)
+		return CRP_OK;
+	const crp_crash_error *e = &crp_report_crash(p->handler)->error;
+	const char *exc = CRP_HAS(e, CRP_ERROR_MACH) && CRP_HAS(&e->mach, CRP_MACH_EXCEPTION)
+				  ? crp_mach_exception_name(e->mach.exception) : NULL;
+	const char *sig = CRP_HAS(e, CRP_ERROR_SIGNAL) && CRP_HAS(&e->signal, CRP_SIGNAL_SIGNAL)
+				  ? crp_signal_name(e->signal.signal) : NULL;
+	sbuf sb = {{0}, 0};
+	sb_add(&sb, "the crash reporter crashed while writing this report");
+	if (exc || sig)
+		sb_add(&sb, ": %s%s%s%s", exc ? exc : "", exc && sig ? " (" : "", sig ? sig : "",
+		       exc && sig ? ")" : "");
+	if (CRP_HAS(e, CRP_ERROR_ADDRESS))
+		sb_add(&sb, " at 0x%llx", (unsigned long long)e->address);
+	if (p->handler_thread != SIZE_MAX)
+		sb_add(&sb, "; its thread is %u, listed last", p->threads[p->handler_thread].tid);
+	const char *v = crp__md_fmt(p, NULL, "%s", sb.b);
+	return v ? simple(p, "crashport.recrash", v) : CRP_ENOMEM;
 }
 
 /* -- the error ---------------------------------------------------------------------------- */
@@ -298,10 +326,11 @@ static int module_texts(md_plan *p, size_t mi, const char *app, size_t app_len,
 
 int crp__md_plan_annotations(md_plan *p)
 {
-	const crp_crash_error *e = &crp_report_crash(p->r)->error;
+	const crp_crash_error *e = &crp_report_crash(p->err_r)->error;
 	const char *v;
 	size_t app_len;
 	CRP_TRY(declare_stacks(p));
+	CRP_TRY(declare_recrash(p));
 	if (CRP_HAS(e, CRP_ERROR_TYPE) && e->type)
 		CRP_TRY(simple(p, "exception.type", e->type));
 	if ((v = exception_name(e)) != NULL)
@@ -309,7 +338,7 @@ int crp__md_plan_annotations(md_plan *p)
 	if ((v = exception_reason(e)) != NULL)
 		CRP_TRY(simple(p, "exception.reason", v));
 	const char *app = app_specific(p, e, &app_len);
-	const crp_backtrace *leb = last_exception_backtrace(p->r);
+	const crp_backtrace *leb = last_exception_backtrace(p->err_r);
 	if (!app)
 		return CRP_ENOMEM;
 	if (!p->nmodules) {

@@ -138,14 +138,14 @@ static md_arch_kind from_system(const crp_system *s)
 	return MDA_NONE;
 }
 
-const md_arch *crp__md_arch_detect(const crp_report *r, const crp_thread *const *threads,
-				   size_t n)
+const md_arch *crp__md_arch_detect(const crp_report *sys, const crp_report *img,
+				   const crp_thread *const *threads, size_t n)
 {
 	md_arch_kind k = from_registers(threads, n);
 	if (k == MDA_NONE)
-		k = from_system(crp_report_system(r));
+		k = from_system(crp_report_system(sys));
 	if (k == MDA_NONE)
-		k = from_images(r);
+		k = from_images(img);
 	if (k == MDA_NONE && n > 0)
 		k = MDA_ARM64; /* threads need some context: assume today's iOS */
 	return arch_of(k);

@@ -71,6 +71,12 @@ static void from_mach(const md_arch *a, const crp_crash_error *e, md_crash *c)
 			   : (uint32_t)code;
 }
 
+bool crp__md_error_known(const crp_report *r)
+{
+	const crp_crash_error *e = &crp_report_crash(r)->error;
+	return CRP_HAS(e, CRP_ERROR_TYPE) || CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL);
+}
+
 void crp__md_crash_map(const crp_report *r, const md_arch *a, uint64_t pc, md_crash *c)
 {
 	const crp_crash_error *e = &crp_report_crash(r)->error;
@@ -124,15 +130,15 @@ static bool has_prefix_ci(const char *s, const char *prefix)
 	return true;
 }
 
-static uint16_t platform_of(const crp_report *r)
+static uint16_t platform_of(const md_plan *p)
 {
-	const crp_system *s = crp_report_system(r);
+	const crp_system *s = crp_report_system(p->sys_r);
 	if (CRP_HAS(s, CRP_SYSTEM_SYSTEM_NAME) && s->system_name) {
 		if (has_prefix_ci(s->system_name, "mac") || strstr(s->system_name, "OS X"))
 			return MD_OS_MAC_OS_X;
 		return MD_OS_IOS; /* iOS, iPhone OS, iPadOS, tvOS, watchOS, visionOS */
 	}
-	const crp_image *main = crp_report_main_image(r);
+	const crp_image *main = crp_report_main_image(p->img_r);
 	if (main && main->name && strstr(main->name, "/Contents/MacOS/"))
 		return MD_OS_MAC_OS_X;
 	return MD_OS_IOS;
@@ -164,9 +170,9 @@ static uint32_t seconds_of(const crp_time *t)
 
 int crp__md_plan_system(md_plan *p)
 {
-	const crp_system *s = crp_report_system(p->r);
-	const crp_info *info = crp_report_info(p->r);
-	p->platform = platform_of(p->r);
+	const crp_system *s = crp_report_system(p->sys_r);
+	const crp_info *info = crp_report_info(p->info_r);
+	p->platform = platform_of(p);
 	if (CRP_HAS(s, CRP_SYSTEM_SYSTEM_VERSION))
 		parse_version(s->system_version, p->os_version);
 	p->os_build = CRP_HAS(s, CRP_SYSTEM_OS_VERSION) && s->os_version ? s->os_version : "";
@@ -181,6 +187,5 @@ int crp__md_plan_system(md_plan *p)
 		p->misc_flags |= MD_MISCINFO_PROCESS_TIMES;
 		p->create_time = seconds_of(&s->app_start_time);
 	}
-	p->misc = p->misc_flags != 0;
 	return CRP_OK;
 }

@@ -126,6 +126,24 @@ static int s_modules(mdw *w, md_plan *p)
 	return CRP_OK;
 }
 
+/* An id no thread has: without a crashed thread the exception must not name one (LLDB would
+ * take its empty context for that thread's registers). */
+static uint32_t unused_tid(const md_plan *p)
+{
+	uint32_t max = 0;
+	for (size_t i = 0; i < p->nthreads; i++)
+		max = p->threads[i].tid > max ? p->threads[i].tid : max;
+	if (!p->nthreads || max < UINT32_MAX)
+		return p->nthreads ? max + 1 : 0;
+	for (uint32_t id = 0;; id++) { /* ids are at most 4096, so one below 4097 is free */
+		size_t i = 0;
+		while (i < p->nthreads && p->threads[i].tid != id)
+			i++;
+		if (i == p->nthreads)
+			return id;
+	}
+}
+
 static int s_exception(mdw *w, md_plan *p)
 {
 	md_exception_stream e;
@@ -141,6 +159,8 @@ static int s_exception(mdw *w, md_plan *p)
 		md_put32(e.thread_id, tp->tid);
 		location(&e.thread_context, p->arch->context_size,
 			 tp->walk_differs ? tp->walk_rva : tp->ctx_rva);
+	} else {
+		md_put32(e.thread_id, unused_tid(p));
 	}
 	return crp__mdw_bytes(w, &e, sizeof e);
 }
@@ -160,28 +180,35 @@ static int s_memory(mdw *w, md_plan *p)
 	return CRP_OK;
 }
 
+static int memory_info(mdw *w, uint64_t start, uint64_t size, uint32_t protect, uint32_t type)
+{
+	md_memory_info mi;
+	memset(&mi, 0, sizeof mi);
+	md_put64(mi.base_address, start);
+	md_put64(mi.allocation_base, start);
+	md_put32(mi.allocation_protection, protect);
+	md_put64(mi.region_size, size);
+	md_put32(mi.state, MD_MEMORY_STATE_COMMIT);
+	md_put32(mi.protection, protect);
+	md_put32(mi.type, type);
+	return crp__mdw_bytes(w, &mi, sizeof mi);
+}
+
+/* The stacks, then the code regions LLDB needs to walk as Breakpad does (md_code.c). */
 static int s_memory_info(mdw *w, md_plan *p)
 {
 	md_memory_info_list h;
 	md_put32(h.size_of_header, sizeof h);
 	md_put32(h.size_of_entry, sizeof(md_memory_info));
-	md_put64(h.number_of_entries, p->nregions);
+	md_put64(h.number_of_entries, p->nregions + p->ncode);
 	CRP_TRY(crp__mdw_bytes(w, &h, sizeof h));
-	for (size_t i = 0; i < p->nthreads; i++) {
-		const md_thread_plan *tp = &p->threads[i];
-		if (!tp->mem_size)
-			continue;
-		md_memory_info mi;
-		memset(&mi, 0, sizeof mi);
-		md_put64(mi.base_address, tp->mem_start);
-		md_put64(mi.allocation_base, tp->mem_start);
-		md_put32(mi.allocation_protection, MD_MEMORY_PROTECT_READWRITE);
-		md_put64(mi.region_size, tp->mem_size);
-		md_put32(mi.state, MD_MEMORY_STATE_COMMIT);
-		md_put32(mi.protection, MD_MEMORY_PROTECT_READWRITE);
-		md_put32(mi.type, MD_MEMORY_TYPE_PRIVATE);
-		CRP_TRY(crp__mdw_bytes(w, &mi, sizeof mi));
-	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].mem_size)
+			CRP_TRY(memory_info(w, p->threads[i].mem_start, p->threads[i].mem_size,
+					    MD_MEMORY_PROTECT_READWRITE, MD_MEMORY_TYPE_PRIVATE));
+	for (size_t i = 0; i < p->ncode; i++)
+		CRP_TRY(memory_info(w, p->code[i].lo, p->code[i].hi - p->code[i].lo,
+				    MD_MEMORY_PROTECT_EXECUTE_READ, MD_MEMORY_TYPE_IMAGE));
 	return CRP_OK;
 }
 
@@ -379,8 +406,8 @@ static size_t list_streams(md_plan *p, stream *s)
 	if (p->crash.present)
 		s[n++] = (stream){MD_EXCEPTION_STREAM, s_exception, 0, 0};
 	s[n++] = (stream){MD_SYSTEM_INFO_STREAM, s_system, 0, 0};
-	if (p->misc)
-		s[n++] = (stream){MD_MISC_INFO_STREAM, s_misc, 0, 0};
+	/* always, flags 0 when nothing is known: Breakpad's minidump_dump fails a dump without it */
+	s[n++] = (stream){MD_MISC_INFO_STREAM, s_misc, 0, 0};
 	if (p->crashed != SIZE_MAX)
 		s[n++] = (stream){MD_BREAKPAD_INFO_STREAM, s_breakpad, 0, 0};
 	s[n++] = (stream){MD_CRASHPAD_INFO_STREAM, s_crashpad, 0, 0};
@@ -425,20 +452,38 @@ static int write_passes(crp_emit_ctx *c, md_plan *p, stream *s, size_t n)
 	return crp__mdw_flush(&out);
 }
 
+/* A recrash file: the original report, with the handler's parts where it has none. */
+static bool tells_the_crash(const crp_report *r)
+{
+	return crp__md_error_known(r) || crp_report_crashed_thread(r, NULL) != NULL;
+}
+
+static void choose_sources(md_plan *p, const crp_report *r)
+{
+	const crp_report *orig = crp_report_recrash(r), *h = orig ? r : NULL;
+	size_t n;
+	p->r = orig ? orig : r;
+	p->handler = h;
+	crp_report_images(p->r, &n);
+	p->info_r = !h || (crp_report_sections(p->r) & CRP_SECTION_REPORT) ? p->r : h;
+	p->sys_r = !h || (crp_report_sections(p->r) & CRP_SECTION_SYSTEM) ? p->r : h;
+	p->img_r = !h || n ? p->r : h;
+	p->err_r = !h || tells_the_crash(p->r) ? p->r : h;
+}
+
 static int plan(md_plan *p)
 {
-	const crp_info *info = crp_report_info(p->r);
-	const crp_crash *cr = crp_report_crash(p->r);
+	const crp_info *info = crp_report_info(p->info_r);
 	crp_uuid id;
 	CRP_TRY(crp__md_plan_system(p));
 	CRP_TRY(crp__md_plan_modules(p));
 	CRP_TRY(crp__md_plan_threads(p));
 	for (size_t i = 0; i < p->nthreads; i++)
 		p->nregions += p->threads[i].mem_size != 0;
-	if (p->crashed != SIZE_MAX || CRP_HAS(&cr->error, CRP_ERROR_TYPE) ||
-	    CRP_HAS(&cr->error, CRP_ERROR_MACH) || CRP_HAS(&cr->error, CRP_ERROR_SIGNAL)) {
+	CRP_TRY(crp__md_plan_code(p));
+	if (p->crashed != SIZE_MAX || crp__md_error_known(p->err_r)) {
 		uint64_t pc = p->crashed != SIZE_MAX ? p->threads[p->crashed].walk.v[p->arch->pc] : 0;
-		crp__md_crash_map(p->r, p->arch, pc, &p->crash);
+		crp__md_crash_map(p->err_r, p->arch, pc, &p->crash);
 	}
 	if (CRP_HAS(info, CRP_INFO_ID) && info->id &&
 	    crp__parse_uuid(info->id, strlen(info->id), &id) == 0)
@@ -456,9 +501,9 @@ static int md_write_report(crp_emit_ctx *c, void *state, const crp_report *r)
 	md_plan p;
 	memset(&p, 0, sizeof p);
 	p.c = c;
-	p.r = r;
+	choose_sources(&p, r);
 	p.mode = st->mode;
-	p.crashed = SIZE_MAX;
+	p.crashed = p.handler_thread = SIZE_MAX;
 	stream s[MAX_STREAMS];
 	int rc = plan(&p);
 	if (rc == CRP_OK) {

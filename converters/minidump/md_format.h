@@ -272,6 +272,8 @@ typedef struct md_memory_info {
 #define MD_MEMORY_STATE_COMMIT 0x1000u
 #define MD_MEMORY_PROTECT_READWRITE 0x04u
 #define MD_MEMORY_TYPE_PRIVATE 0x20000u
+#define MD_MEMORY_PROTECT_EXECUTE_READ 0x20u
+#define MD_MEMORY_TYPE_IMAGE 0x1000000u
 
 /* -- CrashpadInfo (0x43500001) ------------------------------------------------------------ */
 

@@ -65,8 +65,9 @@ static inline void crp__md_reg_order_init(md_reg_order *o)
 	memset(o->entry, 0xFF, sizeof o->entry);
 }
 
-const md_arch *crp__md_arch_detect(const crp_report *r, const crp_thread *const *threads,
-				   size_t n);
+/* `sys` gives the system section, `img` the binary images (md_plan: sys_r, img_r). */
+const md_arch *crp__md_arch_detect(const crp_report *sys, const crp_report *img,
+				   const crp_thread *const *threads, size_t n);
 /* Read a thread's reported registers (basic set) into slots. True when any was known.
  * `order` is shared by the threads of one report (see md_reg_order). */
 bool crp__md_regs_read(const md_arch *a, const crp_thread *t, md_regs *out, md_reg_order *order);
@@ -81,6 +82,7 @@ void crp__md_context(const md_arch *a, const md_regs *regs, uint8_t *buf);
 #define MD_SYN_AFTER_REAL 0x04u  /* records continue the real stack window */
 #define MD_SYN_PATCHED 0x08u     /* one saved-fp slot of the real window was redirected */
 #define MD_SYN_RECORDS 0x10u     /* synthetic frame records were written */
+#define MD_SYN_PLACEHOLDER 0x20u /* the report has no thread: one for the exception to name */
 
 typedef struct md_thread_plan {
 	const crp_thread *t;
@@ -131,6 +133,10 @@ typedef struct md_module_plan {
 
 /* -- the exception ------------------------------------------------------------------------ */
 
+typedef struct md_range {
+	uint64_t lo, hi; /* [lo, hi) */
+} md_range;
+
 typedef struct md_crash {
 	bool present;
 	uint32_t code, flags;
@@ -139,6 +145,8 @@ typedef struct md_crash {
 } md_crash;
 
 void crp__md_crash_map(const crp_report *r, const md_arch *a, uint64_t pc, md_crash *out);
+/* Does the report say what happened (error type, Mach exception or signal)? */
+bool crp__md_error_known(const crp_report *r);
 
 /* -- annotations -------------------------------------------------------------------------- */
 
@@ -158,19 +166,27 @@ typedef struct md_text {          /* an owned, NUL-terminated string built by th
 
 typedef struct md_plan {
 	crp_emit_ctx *c;
+	/* What the dump describes: the report, or the original of a recrash file. A recrash
+	 * file's own report (the crash reporter's crash) is `handler`: its thread is listed
+	 * last, and it stands in for any part the cut-short original lacks. */
 	const crp_report *r;
+	const crp_report *handler;    /* NULL unless a recrash file */
+	const crp_report *info_r;     /* the report section (time, id): r, else handler */
+	const crp_report *sys_r;      /* the system section: r, else handler */
+	const crp_report *img_r;      /* the binary images: r, else handler */
+	const crp_report *err_r;      /* the error and the crashed thread: r, else handler */
 	md_stack_mode mode;
 	const md_arch *arch;
 	uint16_t platform;
 	uint32_t os_version[3];
 	const char *os_build;
 	uint32_t time_stamp;
-	bool misc;
 	uint32_t misc_flags, pid, create_time;
 
 	md_thread_plan *threads;
 	size_t nthreads;
 	size_t crashed;               /* index in threads, or SIZE_MAX */
+	size_t handler_thread;        /* index of the handler's thread, or SIZE_MAX */
 	md_module_plan *modules;
 	size_t nmodules;
 	size_t *by_base;              /* module indices sorted by base address */
@@ -178,6 +194,8 @@ typedef struct md_plan {
 	uint64_t pac_mask;            /* Breakpad's arm64 pointer-auth mask for these modules */
 	md_crash crash;
 	size_t nregions;              /* threads with stack memory */
+	md_range *code;               /* executable regions for MemoryInfoList (md_code.c) */
+	size_t ncode;
 	uint32_t csd_rva, simple_rva, links_rva;
 
 	md_kv *simple;                /* global Crashpad simple annotations */
@@ -203,6 +221,7 @@ int crp__md_plan_threads(md_plan *p);
 int crp__md_plan_modules(md_plan *p);
 int crp__md_plan_system(md_plan *p);
 int crp__md_plan_annotations(md_plan *p);
+int crp__md_plan_code(md_plan *p);
 void crp__md_plan_free(md_plan *p);
 
 /* Growable arrays of the plan (through the emit context's allocator). */

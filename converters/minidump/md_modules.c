@@ -72,8 +72,8 @@ static void take(md_plan *p, const crp_image *img)
 static void each_usable(md_plan *p, void (*add)(md_plan *, const crp_image *))
 {
 	size_t n;
-	const crp_image *imgs = crp_report_images(p->r, &n);
-	const crp_image *main = crp_report_main_image(p->r);
+	const crp_image *imgs = crp_report_images(p->img_r, &n);
+	const crp_image *main = crp_report_main_image(p->img_r);
 	if (main && usable(main))
 		add(p, main);
 	for (size_t i = 0; i < n; i++) {
@@ -133,7 +133,7 @@ static uint64_t pac_mask(const md_plan *p)
 int crp__md_plan_modules(md_plan *p)
 {
 	size_t n;
-	crp_report_images(p->r, &n);
+	crp_report_images(p->img_r, &n);
 	size_t cap = n ? n : 1;
 	p->modules = crp_emit_alloc(p->c, cap * sizeof *p->modules);
 	p->by_base = crp_emit_alloc(p->c, cap * sizeof *p->by_base);

@@ -53,19 +53,32 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return v > UINT64_MAX - (a - 1) ? UINT64_MAX : (v + a - 1) & ~(a - 1);
 }
 
+/* The first span ending after addr (spans are sorted and disjoint: their ends are sorted too).
+ * Binary: the images are spans, hundreds of them, and every thread asks. */
+static size_t span_after(const stack_ctx *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->spans[mid].hi <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static bool span_free(const stack_ctx *s, uint64_t lo, uint64_t hi)
 {
-	for (size_t i = 0; i < s->nspans && s->spans[i].lo < hi; i++)
-		if (s->spans[i].hi > lo)
-			return false;
-	return true;
+	size_t i = span_after(s, lo);
+	return i == s->nspans || s->spans[i].lo >= hi;
 }
 
 /* Lowest free, aligned start >= from for `size` bytes, or 0 when the space is full. */
 static uint64_t span_find(const stack_ctx *s, uint64_t from, uint64_t size, uint64_t align)
 {
 	uint64_t at = align_up(from, align);
-	for (size_t i = 0; i < s->nspans; i++) {
+	for (size_t i = span_after(s, at); i < s->nspans; i++) {
 		if (s->spans[i].hi <= at)
 			continue;
 		if (s->spans[i].lo >= at && s->spans[i].lo - at >= size)
@@ -75,15 +88,14 @@ static uint64_t span_find(const stack_ctx *s, uint64_t from, uint64_t size, uint
 	return at <= s->limit && s->limit - at >= size ? at : 0;
 }
 
+/* A free range (span_free said so) into its place: stacks mostly go below the images. */
 static void span_add(stack_ctx *s, uint64_t lo, uint64_t hi)
 {
-	size_t i = s->nspans++;
-	while (i > 0 && s->spans[i - 1].lo > lo) {
-		s->spans[i] = s->spans[i - 1];
-		i--;
-	}
+	size_t i = span_after(s, lo);
+	memmove(&s->spans[i + 1], &s->spans[i], (s->nspans - i) * sizeof *s->spans);
 	s->spans[i].lo = lo;
 	s->spans[i].hi = hi;
+	s->nspans++;
 }
 
 /* -- the reported window ------------------------------------------------------------------ */
@@ -121,14 +133,12 @@ static bool word_at(const stack_ctx *s, const window *w, uint64_t addr, uint64_t
 	return true;
 }
 
-/* Does a saved return address read from real memory walk to frame address `want`? */
-static bool return_matches(const stack_ctx *s, uint64_t raw, uint64_t want)
+/* Does a saved return address read from real memory walk to frame address `want`? Only when
+ * it is that address: Breakpad would strip pointer-auth bits from a signed one, but LLDB has
+ * no mask for a minidump and stops there, so signed ones are left to synthetic records. */
+static bool return_matches(uint64_t raw, uint64_t want)
 {
-	if (raw == want)
-		return true;
-	/* Breakpad strips pointer-auth bits only when the result lands in a module */
-	return s->a->kind == MDA_ARM64 && (raw & s->p->pac_mask) == want &&
-	       crp__md_module_at(s->p, want) != NULL;
+	return raw == want;
 }
 
 /* -- planning ----------------------------------------------------------------------------- */
@@ -165,7 +175,7 @@ static bool plan_hybrid(stack_ctx *s, md_thread_plan *tp, const window *w, size_
 	uint64_t ret, next;
 	while (k < n) {
 		if (!record_ok(s, w, tp, slot, cur, &next, &ret) ||
-		    !return_matches(s, ret, crp__md_frame_addr(a, tp->t, k)))
+		    !return_matches(ret, crp__md_frame_addr(a, tp->t, k)))
 			break;
 		slot = cur;
 		cur = next;
@@ -305,12 +315,19 @@ static void assign_ids(md_plan *p)
 		p->threads[i].tid = unique ? (uint32_t)p->threads[i].t->index : (uint32_t)i;
 }
 
+/* The report's threads, a crashed thread kept apart, then a recrash handler's thread; or,
+ * for a report without threads that tells of a crash, one empty thread for the Exception
+ * stream to name (LLDB crashes on a dump whose exception names no thread). */
 static int collect_threads(md_plan *p)
 {
+	static const crp_thread no_thread;
 	const crp_crash *cr = crp_report_crash(p->r);
 	size_t ci;
 	const crp_thread *crashed = crp_report_crashed_thread(p->r, &ci);
-	size_t n = cr->thread_count + (crashed && ci == SIZE_MAX);
+	const crp_thread *ht = p->handler ? crp_report_crashed_thread(p->handler, NULL) : NULL;
+	size_t apart = crashed && ci == SIZE_MAX, n = cr->thread_count + apart + (ht != NULL);
+	bool placeholder = n == 0 && crp__md_error_known(p->err_r);
+	n += placeholder;
 	if (n > MD_MAX_THREADS)
 		return crp_emit_fail(p->c, CRP_ELIMIT,
 				     "minidump: %zu threads, more than the %u Breakpad reads", n,
@@ -321,10 +338,23 @@ static int collect_threads(md_plan *p)
 	memset(p->threads, 0, (n ? n : 1) * sizeof *p->threads);
 	for (size_t i = 0; i < cr->thread_count; i++)
 		p->threads[i].t = &cr->threads[i];
-	if (n > cr->thread_count)
-		p->threads[n - 1].t = crashed;
+	if (apart)
+		p->threads[cr->thread_count].t = crashed;
+	p->handler_thread = ht ? n - 1 : SIZE_MAX;
+	if (ht)
+		p->threads[n - 1].t = ht;
 	p->nthreads = n;
-	p->crashed = !crashed ? SIZE_MAX : ci == SIZE_MAX ? n - 1 : ci;
+	if (placeholder) {
+		p->threads[0].t = &no_thread;
+		p->threads[0].syn = MD_SYN_PLACEHOLDER;
+		p->crashed = 0;
+		return CRP_OK;
+	}
+	/* the crashed thread belongs with the error the Exception stream tells */
+	if (p->err_r == p->r)
+		p->crashed = !crashed ? SIZE_MAX : apart ? cr->thread_count : ci;
+	else
+		p->crashed = p->handler_thread;
 	return CRP_OK;
 }
 
@@ -336,15 +366,20 @@ int crp__md_plan_threads(md_plan *p)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->nthreads; i++)
 		ts[i] = p->threads[i].t;
-	p->arch = crp__md_arch_detect(p->r, ts, p->nthreads);
+	p->arch = crp__md_arch_detect(p->sys_r, p->img_r, ts, p->nthreads);
 	crp_emit_dealloc(p->c, ts);
 	assign_ids(p);
 	if (!p->arch)
 		return CRP_OK; /* no threads, nothing says which CPU */
 	stack_ctx s = {p, p->arch, NULL, 0, p->arch->word == 4 ? UINT32_MAX : UINT64_MAX};
-	s.spans = crp_emit_alloc(p->c, (p->nthreads + 1) * sizeof *s.spans);
+	s.spans = crp_emit_alloc(p->c, (p->nthreads + p->nmodules + 1) * sizeof *s.spans);
 	if (!s.spans)
 		return crp_emit_fail(p->c, CRP_ENOMEM, "out of memory");
+	/* images are memory too (executable, in MemoryInfoList): no stack region inside one */
+	for (size_t i = 0; i < p->nmodules; i++) { /* by base: already in order */
+		const md_module_plan *m = &p->modules[p->by_base[i]];
+		s.spans[s.nspans++] = (span){m->base, m->base + m->size};
+	}
 	int rc = CRP_OK;
 	md_reg_order order;
 	crp__md_reg_order_init(&order);

@@ -22,9 +22,13 @@
  * relative to the __TEXT segment's vmaddr. DEBUGID is the LC_UUID as 32 uppercase hex digits
  * followed by `0` (the age), the identifier minidumps carry in their CodeView records.
  *
- * Names: functions take the demangled DWARF linkage name (C++, with parameters), else the
- * DWARF name qualified by its enclosing namespaces and classes; PUBLIC names drop the Mach-O
- * leading underscore and demangle C++. Swift names stay mangled. No STACK CFI is written.
+ * Names: a function with a symbol table entry at its start takes that symbol's name, as
+ * symbolication (crp_report_symbolicate, crashport/symbols.h) and Breakpad's `dump_syms -x`
+ * name it (an asm label such as `-[Class method:]` differs from the DWARF name); other
+ * functions, and all with CRP_BREAKPAD_DWARF_NAMES (Breakpad's default), take the demangled
+ * DWARF linkage name (C++, with parameters), else the DWARF name qualified by its enclosing
+ * namespaces and classes. Symbol names (FUNC and PUBLIC) drop the Mach-O leading underscore
+ * and demangle C++. Swift names stay mangled. No STACK CFI is written.
  *
  * Nothing is written until the input has been read whole: a damaged input fails before the
  * first byte reaches the sink. Damaged DWARF units are skipped (counted in
@@ -45,6 +49,9 @@ CRP_BEGIN_DECL
 #define CRP_BREAKPAD_NO_INLINES 0x01u  /**< no INLINE / INLINE_ORIGIN records (dump_syms without -d) */
 #define CRP_BREAKPAD_MULTIPLE 0x02u    /**< dump_syms -m: one FUNC and PUBLIC per address, marked
 					    `m` when several symbols share it */
+#define CRP_BREAKPAD_DWARF_NAMES 0x04u /**< functions named by DWARF even where a symbol at their
+					    start names them otherwise (dump_syms without -x).
+					    Added in 0.1 */
 
 /** Default of crp_breakpad_options.max_file_bytes (0 there means this). */
 #define CRP_BREAKPAD_DEFAULT_MAX_FILE_BYTES (UINT64_C(16) << 30)

@@ -24,7 +24,8 @@ CRP_BEGIN_DECL
 
 /**
  * Where output bytes go. @c write must consume all @p len bytes and return 0, or return
- * non-zero to fail the emission with CRP_EIO.
+ * non-zero to fail the emission with CRP_EIO; errno left set by a failing @c write is named
+ * in the error message ("cannot write output: No space left on device").
  */
 typedef struct crp_sink {
 	int (*write)(void *ctx, const void *buf, size_t len);

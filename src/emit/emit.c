@@ -103,14 +103,26 @@ void crp_buffer_dispose(crp_buffer *buf)
 
 /* -- writing ------------------------------------------------------------------------------ */
 
+/* Hand bytes to the sink; a failure says why when the sink left errno set. */
+static int sink_write(crp_emit_ctx *c, const void *data, size_t len)
+{
+	errno = 0;
+	if (c->sink.write(c->sink.ctx, data, len) == 0) {
+		c->flushed += len;
+		return CRP_OK;
+	}
+	int e = errno;
+	if (e)
+		crp__error_set(&c->err, CRP_EIO, "cannot write output: %s", strerror(e));
+	else
+		crp__error_set(&c->err, CRP_EIO, "cannot write output");
+	return CRP_EIO;
+}
+
 static int flush(crp_emit_ctx *c)
 {
-	if (c->used && c->err.code == CRP_OK) {
-		if (c->sink.write(c->sink.ctx, c->buf, c->used) != 0)
-			crp__error_set(&c->err, CRP_EIO, "cannot write output");
-		else
-			c->flushed += c->used;
-	}
+	if (c->used && c->err.code == CRP_OK)
+		sink_write(c, c->buf, c->used);
 	c->used = 0;
 	return c->err.code;
 }
@@ -123,14 +135,8 @@ int crp_emit_write(crp_emit_ctx *c, const void *data, size_t len)
 		return c->err.code;
 	}
 	CRP_TRY(flush(c));
-	if (len >= EMIT_BUFFER) {
-		if (c->sink.write(c->sink.ctx, data, len) != 0) {
-			crp__error_set(&c->err, CRP_EIO, "cannot write output");
-			return CRP_EIO;
-		}
-		c->flushed += len;
-		return CRP_OK;
-	}
+	if (len >= EMIT_BUFFER)
+		return sink_write(c, data, len);
 	memcpy(c->buf, data, len);
 	c->used = len;
 	return CRP_OK;

@@ -37,11 +37,11 @@ same_file "$T/ips/ios18-watchdog-hang.ips" "$FX/expected/ios18-watchdog-hang.ips
 expect_exit 0 "$CP" convert --help
 contains "$T/out" "--style STYLE"
 contains "$T/out" "json apple ips"
-expect_exit 1 "$CP" convert --to apple --style nope "$FX/kscrash/ios12-arm64-nsexception.json"
+expect_exit 2 "$CP" convert --to apple --style nope "$FX/kscrash/ios12-arm64-nsexception.json"
 contains "$T/err" "apple: unsupported option 'style=nope'"
-expect_exit 1 "$CP" convert --to apple -O layout=legacy "$FX/kscrash/ios12-arm64-nsexception.json"
+expect_exit 2 "$CP" convert --to apple -O layout=legacy "$FX/kscrash/ios12-arm64-nsexception.json"
 contains "$T/err" "layout= and frames= need style=kscrash"
-expect_exit 1 "$CP" convert --to ips --style kscrash "$FX/kscrash/ios12-arm64-nsexception.json"
+expect_exit 2 "$CP" convert --to ips --style kscrash "$FX/kscrash/ios12-arm64-nsexception.json"
 contains "$T/err" "ips: unsupported option 'style=kscrash'"
 
 # -- KSCrash's own text, when the corpus is there --------------------------------------------

@@ -85,6 +85,29 @@ expect_exit 0 "$CP" convert --to json -q -o "$T/self/out" "$T/self"
 expect_exit 0 "$CP" convert --to json --force -o "$T/self/out" "$T/self"
 contains "$T/err" "1 converted, 0 failed of 1 inputs"
 
+# -- a directory that cannot be read is a failed input: in the log, the summary and --report --
+mkdir -p "$T/lock/ok" "$T/lock/shut"
+cp "$K/ios12-arm64-nsexception.json" "$T/lock/ok/a.json"
+cp "$K/ios12-arm64-nsexception.json" "$T/lock/shut/b.json"
+chmod 000 "$T/lock/shut"
+runner=""
+if [ "$(id -u)" -eq 0 ]; then # root reads anything: drop that power for this run
+	nodac="setpriv --bounding-set=-dac_override,-dac_read_search"
+	if command -v setpriv >/dev/null 2>&1 && $nodac true 2>/dev/null; then runner=$nodac; else runner=skip; fi
+fi
+if [ "$runner" = skip ]; then
+	echo "skip: unreadable directories (root without setpriv)"
+else
+	# shellcheck disable=SC2086
+	expect_exit 1 $runner "$CP" convert --to json --report "$T/lock.jsonl" -o "$T/lock-out" "$T/lock"
+	contains "$T/err" "^crashport: $T/lock/shut: cannot read directory: Permission denied$"
+	contains "$T/err" "1 converted, 1 failed of 2 inputs"
+	count_lines "$T/lock.jsonl" 2
+	contains "$T/lock.jsonl" "^{\"path\":\"$T/lock/shut\",\"status\":\"failed\",\"output\":null,.*\"error\":{\"code\":\"io\",\"message\":\"cannot read directory: Permission denied\""
+	same_file "$T/lock-out/ok/a.json" "$EX/ios12-arm64-nsexception.json"
+fi
+chmod 755 "$T/lock/shut"
+
 # -- --fail-fast: nothing new starts after a failure ----------------------------------------
 expect_exit 1 "$CP" convert --to json -j1 --fail-fast --report "$T/ff.jsonl" -o "$T/ff" \
 	"$T/in/sub/bad.json" "$T/in/a.json" "$T/in/a.ndjson"
@@ -134,6 +157,20 @@ interrupt_test() {
 }
 interrupt_test INT 130
 interrupt_test TERM 143
+# one input blocked on a read (stdin from a writer that writes nothing): Ctrl-C wakes the read
+# at once (no forced exit after the grace period) and the summary says what was left
+mkfifo "$T/silent"
+"$CP" convert --to apple - <"$T/silent" >"$T/out" 2>"$T/err" &
+pid=$!
+exec 7>"$T/silent"
+sleep 0.3
+kill -INT "$pid"
+wait "$pid"
+got=$?
+exec 7>&-
+if [ "$got" -eq 130 ]; then ok; else bad "Ctrl-C on a blocked read: exit $got, want 130"; fi
+lacks "$T/err" "did not stop in time"
+contains "$T/err" "^crashport: interrupted: 0 converted, 0 failed, 1 "
 
 # -- pipeline mode: stdin lines to stdout lines, in order -----------------------------------
 for f in ios12-arm64-nsexception ios18-watchdog-hang ios17-arm64e-badaccess; do

@@ -26,7 +26,7 @@ same_file "$T/dir/ios17-arm64e-badaccess.crpb" "$T/ios17-arm64e-badaccess.crpb"
 expect_exit 0 "$CP" convert -q --to crpb -O codec=deflate -O level=9 -o "$T/deflate.crpb" "$FX/kscrash/quirks-odd-values.json"
 expect_exit 0 "$CP" convert -q --to json "$T/deflate.crpb"
 same_file "$T/out" "$FX/expected/quirks-odd-values.json"
-expect_exit 1 "$CP" convert --to crpb -O codec=lzma -o "$T/x.crpb" "$FX/kscrash/quirks-odd-values.json"
+expect_exit 2 "$CP" convert --to crpb -O codec=lzma -o "$T/x.crpb" "$FX/kscrash/quirks-odd-values.json"
 contains "$T/err" "unsupported option 'codec=lzma'"
 
 # -- --from forces a format; without it every command recognises the bytes --------------------

@@ -54,25 +54,52 @@ expect_exit 0 "$CP" dump-syms -m $M/x86_64/Demo.stripped
 contains "$T/out" "^PUBLIC 520 0 die_now\$"
 
 # -- every instruction agrees with llvm-symbolizer (function, inline chain, file:line) ------
-# Breakpad names a function whose symbol is an asm label by its DWARF name
+# A function whose symbol is an asm label is named by the symbol, as llvm-symbolizer and
+# --symbols name it; with --dwarf-names by its DWARF name, as Breakpad's dump_syms names it.
+slices="x86_64-Demo x86_64/Demo x86_64 100000000
+x86_64-libdemo x86_64/libdemo.dylib x86_64 0
+arm64e-Demo arm64e/Demo arm64e 100000000
+universal-armv7 universal/Demo armv7 1000
+universal-x86_64 universal/Demo x86_64 100000000"
 if command -v python3 >/dev/null 2>&1; then
-	for x in "x86_64-Demo x86_64/Demo x86_64 100000000" "x86_64-libdemo x86_64/libdemo.dylib x86_64 0" \
-		"arm64e-Demo arm64e/Demo arm64e 100000000" "universal-armv7 universal/Demo armv7 1000" \
-		"universal-x86_64 universal/Demo x86_64 100000000"; do
-		# shellcheck disable=SC2086
-		set -- $x
-		if python3 "$CHECK" "$T/$1.sym" $M/expected.tsv "$2" "$3" "$4" '$s4Demo5crashyySiF=swift_crash' \
-			'-[CPDemoView tap:]=objc_tap' >"$T/check" 2>&1; then
-			ok
+	echo "$slices" | while read -r name image arch base; do
+		if python3 "$CHECK" "$T/$name.sym" $M/expected.tsv "$image" "$arch" "$base" >"$T/check" 2>&1; then
+			echo ok >>"$T/tsv"
 		else
-			bad "$1 disagrees with llvm-symbolizer"
-			head -20 "$T/check"
+			{ echo "FAIL: $name disagrees with llvm-symbolizer"; head -20 "$T/check"; } >>"$T/tsv"
 		fi
 		tail -1 "$T/check"
 	done
+	n=$((n + $(grep -c '^ok$' "$T/tsv") + $(grep -c '^FAIL' "$T/tsv")))
+	fails=$((fails + $(grep -c '^FAIL' "$T/tsv")))
+	grep -v '^ok$' "$T/tsv"
+	"$CP" dump-syms --dwarf-names $M/x86_64/Demo $M/x86_64/Demo.dSYM >"$T/dwarf-names.sym"
+	if python3 "$CHECK" "$T/dwarf-names.sym" $M/expected.tsv x86_64/Demo x86_64 100000000 \
+		'$s4Demo5crashyySiF=swift_crash' '-[CPDemoView tap:]=objc_tap' >"$T/check" 2>&1; then
+		ok
+	else
+		bad "--dwarf-names disagrees with llvm-symbolizer (but for DWARF's names of asm labels)"
+		head -20 "$T/check"
+	fi
+	contains "$T/dwarf-names.sym" '^FUNC 610 b 0 objc_tap$'
 else
 	echo "dumpsyms: python3 not found: expected.tsv comparison skipped"
 fi
+
+# -- every FUNC is named as crashport's own symbolication (atos, --symbols) names it ---------
+echo "$slices" | while read -r name image arch _; do
+	awk '$1 == "FUNC" { printf "0x%s ", $2; $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }' \
+		"$T/$name.sym" >"$T/$name.funcs"
+	cut -d' ' -f1 "$T/$name.funcs" | xargs "$CP" atos -offset -arch "$arch" -o "$M/$image" |
+		sed 's/ (in [^)]*)\( .*\)\{0,1\}$//' >"$T/$name.atos"
+	cut -d' ' -f2- "$T/$name.funcs" >"$T/$name.names"
+	if cmp -s "$T/$name.names" "$T/$name.atos"; then echo ok; else
+		echo "FAIL: $name: FUNC names differ from atos's"; diff "$T/$name.names" "$T/$name.atos" | head -10
+	fi
+done >"$T/agree"
+n=$((n + $(grep -c '^ok$' "$T/agree") + $(grep -c '^FAIL' "$T/agree")))
+fails=$((fails + $(grep -c '^FAIL' "$T/agree")))
+grep -v '^ok$' "$T/agree"
 
 # -- -o and --store ---------------------------------------------------------------------------
 expect_exit 1 "$CP" dump-syms -o "$T/o/Demo.sym" $M/x86_64/Demo $M/x86_64/Demo.dSYM
@@ -145,8 +172,11 @@ if [ -x "$DSM" ]; then
 	# Deliberate differences: Breakpad's Linux build names armv7 "arm" (its table lacks armv7),
 	# and it cannot read the DWARF 3 range lists of arm64e's nested inlines (it warns "falls out
 	# of the .debug_ranges section"), so its INLINE records there are a subset of ours. No STACK
-	# CFI is written by us. dump_syms_mac takes arm64e dSYMs only alone.
+	# CFI is written by us. dump_syms_mac takes arm64e dSYMs only alone. Our default names
+	# functions as its -x does; its default is our --dwarf-names: both pairs are compared.
 	echo "$cases" | while IFS='|' read -r name args; do
+		# shellcheck disable=SC2086
+		"$CP" dump-syms --dwarf-names $args >"$T/$name.dwarf.sym" 2>/dev/null
 		# shellcheck disable=SC2086
 		set -- $args
 		a=""
@@ -154,15 +184,23 @@ if [ -x "$DSM" ]; then
 		g=""
 		[ $# -eq 2 ] && g="-g $2"
 		# shellcheck disable=SC2086
+		"$DSM" -d -x $a $g "$1" 2>/dev/null | grep -v '^STACK ' | sed 's/^MODULE mac arm /MODULE mac armv7 /' >"$T/bp-x-$name.sym"
+		grep -v '^INLINE ' "$T/bp-x-$name.sym" >"$T/bp-x-$name.noinl"
+		grep -v '^INLINE ' "$T/$name.sym" >"$T/our-x-$name.noinl"
+		if cmp -s "$T/bp-x-$name.noinl" "$T/our-x-$name.noinl"; then echo ok >>"$T/oracle"; else
+			echo "FAIL: $name: differs from Breakpad's dump_syms -x" >>"$T/oracle"
+			diff "$T/bp-x-$name.noinl" "$T/our-x-$name.noinl" | head -20 >>"$T/oracle"
+		fi
+		# shellcheck disable=SC2086
 		"$DSM" -d $a $g "$1" 2>/dev/null | grep -v '^STACK ' | sed 's/^MODULE mac arm /MODULE mac armv7 /' >"$T/bp-$name.sym"
 		grep -v '^INLINE ' "$T/bp-$name.sym" >"$T/bp-$name.noinl"
-		grep -v '^INLINE ' "$T/$name.sym" >"$T/our-$name.noinl"
+		grep -v '^INLINE ' "$T/$name.dwarf.sym" >"$T/our-$name.noinl"
 		if cmp -s "$T/bp-$name.noinl" "$T/our-$name.noinl"; then echo ok >>"$T/oracle"; else
 			echo "FAIL: $name: differs from Breakpad's dump_syms" >>"$T/oracle"
 			diff "$T/bp-$name.noinl" "$T/our-$name.noinl" | head -20 >>"$T/oracle"
 		fi
 		grep '^INLINE ' "$T/bp-$name.sym" | sort >"$T/bp-$name.inl"
-		grep '^INLINE ' "$T/$name.sym" | sort >"$T/our-$name.inl"
+		grep '^INLINE ' "$T/$name.dwarf.sym" | sort >"$T/our-$name.inl"
 		if [ "$name" = arm64e-Demo ]; then
 			missing=$(comm -23 "$T/bp-$name.inl" "$T/our-$name.inl")
 		else

@@ -1,4 +1,5 @@
 /* Public API odds and ends: names, derived facts, emitters, sinks, versions. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,14 @@ START_TEST(derived_facts)
 	ck_assert_ptr_null(crp_report_recrash(r));
 	ck_assert_ptr_null(crp_report_warning(r, 0));
 	crp_report_free(r);
+	/* an object that is no report fails (README, "What the reader accepts") */
+	crp_error e;
+	ck_assert_int_eq(crp_report_parse(&r, "{}", 2, NULL, &e), CRP_ESCHEMA);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(e.message, "not a crash report"));
+	ck_assert_int_eq(crp_report_parse(&r, "{\"x\":{\"report\":{}}}", 18, NULL, NULL), CRP_ESCHEMA);
 	/* absent sections read as zeroed records */
-	ck_assert_int_eq(crp_report_parse(&r, "{}", 2, NULL, NULL), CRP_OK);
+	ck_assert_int_eq(crp_report_parse(&r, "{\"report\":{}}", 13, NULL, NULL), CRP_OK);
 	ck_assert_uint_eq(crp_report_system(r)->has, 0);
 	ck_assert_ptr_null(crp_report_crashed_thread(r, NULL));
 	ck_assert_ptr_null(crp_report_main_image(r));
@@ -78,6 +85,15 @@ static int failing_write(void *ctx, const void *buf, size_t len)
 	(void)ctx;
 	(void)buf;
 	(void)len;
+	return -1;
+}
+
+static int full_disk(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	errno = ENOSPC;
 	return -1;
 }
 
@@ -111,6 +127,10 @@ START_TEST(emitters_and_sinks)
 	crp_sink broken = {failing_write, NULL};
 	ck_assert_int_eq(crp_emit(json, r, &broken, NULL, &e), CRP_EIO);
 	ck_assert_int_eq(e.code, CRP_EIO);
+	ck_assert_str_eq(e.message, "cannot write output");
+	crp_sink full = {full_disk, NULL}; /* a sink that leaves errno set: the cause is kept */
+	ck_assert_int_eq(crp_emit(json, r, &full, NULL, &e), CRP_EIO);
+	ck_assert_str_eq(e.message, "cannot write output: No space left on device");
 	/* a session writes several reports as one stream */
 	crp_buffer all = CRP_BUFFER_INIT;
 	crp_sink_init_buffer(&sink, &all);

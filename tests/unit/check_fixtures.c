@@ -155,7 +155,8 @@ START_TEST(invalid_input_fails_where_expected)
 		tu_free_reports(r, n);
 		ck_assert_msg(rc == e.code, "%s", invalid[_i]);
 		const char *name = rc == CRP_ESYNTAX ? "CRP_ESYNTAX" : rc == CRP_ESCHEMA ? "CRP_ESCHEMA"
-				 : rc == CRP_EEMPTY ? "CRP_EEMPTY" : rc == CRP_ELIMIT ? "CRP_ELIMIT" : "?";
+				 : rc == CRP_EEMPTY ? "CRP_EEMPTY" : rc == CRP_ELIMIT ? "CRP_ELIMIT"
+				 : rc == CRP_EUNSUPPORTED ? "CRP_EUNSUPPORTED" : "?";
 		ck_assert_msg(strcmp(name, code) == 0, "%s: got %s (%s)", invalid[_i], name, e.message);
 		ck_assert_msg(e.line == line && e.column == col, "%s: at %llu:%llu, expected %lu:%lu",
 			      invalid[_i], (unsigned long long)e.line, (unsigned long long)e.column, line, col);

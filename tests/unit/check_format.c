@@ -24,7 +24,7 @@ static int read_one(const crp_format *f, const void *buf, size_t len, size_t chu
 		    const crp_parse_options *po, crp_report **out, const crp_format **seen)
 {
 	crp_reader *rd;
-	*out = NULL;
+	*out = NULL; /* also when the reader cannot be made: callers free it */
 	int rc = crp_reader_new(&rd, f, po);
 	if (rc != CRP_OK)
 		return rc;
@@ -32,6 +32,7 @@ static int read_one(const crp_format *f, const void *buf, size_t len, size_t chu
 		rc = crp_reader_feed(rd, (const char *)buf + off, len - off < chunk ? len - off : chunk);
 	if (rc == CRP_OK)
 		rc = crp_reader_finish(rd);
+	*out = NULL;
 	if (rc == CRP_OK) {
 		ck_assert_int_eq(crp_reader_next(rd, out), CRP_OK);
 		crp_report *extra;

@@ -50,9 +50,25 @@ static uint8_t *emit(crp_report *r, const char *param, size_t *len)
 	return (uint8_t *)tu_emit("minidump", &r, 1, param ? params : NULL, len);
 }
 
-/* The threads the dump should list: crash.threads, plus a crashed thread kept apart. */
-static size_t model_threads(const crp_report *r, const crp_thread **out, size_t max)
+/* The report a dump describes: a recrash file's original (README, minidump). */
+static const crp_report *described(const crp_report *r)
 {
+	return crp_report_recrash(r) ? crp_report_recrash(r) : r;
+}
+
+/* Whose images the module list holds: the original's, else the recrash handler's. */
+static const crp_report *with_images(const crp_report *r)
+{
+	size_t n;
+	crp_report_images(described(r), &n);
+	return n ? described(r) : r;
+}
+
+/* The threads the dump should list: crash.threads, a crashed thread kept apart, then the
+ * thread of a recrash file's handler. */
+static size_t model_threads(const crp_report *top, const crp_thread **out, size_t max)
+{
+	const crp_report *r = described(top);
 	const crp_crash *c = crp_report_crash(r);
 	size_t ci, n = 0;
 	const crp_thread *crashed = crp_report_crashed_thread(r, &ci);
@@ -60,6 +76,8 @@ static size_t model_threads(const crp_report *r, const crp_thread **out, size_t 
 		out[n++] = &c->threads[i];
 	if (crashed && ci == SIZE_MAX && n < max)
 		out[n++] = crashed;
+	if (r != top && crp_report_crashed_thread(top, NULL) && n < max)
+		out[n++] = crp_report_crashed_thread(top, NULL);
 	return n;
 }
 
@@ -110,8 +128,9 @@ static void check_memory(const mdr *m)
 	}
 }
 
-static void check_modules(const mdr *m, const crp_report *r)
+static void check_modules(const mdr *m, const crp_report *top)
 {
+	const crp_report *r = with_images(top);
 	uint32_t size, rva = mdr_stream(m, 4, &size), n = R32(m, rva);
 	size_t ni;
 	const crp_image *imgs = crp_report_images(r, &ni);
@@ -205,7 +224,14 @@ static void check_walks(const mdr *m, const crp_report *r, const char *what)
 		return;
 	mdr_cpu c = mdr_cpu_of((uint16_t)R16(m, sys));
 	const crp_thread **ts = malloc((n + 1) * sizeof *ts);
-	ck_assert_uint_eq(model_threads(r, ts, n + 1), n);
+	size_t nm = model_threads(r, ts, n + 1);
+	if (nm == 0 && n == 1) { /* the empty thread a dump without threads has for its exception */
+		ck_assert_uint_ne(exc, 0);
+		ck_assert_uint_eq(R32(m, exc), R32(m, tl + 4));
+		free(ts);
+		return;
+	}
+	ck_assert_uint_eq(nm, n);
 	uint64_t *want = malloc(MAX_FRAMES * sizeof *want), *got = malloc(MAX_FRAMES * sizeof *got);
 	modset ms = {m, pac_mask(m)};
 	for (uint32_t i = 0; i < n; i++) {
@@ -229,12 +255,49 @@ static void check_walks(const mdr *m, const crp_report *r, const char *what)
 	free(ts);
 }
 
+/* MemoryInfoList (what LLDB takes for the address space, md_code.c): the stacks read-write,
+ * code executable, nothing overlapping; on x86 every module executable, on ARM no thread's
+ * frame 0 pc. */
+static void check_memory_info(const mdr *m)
+{
+	uint32_t size, info = mdr_stream(m, 16, &size), ml = mdr_stream(m, 5, &size);
+	uint32_t sys = mdr_stream(m, 7, &size), tl = mdr_stream(m, 3, &size), mods = mdr_stream(m, 4, &size);
+	uint64_t n = R64(m, info + 8), stacks = 0;
+	uint16_t arch = (uint16_t)R16(m, sys);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t e = info + 16 + 48 * i, lo = R64(m, e), hi = lo + R64(m, e + 24);
+		bool exec = R32(m, e + 36) == 0x20;
+		ck_assert_uint_eq(R32(m, e + 36), exec ? 0x20 : 0x04);
+		stacks += !exec;
+		for (uint64_t j = 0; j < i; j++) {
+			uint64_t f = info + 16 + 48 * j, flo = R64(m, f), fhi = flo + R64(m, f + 24);
+			ck_assert_msg(hi <= flo || fhi <= lo, "memory info entries %llu and %llu overlap",
+				      (unsigned long long)i, (unsigned long long)j);
+		}
+		for (uint32_t t = 0; exec && (arch == 12 || arch == 5) && t < R32(m, tl); t++) {
+			mdr_cpu c = mdr_cpu_of(arch);
+			uint64_t pc = mdr_get(m, R32(m, tl + 4 + 48 * t + 44) + c.pc, c.word);
+			ck_assert_msg(pc < lo || pc >= hi, "thread %u's pc is executable", t);
+		}
+	}
+	ck_assert_uint_eq(stacks, R32(m, ml));
+	for (uint32_t k = 0; (arch == 9 || arch == 0) && k < R32(m, mods); k++) {
+		uint64_t base = R64(m, mods + 4 + 108 * k), covered = 0;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t e = info + 16 + 48 * i;
+			covered |= R32(m, e + 36) == 0x20 && R64(m, e) <= base && base - R64(m, e) < R64(m, e + 24);
+		}
+		ck_assert_msg(covered, "module %u is not executable memory", k);
+	}
+}
+
 static void check_dump(const uint8_t *d, size_t len, const crp_report *r, const char *what,
 		       bool walks)
 {
 	mdr m = {d, len};
 	check_sizes(&m);
 	check_memory(&m);
+	check_memory_info(&m);
 	check_modules(&m, r);
 	if (walks)
 		check_walks(&m, r, what);
@@ -281,6 +344,54 @@ START_TEST(fixture_matches_its_golden_minidump)
 END_TEST
 
 /* -- field by field on one fixture -------------------------------------------------------- */
+
+/* The value of a global Crashpad annotation, or NULL. */
+static const char *simple_annotation(const mdr *m, const char *key)
+{
+	uint32_t size, rva = mdr_stream(m, 0x43500001, &size);
+	uint32_t dict = R32(m, rva + 40), n = dict ? R32(m, dict) : 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp((const char *)m->d + R32(m, dict + 4 + 8 * i) + 4, key) == 0)
+			return (const char *)m->d + R32(m, dict + 8 + 8 * i) + 4;
+	return NULL;
+}
+
+/* A recrash file is the original crash (system, images, threads, exception) with the crash
+ * reporter's own thread listed last and declared. */
+START_TEST(recrash_describes_the_original)
+{
+	static const char *const names_[] = {"macos-x86_64-recrash-new-layout.json",
+					     "macos-x86_64-recrash-old-layout.json"};
+	crp_report *r = fixture_report(names_[_i]);
+	size_t len;
+	uint8_t *d = emit(r, NULL, &len);
+	mdr m = {d, len};
+	uint32_t size, rva = mdr_stream(&m, 7, &size);
+	ck_assert_uint_eq(R16(&m, rva), 9);          /* AMD64 */
+	ck_assert_uint_eq(R32(&m, rva + 20), 0x8101); /* macOS */
+	ck_assert_uint_eq(R32(&m, rva + 8), 10);
+	ck_assert_uint_eq(R32(&m, rva + 12), 14);
+	ck_assert_uint_eq(R32(&m, rva + 16), 2);
+	rva = mdr_stream(&m, 3, &size);
+	ck_assert_uint_eq(R32(&m, rva), 2);
+	ck_assert_uint_eq(R32(&m, rva + 4), 0);      /* the original's thread 0 */
+	ck_assert_uint_eq(R32(&m, rva + 4 + 48), 5); /* the handler's thread, last */
+	rva = mdr_stream(&m, 4, &size);
+	ck_assert_uint_eq(R32(&m, rva), 1);
+	rva = mdr_stream(&m, 6, &size);
+	ck_assert_uint_eq(R32(&m, rva), 0);          /* the original's crash */
+	ck_assert_uint_eq(R32(&m, rva + 8), 1);
+	ck_assert_uint_eq(R64(&m, rva + 24), 0x3f2c);
+	rva = mdr_stream(&m, 15, &size);
+	ck_assert_uint_eq(R32(&m, rva + 8), 901);    /* the original's pid */
+	const char *v = simple_annotation(&m, "crashport.recrash");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v, "the crash reporter crashed while writing this report: EXC_BAD_ACCESS "
+			    "(SIGSEGV) at 0x0; its thread is 5, listed last");
+	free(d);
+	crp_report_free(r);
+}
+END_TEST
 
 START_TEST(badaccess_fields)
 {
@@ -479,7 +590,7 @@ END_TEST
 START_TEST(overlapping_and_sizeless_images_are_left_out)
 {
 	static const char json[] =
-		"{\"binary_images\":[{\"image_addr\":4096,\"image_size\":8192,\"name\":\"/x/A\"},"
+		"{\"report\":{},\"binary_images\":[{\"image_addr\":4096,\"image_size\":8192,\"name\":\"/x/A\"},"
 		"{\"image_addr\":8192,\"image_size\":4096,\"name\":\"/x/B\"},"
 		"{\"image_addr\":65536,\"image_size\":0,\"name\":\"/x/C\"},"
 		"{\"image_addr\":16384,\"image_size\":4096,\"name\":\"/x/D\"}]}";
@@ -547,7 +658,8 @@ START_TEST(mixed_strings_convert_unit_by_unit)
 	}
 	path[n] = '\0';
 	snprintf(json, sizeof json,
-		 "{\"binary_images\":[{\"image_addr\":4096,\"image_size\":4096,\"name\":\"%s\"}]}", path);
+		 "{\"report\":{},\"binary_images\":[{\"image_addr\":4096,\"image_size\":4096,\"name\":\"%s\"}]}",
+		 path);
 	crp_report *r = parse_one(json, strlen(json));
 	size_t len;
 	uint8_t *d = emit(r, NULL, &len);
@@ -653,6 +765,7 @@ Suite *suite_minidump(void)
 	tcase_add_loop_test(tc, fixture_reads_back_and_walks, 0, (int)n_names);
 	tcase_add_loop_test(tc, fixture_matches_its_golden_minidump, 0, (int)n_names);
 	tcase_add_test(tc, badaccess_fields);
+	tcase_add_loop_test(tc, recrash_describes_the_original, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cases");
 	tcase_add_test(tc, hybrid_follows_the_real_chain_then_synthesises);

@@ -1,8 +1,9 @@
 /* Breakpad as the oracle: every fixture and corpus report converts, and Breakpad's own
  * `minidump_stackwalk -m` (npm package minidump@0.26.0, fetched by tests/fetch-breakpad.sh)
  * reports the crash reason and address, the crashed thread, the thread count, the modules
- * (name, base, debug id) and the crashed thread's frames the report has. Skipped when the
- * tool is absent (CRP_BREAKPAD_BIN, else BUILD/breakpad/package/bin/linux-x64). */
+ * (name, base, debug id) and the crashed thread's frames the report has, and `minidump_dump`
+ * reads every stream without complaint (exit 0). Skipped when the tools are absent
+ * (CRP_BREAKPAD_BIN, else BUILD/breakpad/package/bin/linux-x64). */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -182,6 +183,16 @@ static sw_out stackwalk(const char *dump)
 	return o;
 }
 
+/* Breakpad's minidump_dump reads every stream and exits 1 when one it expects is missing. */
+static void dump_reads_cleanly(const char *dump, const char *what)
+{
+	char cmd[2300];
+	size_t dir = strlen(tool) - strlen("minidump_stackwalk");
+	snprintf(cmd, sizeof cmd, "'%.*sminidump_dump' '%s' >/dev/null 2>&1", (int)dir, tool, dump);
+	int st = system(cmd);
+	ck_assert_msg(st == 0, "%s: minidump_dump exits with status %d", what, st);
+}
+
 static void sw_free(sw_out *o)
 {
 	for (size_t i = 0; i < o->n; i++)
@@ -276,6 +287,49 @@ static bool frame_is(const crp_report *r, char **f, uint64_t want, const sw_out 
 	return false;
 }
 
+/* What a dump describes (README, minidump): a recrash file's original, with its handler's
+ * thread listed last and its parts standing in for what the original lacks. */
+typedef struct view {
+	const crp_report *r, *handler, *img, *err;
+	const crp_thread *crashed; /* the Exception stream's thread */
+	size_t nthreads, crashed_at;
+} view;
+
+static bool error_known(const crp_report *r)
+{
+	const crp_crash_error *e = &crp_report_crash(r)->error;
+	return CRP_HAS(e, CRP_ERROR_TYPE) || CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL);
+}
+
+static bool tells_the_crash(const crp_report *r)
+{
+	return error_known(r) || crp_report_crashed_thread(r, NULL);
+}
+
+static view view_of(const crp_report *top)
+{
+	view v = {crp_report_recrash(top) ? crp_report_recrash(top) : top, NULL, NULL, NULL, NULL, 0, SIZE_MAX};
+	v.handler = v.r != top ? top : NULL;
+	size_t n, ci;
+	crp_report_images(v.r, &n);
+	v.img = !v.handler || n ? v.r : v.handler;
+	v.err = !v.handler || tells_the_crash(v.r) ? v.r : v.handler;
+	const crp_thread *crashed = crp_report_crashed_thread(v.r, &ci);
+	const crp_thread *ht = v.handler ? crp_report_crashed_thread(v.handler, NULL) : NULL;
+	v.nthreads = crp_report_crash(v.r)->thread_count + (crashed && ci == SIZE_MAX) + (ht != NULL);
+	if (v.err == v.r && crashed) {
+		v.crashed = crashed;
+		v.crashed_at = ci == SIZE_MAX ? crp_report_crash(v.r)->thread_count : ci;
+	} else if (v.err != v.r && ht) {
+		v.crashed = ht;
+		v.crashed_at = v.nthreads - 1;
+	} else if (!v.nthreads && error_known(v.err)) {
+		v.nthreads = 1; /* an empty thread for the exception to name */
+		v.crashed_at = 0;
+	}
+	return v;
+}
+
 static void check_against_breakpad(const char *path)
 {
 	size_t len;
@@ -284,7 +338,8 @@ static void check_against_breakpad(const char *path)
 	size_t nr;
 	ck_assert_int_eq(tu_parse(json, len, 0, NULL, &rs, &nr, NULL), CRP_OK);
 	ck_assert_uint_eq(nr, 1);
-	const crp_report *r = rs[0];
+	view v = view_of(rs[0]);
+	const crp_report *r = v.img; /* modules */
 	size_t dlen;
 	char *dump = tu_emit("minidump", rs, 1, NULL, &dlen);
 	char tmp[] = "/tmp/crashport-oracle-XXXXXX";
@@ -293,16 +348,14 @@ static void check_against_breakpad(const char *path)
 	ck_assert_int_eq(write(fd, dump, dlen), (ssize_t)dlen);
 	close(fd);
 	sw_out o = stackwalk(tmp);
+	dump_reads_cleanly(tmp, path);
 	unlink(tmp);
 	mdr m = {(const uint8_t *)dump, dlen};
 	uint32_t size, sys = mdr_stream(&m, 7, &size);
 	uint16_t arch = (uint16_t)R16(&m, sys);
 
-	const crp_crash *cr = crp_report_crash(r);
-	size_t ci;
-	const crp_thread *crashed = crp_report_crashed_thread(r, &ci);
-	size_t nthreads = cr->thread_count + (crashed && ci == SIZE_MAX);
-	size_t crashed_at = !crashed ? SIZE_MAX : ci == SIZE_MAX ? nthreads - 1 : ci;
+	const crp_thread *crashed = v.crashed;
+	size_t nthreads = v.nthreads, crashed_at = v.crashed_at;
 	bool threads_seen[4096] = {false};
 	size_t nseen = 0, nmod = 0, next_frame = 0;
 	unsigned delta = arch == 12 ? 4 : arch == 5 ? 2 : 0;
@@ -315,7 +368,7 @@ static void check_against_breakpad(const char *path)
 						    crashed->backtrace.frame_count
 						    ? crashed->backtrace.frames[0].instruction_addr
 						    : 0;
-			expected_crash(r, arch, pc, want, sizeof want, &addr);
+			expected_crash(v.err, arch, pc, want, sizeof want, &addr);
 			ck_assert_msg(strcmp(f[1], want) == 0, "%s: crash '%s', not '%s'", path, f[1], want);
 			ck_assert_uint_eq(strtoull(f[2], NULL, 16), arch == 5 || arch == 0 ? (uint32_t)addr : addr);
 			if (crashed_at != SIZE_MAX)
@@ -328,7 +381,7 @@ static void check_against_breakpad(const char *path)
 			ck_assert_uint_lt(t, 4096);
 			nseen += !threads_seen[t];
 			threads_seen[t] = true;
-			if (t == crashed_at && k == next_frame && k < crashed->backtrace.frame_count) {
+			if (crashed && t == crashed_at && k == next_frame && k < crashed->backtrace.frame_count) {
 				uint64_t want = crashed->backtrace.frames[k].instruction_addr;
 				if (arch == 5 || arch == 0)
 					want &= 0xFFFFFFFFu;

@@ -77,7 +77,8 @@ START_TEST(int32_boundaries)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char json[128];
-		snprintf(json, sizeof json, "{\"binary_images\":[{\"cpu_type\":%s}]}", cases[i].text);
+		snprintf(json, sizeof json, "{\"report\":{},\"binary_images\":[{\"cpu_type\":%s}]}",
+			 cases[i].text);
 		crp_report *r = parse_ok(json);
 		size_t n;
 		const crp_image *im = crp_report_images(r, &n);
@@ -204,7 +205,7 @@ END_TEST
 START_TEST(atcrash_sections_merge)
 {
 	crp_report *r = parse_ok(
-		"{\"system\":{\"memory\":{\"size\":100},\"process_name\":\"P\"},\"user\":{\"a\":1},"
+		"{\"report\":{},\"system\":{\"memory\":{\"size\":100},\"process_name\":\"P\"},\"user\":{\"a\":1},"
 		"\"system_atcrash\":{\"memory\":{\"usable\":50,\"free\":10},"
 		"\"application_stats\":{\"application_active\":true}},\"user_atcrash\":{\"b\":2}}");
 	const crp_system *s = crp_report_system(r);
@@ -308,7 +309,8 @@ START_TEST(truncated_input_keeps_what_was_complete)
 }
 END_TEST
 
-/* Every prefix of a report either is empty or salvages into an incomplete report. */
+/* Every prefix of a report is empty, ends before the report began (no "report" object yet: not
+ * a report), or salvages into an incomplete report. */
 START_TEST(every_prefix_salvages)
 {
 	static const char json[] =
@@ -324,6 +326,9 @@ START_TEST(every_prefix_salvages)
 		int rc = tu_parse(json, cut, 0, NULL, &r, &n, &e);
 		if (cut == 0) {
 			ck_assert_int_eq(rc, CRP_EEMPTY);
+		} else if (cut < strlen("{\"report\":{")) {
+			ck_assert_msg(rc == CRP_ESCHEMA, "cut %zu: %s", cut, e.message);
+			ck_assert_ptr_nonnull(strstr(e.message, "input ends before"));
 		} else {
 			ck_assert_msg(rc == CRP_OK, "cut %zu: %s", cut, e.message);
 			ck_assert_uint_eq(n, 1);
@@ -442,7 +447,7 @@ END_TEST
 static char *nested(size_t depth)
 {
 	char *s = malloc(depth * 2 + 32);
-	size_t n = (size_t)sprintf(s, "{\"user\":");
+	size_t n = (size_t)sprintf(s, "{\"crash\":{},\"user\":");
 	for (size_t i = 0; i < depth; i++)
 		s[n++] = '[';
 	for (size_t i = 0; i < depth; i++)
@@ -522,7 +527,7 @@ START_TEST(api_misuse_is_an_error)
 	ck_assert_int_eq(crp_parser_new(NULL, NULL), CRP_EINVAL);
 	ck_assert_int_eq(crp_parser_new(&p, NULL), CRP_OK);
 	ck_assert_int_eq(crp_parser_feed(p, NULL, 3), CRP_EINVAL);
-	ck_assert_int_eq(crp_parser_feed(p, "{}", 2), CRP_OK);
+	ck_assert_int_eq(crp_parser_feed(p, "{\"crash\":{}}", 12), CRP_OK);
 	ck_assert_int_eq(crp_parser_finish(p), CRP_OK);
 	ck_assert_int_eq(crp_parser_feed(p, "{}", 2), CRP_EINVAL);
 	ck_assert_int_eq(crp_parser_report_count(p), 1);

@@ -314,7 +314,7 @@ int batch_run(const batch_plan *p)
 	progress_free(o.prog);
 	o.totals.seconds = now_seconds() - t0;
 	o.totals.interrupted = stop_signal != 0;
-	if (p->summary && !p->quiet)
+	if ((p->summary || stop_signal) && !p->quiet) /* an interruption says what it left */
 		batch_print_summary(&o.totals, p->verb);
 	if (o.report) {
 		report_out.fd = -1; /* fclose closes it */

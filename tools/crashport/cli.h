@@ -15,6 +15,16 @@
 
 extern const char *cli_progname;
 
+/* Called first by main: remembers the umask that output files are created with. */
+void cli_init(void);
+/* A write to stdout found the pipe closed: cli_exit_status() then ends the process by
+ * SIGPIPE, as filters end, instead of reporting an error. Any thread may call it. */
+void cli_stdout_closed(void);
+/* What main returns: `status`, unless stdout was closed (then it does not return). */
+int cli_exit_status(int status);
+/* write(2) all of buf, retrying on EINTR unless Ctrl-C was pressed; -1 with errno set. */
+int cli_write_all(int fd, const void *buf, size_t len);
+
 /* "crashport: " + message on stderr. */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "crashport: FILE:LINE:COL: PATH: message" (parts omitted when unknown). */
@@ -26,9 +36,10 @@ void cli_print_warnings(const char *file, const crp_report *r);
 typedef int (*cli_report_fn)(crp_report *r, void *ctx);
 
 /* Read every report of `path` ("-": stdin) in format `from` (NULL: recognised by content),
- * calling fn as each one completes. Returns CRP_OK or the error (described in *err). */
+ * calling fn as each one completes. Returns CRP_OK or the error (described in *err);
+ * *bytes_read (may be NULL) gets the bytes read, also from stdin. */
 int cli_read_reports(const char *path, const crp_format *from, const crp_parse_options *opts,
-		     cli_report_fn fn, void *ctx, crp_error *err);
+		     cli_report_fn fn, void *ctx, crp_error *err, uint64_t *bytes_read);
 /* --from NAME: a readable format, or NULL after printing what is wrong. */
 const crp_format *cli_parse_from(const char *name);
 /* " json crpb ...": the readable formats' names. */
@@ -39,7 +50,8 @@ bool cli_known_input_name(const char *name);
 /* "*.json *.ndjson ...": the same, as globs for help texts. */
 void cli_print_input_patterns(FILE *f);
 
-/* An output file written under a temporary name and renamed when complete. */
+/* An output file written under a temporary name and renamed when complete (a device, FIFO
+ * or socket is written in place: tmp_path NULL). Files get mode 0666 less the umask. */
 typedef struct cli_output {
 	char *final_path;
 	char *tmp_path;

@@ -50,6 +50,8 @@ typedef struct job {
 	cli_output out;
 	bool out_open;
 	crp_sink sink;
+	int fd;                   /* what the sink writes to */
+	int write_errno;          /* why a write failed, 0 when none did */
 	crp_emit_session *session;
 	crp_error emit_err;
 	bool failed;              /* an error is already recorded */
@@ -136,6 +138,34 @@ static void note_warnings(job *j, const crp_report *r)
 	res->warnings += crp_report_warning_count(r);
 }
 
+/* The job's sink: write(2), keeping the reason of a failure for the message. */
+static int sink_write(void *ctx, const void *buf, size_t len)
+{
+	job *j = ctx;
+	int rc = cli_write_all(j->fd, buf, len);
+	if (rc != 0)
+		j->write_errno = errno;
+	return rc;
+}
+
+/* An emitter failure; a failed write names the output and its cause. A closed stdout is no
+ * error to report: the reader went away, and the tool ends as a filter does (SIGPIPE). */
+static void fail_emit(job *j, const crp_error *e)
+{
+	if (!j->write_errno) {
+		fail(j, e);
+		return;
+	}
+	if (j->write_errno == EPIPE && !j->dest) {
+		cli_stdout_closed();
+		j->failed = true;
+		j->res->error = *e;
+		return;
+	}
+	errno = j->write_errno;
+	fail_errno(j, "cannot write", j->dest ? j->dest : "stdout");
+}
+
 static int start_session(job *j)
 {
 	crp_emit_options eo = CRP_EMIT_OPTIONS_INIT;
@@ -146,10 +176,9 @@ static int start_session(job *j)
 			return -1;
 		}
 		j->out_open = true;
-		crp_sink_init_fd(&j->sink, j->out.fd);
-	} else {
-		crp_sink_init_fd(&j->sink, STDOUT_FILENO);
 	}
+	j->fd = j->dest ? j->out.fd : STDOUT_FILENO;
+	j->sink = (crp_sink){sink_write, j};
 	if (crp_emit_begin(&j->session, j->o->emitter, &j->sink, &eo, &j->emit_err) != CRP_OK) {
 		fail(j, &j->emit_err);
 		return -1;
@@ -184,10 +213,13 @@ static int on_report(crp_report *r, void *ctx)
 	return stop;
 }
 
+/* A file's size; what went to stdout (or a FIFO) is what the session handed over. */
 static uint64_t output_size(const job *j)
 {
 	struct stat st;
-	return j->out_open && fstat(j->out.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (j->out_open && fstat(j->out.fd, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return j->session ? crp_emit_bytes(j->session) : 0;
 }
 
 static void finish_job(job *j, int rc, const crp_error *err)
@@ -197,12 +229,12 @@ static void finish_job(job *j, int rc, const crp_error *err)
 		fail(j, err);
 	bool ok = !j->failed && !interrupted && rc == CRP_OK && j->session;
 	if (ok && crp_emit_end(j->session) != CRP_OK) {
-		fail(j, crp_emit_error(j->session));
+		fail_emit(j, crp_emit_error(j->session));
 		ok = false;
 	}
+	j->res->bytes_out = output_size(j);
 	crp_emit_free(j->session);
 	j->session = NULL;
-	j->res->bytes_out = output_size(j);
 	if (j->out_open && ok && cli_output_commit(&j->out) != 0) {
 		fail_errno(j, "cannot write", j->dest);
 		ok = false;
@@ -229,14 +261,18 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 	const convert_opts *o = run->o;
 	const cli_input *in = &run->in->items[index];
 	job j = {.o = o, .input = in->path, .dest = in->dest, .res = res};
-	struct stat st;
 	res->output = in->dest;
+	if (in->dir_errno) {
+		crp_error e = {.code = CRP_EIO};
+		snprintf(e.message, sizeof e.message, "cannot read directory: %s", strerror(in->dir_errno));
+		fail(&j, &e);
+		res->status = BATCH_FAILED;
+		return;
+	}
 	if (o->out_is_dir && !o->force && exists(in->dest)) {
 		res->status = BATCH_SKIPPED;
 		return;
 	}
-	if (strcmp(in->path, "-") != 0 && stat(in->path, &st) == 0)
-		res->bytes_in = (uint64_t)st.st_size;
 	if (o->out_is_dir && strchr(in->rel, '/')) {
 		char *dir = cli_xstrdup(in->dest);
 		*strrchr(dir, '/') = '\0';
@@ -249,7 +285,7 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 		}
 	}
 	crp_error err;
-	int rc = cli_read_reports(in->path, o->from, &o->parse, on_report, &j, &err);
+	int rc = cli_read_reports(in->path, o->from, &o->parse, on_report, &j, &err, &res->bytes_in);
 	if (rc == CRP_OK && !j.session && !j.failed && !batch_interrupted()) {
 		crp_error none = {.code = CRP_EEMPTY};
 		snprintf(none.message, sizeof none.message, "%s", crp_status_str(CRP_EEMPTY));
@@ -403,6 +439,26 @@ static int parse_args(int argc, char **argv, convert_opts *o)
 	return 0;
 }
 
+/* Emitter options are checked once, before any input is read: a misspelt -O is a usage
+ * error, not one failure per input. A session on a throwaway buffer rejects them as any. */
+static int check_params(const convert_opts *o)
+{
+	crp_buffer buf = CRP_BUFFER_INIT;
+	crp_sink sink;
+	crp_emit_options eo = CRP_EMIT_OPTIONS_INIT;
+	crp_emit_session *s = NULL;
+	crp_error e;
+	crp_sink_init_buffer(&sink, &buf);
+	eo.params = o->params;
+	int rc = crp_emit_begin(&s, o->emitter, &sink, &eo, &e);
+	crp_emit_free(s);
+	crp_buffer_dispose(&buf);
+	if (rc == CRP_OK)
+		return 0;
+	cli_msg("convert: %s", e.message[0] ? e.message : crp_status_str(rc));
+	return -1;
+}
+
 /* Decide where outputs go: stdout, one file, or a directory (created when missing). */
 static int prepare_output(convert_opts *o, cli_inputs *in)
 {
@@ -429,6 +485,22 @@ static int prepare_output(convert_opts *o, cli_inputs *in)
 	return 0;
 }
 
+/* An output must never replace an input (-o x.json x.json, --force -o in/ in/): the input
+ * would be gone before, or while, it is read. */
+static int check_overwrite(const convert_opts *o, const cli_inputs *in)
+{
+	size_t w, v;
+	if (!cli_inputs_overwrite(in, o->out_is_dir && !o->force, &w, &v))
+		return 0;
+	if (w == v)
+		cli_msg("convert: output %s is the input %s itself; choose another -o", in->items[w].dest,
+			in->items[w].path);
+	else
+		cli_msg("convert: output %s (of %s) is the input %s; choose another -o", in->items[w].dest,
+			in->items[w].path, in->items[v].path);
+	return -1;
+}
+
 static void free_opts(convert_opts *o)
 {
 	free(o->params);
@@ -441,7 +513,7 @@ static void free_opts(convert_opts *o)
 	crp_symbolicator_free(o->symbols);
 }
 
-static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
+static int run_batch(convert_opts *o, cli_inputs *in)
 {
 	const char **paths = cli_xmalloc((in->count + 1) * sizeof *paths);
 	for (size_t i = 0; i < in->count; i++)
@@ -453,13 +525,13 @@ static int run_batch(convert_opts *o, cli_inputs *in, int walk_failures)
 			   .report_path = o->report, .verb = "converted"};
 	int rc = batch_run(&plan);
 	free(paths);
-	return rc == EXIT_ALL_OK && walk_failures ? EXIT_SOME_FAILED : rc;
+	return rc;
 }
 
 int cmd_convert(int argc, char **argv)
 {
 	convert_opts o = {.parse = CRP_PARSE_OPTIONS_INIT};
-	if (parse_args(argc, argv, &o) != 0) {
+	if (parse_args(argc, argv, &o) != 0 || check_params(&o) != 0) {
 		free_opts(&o);
 		return EXIT_USAGE;
 	}
@@ -470,15 +542,15 @@ int cmd_convert(int argc, char **argv)
 		return rc;
 	}
 	cli_inputs in = {0};
-	int walk_failures = cli_inputs_expand(&in, argv + optind, (size_t)(argc - optind), &o.filter, o.out);
+	cli_inputs_expand(&in, argv + optind, (size_t)(argc - optind), &o.filter, o.out);
 	int rc;
-	if (in.count == 0 && !walk_failures) {
+	if (in.count == 0) {
 		cli_msg("convert: no input found (directories hold no file matching --include)");
 		rc = EXIT_SOME_FAILED;
-	} else if (prepare_output(&o, &in) != 0) {
+	} else if (prepare_output(&o, &in) != 0 || check_overwrite(&o, &in) != 0) {
 		rc = EXIT_USAGE;
 	} else {
-		rc = run_batch(&o, &in, walk_failures);
+		rc = run_batch(&o, &in);
 	}
 	cli_inputs_free(&in);
 	free_opts(&o);

@@ -18,7 +18,8 @@ typedef struct dump_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: crashport dump-syms [--arch ARCH] [-o FILE | --store DIR] MACHO [DSYM]\n"
+		"usage: crashport dump-syms [--arch ARCH] [-o FILE | --store DIR] [--dwarf-names]\n"
+		"                           MACHO [DSYM]\n"
 		"\n"
 		"Write the Breakpad symbol file of a Mach-O image: MODULE, FILE, INLINE_ORIGIN, FUNC\n"
 		"with line and INLINE records (from DWARF), and PUBLIC (from the symbol table).\n"
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 		"  -n NAME          module name (default: the file name of MACHO)\n"
 		"  --no-inlines     no INLINE and INLINE_ORIGIN records\n"
 		"  -m               one FUNC and PUBLIC per address, marked 'm' when symbols share it\n"
+		"  --dwarf-names    name functions by DWARF even where a symbol at their start\n"
+		"                   names them otherwise (an asm label); the default names them as\n"
+		"                   --symbols does (Breakpad's dump_syms -x)\n"
 		"  -q, --quiet      no warnings\n"
 		"  -h, --help       this text\n"
 		"\n"
@@ -45,6 +49,7 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 	static const struct option longopts[] = {
 		{"arch", required_argument, NULL, 'a'}, {"store", required_argument, NULL, 's'},
 		{"no-inlines", no_argument, NULL, 'I'}, {"quiet", no_argument, NULL, 'q'},
+		{"dwarf-names", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
@@ -56,6 +61,7 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 		case 'n': o->lib.module_name = optarg; break;
 		case 'I': o->lib.flags |= CRP_BREAKPAD_NO_INLINES; break;
 		case 'm': o->lib.flags |= CRP_BREAKPAD_MULTIPLE; break;
+		case 'D': o->lib.flags |= CRP_BREAKPAD_DWARF_NAMES; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;

@@ -247,7 +247,7 @@ int cmd_info(int argc, char **argv)
 									: cli_archive_load(argv[i], &c.archive, &err);
 		if (archive > 0 && !c.json)
 			cli_archive_print(argv[i], &c.archive);
-		if (archive < 0 || cli_read_reports(argv[i], from, &po, on_report, &c, &err) != CRP_OK) {
+		if (archive < 0 || cli_read_reports(argv[i], from, &po, on_report, &c, &err, NULL) != CRP_OK) {
 			cli_print_error(argv[i], &err, NULL);
 			failed++;
 		}

@@ -154,7 +154,7 @@ int cmd_validate(int argc, char **argv)
 		c.input = argv[i];
 		c.index = 0;
 		c.invalid = 0;
-		if (cli_read_reports(argv[i], from, &po, on_report, &c, &err) != CRP_OK) {
+		if (cli_read_reports(argv[i], from, &po, on_report, &c, &err, NULL) != CRP_OK) {
 			print_failure(&c, &err);
 			c.invalid++;
 		}

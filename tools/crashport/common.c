@@ -1,6 +1,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,46 @@
 #include "cli.h"
 
 const char *cli_progname = "crashport";
+static mode_t file_umask = 022;
+static atomic_bool stdout_gone;
+
+void cli_stdout_closed(void)
+{
+	atomic_store(&stdout_gone, true);
+}
+
+int cli_exit_status(int status)
+{
+	if (!atomic_load(&stdout_gone))
+		return status;
+	/* the reader of stdout went away: end as a filter does, killed by SIGPIPE, quietly */
+	fflush(stderr);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	return status;
+}
+
+int cli_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR && !batch_interrupted())
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void cli_init(void)
+{
+	/* umask() can only be read by setting it: done once, before any thread creates files */
+	file_umask = umask(022);
+	umask(file_umask);
+}
 
 void cli_msg(const char *fmt, ...)
 {
@@ -63,8 +105,9 @@ static void set_errno_error(crp_error *err, const char *what)
 	snprintf(err->message, sizeof err->message, "%s%s", what, strerror(errno));
 }
 
-/* The read loop: every chunk to the reader, reports to fn as they complete. */
-static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *err)
+/* The read loop: every chunk to the reader, reports to fn as they complete; *bytes counts
+ * what was read. */
+static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *err, uint64_t *bytes)
 {
 	static const size_t chunk = 1 << 16;
 	char *buf = cli_xmalloc(chunk);
@@ -83,6 +126,7 @@ static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *
 			drain(rd, fn, ctx, &stopped);
 			break;
 		}
+		*bytes += (uint64_t)n;
 		rc = crp_reader_feed(rd, buf, (size_t)n);
 		drain(rd, fn, ctx, &stopped);
 		if (rc != CRP_OK || stopped)
@@ -93,9 +137,12 @@ static int pump(int fd, crp_reader *rd, cli_report_fn fn, void *ctx, crp_error *
 }
 
 int cli_read_reports(const char *path, const crp_format *from, const crp_parse_options *opts,
-		     cli_report_fn fn, void *ctx, crp_error *err)
+		     cli_report_fn fn, void *ctx, crp_error *err, uint64_t *bytes_read)
 {
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t unused;
+	bytes_read = bytes_read ? bytes_read : &unused;
+	*bytes_read = 0;
 	memset(err, 0, sizeof *err);
 	if (fd < 0) {
 		set_errno_error(err, "cannot open: ");
@@ -107,7 +154,7 @@ int cli_read_reports(const char *path, const crp_format *from, const crp_parse_o
 		err->code = rc;
 		snprintf(err->message, sizeof err->message, "%s", crp_status_str(rc));
 	} else {
-		rc = pump(fd, rd, fn, ctx, err);
+		rc = pump(fd, rd, fn, ctx, err, bytes_read);
 		if (rc != CRP_OK && err->code == CRP_OK)
 			*err = *crp_reader_error(rd);
 		crp_reader_free(rd);
@@ -159,8 +206,22 @@ void cli_print_input_patterns(FILE *f)
 		}
 }
 
+/* An existing device, FIFO or socket is written in place: renaming a file over it would
+ * replace /dev/stdout or a named pipe with a regular file. */
+static bool special_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int cli_output_open(cli_output *o, const char *final_path)
 {
+	if (special_file(final_path)) {
+		o->fd = open(final_path, O_WRONLY | O_CLOEXEC);
+		o->final_path = o->fd >= 0 ? cli_xstrdup(final_path) : NULL;
+		o->tmp_path = NULL;
+		return o->fd >= 0 ? 0 : -1;
+	}
 	const char *slash = strrchr(final_path, '/');
 	size_t dirlen = slash ? (size_t)(slash - final_path + 1) : 0;
 	const char *base = slash ? slash + 1 : final_path;
@@ -176,7 +237,7 @@ int cli_output_open(cli_output *o, const char *final_path)
 		errno = e;
 		return -1;
 	}
-	fchmod(o->fd, 0644);
+	fchmod(o->fd, 0666 & ~file_umask); /* mkostemp made it 0600; an output is an ordinary file */
 	batch_track_temp(o->tmp_path);
 	return 0;
 }
@@ -185,14 +246,15 @@ int cli_output_commit(cli_output *o)
 {
 	int rc = o->fd >= 0 ? close(o->fd) : 0;
 	o->fd = -1;
-	if (rc == 0)
+	if (rc == 0 && o->tmp_path)
 		rc = rename(o->tmp_path, o->final_path);
-	if (rc != 0) {
+	if (rc != 0 && o->tmp_path) {
 		int e = errno;
 		unlink(o->tmp_path);
 		errno = e;
 	}
-	batch_track_temp(NULL);
+	if (o->tmp_path)
+		batch_track_temp(NULL);
 	free(o->final_path);
 	free(o->tmp_path);
 	o->final_path = o->tmp_path = NULL;

@@ -24,7 +24,6 @@ typedef struct walker {
 	size_t n_seen, cap_seen; /* cap_seen: a power of two */
 	file_id skip_dir;        /* the output directory, never read as input */
 	bool has_skip_dir;
-	int failures;
 } walker;
 
 static size_t id_hash(dev_t dev, ino_t ino)
@@ -67,7 +66,7 @@ static void add_input(cli_inputs *in, const char *path, const char *rel)
 		in->cap = in->cap ? in->cap * 2 : 64;
 		in->items = cli_xrealloc(in->items, in->cap * sizeof *in->items);
 	}
-	in->items[in->count++] = (cli_input){cli_xstrdup(path), cli_xstrdup(rel), NULL};
+	in->items[in->count++] = (cli_input){cli_xstrdup(path), cli_xstrdup(rel), NULL, 0};
 }
 
 /* A pattern without '/' matches the base name, one with '/' the path relative to the argument. */
@@ -139,8 +138,9 @@ static void walk(walker *w, const char *dir, const char *rel)
 	size_t n;
 	char **names = list_dir(dir, &n);
 	if (!names) {
-		cli_msg("%s: cannot read directory: %s", dir, strerror(errno));
-		w->failures++;
+		int e = errno;
+		add_input(w->out, dir, rel);
+		w->out->items[w->out->count - 1].dir_errno = e ? e : EIO;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -160,8 +160,8 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-int cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const cli_filter *filter,
-		      const char *skip_dir)
+void cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const cli_filter *filter,
+		       const char *skip_dir)
 {
 	walker w = {.filter = filter, .out = out};
 	struct stat st;
@@ -181,7 +181,6 @@ int cli_inputs_expand(cli_inputs *out, char *const *args, size_t n_args, const c
 		}
 	}
 	free(w.seen);
-	return w.failures;
 }
 
 static size_t str_hash(const char *s)
@@ -225,13 +224,62 @@ void cli_inputs_name_outputs(cli_inputs *in, const char *dir, const char *ext)
 	memset(set, 0, cap * sizeof *set);
 	char **names = cli_xmalloc((in->count + 1) * sizeof *names);
 	for (size_t i = 0; i < in->count; i++) {
-		names[i] = unique_name(set, cap, in->items[i].rel, ext);
-		in->items[i].dest = cli_path_join(dir, names[i]);
+		names[i] = in->items[i].dir_errno ? NULL : unique_name(set, cap, in->items[i].rel, ext);
+		in->items[i].dest = names[i] ? cli_path_join(dir, names[i]) : NULL;
 	}
 	for (size_t i = 0; i < in->count; i++)
 		free(names[i]);
 	free(names);
 	free(set);
+}
+
+typedef struct input_id {
+	file_id id;
+	size_t index;
+} input_id;
+
+static int by_id(const void *a, const void *b)
+{
+	const file_id *x = &((const input_id *)a)->id, *y = &((const input_id *)b)->id;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* The files read: named files and directory entries by stat, stdin when it is a file. */
+static size_t input_ids(const cli_inputs *in, input_id *ids)
+{
+	size_t n = 0;
+	struct stat st;
+	for (size_t i = 0; i < in->count; i++) {
+		const char *p = in->items[i].path;
+		bool ok = strcmp(p, "-") == 0 ? fstat(0, &st) == 0 && S_ISREG(st.st_mode) : stat(p, &st) == 0;
+		if (ok && !in->items[i].dir_errno)
+			ids[n++] = (input_id){{st.st_dev, st.st_ino}, i};
+	}
+	qsort(ids, n, sizeof *ids, by_id);
+	return n;
+}
+
+bool cli_inputs_overwrite(const cli_inputs *in, bool skip_existing, size_t *writer, size_t *victim)
+{
+	input_id *ids = cli_xmalloc((in->count + 1) * sizeof *ids);
+	size_t n = input_ids(in, ids);
+	bool found = false;
+	struct stat st;
+	for (size_t i = 0; i < in->count && !found && !skip_existing; i++) {
+		if (!in->items[i].dest || stat(in->items[i].dest, &st) != 0)
+			continue; /* a new file is no input */
+		input_id key = {{st.st_dev, st.st_ino}, 0};
+		const input_id *hit = bsearch(&key, ids, n, sizeof *ids, by_id);
+		if (hit) {
+			*writer = i;
+			*victim = hit->index;
+			found = true;
+		}
+	}
+	free(ids);
+	return found;
 }
 
 void cli_inputs_free(cli_inputs *in)

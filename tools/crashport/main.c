@@ -32,6 +32,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	cli_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return cli_exit_status(commands[i].run(argc - 1, argv + 1));
 	cli_msg("unknown command '%s' (try crashport --help)", cmd);
 	return EXIT_USAGE;
 }

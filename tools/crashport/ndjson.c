@@ -268,9 +268,13 @@ static bool read_line(line_reader *lr, nd_slot *s, size_t max_line, void (*befor
 	return true;
 }
 
-static int write_out(const strbuf *b)
+/* 0, or -1 with the cause in *err (kept: errno does not survive to the final message). */
+static int write_out(const strbuf *b, int *err)
 {
-	return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : -1;
+	if (fwrite(b->data, 1, b->len, stdout) == b->len)
+		return 0;
+	*err = errno;
+	return -1;
 }
 
 static void flush_stdout(void *ctx)
@@ -279,14 +283,14 @@ static void flush_stdout(void *ctx)
 	fflush(stdout);
 }
 
-static int run_serial(const nd_config *c, line_reader *lr)
+static int run_serial(const nd_config *c, line_reader *lr, int *err)
 {
 	nd_slot s = {0};
 	crp_buffer scratch = CRP_BUFFER_INIT;
 	int rc = 0;
 	while (rc == 0 && read_line(lr, &s, c->max_line, flush_stdout, NULL)) {
 		convert_line(c, &s, &scratch);
-		rc = write_out(&s.out);
+		rc = write_out(&s.out, err);
 	}
 	free(s.in.data);
 	free(s.out.data);
@@ -302,6 +306,7 @@ typedef struct nd_pool {
 	size_t n_slots;
 	uint64_t next_work, read_count;   /* sequence numbers; guarded by mu */
 	bool input_done, write_failed;
+	int write_errno;                  /* the writer's; read after it is joined */
 	pthread_mutex_t mu;
 	pthread_cond_t changed;
 } nd_pool;
@@ -345,7 +350,7 @@ static void *nd_writer(void *arg)
 		if (seq == p->read_count)
 			break;
 		pthread_mutex_unlock(&p->mu);
-		int rc = p->write_failed ? -1 : write_out(&s->out);
+		int rc = p->write_failed ? -1 : write_out(&s->out, &p->write_errno);
 		pthread_mutex_lock(&p->mu);
 		p->write_failed |= rc != 0;
 		s->state = SLOT_FREE;
@@ -378,7 +383,7 @@ static void read_into_ring(nd_pool *p, line_reader *lr)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static int run_parallel(const nd_config *c, line_reader *lr, unsigned jobs)
+static int run_parallel(const nd_config *c, line_reader *lr, unsigned jobs, int *err)
 {
 	nd_pool p = {.c = c, .n_slots = (size_t)jobs * SLOTS_PER_WORKER};
 	p.ring = cli_xmalloc(p.n_slots * sizeof *p.ring);
@@ -408,6 +413,7 @@ static int run_parallel(const nd_config *c, line_reader *lr, unsigned jobs)
 	free(threads);
 	pthread_cond_destroy(&p.changed);
 	pthread_mutex_destroy(&p.mu);
+	*err = p.write_errno;
 	return p.write_failed ? -1 : 0;
 }
 
@@ -430,13 +436,19 @@ int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const cr
 	memset(lr, 0, sizeof *lr);
 	lr->fd = STDIN_FILENO;
 	batch_catch_signals(true);
-	int rc = jobs > 1 ? run_parallel(&c, lr, jobs) : run_serial(&c, lr);
-	if (fflush(stdout) != 0)
+	int werr = 0;
+	int rc = jobs > 1 ? run_parallel(&c, lr, jobs, &werr) : run_serial(&c, lr, &werr);
+	if (fflush(stdout) != 0 && rc == 0) {
+		werr = errno;
 		rc = -1;
+	}
 	batch_catch_signals(false);
 	int status = EXIT_ALL_OK;
-	if (rc != 0) {
-		cli_msg("--ndjson: cannot write to stdout: %s", strerror(errno));
+	if (rc != 0 && werr == EPIPE) {
+		cli_stdout_closed(); /* the consumer stopped reading: end quietly, as a filter */
+		status = EXIT_SOME_FAILED;
+	} else if (rc != 0) {
+		cli_msg("--ndjson: cannot write stdout: %s", strerror(werr));
 		status = EXIT_SOME_FAILED;
 	} else if (lr->error) {
 		cli_msg("--ndjson: cannot read stdin: %s", strerror(lr->error));
