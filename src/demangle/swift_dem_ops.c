@@ -868,6 +868,17 @@ static sw_node *macro_expansion(dm *d)
 		{'q', SW_PreambleAttachedMacroExpansion}, {'u', SW_MacroExpansionUniqueName},
 	};
 	char c = dm_next(d);
+	if (c == 'X') {
+		/* where a macro expansion's buffer came from: module, file, line, column */
+		int line = dm_index(d), col = line >= 0 ? dm_index(d) : -1;
+		sw_node *file = dm_pop_kind(d, SW_Identifier);
+		sw_node *mod = dm_pop_module(d);
+		if (col < 0 || !file || !mod)
+			return NULL;
+		sw_node *loc = sw_with2(d->m, SW_MacroExpansionLoc, mod, file);
+		loc = sw_add(d->m, loc, sw_node_index(d->m, SW_Index, (uint64_t)line));
+		return sw_add(d->m, loc, sw_node_index(d->m, SW_Index, (uint64_t)col));
+	}
 	for (size_t i = 0; i < CRP_ARRAY_LEN(ops); i++) {
 		if (ops[i].c != c)
 			continue;
@@ -902,6 +913,7 @@ sw_node *dm_function_entity(dm *d)
 	case 'P': k = SW_PropertyWrapperBackingInitializer; break;
 	case 'W': k = SW_PropertyWrapperInitFromProjectedValue; break;
 	case 'M': return macro_expansion(d);
+	case 'm': return dm_entity(d, SW_Macro);
 	default: return NULL;
 	}
 	sw_node *name = NULL, *type = NULL, *labels = NULL;

@@ -121,7 +121,7 @@
 	X(MemberAttributeAttachedMacroExpansion, 1) X(MemberAttachedMacroExpansion, 1)             \
 	X(PeerAttachedMacroExpansion, 1) X(ConformanceAttachedMacroExpansion, 1)                   \
 	X(ExtensionAttachedMacroExpansion, 1) X(BodyAttachedMacroExpansion, 1)                     \
-	X(PreambleAttachedMacroExpansion, 1) X(MacroExpansionLoc, 0) X(Macro, 1)                   \
+	X(PreambleAttachedMacroExpansion, 1) X(MacroExpansionLoc, 1) X(Macro, 1)                   \
 	X(AnyProtocolConformanceList, 0) X(ObjectiveCProtocolSymbolicReference, 0)                      \
 	X(TypeSymbolicReference, 1) X(ProtocolSymbolicReference, 1) X(OpaqueReturnTypeParent, 0)   \
 	X(DependentGenericParamPackMarker, 0) X(SymbolicExtendedExistentialType, 0)                \

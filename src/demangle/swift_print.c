@@ -611,6 +611,8 @@ static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done
 		return print_macro(o, n, prefix);
 	switch (n->kind) {
 	case SW_Variable: return entity(o, n, prefix, TP_COLON, true, NULL, -1, NULL);
+	case SW_Macro:
+		return entity(o, n, prefix, n->n == 3 ? TP_COLON : TP_FUNCTION, true, NULL, -1, NULL);
 	case SW_Function: case SW_BoundGenericFunction:
 		return entity(o, n, prefix, TP_FUNCTION, true, NULL, -1, NULL);
 	case SW_Subscript: return entity(o, n, prefix, TP_FUNCTION, false, NULL, -1, "subscript");
@@ -1571,6 +1573,12 @@ static bool print_names(sw_out *o, sw_node *n)
 	switch (n->kind) {
 	case SW_Global: print_children(o, n, NULL); return true;
 	case SW_AssocTypePath: print_children(o, n, "."); return true;
+	case SW_MacroExpansionLoc:
+		puts_(o, "module ");
+		put_text(o, sw_kid(n, 0)); /* named even where modules are not */
+		print_two(o, " file ", sw_kid(n, 1), "", NULL);
+		print_two(o, " line ", sw_kid(n, 2), " column ", sw_kid(n, 3));
+		return true;
 	case SW_Type: case SW_TypeList: print_children(o, n, NULL); return true;
 	case SW_Suffix:
 		if (!SIMPLE(o)) {
