@@ -24,7 +24,10 @@
  *
  * Names: functions take the demangled DWARF linkage name (C++, with parameters), else the
  * DWARF name qualified by its enclosing namespaces and classes; PUBLIC names drop the Mach-O
- * leading underscore and demangle C++. Swift names stay mangled. No STACK CFI is written.
+ * leading underscore and demangle C++. Swift names stay as Breakpad's dump_syms leaves them
+ * (FUNC: the DWARF name; PUBLIC: mangled, which Sentry's and other symbol servers demangle
+ * themselves) unless CRP_BREAKPAD_SWIFT_FULL or _SIMPLIFIED asks for them demangled (FUNC,
+ * INLINE_ORIGIN and PUBLIC, from the mangled linkage name). No STACK CFI is written.
  *
  * Nothing is written until the input has been read whole: a damaged input fails before the
  * first byte reaches the sink. Damaged DWARF units are skipped (counted in
@@ -45,6 +48,10 @@ CRP_BEGIN_DECL
 #define CRP_BREAKPAD_NO_INLINES 0x01u  /**< no INLINE / INLINE_ORIGIN records (dump_syms without -d) */
 #define CRP_BREAKPAD_MULTIPLE 0x02u    /**< dump_syms -m: one FUNC and PUBLIC per address, marked
 					    `m` when several symbols share it */
+#define CRP_BREAKPAD_SWIFT_FULL 0x04u  /**< Swift names demangled, full style (as swift-demangle);
+					    Added in 0.2 */
+#define CRP_BREAKPAD_SWIFT_SIMPLIFIED 0x08u /**< Swift names demangled, Apple's simplified
+						 style (wins over SWIFT_FULL). Added in 0.2 */
 
 /** Default of crp_breakpad_options.max_file_bytes (0 there means this). */
 #define CRP_BREAKPAD_DEFAULT_MAX_FILE_BYTES (UINT64_C(16) << 30)

@@ -66,11 +66,6 @@ size_t sw_demangle_to(const char *s, size_t n, char *out, size_t cap, unsigned f
 		      const crp_allocator *a, unsigned nested)
 {
 	max_align_t stack[32768 / sizeof(max_align_t)];
-	crp_allocator def;
-	if (!a) {
-		crp__allocator_init(&def, NULL);
-		a = &def;
-	}
 	if (!s || cap < 2 || n < 2)
 		return 0;
 	sw_mem m;

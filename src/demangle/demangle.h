@@ -20,7 +20,7 @@ size_t crp__demangle_cxx(const char *name, char *out, size_t cap);
  * leading '_' as Mach-O symbol tables add to _T names) into out, NUL-terminated: full style,
  * or simplified with CRP__DM_SIMPLIFIED. Returns the length, or 0 when it is not a Swift
  * symbol, does not demangle, or does not fit. Memory: 32 KiB of stack, then blocks from a
- * (NULL: malloc) up to 4 MiB for very long names; never more, whatever the input. */
+ * up to 4 MiB for very long names (a NULL: the stack only, which real names fit). */
 size_t crp__demangle_swift(const char *name, size_t len, char *out, size_t cap, unsigned flags,
 			   const crp_allocator *a);
 

@@ -33,6 +33,9 @@ static void usage(FILE *f)
 		"  -n NAME          module name (default: the file name of MACHO)\n"
 		"  --no-inlines     no INLINE and INLINE_ORIGIN records\n"
 		"  -m               one FUNC and PUBLIC per address, marked 'm' when symbols share it\n"
+		"  --swift-names=MODE  mangled (default: as Breakpad's dump_syms; symbol servers\n"
+		"                   such as Sentry's demangle them), full (as swift-demangle) or\n"
+		"                   simplified (as Apple's crash reports)\n"
 		"  -q, --quiet      no warnings\n"
 		"  -h, --help       this text\n"
 		"\n"
@@ -45,7 +48,8 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 	static const struct option longopts[] = {
 		{"arch", required_argument, NULL, 'a'}, {"store", required_argument, NULL, 's'},
 		{"no-inlines", no_argument, NULL, 'I'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+		{"help", no_argument, NULL, 'h'},       {"swift-names", required_argument, NULL, 'W'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:n:mqh", longopts, NULL)) != -1) {
@@ -57,6 +61,16 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 		case 'I': o->lib.flags |= CRP_BREAKPAD_NO_INLINES; break;
 		case 'm': o->lib.flags |= CRP_BREAKPAD_MULTIPLE; break;
 		case 'q': o->quiet = true; break;
+		case 'W':
+			if (!strcmp(optarg, "full"))
+				o->lib.flags |= CRP_BREAKPAD_SWIFT_FULL;
+			else if (!strcmp(optarg, "simplified"))
+				o->lib.flags |= CRP_BREAKPAD_SWIFT_SIMPLIFIED;
+			else if (strcmp(optarg, "mangled") != 0) {
+				cli_msg("dump-syms: --swift-names: mangled, full or simplified, not '%s'", optarg);
+				return -1;
+			}
+			break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}

@@ -15,6 +15,7 @@ static const struct command {
 	{"validate", cmd_validate, "check reports without converting them"},
 	{"atos", cmd_atos, "addresses to function and source line (Apple's atos)"},
 	{"dump-syms", cmd_dump_syms, "Breakpad symbol file (.sym) of a Mach-O binary and dSYM"},
+	{"demangle", cmd_demangle, "C++ and Swift symbol names made readable (c++filt, swift-demangle)"},
 };
 
 static void usage(FILE *f)
