@@ -28,6 +28,11 @@ size_t crp__demangle_swift(const char *name, size_t len, char *out, size_t cap, 
 size_t crp__demangle(const char *name, char *out, size_t cap, unsigned flags,
 		     const crp_allocator *a);
 
+/* The same, with *status CRP_OK, CRP_ENOTFOUND (not mangled, or malformed), CRP_ELIMIT
+ * (does not fit cap) or CRP_ENOMEM. */
+size_t crp__demangle_status(const char *name, char *out, size_t cap, unsigned flags,
+			    const crp_allocator *a, int *status);
+
 /* True for mangled Swift names by their prefix ("$s...", "_$s...", "$S", "_T0", "$e" ...). */
 bool crp__is_swift_mangled(const char *name);
 

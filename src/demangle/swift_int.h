@@ -160,6 +160,7 @@ typedef struct sw_mem {
 	void *blocks;               /* chain of allocated blocks */
 	size_t used, budget;
 	bool failed;
+	bool oom; /* the allocator said no (not the budget) */
 } sw_mem;
 
 /* Hostile-input bounds. */
@@ -217,5 +218,9 @@ bool sw_print(sw_out *o, sw_node *root);
 /* Whole demangling of one name into o's buffer, used by the printer for nested payloads. */
 size_t sw_demangle_to(const char *s, size_t n, char *out, size_t cap, unsigned flags,
 		      const crp_allocator *a, unsigned nested);
+/* The same, saying why it failed: CRP_ENOTFOUND (not a Swift symbol, malformed, or beyond the
+ * bounds), CRP_ELIMIT (does not fit cap), CRP_ENOMEM. */
+size_t sw_demangle_status(const char *s, size_t n, char *out, size_t cap, unsigned flags,
+			  const crp_allocator *a, unsigned nested, int *status);
 
 #endif

@@ -15,6 +15,7 @@ void sw_mem_init(sw_mem *m, void *first, size_t cap, const crp_allocator *a)
 	m->used = 0;
 	m->budget = SW_MEM_BUDGET;
 	m->failed = false;
+	m->oom = false;
 }
 
 void sw_mem_dispose(sw_mem *m)
@@ -37,7 +38,7 @@ static void *alloc_slow(sw_mem *m, size_t n)
 	}
 	sw_block *b = crp__malloc(m->alloc, size);
 	if (!b) {
-		m->failed = true;
+		m->failed = m->oom = true;
 		return NULL;
 	}
 	m->used += size;
