@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "demangle/demangle.h"
+#include "model/model.h"
 #include "testutil.h"
 
 #define SWIFT_TABLES CRP_SOURCE_DIR "/../shared/data/swift-demangle"
@@ -269,6 +270,54 @@ START_TEST(mutations)
 }
 END_TEST
 
+
+static const char swift_report[] =
+	"{\"report\":{\"version\":\"3.4.1\",\"id\":\"A1B2C3D4-0000-4000-8000-000000000009\",\"type\":\"standard\"},"
+	"\"binary_images\":[{\"image_addr\":4096,\"image_size\":65536,\"name\":\"/A.app/App\"}],"
+	"\"crash\":{\"error\":{\"signal\":{\"signal\":5},\"type\":\"signal\"},\"threads\":[{\"crashed\":true,"
+	"\"backtrace\":{\"contents\":[{\"object_name\":\"App\",\"object_addr\":4096,"
+	"\"symbol_name\":\"$s7Fixture14ViewControllerC11crashTappedyyF\",\"symbol_addr\":4160,"
+	"\"instruction_addr\":4200},{\"object_name\":\"App\",\"object_addr\":4096,"
+	"\"symbol_name\":\"$s4main3fooyyFyycfU_\",\"symbol_addr\":8192,\"instruction_addr\":8200}]}}]}}";
+
+/* The writers demangle Swift names the symbolicator leaves mangled: .crash and .ips in Apple's
+ * simplified style, JSON symbolication in full with the mangled name kept; the report's own
+ * symbol_name is never changed. */
+START_TEST(writers_show_swift_names)
+{
+	crp_report **rs;
+	size_t n;
+	crp_error err;
+	ck_assert_int_eq(tu_parse(swift_report, strlen(swift_report), 0, NULL, &rs, &n, &err), CRP_OK);
+	crp_report *r = rs[0];
+	crp_frame *fr = (crp_frame *)&crp_report_crash(r)->threads[0].backtrace.frames[0];
+	crp_symloc *locs = crp__arena_calloc(&r->arena, 2 * sizeof *locs);
+	crp_symbolication *sy = crp__arena_calloc(&r->arena, sizeof *sy);
+	locs[0] = (crp_symloc){"$s7Fixture5totalSiyF", "/src/Cart.swift", 12, 3};
+	locs[1] = (crp_symloc){"$s7Fixture14ViewControllerC11crashTappedyyF", "/src/VC.swift", 40, 0};
+	*sy = (crp_symbolication){CRP_SYMSRC_DWARF, CRP_SYM_SWIFT, "/App.dSYM", 0x68, 0x1040, NULL, locs, 2, 0x28};
+	fr->symbolicated = sy;
+	char *out = tu_emit("apple", rs, 1, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(out, " total() + 40 (Cart.swift:12)\n"));
+	ck_assert_ptr_nonnull(strstr(out, " ViewController.crashTapped() + 40 (VC.swift:40)\n"));
+	ck_assert_ptr_nonnull(strstr(out, " closure #1 in foo() + 8\n"));
+	free(out);
+	out = tu_emit("ips", rs, 1, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "\"symbol\":\"total()\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"symbol\":\"closure #1 in foo()\""));
+	free(out);
+	const char *params[] = {"indent=0", NULL};
+	out = tu_emit("json", rs, 1, params, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "\"linkage_name\":\"$s7Fixture14ViewControllerC11crashTappedyyF\""));
+	ck_assert_ptr_nonnull(strstr(out, "{\"function\":\"Fixture.total() -> Swift.Int\","
+					  "\"linkage_name\":\"$s7Fixture5totalSiyF\",\"file\":\"/src/Cart.swift\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"function\":\"Fixture.ViewController.crashTapped() -> ()\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"symbol_name\":\"$s4main3fooyyFyycfU_\""));
+	free(out);
+	tu_free_reports(rs, n);
+}
+END_TEST
+
 Suite *suite_demangle(void)
 {
 	Suite *s = suite_create("demangle");
@@ -280,6 +329,7 @@ Suite *suite_demangle(void)
 	tcase_add_test(tc, allocation_failures);
 	tcase_add_test(tc, hostile_names);
 	tcase_add_test(tc, mutations);
+	tcase_add_test(tc, writers_show_swift_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
