@@ -192,6 +192,8 @@ static sw_node *dm_identifier(dm *d)
 		if ((size_t)nc > d->n - d->pos)
 			return NULL;
 		const char *s = (const char *)d->t + d->pos;
+		if (memchr(s, 0, (size_t)nc))
+			return NULL; /* names are C strings wherever they are printed */
 		if (puny) {
 			size_t pl;
 			char *p = sw_punycode(d->m, s, (size_t)nc, &pl);
@@ -675,7 +677,7 @@ sw_node *dm_protocol_list(dm *d)
 sw_node *dm_clang_type(dm *d)
 {
 	int nc = dm_natural(d);
-	if (nc <= 0 || (size_t)nc > d->n - d->pos)
+	if (nc <= 0 || (size_t)nc > d->n - d->pos || memchr(d->t + d->pos, 0, (size_t)nc))
 		return NULL;
 	sw_node *n = sw_node_text(d->m, SW_ClangType, (const char *)d->t + d->pos, (size_t)nc);
 	d->pos += (size_t)nc;
@@ -1308,6 +1310,8 @@ sw_node *dm_operator(dm *d)
 		return sw_node_new(d->m, SW_FirstElementMarker);
 	if (c == '.') {
 		dm_back(d);
+		if (memchr(d->t + d->pos, 0, d->n - d->pos))
+			return NULL;
 		sw_node *s = sw_node_text(d->m, SW_Suffix, (const char *)d->t + d->pos, d->n - d->pos);
 		d->pos = d->n;
 		return s;

@@ -271,8 +271,8 @@ char *sw_punycode(sw_mem *m, const char *s, size_t n, size_t *out_len)
 		return NULL;
 	size_t len = 0;
 	for (size_t j = 0; j < count; j++) {
-		if (cp[j] > 0x10FFFF || (cp[j] >= 0xD880 && cp[j] <= 0xDFFF))
-			return NULL;
+		if (cp[j] > 0x10FFFF || (cp[j] >= 0xD880 && cp[j] <= 0xDFFF) || cp[j] == 0xD800)
+			return NULL; /* not a scalar, or a NUL in disguise */
 		len += utf8_put(d + len, cp[j]);
 	}
 	*out_len = len;

@@ -150,6 +150,8 @@ static sw_node *identifier(od *o, sw_kind kind)
 	const char *s = o->t + o->pos;
 	size_t n = (size_t)len;
 	o->pos += n;
+	if (memchr(s, 0, n))
+		return NULL; /* names are C strings wherever they are printed */
 	if (puny && !(s = sw_punycode(o->m, s, n, &n)))
 		return NULL;
 	if (!n)
@@ -1141,6 +1143,8 @@ sw_node *sw_demangle_old(sw_mem *m, const char *s, size_t n)
 	sw_node *top = top_attrs(&o, sw_node_new(m, SW_Global));
 	top = sw_add(m, top, global(&o));
 	if (top && !empty(&o))
-		top = sw_add(m, top, sw_node_text(m, SW_Suffix, o.t + o.pos, o.n - o.pos));
+		top = memchr(o.t + o.pos, 0, o.n - o.pos)
+			      ? NULL
+			      : sw_add(m, top, sw_node_text(m, SW_Suffix, o.t + o.pos, o.n - o.pos));
 	return top;
 }

@@ -646,121 +646,132 @@ static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done
 
 /* ---- "<text> <child 0>" kinds ---- */
 
-typedef struct prefix_kind {
-	uint16_t kind;
-	const char *text;
-} prefix_kind;
-
-static const prefix_kind prefixed[] = {
-	{SW_CurryThunk, "curry thunk of "}, {SW_DispatchThunk, "dispatch thunk of "},
-	{SW_MethodDescriptor, "method descriptor for "},
-	{SW_MethodLookupFunction, "method lookup function for "},
-	{SW_ObjCMetadataUpdateFunction, "ObjC metadata update function for "},
-	{SW_ObjCResilientClassStub, "ObjC resilient class stub for "},
-	{SW_FullObjCResilientClassStub, "full ObjC resilient class stub for "},
-	{SW_OutlinedCopy, "outlined copy of "}, {SW_OutlinedConsume, "outlined consume of "},
-	{SW_OutlinedRetain, "outlined retain of "}, {SW_OutlinedRelease, "outlined release of "},
-	{SW_OutlinedInitializeWithTake, "outlined init with take of "},
-	{SW_OutlinedInitializeWithCopy, "outlined init with copy of "},
-	{SW_OutlinedAssignWithTake, "outlined assign with take of "},
-	{SW_OutlinedAssignWithCopy, "outlined assign with copy of "},
-	{SW_OutlinedDestroy, "outlined destroy of "},
-	{SW_ProtocolWitnessTableAccessor, "protocol witness table accessor for "},
-	{SW_ProtocolWitnessTable, "protocol witness table for "},
-	{SW_ProtocolWitnessTablePattern, "protocol witness table pattern for "},
-	{SW_GenericProtocolWitnessTable, "generic protocol witness table for "},
-	{SW_GenericProtocolWitnessTableInstantiationFunction,
-	 "instantiation function for generic protocol witness table for "},
-	{SW_ResilientProtocolWitnessTable, "resilient protocol witness table for "},
-	{SW_ProtocolSelfConformanceWitnessTable, "protocol self-conformance witness table for "},
-	{SW_ProtocolSelfConformanceWitness, "protocol self-conformance witness for "},
-	{SW_GenericTypeMetadataPattern, "generic type metadata pattern for "},
-	{SW_Metaclass, "metaclass for "},
-	{SW_ProtocolSelfConformanceDescriptor, "protocol self-conformance descriptor for "},
-	{SW_ProtocolConformanceDescriptor, "protocol conformance descriptor for "},
-	{SW_ProtocolDescriptor, "protocol descriptor for "},
-	{SW_ProtocolRequirementsBaseDescriptor, "protocol requirements base descriptor for "},
-	{SW_FullTypeMetadata, "full type metadata for "}, {SW_TypeMetadata, "type metadata for "},
-	{SW_TypeMetadataAccessFunction, "type metadata accessor for "},
-	{SW_TypeMetadataInstantiationCache, "type metadata instantiation cache for "},
-	{SW_TypeMetadataInstantiationFunction, "type metadata instantiation function for "},
-	{SW_TypeMetadataSingletonInitializationCache, "type metadata singleton initialization cache for "},
-	{SW_TypeMetadataCompletionFunction, "type metadata completion function for "},
-	{SW_TypeMetadataDemanglingCache, "demangling cache variable for type metadata for "},
-	{SW_TypeMetadataLazyCache, "lazy cache variable for type metadata for "},
-	{SW_ClassMetadataBaseOffset, "class metadata base offset for "},
-	{SW_PropertyDescriptor, "property descriptor for "},
-	{SW_NominalTypeDescriptor, "nominal type descriptor for "},
-	{SW_OpaqueTypeDescriptor, "opaque type descriptor for "},
-	{SW_OpaqueTypeDescriptorAccessor, "opaque type descriptor accessor for "},
-	{SW_OpaqueTypeDescriptorAccessorImpl, "opaque type descriptor accessor impl for "},
-	{SW_OpaqueTypeDescriptorAccessorKey, "opaque type descriptor accessor key for "},
-	{SW_OpaqueTypeDescriptorAccessorVar, "opaque type descriptor accessor var for "},
-	{SW_CoroutineContinuationPrototype, "coroutine continuation prototype for "},
-	{SW_ValueWitnessTable, "value witness table for "}, {SW_EnumCase, "enum case for "},
-	{SW_ReflectionMetadataBuiltinDescriptor, "reflection metadata builtin descriptor "},
-	{SW_ReflectionMetadataFieldDescriptor, "reflection metadata field descriptor "},
-	{SW_ReflectionMetadataAssocTypeDescriptor, "reflection metadata associated type descriptor "},
-	{SW_ReflectionMetadataSuperclassDescriptor, "reflection metadata superclass descriptor "},
-	{SW_ModuleDescriptor, "module descriptor "}, {SW_AnonymousDescriptor, "anonymous descriptor "},
-	{SW_ExtensionDescriptor, "extension descriptor "},
-	{SW_AssociatedTypeDescriptor, "associated type descriptor for "},
-	{SW_DefaultAssociatedTypeMetadataAccessor, "default associated type metadata accessor for "},
-	{SW_NominalTypeDescriptorRecord, "nominal type descriptor runtime record for "},
-	{SW_ProtocolConformanceDescriptorRecord, "protocol conformance descriptor runtime record for "},
-	{SW_OpaqueTypeDescriptorRecord, "opaque type descriptor runtime record for "},
-	{SW_ProtocolDescriptorRecord, "protocol descriptor runtime record for "},
-	{SW_CanonicalSpecializedGenericMetaclass, "specialized generic metaclass for "},
-	{SW_CanonicalSpecializedGenericTypeMetadataAccessFunction,
-	 "canonical specialized generic type metadata accessor for "},
-	{SW_MetadataInstantiationCache, "metadata instantiation cache for "},
-	{SW_NoncanonicalSpecializedGenericTypeMetadata, "noncanonical specialized generic type metadata for "},
-	{SW_NoncanonicalSpecializedGenericTypeMetadataCache,
-	 "cache variable for noncanonical specialized generic type metadata for "},
-	{SW_CanonicalPrespecializedGenericTypeCachingOnceToken,
-	 "flag for loading of canonical specialized generic type metadata for "},
-	{SW_Static, "static "}, {SW_Weak, "weak "}, {SW_Unowned, "unowned "},
-	{SW_Unmanaged, "unowned(unsafe) "}, {SW_InOut, "inout "}, {SW_Shared, "__shared "},
-	{SW_Owned, "__owned "}, {SW_Isolated, "isolated "}, {SW_CompileTimeConst, "_const "},
-	{SW_NoDerivative, "@noDerivative "}, {SW_Sending, "sending "}, {SW_SILBoxType, "@box "},
-	{SW_PackExpansion, "repeat "},
+static const char *const prefixed[SW_KIND_COUNT] = {
+	[SW_CurryThunk] = "curry thunk of ",
+	[SW_DispatchThunk] = "dispatch thunk of ",
+	[SW_MethodDescriptor] = "method descriptor for ",
+	[SW_MethodLookupFunction] = "method lookup function for ",
+	[SW_ObjCMetadataUpdateFunction] = "ObjC metadata update function for ",
+	[SW_ObjCResilientClassStub] = "ObjC resilient class stub for ",
+	[SW_FullObjCResilientClassStub] = "full ObjC resilient class stub for ",
+	[SW_OutlinedCopy] = "outlined copy of ",
+	[SW_OutlinedConsume] = "outlined consume of ",
+	[SW_OutlinedRetain] = "outlined retain of ",
+	[SW_OutlinedRelease] = "outlined release of ",
+	[SW_OutlinedInitializeWithTake] = "outlined init with take of ",
+	[SW_OutlinedInitializeWithCopy] = "outlined init with copy of ",
+	[SW_OutlinedAssignWithTake] = "outlined assign with take of ",
+	[SW_OutlinedAssignWithCopy] = "outlined assign with copy of ",
+	[SW_OutlinedDestroy] = "outlined destroy of ",
+	[SW_ProtocolWitnessTableAccessor] = "protocol witness table accessor for ",
+	[SW_ProtocolWitnessTable] = "protocol witness table for ",
+	[SW_ProtocolWitnessTablePattern] = "protocol witness table pattern for ",
+	[SW_GenericProtocolWitnessTable] = "generic protocol witness table for ",
+	[SW_GenericProtocolWitnessTableInstantiationFunction] = "instantiation function for generic protocol witness table for ",
+	[SW_ResilientProtocolWitnessTable] = "resilient protocol witness table for ",
+	[SW_ProtocolSelfConformanceWitnessTable] = "protocol self-conformance witness table for ",
+	[SW_ProtocolSelfConformanceWitness] = "protocol self-conformance witness for ",
+	[SW_GenericTypeMetadataPattern] = "generic type metadata pattern for ",
+	[SW_Metaclass] = "metaclass for ",
+	[SW_ProtocolSelfConformanceDescriptor] = "protocol self-conformance descriptor for ",
+	[SW_ProtocolConformanceDescriptor] = "protocol conformance descriptor for ",
+	[SW_ProtocolDescriptor] = "protocol descriptor for ",
+	[SW_ProtocolRequirementsBaseDescriptor] = "protocol requirements base descriptor for ",
+	[SW_FullTypeMetadata] = "full type metadata for ",
+	[SW_TypeMetadata] = "type metadata for ",
+	[SW_TypeMetadataAccessFunction] = "type metadata accessor for ",
+	[SW_TypeMetadataInstantiationCache] = "type metadata instantiation cache for ",
+	[SW_TypeMetadataInstantiationFunction] = "type metadata instantiation function for ",
+	[SW_TypeMetadataSingletonInitializationCache] = "type metadata singleton initialization cache for ",
+	[SW_TypeMetadataCompletionFunction] = "type metadata completion function for ",
+	[SW_TypeMetadataDemanglingCache] = "demangling cache variable for type metadata for ",
+	[SW_TypeMetadataLazyCache] = "lazy cache variable for type metadata for ",
+	[SW_ClassMetadataBaseOffset] = "class metadata base offset for ",
+	[SW_PropertyDescriptor] = "property descriptor for ",
+	[SW_NominalTypeDescriptor] = "nominal type descriptor for ",
+	[SW_OpaqueTypeDescriptor] = "opaque type descriptor for ",
+	[SW_OpaqueTypeDescriptorAccessor] = "opaque type descriptor accessor for ",
+	[SW_OpaqueTypeDescriptorAccessorImpl] = "opaque type descriptor accessor impl for ",
+	[SW_OpaqueTypeDescriptorAccessorKey] = "opaque type descriptor accessor key for ",
+	[SW_OpaqueTypeDescriptorAccessorVar] = "opaque type descriptor accessor var for ",
+	[SW_CoroutineContinuationPrototype] = "coroutine continuation prototype for ",
+	[SW_ValueWitnessTable] = "value witness table for ",
+	[SW_EnumCase] = "enum case for ",
+	[SW_ReflectionMetadataBuiltinDescriptor] = "reflection metadata builtin descriptor ",
+	[SW_ReflectionMetadataFieldDescriptor] = "reflection metadata field descriptor ",
+	[SW_ReflectionMetadataAssocTypeDescriptor] = "reflection metadata associated type descriptor ",
+	[SW_ReflectionMetadataSuperclassDescriptor] = "reflection metadata superclass descriptor ",
+	[SW_ModuleDescriptor] = "module descriptor ",
+	[SW_AnonymousDescriptor] = "anonymous descriptor ",
+	[SW_ExtensionDescriptor] = "extension descriptor ",
+	[SW_AssociatedTypeDescriptor] = "associated type descriptor for ",
+	[SW_DefaultAssociatedTypeMetadataAccessor] = "default associated type metadata accessor for ",
+	[SW_NominalTypeDescriptorRecord] = "nominal type descriptor runtime record for ",
+	[SW_ProtocolConformanceDescriptorRecord] = "protocol conformance descriptor runtime record for ",
+	[SW_OpaqueTypeDescriptorRecord] = "opaque type descriptor runtime record for ",
+	[SW_ProtocolDescriptorRecord] = "protocol descriptor runtime record for ",
+	[SW_CanonicalSpecializedGenericMetaclass] = "specialized generic metaclass for ",
+	[SW_CanonicalSpecializedGenericTypeMetadataAccessFunction] = "canonical specialized generic type metadata accessor for ",
+	[SW_MetadataInstantiationCache] = "metadata instantiation cache for ",
+	[SW_NoncanonicalSpecializedGenericTypeMetadata] = "noncanonical specialized generic type metadata for ",
+	[SW_NoncanonicalSpecializedGenericTypeMetadataCache] = "cache variable for noncanonical specialized generic type metadata for ",
+	[SW_CanonicalPrespecializedGenericTypeCachingOnceToken] = "flag for loading of canonical specialized generic type metadata for ",
+	[SW_Static] = "static ",
+	[SW_Weak] = "weak ",
+	[SW_Unowned] = "unowned ",
+	[SW_Unmanaged] = "unowned(unsafe) ",
+	[SW_InOut] = "inout ",
+	[SW_Shared] = "__shared ",
+	[SW_Owned] = "__owned ",
+	[SW_Isolated] = "isolated ",
+	[SW_CompileTimeConst] = "_const ",
+	[SW_NoDerivative] = "@noDerivative ",
+	[SW_Sending] = "sending ",
+	[SW_SILBoxType] = "@box ",
+	[SW_PackExpansion] = "repeat ",
 };
 
 /* Attributes of the global symbol, printed before the entity that follows them. */
-static const prefix_kind attributes[] = {
-	{SW_ObjCAttribute, "@objc "}, {SW_NonObjCAttribute, "@nonobjc "},
-	{SW_DynamicAttribute, "dynamic "}, {SW_DirectMethodReferenceAttribute, "super "},
-	{SW_VTableAttribute, "override "}, {SW_DistributedThunk, "distributed thunk "},
-	{SW_DistributedAccessor, "distributed accessor for "},
-	{SW_DynamicallyReplaceableFunctionImpl, "dynamically replaceable thunk for "},
-	{SW_DynamicallyReplaceableFunctionKey, "dynamically replaceable key for "},
-	{SW_DynamicallyReplaceableFunctionVar, "dynamically replaceable variable for "},
-	{SW_AsyncFunctionPointer, "async function pointer to "},
-	{SW_AccessibleFunctionRecord, "accessible function runtime record for "},
-	{SW_BackDeploymentThunk, "back deployment thunk for "},
-	{SW_BackDeploymentFallback, "back deployment fallback for "},
-	{SW_HasSymbolQuery, "#_hasSymbol query for "},
-	{SW_NonConstPartialApplyThunk, "thunk for non-constant partial apply in "},
-	{SW_ErrorType, "<ERROR TYPE>"}, {SW_DynamicSelf, "Self"}, {SW_OpaqueReturnType, "some"},
-	{SW_OpaqueReturnTypeIndexed, "some"}, {SW_IsSerialized, "serialized"},
-	{SW_ImplEscaping, "@escaping"}, {SW_ThrowsAnnotation, " throws"},
-	{SW_AsyncAnnotation, " async"}, {SW_UnknownIndex, "unknown index"},
-	{SW_IsolatedAnyFunctionType, "@isolated(any) "},
+static const char *const attributes[SW_KIND_COUNT] = {
+	[SW_ObjCAttribute] = "@objc ",
+	[SW_NonObjCAttribute] = "@nonobjc ",
+	[SW_DynamicAttribute] = "dynamic ",
+	[SW_DirectMethodReferenceAttribute] = "super ",
+	[SW_VTableAttribute] = "override ",
+	[SW_DistributedThunk] = "distributed thunk ",
+	[SW_DistributedAccessor] = "distributed accessor for ",
+	[SW_DynamicallyReplaceableFunctionImpl] = "dynamically replaceable thunk for ",
+	[SW_DynamicallyReplaceableFunctionKey] = "dynamically replaceable key for ",
+	[SW_DynamicallyReplaceableFunctionVar] = "dynamically replaceable variable for ",
+	[SW_AsyncFunctionPointer] = "async function pointer to ",
+	[SW_AccessibleFunctionRecord] = "accessible function runtime record for ",
+	[SW_BackDeploymentThunk] = "back deployment thunk for ",
+	[SW_BackDeploymentFallback] = "back deployment fallback for ",
+	[SW_HasSymbolQuery] = "#_hasSymbol query for ",
+	[SW_NonConstPartialApplyThunk] = "thunk for non-constant partial apply in ",
+	[SW_ErrorType] = "<ERROR TYPE>",
+	[SW_DynamicSelf] = "Self",
+	[SW_OpaqueReturnType] = "some",
+	[SW_OpaqueReturnTypeIndexed] = "some",
+	[SW_IsSerialized] = "serialized",
+	[SW_ImplEscaping] = "@escaping",
+	[SW_ThrowsAnnotation] = " throws",
+	[SW_AsyncAnnotation] = " async",
+	[SW_UnknownIndex] = "unknown index",
+	[SW_IsolatedAnyFunctionType] = "@isolated(any) ",
 };
 
 static bool print_table(sw_out *o, sw_node *n)
 {
-	for (size_t i = 0; i < CRP_ARRAY_LEN(prefixed); i++)
-		if (prefixed[i].kind == n->kind) {
-			puts_(o, prefixed[i].text);
-			print(o, sw_kid(n, 0));
-			return true;
-		}
-	for (size_t i = 0; i < CRP_ARRAY_LEN(attributes); i++)
-		if (attributes[i].kind == n->kind) {
-			puts_(o, attributes[i].text);
-			return true;
-		}
+	if (prefixed[n->kind]) {
+		puts_(o, prefixed[n->kind]);
+		print(o, sw_kid(n, 0));
+		return true;
+	}
+	if (attributes[n->kind]) {
+		puts_(o, attributes[n->kind]);
+		return true;
+	}
 	return false;
 }
 
@@ -1647,11 +1658,22 @@ static sw_node *pr(sw_out *o, sw_node *n, bool prefix)
 		return NULL;
 	}
 	o->depth++;
-	sw_node *post = print_entity_kind(o, n, prefix, &done);
+	sw_node *post = NULL;
+	switch (n->kind) { /* the commonest kinds first */
+	case SW_Type: print(o, sw_kid(n, 0)); goto out;
+	case SW_Identifier: put_text(o, n); goto out;
+	case SW_Module:
+		if (!SIMPLE(o))
+			put_text(o, n);
+		goto out;
+	default: break;
+	}
+	post = print_entity_kind(o, n, prefix, &done);
 	if (!done && !print_names(o, n) && !print_table(o, n) && !print_function_types(o, n) &&
 	    !print_misc_type(o, n) && !print_impl(o, n) && !print_specialization(o, n) &&
 	    !print_thunk(o, n) && !print_witness(o, n) && !print_autodiff(o, n))
 		o->invalid = true; /* a node in a place the printer does not know */
+out:
 	o->depth--;
 	return post;
 }
