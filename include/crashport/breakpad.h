@@ -49,9 +49,9 @@ CRP_BEGIN_DECL
 #define CRP_BREAKPAD_MULTIPLE 0x02u    /**< dump_syms -m: one FUNC and PUBLIC per address, marked
 					    `m` when several symbols share it */
 #define CRP_BREAKPAD_SWIFT_FULL 0x04u  /**< Swift names demangled, full style (as swift-demangle);
-					    Added in 0.2 */
+					    Added in 0.1 */
 #define CRP_BREAKPAD_SWIFT_SIMPLIFIED 0x08u /**< Swift names demangled, Apple's simplified
-						 style (wins over SWIFT_FULL). Added in 0.2 */
+						 style (wins over SWIFT_FULL). Added in 0.1 */
 
 /** Default of crp_breakpad_options.max_file_bytes (0 there means this). */
 #define CRP_BREAKPAD_DEFAULT_MAX_FILE_BYTES (UINT64_C(16) << 30)

@@ -40,7 +40,7 @@ CRP_BEGIN_DECL
 #define CRP_DEMANGLE_BUFFER 4096
 
 /** Options of crp_demangle(). Initialise with CRP_DEMANGLE_OPTIONS_INIT; NULL means all
- * defaults (full style, C++ and Swift). Added in 0.2. */
+ * defaults (full style, C++ and Swift). Added in 0.1. */
 typedef struct crp_demangle_options {
 	unsigned int version;           /**< CRP_DEMANGLE_OPTIONS_VERSION */
 	const crp_allocator *allocator; /**< NULL: malloc; used only for very long Swift names */
@@ -62,13 +62,13 @@ typedef struct crp_demangle_options {
  *         demangle (callers then show it as it is); CRP_ELIMIT when it demangles to more than
  *         cap - 1 bytes; CRP_EINVAL for NULL out or name, cap 0, or an unknown options
  *         version.
- * Added in 0.2.
+ * Added in 0.1.
  */
 CRP_API int crp_demangle(char *out, size_t cap, size_t *out_len, const char *name,
 			 const crp_demangle_options *opts);
 
 /** True when name has the prefix of a mangled Swift symbol (it may still not demangle).
- * Added in 0.2. */
+ * Added in 0.1. */
 CRP_API int crp_demangle_is_swift(const char *name);
 
 CRP_END_DECL

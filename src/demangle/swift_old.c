@@ -320,7 +320,7 @@ static sw_node *context(od *o)
 		r = sw_node_text(o->m, SW_Module, "Swift", 5);
 	} else if (nextif(o, 'G')) {
 		r = bound_generic_args(o, nominal_type(o));
-	} else if (strchr("FIvPsZCVO", peek(o))) {
+	} else if (!empty(o) && peek(o) && strchr("FIvPsZCVO", peek(o))) {
 		r = entity(o);
 	} else {
 		r = module(o);
@@ -736,7 +736,8 @@ static sw_node *impl_function(od *o)
 		return NULL;
 	f = impl_attr(o, f, callee, SW_ImplConvention);
 	if (nextif(o, 'C')) {
-		const char *at = empty(o) ? NULL : strchr(codes, next(o));
+		char c = next(o);
+		const char *at = c ? strchr(codes, c) : NULL;
 		if (!at)
 			return NULL;
 		f = impl_attr(o, f, names[at - codes], SW_ImplFunctionConventionName);

@@ -374,7 +374,7 @@ static void print_layout(sw_out *o, sw_node *n)
 	sw_node *l = sw_kid(n, 1);
 	print(o, sw_kid(n, 0));
 	puts_(o, ": ");
-	const char *at = l && l->payload == SW_TEXT && l->index == 1 ? strchr(codes, l->text[0]) : NULL;
+	const char *at = l && l->payload == SW_TEXT && l->index == 1 && l->text[0] ? strchr(codes, l->text[0]) : NULL;
 	if (!at) {
 		o->invalid = true;
 		return;
