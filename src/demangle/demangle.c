@@ -58,8 +58,11 @@ bool crp__is_swift_mangled(const char *name)
 	/* Mach-O symbol tables prefix one more underscore */
 	if (name[0] == '_' && (name[1] == '$' || (name[1] == '_' && name[2] == 'T')))
 		name++;
-	return (name[0] == '$' && (name[1] == 's' || name[1] == 'S' || name[1] == 'e')) ||
-	       (name[0] == '_' && name[1] == 'T');
+	if (name[0] == '$')
+		return name[1] == 's' || name[1] == 'S' || name[1] == 'e';
+	/* _T0, or a Swift 1-3 global: only the letters that grammar starts with, so that C names
+	 * such as _Tick are not taken for Swift */
+	return name[0] == '_' && name[1] == 'T' && name[2] && strchr("0FTtMwWvPIiZCVO", name[2]);
 }
 
 /* Which parser a prefix selects; the _Tt type names of Objective-C metadata are old-style

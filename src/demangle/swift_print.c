@@ -1579,11 +1579,11 @@ static void print_once(sw_out *o, sw_node *n)
 	}
 }
 
-static bool print_names(sw_out *o, sw_node *n)
+/* Contexts that are no declaration: anonymous ones, macro expansion sites, symbolic
+ * references, one-time initializers. */
+static bool print_other_contexts(sw_out *o, sw_node *n)
 {
 	switch (n->kind) {
-	case SW_Global: print_children(o, n, NULL); return true;
-	case SW_AssocTypePath: print_children(o, n, "."); return true;
 	case SW_MacroExpansionLoc:
 		puts_(o, "module ");
 		put_text(o, sw_kid(n, 0)); /* named even where modules are not */
@@ -1591,6 +1591,31 @@ static bool print_names(sw_out *o, sw_node *n)
 		print_two(o, " line ", sw_kid(n, 2), " column ", sw_kid(n, 3));
 		return true;
 	case SW_Type: case SW_TypeList: print_children(o, n, NULL); return true;
+	case SW_GlobalVariableOnceFunction: case SW_GlobalVariableOnceToken: print_once(o, n); return true;
+	case SW_TypeSymbolicReference: case SW_ProtocolSymbolicReference: {
+		char b[48];
+		snprintf(b, sizeof b, "type symbolic reference 0x%llX", (unsigned long long)n->index);
+		puts_(o, b);
+		return true;
+	}
+	case SW_AnonymousContext:
+		if (!SIMPLE(o)) {
+			print_two(o, "", sw_kid(n, 1), ".(unknown context at ", NULL);
+			put_text(o, sw_kid(n, 0));
+			putc_(o, ')');
+			if (sw_kid(n, 2) && n->kids[2]->n)
+				print_two(o, "<", n->kids[2], ">", NULL);
+		}
+		return true;
+	default: return false;
+	}
+}
+
+static bool print_names(sw_out *o, sw_node *n)
+{
+	switch (n->kind) {
+	case SW_Global: print_children(o, n, NULL); return true;
+	case SW_AssocTypePath: print_children(o, n, "."); return true;
 	case SW_Suffix:
 		if (!SIMPLE(o)) {
 			puts_(o, " with unmangled suffix ");
@@ -1624,22 +1649,6 @@ static bool print_names(sw_out *o, sw_node *n)
 	case SW_BoundGenericClass: case SW_BoundGenericStructure: case SW_BoundGenericEnum:
 	case SW_BoundGenericOtherNominalType: case SW_BoundGenericProtocol: case SW_BoundGenericTypeAlias:
 		print_bound_generic(o, n); return true;
-	case SW_GlobalVariableOnceFunction: case SW_GlobalVariableOnceToken: print_once(o, n); return true;
-	case SW_TypeSymbolicReference: case SW_ProtocolSymbolicReference: {
-		char b[48];
-		snprintf(b, sizeof b, "type symbolic reference 0x%llX", (unsigned long long)n->index);
-		puts_(o, b);
-		return true;
-	}
-	case SW_AnonymousContext:
-		if (!SIMPLE(o)) {
-			print_two(o, "", sw_kid(n, 1), ".(unknown context at ", NULL);
-			put_text(o, sw_kid(n, 0));
-			putc_(o, ')');
-			if (sw_kid(n, 2) && n->kids[2]->n)
-				print_two(o, "<", n->kids[2], ">", NULL);
-		}
-		return true;
 	case SW_LabelList: case SW_EmptyList: case SW_FirstElementMarker: case SW_VariadicMarker:
 		return true;
 	case SW_FunctionSignatureSpecializationParamKind: print_fs_kind(o, n->index); return true;
@@ -1669,7 +1678,7 @@ static sw_node *pr(sw_out *o, sw_node *n, bool prefix)
 	default: break;
 	}
 	post = print_entity_kind(o, n, prefix, &done);
-	if (!done && !print_names(o, n) && !print_table(o, n) && !print_function_types(o, n) &&
+	if (!done && !print_names(o, n) && !print_other_contexts(o, n) && !print_table(o, n) && !print_function_types(o, n) &&
 	    !print_misc_type(o, n) && !print_impl(o, n) && !print_specialization(o, n) &&
 	    !print_thunk(o, n) && !print_witness(o, n) && !print_autodiff(o, n))
 		o->invalid = true; /* a node in a place the printer does not know */
