@@ -61,7 +61,7 @@ bool crp__is_swift_mangled(const char *name)
 	if (name[0] == '$')
 		return name[1] == 's' || name[1] == 'S' || name[1] == 'e';
 	/* _T0, or a Swift 1-3 global: only the letters that grammar starts with, so that C names
-	 * such as _Tick are not taken for Swift */
+	 * such as _Tock are not taken for Swift */
 	return name[0] == '_' && name[1] == 'T' && name[2] && strchr("0FTtMwWvPIiZCVO", name[2]);
 }
 
