@@ -24,6 +24,7 @@ static int read_one(const crp_format *f, const void *buf, size_t len, size_t chu
 		    const crp_parse_options *po, crp_report **out, const crp_format **seen)
 {
 	crp_reader *rd;
+	*out = NULL; /* also when the reader cannot even be made (allocation failure k = 1) */
 	int rc = crp_reader_new(&rd, f, po);
 	if (rc != CRP_OK)
 		return rc;
