@@ -327,8 +327,9 @@ static sw_node *dm_multi_subst(dm *d)
 		if (dm_upper(c))
 			return push_multi(d, repeat, (size_t)(c - 'A'));
 		if (c == '_') {
-			size_t idx = (size_t)repeat + 27;
-			return repeat >= 0 && idx < d->nsubs ? d->subs[idx] : NULL;
+			/* the number read was an index past 26, not a count: A_ is 26, A0_ 27 */
+			size_t idx = (size_t)(repeat + 27);
+			return idx < d->nsubs ? d->subs[idx] : NULL;
 		}
 		dm_back(d);
 		if ((repeat = dm_natural(d)) < 0)
