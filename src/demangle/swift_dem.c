@@ -111,7 +111,9 @@ static bool is_requirement(sw_kind k)
 {
 	return k == SW_DependentGenericSameTypeRequirement ||
 	       k == SW_DependentGenericLayoutRequirement ||
-	       k == SW_DependentGenericConformanceRequirement;
+	       k == SW_DependentGenericConformanceRequirement ||
+	       k == SW_DependentGenericInverseConformanceRequirement ||
+	       k == SW_DependentGenericParamPackMarker;
 }
 
 static bool is_context_kind(sw_kind k) { return sw_is_context(k); }
@@ -789,7 +791,7 @@ static sw_node *dm_generic_signature(dm *d, bool counts)
 
 static sw_node *layout_requirement(dm *d, sw_node *constr)
 {
-	static const char simple[] = "URNCDT";
+	static const char simple[] = "URNCDTBS";
 	char c = dm_next(d);
 	sw_node *size = NULL, *align = NULL;
 	if (!c || !strchr(simple, c)) {
@@ -813,14 +815,19 @@ static sw_node *layout_requirement(dm *d, sw_node *constr)
 static sw_node *dm_generic_requirement(dm *d)
 {
 	/* the letter picks what is constrained and how; lower case: an associated type */
-	static const char codes[] = "cCbBtTsSmMlLpPQ";
-	static const char constraint[] = "bbbbssssllllppp";
-	static const char subject[] = "acgsacgsacgsacs";
+	static const char codes[] = "cCbBtTsSmMlLpPQiIjJ";
+	static const char constraint[] = "bbbbssssllllpppiiii";
+	static const char subject[] = "acgsacgsacgsacsgsac";
 	char c = dm_next(d);
+	if (c == 'v') /* a parameter pack: "each A" */
+		return sw_with(d->m, SW_DependentGenericParamPackMarker, dm_type(d, dm_param_index(d)));
 	const char *at = c ? strchr(codes, c) : NULL;
 	char how = at ? constraint[at - codes] : 'p', what = at ? subject[at - codes] : 'g';
+	int bit = how == 'i' ? dm_index(d) : 0; /* Swift 6 inverses: ~Copyable (0), ~Escapable (1) */
 	if (!at)
 		dm_back(d);
+	if (bit < 0)
+		return NULL;
 	sw_node *t = NULL;
 	if (what == 'g')
 		t = dm_type(d, dm_param_index(d));
@@ -839,6 +846,9 @@ static sw_node *dm_generic_requirement(dm *d)
 	if (how == 's')
 		return sw_with2(d->m, SW_DependentGenericSameTypeRequirement, t,
 				dm_pop_kind(d, SW_Type));
+	if (how == 'i')
+		return sw_with2(d->m, SW_DependentGenericInverseConformanceRequirement, t,
+				sw_node_index(d->m, SW_Index, (uint64_t)bit));
 	return t ? layout_requirement(d, t) : NULL;
 }
 

@@ -334,12 +334,19 @@ static void print_impl_function(sw_out *o, sw_node *fn)
 	}
 }
 
-static void print_generic_signature(sw_out *o, sw_node *n)
+static bool is_pack_param(const sw_node *sig, size_t from, uint64_t depth, uint64_t index)
 {
-	size_t counts = 0;
-	putc_(o, '<');
-	while (counts < n->n && n->kids[counts]->kind == SW_DependentGenericParamCount)
-		counts++;
+	for (size_t i = from; i < sig->n; i++) {
+		const sw_node *m = sig->kids[i], *p = sw_kid(sw_kid(m, 0), 0);
+		if (m->kind == SW_DependentGenericParamPackMarker && p && p->n == 2 &&
+		    p->kids[0]->index == depth && p->kids[1]->index == index)
+			return true;
+	}
+	return false;
+}
+
+static void print_generic_params(sw_out *o, sw_node *n, size_t counts)
+{
 	for (size_t depth = 0; depth < counts; depth++) {
 		if (depth)
 			puts_(o, "><");
@@ -351,26 +358,35 @@ static void print_generic_signature(sw_out *o, sw_node *n)
 				puts_(o, "...");
 				break;
 			}
+			if (is_pack_param(n, counts, depth, i))
+				puts_(o, "each ");
 			param_name(o, depth, i);
 		}
 	}
-	if (counts < n->n && !SIMPLE(o)) {
-		puts_(o, " where ");
-		for (size_t i = counts; i < n->n; i++) {
-			if (i > counts)
-				puts_(o, ", ");
-			print(o, n->kids[i]);
-		}
+}
+
+static void print_generic_signature(sw_out *o, sw_node *n)
+{
+	size_t counts = 0, first = 0;
+	putc_(o, '<');
+	while (counts < n->n && n->kids[counts]->kind == SW_DependentGenericParamCount)
+		counts++;
+	print_generic_params(o, n, counts);
+	for (size_t i = counts; i < n->n; i++) {
+		if (SIMPLE(o) || n->kids[i]->kind == SW_DependentGenericParamPackMarker)
+			continue;
+		puts_(o, first++ ? ", " : " where ");
+		print(o, n->kids[i]);
 	}
 	putc_(o, '>');
 }
 
 static void print_layout(sw_out *o, sw_node *n)
 {
-	static const char codes[] = "URNCDTEeMm";
+	static const char codes[] = "URNCDTEeMmBS";
 	static const char *const names[] = {"_UnknownLayout", "_RefCountedObject",
 		"_NativeRefCountedObject", "AnyObject", "_NativeClass", "_Trivial", "_Trivial",
-		"_Trivial", "_TrivialAtMost", "_TrivialAtMost"};
+		"_Trivial", "_TrivialAtMost", "_TrivialAtMost", "_BridgeObject", "_TrivialStride"};
 	sw_node *l = sw_kid(n, 1);
 	print(o, sw_kid(n, 0));
 	puts_(o, ": ");
@@ -1445,6 +1461,11 @@ static bool print_misc_type(sw_out *o, sw_node *n)
 		print_two(o, "", sw_kid(n, 0), ": ", sw_kid(n, 1)); return true;
 	case SW_DependentGenericSameTypeRequirement:
 		print_two(o, "", sw_kid(n, 0), " == ", sw_kid(n, 1)); return true;
+	case SW_DependentGenericInverseConformanceRequirement:
+		print_two(o, "", sw_kid(n, 0), ": ~", NULL);
+		puts_(o, !sw_kid(n, 1) ? "" : n->kids[1]->index == 0 ? "Swift.Copyable"
+			 : n->kids[1]->index == 1 ? "Swift.Escapable" : "Swift.Invertible");
+		return true;
 	case SW_DependentGenericLayoutRequirement: print_layout(o, n); return true;
 	case SW_DependentGenericSignature: case SW_DependentPseudogenericSignature:
 		print_generic_signature(o, n); return true;
