@@ -150,6 +150,9 @@ struct sw_node {
 	sw_node **kids;
 	const char *text;
 	uint64_t index; /* the text's length when payload is SW_TEXT */
+	/* A type's text once printed, where it is in the output: substitutions share subtrees,
+	 * and a shared type is copied rather than walked again. */
+	uint32_t memo_at, memo_len;
 };
 
 /* Bump memory: a caller's first block (usually on its stack), then blocks from the

@@ -1690,7 +1690,19 @@ static sw_node *pr(sw_out *o, sw_node *n, bool prefix)
 	o->depth++;
 	sw_node *post = NULL;
 	switch (n->kind) { /* the commonest kinds first */
-	case SW_Type: print(o, sw_kid(n, 0)); goto out;
+	case SW_Type: {
+		size_t at = o->n;
+		if (n->memo_len) {
+			put(o, o->p + n->memo_at, n->memo_len);
+			goto out;
+		}
+		print(o, sw_kid(n, 0));
+		if (!o->overflow && !o->invalid && o->n > at && o->n - at < UINT32_MAX) {
+			n->memo_at = (uint32_t)at;
+			n->memo_len = (uint32_t)(o->n - at);
+		}
+		goto out;
+	}
 	case SW_Identifier: put_text(o, n); goto out;
 	case SW_Module:
 		if (!SIMPLE(o))
