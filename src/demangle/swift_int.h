@@ -153,6 +153,7 @@ struct sw_node {
 	/* A type's text once printed, where it is in the output: substitutions share subtrees,
 	 * and a shared type is copied rather than walked again. */
 	uint32_t memo_at, memo_len;
+	sw_node *inl[2]; /* the first two children: most nodes have no more */
 };
 
 /* Bump memory: a caller's first block (usually on its stack), then blocks from the

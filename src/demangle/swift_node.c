@@ -65,6 +65,8 @@ sw_node *sw_node_new(sw_mem *m, sw_kind k)
 	if (n) {
 		memset(n, 0, sizeof *n);
 		n->kind = (uint16_t)k;
+		n->kids = n->inl;
+		n->cap = 2;
 	}
 	return n;
 }
@@ -95,7 +97,7 @@ sw_node *sw_add(sw_mem *m, sw_node *parent, sw_node *child)
 	if (!parent || !child)
 		return NULL;
 	if (parent->n == parent->cap) {
-		uint32_t cap = parent->cap ? parent->cap * 2 : 4;
+		uint32_t cap = parent->cap * 2;
 		sw_node **kids = sw_alloc(m, cap * sizeof *kids);
 		if (!kids)
 			return NULL;

@@ -34,9 +34,11 @@ static void put_text(sw_out *o, const sw_node *n)
 }
 static void put_u(sw_out *o, uint64_t v)
 {
-	char b[24];
-	int len = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-	put(o, b, (size_t)len);
+	char b[24], *p = b + sizeof b;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	put(o, p, (size_t)(b + sizeof b - p));
 }
 
 static void print(sw_out *o, sw_node *n) { pr(o, n, false); }
@@ -613,11 +615,9 @@ static sw_node *print_macro(sw_out *o, sw_node *n, bool prefix)
 	return entity(o, n, prefix, TP_NONE, true, extra, idx, NULL);
 }
 
-static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done)
+/* Accessors and macro expansions: the entity kinds found by table rather than by case. */
+static sw_node *print_entity_other(sw_out *o, sw_node *n, bool prefix, bool *done)
 {
-	bool types = !SIMPLE(o);
-	bool is_class = sw_is(sw_kid(n, 0), SW_Class);
-	int idx = sw_kid(n, 1) ? (int)(n->kids[1]->index & 0x7fffffff) : 0;
 	const char *acc = accessor_name((sw_kind)n->kind);
 	*done = true;
 	if (acc)
@@ -625,6 +625,16 @@ static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done
 	if (macro_role((sw_kind)n->kind) || n->kind == SW_FreestandingMacroExpansion ||
 	    n->kind == SW_MacroExpansionUniqueName)
 		return print_macro(o, n, prefix);
+	*done = false;
+	return NULL;
+}
+
+static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done)
+{
+	bool types = !SIMPLE(o);
+#define IDX (sw_kid(n, 1) ? (int)(n->kids[1]->index & 0x7fffffff) : 0)
+#define IS_CLASS (sw_is(sw_kid(n, 0), SW_Class))
+	*done = true;
 	switch (n->kind) {
 	case SW_Variable: return entity(o, n, prefix, TP_COLON, true, NULL, -1, NULL);
 	case SW_Macro:
@@ -634,9 +644,9 @@ static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done
 	case SW_Subscript: return entity(o, n, prefix, TP_FUNCTION, false, NULL, -1, "subscript");
 	case SW_GenericTypeParamDecl: return entity(o, n, prefix, TP_NONE, true, NULL, -1, NULL);
 	case SW_ExplicitClosure:
-		return entity(o, n, prefix, types ? TP_FUNCTION : TP_NONE, false, "closure #", idx + 1, NULL);
+		return entity(o, n, prefix, types ? TP_FUNCTION : TP_NONE, false, "closure #", IDX + 1, NULL);
 	case SW_ImplicitClosure:
-		return entity(o, n, prefix, types ? TP_FUNCTION : TP_NONE, false, "implicit closure #", idx + 1, NULL);
+		return entity(o, n, prefix, types ? TP_FUNCTION : TP_NONE, false, "implicit closure #", IDX + 1, NULL);
 	case SW_Initializer:
 		return entity(o, n, prefix, TP_NONE, false, "variable initialization expression", -1, NULL);
 	case SW_PropertyWrapperBackingInitializer:
@@ -644,20 +654,22 @@ static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done
 	case SW_PropertyWrapperInitFromProjectedValue:
 		return entity(o, n, prefix, TP_NONE, false, "property wrapper init from projected value", -1, NULL);
 	case SW_DefaultArgumentInitializer:
-		return entity(o, n, prefix, TP_NONE, false, "default argument ", idx, NULL);
+		return entity(o, n, prefix, TP_NONE, false, "default argument ", IDX, NULL);
 	case SW_Class: case SW_Structure: case SW_Enum: case SW_Protocol: case SW_TypeAlias:
 	case SW_OtherNominalType:
 		return entity(o, n, prefix, TP_NONE, true, NULL, -1, NULL);
 	case SW_Allocator:
-		return entity(o, n, prefix, TP_FUNCTION, false, is_class ? "__allocating_init" : "init", -1, NULL);
+		return entity(o, n, prefix, TP_FUNCTION, false, IS_CLASS ? "__allocating_init" : "init", -1, NULL);
 	case SW_Constructor: return entity(o, n, prefix, TP_FUNCTION, n->n > 2, "init", -1, NULL);
 	case SW_Destructor: return entity(o, n, prefix, TP_NONE, false, "deinit", -1, NULL);
 	case SW_Deallocator:
-		return entity(o, n, prefix, TP_NONE, false, is_class ? "__deallocating_deinit" : "deinit", -1, NULL);
+		return entity(o, n, prefix, TP_NONE, false, IS_CLASS ? "__deallocating_deinit" : "deinit", -1, NULL);
 	case SW_IVarInitializer: return entity(o, n, prefix, TP_NONE, false, "__ivar_initializer", -1, NULL);
 	case SW_IVarDestroyer: return entity(o, n, prefix, TP_NONE, false, "__ivar_destroyer", -1, NULL);
-	default: *done = false; return NULL;
+	default: return print_entity_other(o, n, prefix, done);
 	}
+#undef IDX
+#undef IS_CLASS
 }
 
 /* ---- "<text> <child 0>" kinds ---- */
