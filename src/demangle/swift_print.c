@@ -666,7 +666,7 @@ static sw_node *print_entity_kind(sw_out *o, sw_node *n, bool prefix, bool *done
 		return entity(o, n, prefix, TP_NONE, false, IS_CLASS ? "__deallocating_deinit" : "deinit", -1, NULL);
 	case SW_IVarInitializer: return entity(o, n, prefix, TP_NONE, false, "__ivar_initializer", -1, NULL);
 	case SW_IVarDestroyer: return entity(o, n, prefix, TP_NONE, false, "__ivar_destroyer", -1, NULL);
-	default: return print_entity_other(o, n, prefix, done);
+	default: *done = false; return NULL;
 	}
 #undef IDX
 #undef IS_CLASS
@@ -1722,10 +1722,15 @@ static sw_node *pr(sw_out *o, sw_node *n, bool prefix)
 		goto out;
 	default: break;
 	}
+	/* by how often each group's kinds occur in real names */
+	if (print_names(o, n) || print_function_types(o, n))
+		goto out;
 	post = print_entity_kind(o, n, prefix, &done);
-	if (!done && !print_names(o, n) && !print_other_contexts(o, n) && !print_table(o, n) && !print_function_types(o, n) &&
-	    !print_misc_type(o, n) && !print_impl(o, n) && !print_specialization(o, n) &&
-	    !print_thunk(o, n) && !print_witness(o, n) && !print_autodiff(o, n))
+	if (!done)
+		post = print_entity_other(o, n, prefix, &done);
+	if (!done && !print_misc_type(o, n) && !print_table(o, n) && !print_other_contexts(o, n) &&
+	    !print_impl(o, n) && !print_specialization(o, n) && !print_thunk(o, n) &&
+	    !print_witness(o, n) && !print_autodiff(o, n))
 		o->invalid = true; /* a node in a place the printer does not know */
 out:
 	o->depth--;
