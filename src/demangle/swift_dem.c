@@ -522,7 +522,8 @@ static sw_node *pop_params(dm *d, sw_kind k)
 sw_node *dm_pop_function_type(dm *d, sw_kind k, bool clang)
 {
 	static const sw_kind attrs[] = {
-		SW_SendingResultFunctionType, SW_GlobalActorFunctionType, SW_IsolatedAnyFunctionType, SW_DifferentiableFunctionType,
+		SW_SendingResultFunctionType, SW_GlobalActorFunctionType, SW_IsolatedAnyFunctionType,
+		SW_DifferentiableFunctionType,
 		SW_ThrowsAnnotation, SW_TypedThrowsAnnotation, SW_ConcurrentFunctionType,
 		SW_AsyncAnnotation,
 	};

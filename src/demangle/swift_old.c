@@ -991,7 +991,8 @@ static sw_node *specialized_attr(od *o)
 					  : SW_FunctionSignatureSpecialization);
 	if (nextif(o, 'q'))
 		spec = sw_add(o->m, spec, sw_node_new(o->m, SW_IsSerialized));
-	spec = sw_add(o->m, spec, sw_node_index(o->m, SW_SpecializationPassID, (uint64_t)(unsigned char)(next(o) - '0')));
+	uint64_t pass = (uint64_t)(unsigned char)(next(o) - '0');
+	spec = sw_add(o->m, spec, sw_node_index(o->m, SW_SpecializationPassID, pass));
 	return f ? function_sig_spec(o, spec) : generic_spec(o, spec);
 }
 

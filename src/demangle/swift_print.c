@@ -392,7 +392,8 @@ static void print_layout(sw_out *o, sw_node *n)
 	sw_node *l = sw_kid(n, 1);
 	print(o, sw_kid(n, 0));
 	puts_(o, ": ");
-	const char *at = l && l->payload == SW_TEXT && l->index == 1 && l->text[0] ? strchr(codes, l->text[0]) : NULL;
+	bool one = l && l->payload == SW_TEXT && l->index == 1 && l->text[0];
+	const char *at = one ? strchr(codes, l->text[0]) : NULL;
 	if (!at) {
 		o->invalid = true;
 		return;
@@ -695,7 +696,8 @@ static const char *const prefixed[SW_KIND_COUNT] = {
 	[SW_ProtocolWitnessTable] = "protocol witness table for ",
 	[SW_ProtocolWitnessTablePattern] = "protocol witness table pattern for ",
 	[SW_GenericProtocolWitnessTable] = "generic protocol witness table for ",
-	[SW_GenericProtocolWitnessTableInstantiationFunction] = "instantiation function for generic protocol witness table for ",
+	[SW_GenericProtocolWitnessTableInstantiationFunction] =
+		"instantiation function for generic protocol witness table for ",
 	[SW_ResilientProtocolWitnessTable] = "resilient protocol witness table for ",
 	[SW_ProtocolSelfConformanceWitnessTable] = "protocol self-conformance witness table for ",
 	[SW_ProtocolSelfConformanceWitness] = "protocol self-conformance witness for ",
@@ -710,7 +712,8 @@ static const char *const prefixed[SW_KIND_COUNT] = {
 	[SW_TypeMetadataAccessFunction] = "type metadata accessor for ",
 	[SW_TypeMetadataInstantiationCache] = "type metadata instantiation cache for ",
 	[SW_TypeMetadataInstantiationFunction] = "type metadata instantiation function for ",
-	[SW_TypeMetadataSingletonInitializationCache] = "type metadata singleton initialization cache for ",
+	[SW_TypeMetadataSingletonInitializationCache] =
+		"type metadata singleton initialization cache for ",
 	[SW_TypeMetadataCompletionFunction] = "type metadata completion function for ",
 	[SW_TypeMetadataDemanglingCache] = "demangling cache variable for type metadata for ",
 	[SW_TypeMetadataLazyCache] = "lazy cache variable for type metadata for ",
@@ -739,11 +742,15 @@ static const char *const prefixed[SW_KIND_COUNT] = {
 	[SW_OpaqueTypeDescriptorRecord] = "opaque type descriptor runtime record for ",
 	[SW_ProtocolDescriptorRecord] = "protocol descriptor runtime record for ",
 	[SW_CanonicalSpecializedGenericMetaclass] = "specialized generic metaclass for ",
-	[SW_CanonicalSpecializedGenericTypeMetadataAccessFunction] = "canonical specialized generic type metadata accessor for ",
+	[SW_CanonicalSpecializedGenericTypeMetadataAccessFunction] =
+		"canonical specialized generic type metadata accessor for ",
 	[SW_MetadataInstantiationCache] = "metadata instantiation cache for ",
-	[SW_NoncanonicalSpecializedGenericTypeMetadata] = "noncanonical specialized generic type metadata for ",
-	[SW_NoncanonicalSpecializedGenericTypeMetadataCache] = "cache variable for noncanonical specialized generic type metadata for ",
-	[SW_CanonicalPrespecializedGenericTypeCachingOnceToken] = "flag for loading of canonical specialized generic type metadata for ",
+	[SW_NoncanonicalSpecializedGenericTypeMetadata] =
+		"noncanonical specialized generic type metadata for ",
+	[SW_NoncanonicalSpecializedGenericTypeMetadataCache] =
+		"cache variable for noncanonical specialized generic type metadata for ",
+	[SW_CanonicalPrespecializedGenericTypeCachingOnceToken] =
+		"flag for loading of canonical specialized generic type metadata for ",
 	[SW_Static] = "static ",
 	[SW_Weak] = "weak ",
 	[SW_Unowned] = "unowned ",
