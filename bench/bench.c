@@ -299,7 +299,6 @@ static const char *const builtin_cxx[] = {
 
 static const char **dm_names;
 static size_t dm_count, dm_cxx;
-static unsigned dm_flags;
 
 static void add_name(const char *name, size_t *cap)
 {
@@ -332,42 +331,40 @@ static void collect_names(void)
 		add_name(builtin_cxx[i], &cap);
 }
 
-/* Names per second over [from, to) of the list, best of `rounds`. */
-static double names_per_s(size_t from, size_t to, double secs, int rounds)
+/* Names per second over [from, to) of the list, in one round of at least `secs`. */
+static double names_per_s(size_t from, size_t to, unsigned flags, double secs)
 {
 	char out[CRP_DEMANGLE_BUFFER];
 	crp_demangle_options o = CRP_DEMANGLE_OPTIONS_INIT;
-	double best = 0;
-	o.flags = dm_flags;
-	for (int r = 0; r < rounds; r++) {
-		size_t done = 0;
-		double t0 = now(), t;
-		do {
-			for (size_t i = from; i < to; i++)
-				crp_demangle(out, sizeof out, NULL, dm_names[i], &o);
-			done += to - from;
-			t = now() - t0;
-		} while (t < secs);
-		if ((double)done / t > best)
-			best = (double)done / t;
-	}
-	return best;
+	size_t done = 0;
+	double t0 = now(), t;
+	o.flags = flags;
+	do {
+		for (size_t i = from; i < to; i++)
+			crp_demangle(out, sizeof out, NULL, dm_names[i], &o);
+		done += to - from;
+		t = now() - t0;
+	} while (t < secs);
+	return (double)done / t;
 }
 
+/* Rounds of the three rows interleaved, best of each kept, as for the jobs above. */
 static void run_demangle(double secs, int rounds)
 {
+	double best[3] = {0, 0, 0};
 	collect_names();
-	dm_flags = 0;
-	double full = names_per_s(0, dm_cxx, secs, rounds);
-	dm_flags = CRP_DEMANGLE_SIMPLIFIED;
-	double simple = names_per_s(0, dm_cxx, secs, rounds);
-	dm_flags = 0;
-	double cxx = names_per_s(dm_cxx, dm_count, secs, rounds);
+	for (int r = 0; r < rounds; r++) {
+		double v[3] = {names_per_s(0, dm_cxx, 0, secs),
+			       names_per_s(0, dm_cxx, CRP_DEMANGLE_SIMPLIFIED, secs),
+			       names_per_s(dm_cxx, dm_count, 0, secs)};
+		for (int k = 0; k < 3; k++)
+			best[k] = v[k] > best[k] ? v[k] : best[k];
+	}
 	printf("%-34s %9.2f M names/s   %.2fx libiberty C++ (%zu names)\n", "demangle Swift (full)",
-	       full / 1e6, full / cxx, dm_cxx);
+	       best[0] / 1e6, best[0] / best[2], dm_cxx);
 	printf("%-34s %9.2f M names/s   %.2fx libiberty C++\n", "demangle Swift (simplified)",
-	       simple / 1e6, simple / cxx);
-	printf("%-34s %9.2f M names/s\n", "demangle C++ (libiberty)", cxx / 1e6);
+	       best[1] / 1e6, best[1] / best[2]);
+	printf("%-34s %9.2f M names/s\n", "demangle C++ (libiberty)", best[2] / 1e6);
 	free(dm_names);
 }
 

@@ -137,6 +137,23 @@ static void add_words(dm *d, const char *s, size_t n)
 	}
 }
 
+static void flush_words(dm *d)
+{
+	for (int i = 0; i < d->npending; i++)
+		add_words(d, d->pending[i], d->pendlen[i]);
+	d->npending = 0;
+}
+
+static void note_words(dm *d, const char *s, size_t n)
+{
+	if (d->nwords >= 26)
+		return;
+	if (d->npending == (int)CRP_ARRAY_LEN(d->pending))
+		flush_words(d);
+	d->pending[d->npending] = s;
+	d->pendlen[d->npending++] = (uint32_t)n;
+}
+
 /* Appends to a growing identifier built in the bump memory (pieces are few and short). */
 static bool ident_append(dm *d, char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
@@ -157,6 +174,8 @@ static bool ident_append(dm *d, char **buf, size_t *len, size_t *cap, const char
 
 static bool ident_words(dm *d, char **buf, size_t *len, size_t *cap, bool *more)
 {
+	if (*more)
+		flush_words(d);
 	while (*more && (dm_lower(dm_peek(d)) || dm_upper(dm_peek(d)))) {
 		char c = dm_next(d);
 		int w = dm_lower(c) ? c - 'a' : c - 'A';
@@ -209,7 +228,7 @@ static sw_node *dm_identifier(dm *d)
 			} else if (!ident_append(d, &buf, &len, &cap, s, (size_t)nc)) {
 				return NULL;
 			}
-			add_words(d, s, (size_t)nc);
+			note_words(d, s, (size_t)nc);
 		}
 		d->pos += (size_t)nc;
 	} while (words);

@@ -16,6 +16,11 @@ typedef struct dm {
 	const char *words[26];
 	uint32_t wordlen[26];
 	int nwords;
+	/* Identifier pieces not yet split into words: most names never use a word substitution,
+	 * so words are found only when one is asked for. */
+	const char *pending[32];
+	uint32_t pendlen[32];
+	int npending;
 	bool oldfn; /* _T0: labels inside the argument tuple */
 	unsigned depth;
 } dm;
