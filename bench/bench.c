@@ -5,6 +5,10 @@
  *
  * -j keeps only the jobs whose label contains SUBSTRING (and the floor), e.g. for a profiler.
  *
+ * A last block times demangling: names per second, Swift in both styles (the mangled Swift
+ * names of the reports given, and a built-in set of the names real crashes carry), and C++
+ * through libiberty, the floor for a demangler.
+ *
  * The floor runs yajl with the configuration the reader uses (multiple values, strings not
  * validated by yajl, numbers as text), so the ratio is exactly the cost of building the model
  * (including our own UTF-8 validation). */
@@ -309,6 +313,96 @@ static void print_jobs(const job *jobs, size_t n, size_t n_convert)
 		       jobs[3].best / jobs[1].best);
 }
 
+/* -- demangling ----------------------------------------------------------------------------- */
+
+static const char *const builtin_swift[] = {
+	"$s7Fixture14ViewControllerC11crashTappedyyF",
+	"$s7Fixture14ViewControllerC11viewDidLoadyyFyycfU_TA",
+	"$ss17_assertionFailure__4file4line5flagss5NeverOs12StaticStringV_A2HSus6UInt32VtF",
+	"$sSayxSicigSi_Tg5",
+	"$sIeg_IeyB_TR",
+	"$s4Shop9CartModelC5total8currencySdSS_tFSdAA4ItemVXEfU_",
+	"$s4Shop9CartModelC4loadyyYaKFTY0_",
+	"$s4main1SVAA1PA2aDP3fooyyFTW",
+	"$s4main3bar1f1gySi_SSztYaKF",
+	"_TFC3foo3bar3basfT3zimCS_3zim_T_",
+};
+static const char *const builtin_cxx[] = {
+	"_ZN4shop6detail10renderCellERKNS_4ItemE", "_ZNSt6vectorIiSaIiEE9push_backERKi",
+	"_Z9checkItemRKSt6vectorIiSaIiEEm", "_ZN5outer3runEv",
+};
+
+static const char **dm_names;
+static size_t dm_count, dm_cxx;
+
+static void add_name(const char *name, size_t *cap)
+{
+	if (dm_count == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		dm_names = realloc(dm_names, *cap * sizeof *dm_names);
+		if (!dm_names)
+			exit(1);
+	}
+	dm_names[dm_count++] = name;
+}
+
+/* The Swift names of every frame of every report, then the built-in ones; C++ last. */
+static void collect_names(void)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < n_inputs; i++) {
+		const crp_crash *c = crp_report_crash(inputs[i].model);
+		for (size_t t = 0; c && t < c->thread_count; t++)
+			for (size_t f = 0; f < c->threads[t].backtrace.frame_count; f++) {
+				const char *sym = c->threads[t].backtrace.frames[f].symbol_name;
+				if (sym && crp_demangle_is_swift(sym))
+					add_name(sym, &cap);
+			}
+	}
+	for (size_t i = 0; i < sizeof builtin_swift / sizeof *builtin_swift; i++)
+		add_name(builtin_swift[i], &cap);
+	dm_cxx = dm_count;
+	for (size_t i = 0; i < sizeof builtin_cxx / sizeof *builtin_cxx; i++)
+		add_name(builtin_cxx[i], &cap);
+}
+
+/* Names per second over [from, to) of the list, in one round of at least `secs`. */
+static double names_per_s(size_t from, size_t to, unsigned flags, double secs)
+{
+	char out[CRP_DEMANGLE_BUFFER];
+	crp_demangle_options o = CRP_DEMANGLE_OPTIONS_INIT;
+	size_t done = 0;
+	double t0 = now(), t;
+	o.flags = flags;
+	do {
+		for (size_t i = from; i < to; i++)
+			crp_demangle(out, sizeof out, NULL, dm_names[i], &o);
+		done += to - from;
+		t = now() - t0;
+	} while (t < secs);
+	return (double)done / t;
+}
+
+/* Rounds of the three rows interleaved, best of each kept, as for the jobs above. */
+static void run_demangle(double secs, int rounds)
+{
+	double best[3] = {0, 0, 0};
+	collect_names();
+	for (int r = 0; r < rounds; r++) {
+		double v[3] = {names_per_s(0, dm_cxx, 0, secs),
+			       names_per_s(0, dm_cxx, CRP_DEMANGLE_SIMPLIFIED, secs),
+			       names_per_s(dm_cxx, dm_count, 0, secs)};
+		for (int k = 0; k < 3; k++)
+			best[k] = v[k] > best[k] ? v[k] : best[k];
+	}
+	printf("%-34s %9.2f M names/s   %.2fx libiberty C++ (%zu names)\n", "demangle Swift (full)",
+	       best[0] / 1e6, best[0] / best[2], dm_cxx);
+	printf("%-34s %9.2f M names/s   %.2fx libiberty C++\n", "demangle Swift (simplified)",
+	       best[1] / 1e6, best[1] / best[2]);
+	printf("%-34s %9.2f M names/s\n", "demangle C++ (libiberty)", best[2] / 1e6);
+	free(dm_names);
+}
+
 int main(int argc, char **argv)
 {
 	double secs = 0.3;
@@ -362,6 +456,8 @@ int main(int argc, char **argv)
 		print_sizes();
 	if (!only || strstr("long string", only))
 		long_strings();
+	if (!only || strstr("demangle", only))
+		run_demangle(secs, rounds);
 	crp_crpb_close(archive);
 	return 0;
 }

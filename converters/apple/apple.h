@@ -145,7 +145,7 @@ typedef struct apple_frame {
 
 void crp__apple_frame(const apple_facts *f, const crp_frame *fr, apple_frame *out);
 
-/* Demangled C++ name of sym into buf, or sym itself (Swift and plain names unchanged). */
+/* Demangled name of sym into buf (C++; Swift simplified, as Apple prints it), or sym itself. */
 const char *crp__apple_demangle(const char *sym, char *buf, size_t cap);
 
 /* -- times -------------------------------------------------------------------------------- */

@@ -357,12 +357,12 @@ void crp__apple_frame(const apple_facts *f, const crp_frame *fr, apple_frame *ou
 	}
 }
 
+/* Swift names as Apple's reports print them (simplified: ViewController.crashTapped()). No
+ * allocator here: the demangler's stack memory fits every real name; one that does not fit
+ * stays mangled. */
 const char *crp__apple_demangle(const char *sym, char *buf, size_t cap)
 {
-	if ((sym[0] == '_' && sym[1] == 'Z') || (sym[0] == '_' && sym[1] == '_' && sym[2] == 'Z'))
-		if (crp__demangle_cxx(sym, buf, cap))
-			return buf;
-	return sym;
+	return crp__demangle(sym, buf, cap, CRP__DM_SIMPLIFIED, NULL) ? buf : sym;
 }
 
 /* -- exception ---------------------------------------------------------------------------- */

@@ -97,6 +97,8 @@ static const char *die_name(unit_ctx *u, const crp_dwarf_die *die, bool qualifie
 	crp__dwarf_die_names(u->d, die, &name, &linkage);
 	if (linkage && crp__demangle_cxx(linkage, u->b->namebuf, BP_MAX_NAME))
 		return dup_name(u, u->b->namebuf);
+	if (linkage && crp__bp_demangle_swift(u->b, linkage))
+		return dup_name(u, u->b->namebuf);
 	if (name && *name)
 		return qualified && die->name.form ? qualify(u, die->depth, name) : dup_name(u, name);
 	if (linkage && *linkage)

@@ -96,6 +96,8 @@ typedef struct bp_dump {
 } bp_dump;
 
 /* breakpad_write.c */
+/* Demangles a Swift name into b->namebuf when the options ask for Swift names demangled. */
+bool crp__bp_demangle_swift(bp_dump *b, const char *name);
 int crp__bp_init(bp_dump *b, const crp_allocator *alloc, unsigned flags, uint64_t base,
 		 size_t input_bytes, crp_error *err);
 void crp__bp_dispose(bp_dump *b);

@@ -154,11 +154,22 @@ int crp__bp_intern(bp_dump *b, bp_names *t, const char *s, uint32_t *out)
 
 /* -- PUBLIC candidates --------------------------------------------------------------------- */
 
-/* Breakpad's rule (StabsToModule::Extern): C++ names demangled, else one leading '_' off. */
+bool crp__bp_demangle_swift(bp_dump *b, const char *name)
+{
+	unsigned style = b->flags & CRP_BREAKPAD_SWIFT_SIMPLIFIED ? CRP__DM_SIMPLIFIED : 0;
+	if (!(b->flags & (CRP_BREAKPAD_SWIFT_FULL | CRP_BREAKPAD_SWIFT_SIMPLIFIED)) ||
+	    !crp__is_swift_mangled(name))
+		return false;
+	return crp__demangle_swift(name, strlen(name), b->namebuf, BP_MAX_NAME, style, &b->alloc) != 0;
+}
+
+/* Breakpad's rule (StabsToModule::Extern): C++ names demangled, else one leading '_' off;
+ * Swift names demangled when asked. */
 static const char *public_name(bp_dump *b, const char *raw)
 {
-	if (raw[0] == '_' && raw[1] == '_' && raw[2] == 'Z' &&
-	    crp__demangle_cxx(raw, b->namebuf, BP_MAX_NAME))
+	if (((raw[0] == '_' && raw[1] == '_' && raw[2] == 'Z' &&
+	      crp__demangle_cxx(raw, b->namebuf, BP_MAX_NAME))) ||
+	    crp__bp_demangle_swift(b, raw))
 		return crp__arena_strndup(&b->strings, b->namebuf, strlen(b->namebuf));
 	if (raw[0] == '_')
 		raw++;

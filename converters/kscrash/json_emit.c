@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "common/convert.h"
+#include "demangle/demangle.h"
 #include "model/model.h"
 #include "crashport/sys/emitter.h"
 
@@ -226,13 +227,45 @@ static void write_field(jw *w, const crp_fdesc *f, const void *p, unsigned depth
 	}
 }
 
+/* One entry of symbolicated.locations; a Swift function is written demangled, with its
+ * mangled name as linkage_name. */
+static void write_location(jw *w, jcont *a, const crp_symloc *loc, char *dm, size_t cap)
+{
+	jcont l;
+	open_cont(w, &l, a->depth, '{');
+	if (loc->function) {
+		size_t n = crp__is_swift_mangled(loc->function)
+				   ? crp__demangle_swift(loc->function, strlen(loc->function), dm, cap, 0, NULL)
+				   : 0;
+		write_key(&l, "function", 8);
+		write_string(w, n ? dm : loc->function, n ? n : strlen(loc->function));
+		if (n) {
+			write_key(&l, "linkage_name", 12);
+			write_string(w, loc->function, strlen(loc->function));
+		}
+	}
+	if (loc->file) {
+		write_key(&l, "file", 4);
+		write_string(w, loc->file, strlen(loc->file));
+	}
+	if (loc->line) {
+		write_key(&l, "line", 4);
+		crp_emit_u64(w->c, loc->line);
+	}
+	if (loc->column) {
+		write_key(&l, "column", 6);
+		crp_emit_u64(w->c, loc->column);
+	}
+	close_cont(&l, '}');
+}
+
 /* frame.symbolicated (crp_report_symbolicate()); the shape is in schema/symbolication.md. */
 static void write_symbolicated(jcont *fo, const crp_symbolication *sy)
 {
 	static const char *const sources[] = {"none", "symtab", "dwarf", "function_starts"};
 	static const char *const flags[] = {"adjusted", "pac_stripped", "swift", "demangled"};
 	jw *w = fo->w;
-	jcont o, a, l;
+	jcont o, a;
 	write_key(fo, "symbolicated", 12);
 	open_cont(w, &o, fo->depth, '{');
 	write_key(&o, "source", 6);
@@ -260,33 +293,23 @@ static void write_symbolicated(jcont *fo, const crp_symbolication *sy)
 		write_key(&o, "offset", 6);
 		crp_emit_u64(w->c, sy->offset);
 	}
-	if (sy->linkage_name) {
+	/* Swift names are left mangled by the symbolicator: written demangled (full style),
+	 * their mangled form kept beside them as for C++ (schema/symbolication.md). */
+	char dm[CRP_DEMANGLE_BUFFER];
+	const char *outer = sy->count ? sy->locs[sy->count - 1].function : NULL;
+	const char *linkage = sy->linkage_name;
+	if (!linkage && outer && crp__is_swift_mangled(outer) &&
+	    crp__demangle_swift(outer, strlen(outer), dm, sizeof dm, 0, NULL))
+		linkage = outer;
+	if (linkage) {
 		write_key(&o, "linkage_name", 12);
-		write_string(w, sy->linkage_name, strlen(sy->linkage_name));
+		write_string(w, linkage, strlen(linkage));
 	}
 	write_key(&o, "locations", 9);
 	open_cont(w, &a, o.depth, '[');
 	for (size_t i = 0; i < sy->count; i++) {
-		const crp_symloc *loc = &sy->locs[i];
 		next_item(&a);
-		open_cont(w, &l, a.depth, '{');
-		if (loc->function) {
-			write_key(&l, "function", 8);
-			write_string(w, loc->function, strlen(loc->function));
-		}
-		if (loc->file) {
-			write_key(&l, "file", 4);
-			write_string(w, loc->file, strlen(loc->file));
-		}
-		if (loc->line) {
-			write_key(&l, "line", 4);
-			crp_emit_u64(w->c, loc->line);
-		}
-		if (loc->column) {
-			write_key(&l, "column", 6);
-			crp_emit_u64(w->c, loc->column);
-		}
-		close_cont(&l, '}');
+		write_location(w, &a, &sy->locs[i], dm, sizeof dm);
 	}
 	close_cont(&a, ']');
 	close_cont(&o, '}');

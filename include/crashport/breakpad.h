@@ -28,7 +28,10 @@
  * functions, and all with CRP_BREAKPAD_DWARF_NAMES (Breakpad's default), take the demangled
  * DWARF linkage name (C++, with parameters), else the DWARF name qualified by its enclosing
  * namespaces and classes. Symbol names (FUNC and PUBLIC) drop the Mach-O leading underscore
- * and demangle C++. Swift names stay mangled. No STACK CFI is written.
+ * and demangle C++. Swift names stay as Breakpad's dump_syms leaves them (the DWARF name, or
+ * the mangled symbol, which Sentry's and other symbol servers demangle themselves) unless
+ * CRP_BREAKPAD_SWIFT_FULL or _SIMPLIFIED asks for them demangled (FUNC, INLINE_ORIGIN and
+ * PUBLIC, from the mangled name). No STACK CFI is written.
  *
  * Nothing is written until the input has been read whole: a damaged input fails before the
  * first byte reaches the sink. Damaged DWARF units are skipped (counted in
@@ -52,6 +55,10 @@ CRP_BEGIN_DECL
 #define CRP_BREAKPAD_DWARF_NAMES 0x04u /**< functions named by DWARF even where a symbol at their
 					    start names them otherwise (dump_syms without -x).
 					    Added in 0.1 */
+#define CRP_BREAKPAD_SWIFT_FULL 0x08u  /**< Swift names demangled, full style (as swift-demangle);
+					    Added in 0.1 */
+#define CRP_BREAKPAD_SWIFT_SIMPLIFIED 0x10u /**< Swift names demangled, Apple's simplified
+						 style (wins over SWIFT_FULL). Added in 0.1 */
 
 /** Default of crp_breakpad_options.max_file_bytes (0 there means this). */
 #define CRP_BREAKPAD_DEFAULT_MAX_FILE_BYTES (UINT64_C(16) << 30)

@@ -16,6 +16,7 @@
 #include "crashport/crpb.h"
 #include "crashport/symbols.h"
 #include "crashport/breakpad.h"
+#include "crashport/demangle.h"
 #include "crashport/validate.h"
 #include "crashport/version.h"
 

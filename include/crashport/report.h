@@ -293,7 +293,8 @@ typedef enum crp_symbol_source {
 /** Symbolication flags. */
 #define CRP_SYM_ADJUSTED 0x01u      /**< looked up at the return address minus one instruction */
 #define CRP_SYM_PAC_STRIPPED 0x02u  /**< pointer-authentication bits were removed first */
-#define CRP_SYM_SWIFT 0x04u         /**< Swift name, left mangled */
+#define CRP_SYM_SWIFT 0x04u         /**< a Swift name, left mangled: crp_demangle() it in the
+					 style wanted (the writers do) */
 #define CRP_SYM_DEMANGLED 0x08u     /**< the C++ name was demangled */
 
 /** One level of a location: a function and where in the source the address is. */

@@ -262,7 +262,8 @@ typedef struct crp_symbolicate_stats {
  *   address and is looked up one instruction earlier, so a call at the end of a function is
  *   not attributed to the next one: arm64 -4; 32-bit ARM clears the Thumb bit, then -2; x86 and
  *   others -1. CRP_SYM_ADJUSTED is set and lookup_addr is the address looked up.
- * - Names are demangled (C++; Swift names are left as they are, with CRP_SYM_SWIFT).
+ * - Names are demangled (C++). Swift names are left mangled, with CRP_SYM_SWIFT: each writer
+ *   demangles them in its own style (crp_demangle(): full, or Apple's simplified one).
  * A frame outside every image, or in an image without symbol file, is left as it was, with one
  * CRP_W_SYMBOLS warning on the report per image (or for frames outside every image). The
  * report's own symbol_name fields are never changed.

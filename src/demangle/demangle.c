@@ -1,6 +1,7 @@
 #include <libiberty/demangle.h>
 
 #include "demangle.h"
+#include "swift_int.h"
 
 typedef struct out_buf {
 	char *p;
@@ -19,20 +20,35 @@ static void append(const char *s, size_t len, void *opaque)
 	b->n += len;
 }
 
-size_t crp__demangle_cxx(const char *name, char *out, size_t cap)
+static bool cxx_name(const char *name)
 {
-	if (!name || cap < 2)
+	return (name[0] == '_' && name[1] == 'Z') || (name[0] == '_' && name[1] == '_' && name[2] == 'Z');
+}
+
+static size_t cxx(const char *name, char *out, size_t cap, int *status)
+{
+	*status = CRP_ENOTFOUND;
+	if (cap < 2 || !cxx_name(name))
 		return 0;
-	if (name[0] == '_' && name[1] == '_' && name[2] == 'Z')
+	if (name[1] == '_')
 		name++; /* Mach-O symbol tables add a leading underscore */
-	if (name[0] != '_' || name[1] != 'Z')
-		return 0;
 	out_buf b = {out, 0, cap, false};
 	/* The callback form never allocates: libiberty's allocating forms exit on failure. */
-	if (!cplus_demangle_v3_callback(name, DMGL_PARAMS | DMGL_ANSI, append, &b) || b.overflow)
+	if (!cplus_demangle_v3_callback(name, DMGL_PARAMS | DMGL_ANSI, append, &b))
 		return 0;
+	if (b.overflow) {
+		*status = CRP_ELIMIT;
+		return 0;
+	}
 	out[b.n] = '\0';
+	*status = CRP_OK;
 	return b.n;
+}
+
+size_t crp__demangle_cxx(const char *name, char *out, size_t cap)
+{
+	int status;
+	return name ? cxx(name, out, cap, &status) : 0;
 }
 
 bool crp__is_swift_mangled(const char *name)
@@ -40,8 +56,91 @@ bool crp__is_swift_mangled(const char *name)
 	if (!name)
 		return false;
 	/* Mach-O symbol tables prefix one more underscore */
-	if (name[0] == '_' && (name[1] == '$' || (name[1] == '_' && name[2] == 'T' && name[3] == '0')))
+	if (name[0] == '_' && (name[1] == '$' || (name[1] == '_' && name[2] == 'T')))
 		name++;
-	return (name[0] == '$' && (name[1] == 's' || name[1] == 'S' || name[1] == 'e')) ||
-	       (name[0] == '_' && name[1] == 'T' && name[2] == '0');
+	if (name[0] == '$')
+		return name[1] == 's' || name[1] == 'S' || name[1] == 'e';
+	/* _T0, or a Swift 1-3 global: only the letters that grammar starts with, so that C names
+	 * such as _Tock are not taken for Swift */
+	return name[0] == '_' && name[1] == 'T' && name[2] && strchr("0FTtMwWvPIiZCVO", name[2]);
+}
+
+/* Which parser a prefix selects; the _Tt type names of Objective-C metadata are old-style
+ * even after _T0. */
+sw_node *sw_demangle_any(sw_mem *m, const char *s, size_t n)
+{
+	if (n >= 3 && !memcmp(s, "__T", 3))
+		s++, n--;
+	if (n >= 3 && !memcmp(s, "_Tt", 3))
+		return sw_demangle_old(m, s, n);
+	if (n >= 3 && !memcmp(s, "_T0", 3))
+		return sw_demangle_new(m, s, n);
+	if (n >= 2 && !memcmp(s, "_T", 2))
+		return sw_demangle_old(m, s, n);
+	return sw_demangle_new(m, s, n);
+}
+
+size_t sw_demangle_status(const char *s, size_t n, char *out, size_t cap, unsigned flags,
+			  const crp_allocator *a, unsigned nested, int *status)
+{
+	max_align_t stack[32768 / sizeof(max_align_t)];
+	*status = CRP_ENOTFOUND;
+	if (!s || cap < 2 || n < 2)
+		return 0;
+	sw_mem m;
+	sw_mem_init(&m, stack, sizeof stack, a);
+	sw_node *root = sw_demangle_any(&m, s, n);
+	size_t len = 0;
+	sw_out o;
+	memset(&o, 0, sizeof o);
+	if (root) {
+		o.p = out;
+		o.cap = cap;
+		o.flags = flags & CRP__DM_SIMPLIFIED ? SW_OPT_SIMPLIFIED : 0;
+		o.nested = nested;
+		o.alloc = a;
+		if (sw_print(&o, root))
+			len = o.n;
+	}
+	*status = len ? CRP_OK : m.oom ? CRP_ENOMEM : o.overflow && !o.invalid ? CRP_ELIMIT : CRP_ENOTFOUND;
+	sw_mem_dispose(&m);
+	return len;
+}
+
+size_t sw_demangle_to(const char *s, size_t n, char *out, size_t cap, unsigned flags,
+		      const crp_allocator *a, unsigned nested)
+{
+	int status;
+	return sw_demangle_status(s, n, out, cap, flags, a, nested, &status);
+}
+
+size_t crp__demangle_swift(const char *name, size_t len, char *out, size_t cap, unsigned flags,
+			   const crp_allocator *a)
+{
+	if (!name || len < 2 || (name[0] != '$' && name[0] != '_'))
+		return 0;
+	return sw_demangle_to(name, len, out, cap, flags, a, 0);
+}
+
+size_t crp__demangle_status(const char *name, char *out, size_t cap, unsigned flags,
+			    const crp_allocator *a, int *status)
+{
+	*status = CRP_ENOTFOUND;
+	if (!name)
+		return 0;
+	if (!(flags & CRP__DM_NO_CXX) && cxx_name(name)) {
+		size_t n = cxx(name, out, cap, status);
+		if (n || *status != CRP_ENOTFOUND)
+			return n;
+	}
+	if (flags & CRP__DM_NO_SWIFT || (name[0] != '$' && name[0] != '_'))
+		return 0;
+	return sw_demangle_status(name, strlen(name), out, cap, flags, a, 0, status);
+}
+
+size_t crp__demangle(const char *name, char *out, size_t cap, unsigned flags,
+		     const crp_allocator *a)
+{
+	int status;
+	return crp__demangle_status(name, out, cap, flags, a, &status);
 }

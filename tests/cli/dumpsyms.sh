@@ -92,7 +92,8 @@ echo "$slices" | while read -r name image arch _; do
 		"$T/$name.sym" >"$T/$name.funcs"
 	cut -d' ' -f1 "$T/$name.funcs" | xargs "$CP" atos -offset -arch "$arch" -o "$M/$image" |
 		sed 's/ (in [^)]*)\( .*\)\{0,1\}$//' >"$T/$name.atos"
-	cut -d' ' -f2- "$T/$name.funcs" >"$T/$name.names"
+	# atos shows Swift demangled (full style); dump-syms keeps it mangled, as Breakpad does
+	cut -d' ' -f2- "$T/$name.funcs" | "$CP" demangle --no-cxx >"$T/$name.names"
 	if cmp -s "$T/$name.names" "$T/$name.atos"; then echo ok; else
 		echo "FAIL: $name: FUNC names differ from atos's"; diff "$T/$name.names" "$T/$name.atos" | head -10
 	fi

@@ -107,5 +107,9 @@ int cmd_validate(int argc, char **argv);
 int cmd_atos(int argc, char **argv);
 int cmd_dump_syms(int argc, char **argv);
 int cmd_symcache(int argc, char **argv);
+int cmd_demangle(int argc, char **argv);
+
+/* name demangled in the full style (C++ or Swift) into buf, or name itself. */
+const char *cli_demangle(const char *name, char *buf, size_t cap);
 
 #endif

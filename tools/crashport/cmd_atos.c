@@ -199,8 +199,9 @@ static void put_u64(FILE *out, uint64_t v)
 static void print_loc(FILE *out, const char *fn, const crp_symbolication *sym, const char *image,
 		      const crp_symloc *where, const atos_opts *o)
 {
+	char dm[CRP_DEMANGLE_BUFFER];
 	if (fn)
-		fputs(fn, out);
+		fputs(cli_demangle(fn, dm, sizeof dm), out); /* Swift names come mangled */
 	else
 		fprintf(out, "0x%llx", (unsigned long long)sym->function_addr);
 	fputs(" (in ", out);

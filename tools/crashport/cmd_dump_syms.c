@@ -19,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: crashport dump-syms [--arch ARCH] [-o FILE | --store DIR] [--dwarf-names]\n"
-		"                           MACHO [DSYM]\n"
+		"                           [--swift-names=MODE] MACHO [DSYM]\n"
 		"\n"
 		"Write the Breakpad symbol file of a Mach-O image: MODULE, FILE, INLINE_ORIGIN, FUNC\n"
 		"with line and INLINE records (from DWARF), and PUBLIC (from the symbol table).\n"
@@ -37,6 +37,9 @@ static void usage(FILE *f)
 		"  --dwarf-names    name functions by DWARF even where a symbol at their start\n"
 		"                   names them otherwise (an asm label); the default names them as\n"
 		"                   --symbols does (Breakpad's dump_syms -x)\n"
+		"  --swift-names=MODE  mangled (default: as Breakpad's dump_syms; symbol servers\n"
+		"                   such as Sentry's demangle them), full (as swift-demangle) or\n"
+		"                   simplified (as Apple's crash reports)\n"
 		"  -q, --quiet      no warnings\n"
 		"  -h, --help       this text\n"
 		"\n"
@@ -49,7 +52,7 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 	static const struct option longopts[] = {
 		{"arch", required_argument, NULL, 'a'}, {"store", required_argument, NULL, 's'},
 		{"no-inlines", no_argument, NULL, 'I'}, {"quiet", no_argument, NULL, 'q'},
-		{"dwarf-names", no_argument, NULL, 'D'},
+		{"dwarf-names", no_argument, NULL, 'D'}, {"swift-names", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
@@ -63,6 +66,16 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 		case 'm': o->lib.flags |= CRP_BREAKPAD_MULTIPLE; break;
 		case 'D': o->lib.flags |= CRP_BREAKPAD_DWARF_NAMES; break;
 		case 'q': o->quiet = true; break;
+		case 'W':
+			if (!strcmp(optarg, "full"))
+				o->lib.flags |= CRP_BREAKPAD_SWIFT_FULL;
+			else if (!strcmp(optarg, "simplified"))
+				o->lib.flags |= CRP_BREAKPAD_SWIFT_SIMPLIFIED;
+			else if (strcmp(optarg, "mangled") != 0) {
+				cli_msg("dump-syms: --swift-names: mangled, full or simplified, not '%s'", optarg);
+				return -1;
+			}
+			break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}

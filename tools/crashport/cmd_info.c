@@ -70,8 +70,10 @@ static void reason_text(const crp_crash_error *e, char *buf, size_t cap)
 static void print_frame(const char *in_, size_t i, const crp_frame *f)
 {
 	printf("%s    %-3zu %-28s 0x%016" PRIx64, in_, i, or_dash(f->object_name), f->instruction_addr);
+	char dm[CRP_DEMANGLE_BUFFER];
 	if (f->symbol_name)
-		printf(" %s + %" PRIu64, f->symbol_name, f->instruction_addr - f->symbol_addr);
+		printf(" %s + %" PRIu64, cli_demangle(f->symbol_name, dm, sizeof dm),
+		       f->instruction_addr - f->symbol_addr);
 	putchar('\n');
 }
 

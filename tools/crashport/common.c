@@ -448,3 +448,8 @@ int cli_parse_limit(crp_parse_options *po, const char *arg)
 		"string-bytes, items, memory, warnings; not '%s'", arg);
 	return -1;
 }
+
+const char *cli_demangle(const char *name, char *buf, size_t cap)
+{
+	return crp_demangle(buf, cap, NULL, name, NULL) == CRP_OK ? buf : name;
+}

@@ -16,6 +16,7 @@ static const struct command {
 	{"atos", cmd_atos, "addresses to function and source line (Apple's atos)"},
 	{"dump-syms", cmd_dump_syms, "Breakpad symbol file (.sym) of a Mach-O binary and dSYM"},
 	{"symcache", cmd_symcache, "symbol cache of a Mach-O binary and dSYM, for fast lookups"},
+	{"demangle", cmd_demangle, "C++ and Swift symbol names made readable (c++filt, swift-demangle)"},
 };
 
 static void usage(FILE *f)
