@@ -287,7 +287,11 @@ typedef enum crp_symbol_source {
 	CRP_SYMSRC_NONE = 0,
 	CRP_SYMSRC_SYMTAB = 1,          /**< the Mach-O symbol table */
 	CRP_SYMSRC_DWARF = 2,           /**< debug information (dSYM, or DWARF in the binary) */
-	CRP_SYMSRC_FUNCTION_STARTS = 3  /**< stripped image: only LC_FUNCTION_STARTS bounds */
+	CRP_SYMSRC_FUNCTION_STARTS = 3, /**< stripped image: only LC_FUNCTION_STARTS bounds */
+	/** The report itself: an Apple report symbolicated before it was read (a source file and
+	 * line, or inlined levels). crp_report_symbolicate() leaves such frames as they are.
+	 * Added in 0.1. */
+	CRP_SYMSRC_REPORT = 4
 } crp_symbol_source;
 
 /** Symbolication flags. */
