@@ -554,7 +554,7 @@ static int write_apple(crash_state *st, const crp_report *r)
 	CRP_TRY(crp__apple_facts(&w.f, st->o.c, &st->scratch, main));
 	w.hexw = w.f.is64 ? 16 : 8;
 	bool incomplete = crp_report_is_incomplete(r) || (orig && crp_report_is_incomplete(orig));
-	if (w.f.layout != APPLE_LAYOUT_LEGACY)
+	if (w.f.layout != APPLE_LAYOUT_LEGACY || w.f.x) /* Apple's own layouts, or a report read from one */
 		return crp__apple_translated(w.o, &w.f, orig ? r : NULL, incomplete, st->demangled, sizeof st->demangled);
 	header_identity(&w);
 	header_process(&w);

@@ -71,6 +71,7 @@ typedef struct ar_ctx {
 	uint64_t value;          /* AK_REG: the register's value */
 	bool has_value;
 	const char *text;        /* AK_FRAME: sourceFile; AK_IMAGE: name */
+	const char *sym_image;   /* AK_FRAME: symbolImage */
 	uint64_t line;           /* AK_FRAME: sourceLine */
 	bool flag;               /* AK_FRAME: inline */
 } ar_ctx;
@@ -90,7 +91,7 @@ enum ar_state {
 enum ar_section { AT_HEADER, AT_THREAD, AT_STATE, AT_IMAGES, AT_BLOCK };
 
 /* Text blocks: what their lines become. */
-enum ar_block { BK_ASI, BK_KTRIAGE, BK_VMREGION, BK_ASB, BK_SECTION, BK_SUMMARY, BK_INSTR, BK_TRAILER };
+enum ar_block { BK_ASI, BK_KTRIAGE, BK_VMREGION, BK_ASB, BK_SECTION, BK_SUMMARY, BK_INSTR, BK_TRAILER, BK_EXTMODS };
 
 typedef struct ar_text {
 	uint8_t section;

@@ -482,6 +482,58 @@ static int instruction_state(ar_reader *rd)
 	return crp__ar_flatten(rd, &l, &th->extras);
 }
 
+/* One group of External Modification Summary done: its counts under its .ips key. */
+static int ext_group(ar_reader *rd, ar_list *top, ar_list *cur, const char *key)
+{
+	crp_value v;
+	if (!key)
+		return CRP_OK;
+	CRP_TRY(crp__ar_object(rd, cur, &v));
+	return crp__ar_add(rd, top, (crp_span){key, strlen(key)}, &v);
+}
+
+/* "    task_for_pid: 0": a count of the current group. */
+static int ext_count(ar_reader *rd, ar_list *cur, const char *l, size_t n)
+{
+	const char *c = memchr(l, ':', n);
+	uint64_t u;
+	if (!c || c + 2 >= l + n || !crp__ar_dec(c + 2, n - (size_t)(c + 2 - l), &u))
+		return CRP_OK;
+	const char *name = crp__ar_text(rd, l, (size_t)(c - l));
+	return name ? crp__ar_add_u64(rd, cur, name, u) : rd->err.code;
+}
+
+/* External Modification Summary back into the .ips's extMods: three groups of counts. */
+static int ext_mods(ar_reader *rd)
+{
+	static const struct { const char *title, *key; } g[] = {
+		{"Calls made by other processes targeting this process:", "targeted"},
+		{"Calls made by this process:", "caller"}, {"Calls made by all processes on this machine:", "system"}};
+	ar_text *t = &rd->t;
+	ar_list top = {NULL, NULL, 0}, cur = {NULL, NULL, 0};
+	const char *key = NULL;
+	crp_value v;
+	for (const char *p = t->buf, *end = t->buf + t->buf_len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), k = trim(p, &n);
+		const char *l = p + k;
+		bool title = false;
+		p = nl ? nl + 1 : end;
+		for (size_t i = 0; i < CRP_ARRAY_LEN(g) && !title; i++) {
+			if (!equals(l, n, g[i].title))
+				continue;
+			CRP_TRY(ext_group(rd, &top, &cur, key));
+			key = g[i].key;
+			title = true;
+		}
+		if (!title && key)
+			CRP_TRY(ext_count(rd, &cur, l, n));
+	}
+	CRP_TRY(ext_group(rd, &top, &cur, key));
+	CRP_TRY(crp__ar_object(rd, &top, &v));
+	return crp__ar_add(rd, &rd->apple, (crp_span){"extMods", 7}, &v);
+}
+
 static int end_block(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
@@ -505,8 +557,11 @@ static int end_block(ar_reader *rd)
 	case BK_INSTR:
 		return instruction_state(rd);
 	case BK_SECTION:
-	case BK_TRAILER:
 		return add_copy(rd, &t->sections, t->block_key, strlen(t->block_key), t->buf, t->buf_len);
+	case BK_TRAILER:
+		return add_str(rd, &rd->apple, "trailer", t->buf, t->buf_len);
+	case BK_EXTMODS:
+		return ext_mods(rd);
 	default:
 		return CRP_OK;
 	}
@@ -541,9 +596,7 @@ static bool name_pid(const char *s, size_t n, size_t *name_len, uint64_t *pid)
 		o--;
 	if (s[o] != '[' || !crp__ar_dec(s + o + 1, n - o - 2, pid))
 		return false;
-	*name_len = o;
-	while (*name_len && s[*name_len - 1] == ' ')
-		(*name_len)--;
+	*name_len = o && s[o - 1] == ' ' ? o - 1 : o; /* one space: a name may end with more */
 	return true;
 }
 
@@ -640,11 +693,15 @@ static int os_line(ar_reader *rd, const char *v, size_t n)
 {
 	crp_system *s = &rd->report->body.system;
 	size_t o = n;
+	if (unknown(v, n))
+		return CRP_OK;
 	if (n > 3 && v[n - 1] == ')') {
 		while (o > 0 && v[o] != '(')
 			o--;
-		if (o > 0 && v[o - 1] == ' ') {
-			CRP_TRY(set_str(rd, (crp_record_head *)s, &s->os_version, CRP_SYSTEM_OS_VERSION, v + o + 1, n - o - 2));
+		if (o > 0 && v[o - 1] == ' ' && !(s->has & CRP_SYSTEM_OS_VERSION)) {
+			if (!(s->os_version = crp__ar_text(rd, v + o + 1, n - o - 2))) /* "()": an empty build */
+				return rd->err.code;
+			s->has |= CRP_SYSTEM_OS_VERSION;
 			n = o - 1;
 		}
 	}
@@ -927,7 +984,7 @@ static int titled_block(ar_reader *rd, const char *s, size_t len)
 {
 	static const struct { const char *title; uint8_t kind; } blocks[] = {
 		{"Application Specific Information:", BK_ASI}, {"Kernel Triage:", BK_KTRIAGE},
-		{"VM Region Summary:", BK_SUMMARY}};
+		{"VM Region Summary:", BK_SUMMARY}, {"External Modification Summary:", BK_EXTMODS}};
 	for (size_t i = 0; i < CRP_ARRAY_LEN(blocks); i++)
 		if (equals(s, len, blocks[i].title))
 			return open_block(rd, blocks[i].kind, NULL, 0);
@@ -1019,7 +1076,11 @@ static int header_line(ar_reader *rd, const char *s, size_t len)
 		return unparsed(rd, s, len);
 	size_t vn = len - kn - 1;
 	const char *v = s + kn + 1;
-	v += trim(v, &vn);
+	while (vn && (*v == ' ' || *v == '\t'))
+		v++, vn--;
+	/* names and paths may end with spaces (a process "demo    "); other values may not */
+	if (!equals(s, kn, "Process") && !equals(s, kn, "Path") && !equals(s, kn, "Parent Process"))
+		trim(v, &vn);
 	return field(rd, s, kn, v, vn);
 }
 

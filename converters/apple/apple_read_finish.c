@@ -66,6 +66,17 @@ static int keep_pending(ar_reader *rd, crp_frame *f)
 	return crp__ar_flatten(rd, &l, &f->extras);
 }
 
+/* What the .ips said of the frame's source, now that the symbol's address is known. */
+static void report_function(crp_frame *f)
+{
+	crp_symbolication *sy = (crp_symbolication *)(uintptr_t)f->symbolicated;
+	if (!sy || sy->source != CRP_SYMSRC_REPORT)
+		return;
+	sy->lookup_addr = f->instruction_addr;
+	sy->function_addr = f->symbol_addr;
+	sy->offset = f->instruction_addr - f->symbol_addr;
+}
+
 static int resolve_frame(ar_reader *rd, crp_frame *f)
 {
 	const crp_body *b = &rd->report->body;
@@ -90,7 +101,7 @@ static int resolve_frame(ar_reader *rd, crp_frame *f)
 	if (!is_placeholder(im)) {
 		f->object_addr = base;
 		f->has |= CRP_FRAME_OBJECT_ADDR;
-		if (CRP_HAS(im, CRP_IMAGE_NAME)) {
+		if (CRP_HAS(im, CRP_IMAGE_NAME) && !CRP_HAS(f, CRP_FRAME_OBJECT_NAME)) {
 			f->object_name = basename_of(im->name);
 			f->has |= CRP_FRAME_OBJECT_NAME;
 		}
@@ -99,6 +110,7 @@ static int resolve_frame(ar_reader *rd, crp_frame *f)
 	if ((pend & AR_PEND_SYMLOC) && CRP_HAS(f, CRP_FRAME_SYMBOL_NAME) && loc <= f->instruction_addr) {
 		f->symbol_addr = f->instruction_addr - loc;
 		f->has |= CRP_FRAME_SYMBOL_ADDR;
+		report_function(f);
 	} else if (pend & AR_PEND_SYMLOC) {
 		CRP_TRY(crp__ar_add_u64(rd, &l, "symbolLocation", loc));
 		CRP_TRY(crp__ar_flatten(rd, &l, &f->extras));

@@ -40,9 +40,9 @@ KEYS(body_keys[B_COUNT]) = {
 enum { T_TRIGGERED, T_ID, T_NAME, T_QUEUE, T_FRAMES, T_STATE, T_COUNT };
 KEYS(thread_keys[T_COUNT]) = {"triggered", "id", "name", "queue", "frames", "threadState"};
 
-enum { F_OFFSET, F_INDEX, F_SYMBOL, F_SYMLOC, F_FILE, F_LINE, F_INLINE, F_COUNT };
+enum { F_OFFSET, F_INDEX, F_SYMBOL, F_SYMLOC, F_FILE, F_LINE, F_INLINE, F_IMAGE_NAME, F_SYM_IMAGE, F_COUNT };
 KEYS(frame_keys[F_COUNT]) = {"imageOffset", "imageIndex", "symbol", "symbolLocation", "sourceFile",
-			     "sourceLine", "inline"};
+			     "sourceLine", "inline", "imageName", "symbolImage"};
 
 enum { I_BASE, I_SIZE, I_UUID, I_PATH, I_NAME, I_ARCH, I_SOURCE, I_COUNT };
 KEYS(image_keys[I_COUNT]) = {"base", "size", "uuid", "path", "name", "arch", "source"};
@@ -75,7 +75,7 @@ static int key_of(uint8_t kind, const unsigned char *s, size_t len)
 	case AK_BUNDLE: return key_index(bundle_keys, N_COUNT, s, len);
 	case AK_EXC: return key_index(exc_keys, E_COUNT, s, len);
 	case AK_REG: return len == 5 && memcmp(s, "value", 5) == 0 ? 0 : -1;
-	case AK_TSTATE: return len == 1 && s[0] == 'x' ? 0 : -1;
+	case AK_TSTATE: return len == 1 && (s[0] == 'x' || s[0] == 'r') ? 0 : -1;
 	default: return -1;
 	}
 }
@@ -548,6 +548,14 @@ static int frame_value(ar_reader *rd, ar_ctx *c, const tok *t)
 		f->has |= CRP_FRAME_SYMBOL_NAME;
 		return CRP_OK;
 	}
+	if (c->key_id == F_IMAGE_NAME && is_str(t) && !(f->has & CRP_FRAME_OBJECT_NAME)) {
+		if (!(f->object_name = str_field(rd, t)))
+			return rd->err.code;
+		f->has |= CRP_FRAME_OBJECT_NAME;
+		return CRP_OK;
+	}
+	if (c->key_id == F_SYM_IMAGE && is_str(t) && !c->sym_image)
+		return (c->sym_image = str_field(rd, t)) ? CRP_OK : rd->err.code;
 	if (c->key_id == F_FILE && is_str(t) && !c->text)
 		return (c->text = str_field(rd, t)) ? CRP_OK : rd->err.code;
 	if (c->key_id == F_INLINE && !c->flag &&
@@ -564,7 +572,7 @@ static int frame_value(ar_reader *rd, ar_ctx *c, const tok *t)
 /* sourceFile / sourceLine / inline: what Apple's symbolication said, as the model keeps it. */
 static int frame_symbolication(ar_reader *rd, ar_ctx *c, crp_frame *f)
 {
-	if (!c->text && !c->line && !c->flag)
+	if (!c->text && !c->line && !c->flag && !c->sym_image)
 		return CRP_OK;
 	crp_symbolication *sy = crp__arena_calloc(rd->arena, sizeof *sy);
 	crp_symloc *l = crp__arena_calloc(rd->arena, sizeof *l);
@@ -574,6 +582,7 @@ static int frame_symbolication(ar_reader *rd, ar_ctx *c, crp_frame *f)
 	l->file = c->text;
 	l->line = c->line == 1u << 31 ? 0 : (uint32_t)c->line;
 	sy->source = CRP_SYMSRC_REPORT;
+	sy->image = c->sym_image;
 	sy->flags = c->flag ? AR_SYM_INLINE : 0;
 	sy->locs = l;
 	sy->count = 1;
@@ -582,6 +591,17 @@ static int frame_symbolication(ar_reader *rd, ar_ctx *c, crp_frame *f)
 }
 
 /* -- registers ---------------------------------------------------------------------------- */
+
+static const char *r_name(ar_reader *rd, size_t i)
+{
+	static const char *const r[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9",
+					"r10", "r11", "ip"};
+	char b[24];
+	if (i < CRP_ARRAY_LEN(r))
+		return r[i];
+	int n = snprintf(b, sizeof b, "r%zu", i);
+	return crp__ar_text(rd, b, (size_t)n);
+}
 
 static const char *x_name(ar_reader *rd, size_t i)
 {
@@ -822,8 +842,12 @@ static int open_in(ar_reader *rd, ar_ctx *c, bool map)
 		return open_capture(rd, map);
 	}
 	case AK_TSTATE:
-		if (!map && c->key_id == 0)
-			return push(rd, AK_XREGS, NULL) ? CRP_OK : rd->err.code;
+		if (!map && c->key_id == 0) { /* "x" (arm64) or "r" (arm): registers by number */
+			ar_ctx *x = push(rd, AK_XREGS, NULL);
+			if (x)
+				x->flag = c->key.ptr[0] == 'r';
+			return x ? CRP_OK : rd->err.code;
+		}
 		if (map) {
 			ar_ctx *r = push(rd, AK_REG, NULL);
 			return r ? CRP_OK : rd->err.code;
@@ -831,7 +855,7 @@ static int open_in(ar_reader *rd, ar_ctx *c, bool map)
 		return open_capture(rd, map);
 	case AK_XREGS:
 		if (map) {
-			const char *name = x_name(rd, c->n);
+			const char *name = c->flag ? r_name(rd, c->n) : x_name(rd, c->n);
 			ar_ctx *r = name ? push(rd, AK_REG, NULL) : NULL;
 			if (r)
 				r->text = name;
@@ -858,14 +882,27 @@ static int close_typed_array(ar_reader *rd, ar_ctx *c, size_t size, const void *
 	return crp__ar_strays(rd, &c->strays, strays);
 }
 
+/* {"id":0,"frames":[]}, alone: what the ips writer puts in a report without threads for lldb's
+ * sake (README); it is not a thread of the report. */
+static bool is_stand_in(const crp_thread *t)
+{
+	const crp_value *id = t->extras.count == 1 ? crp_extras_get(&t->extras, "id") : NULL;
+	return id && id->type == CRP_VALUE_NUMBER && id->u.num.len == 1 && id->u.num.ptr[0] == '0' &&
+	       (t->has & ~(CRP_THREAD_INDEX | CRP_THREAD_BACKTRACE)) == 0 && !t->backtrace.frame_count &&
+	       !t->backtrace.frame_strays.count;
+}
+
 static int close_array_kind(ar_reader *rd, ar_ctx *c)
 {
 	crp_body *b = &rd->report->body;
 	switch (c->kind) {
 	case AK_THREADS:
 		b->crash.has |= CRP_CRASH_THREADS;
-		return close_typed_array(rd, c, sizeof(crp_thread), (const void **)&b->crash.threads,
-					 &b->crash.thread_count, &b->crash.thread_strays);
+		CRP_TRY(close_typed_array(rd, c, sizeof(crp_thread), (const void **)&b->crash.threads,
+					  &b->crash.thread_count, &b->crash.thread_strays));
+		if (b->crash.thread_count == 1 && is_stand_in(&b->crash.threads[0]))
+			b->crash.thread_count = 0;
+		return CRP_OK;
 	case AK_IMAGES:
 		b->has |= CRP_SECTION_BINARY_IMAGES;
 		return close_typed_array(rd, c, sizeof(crp_image), (const void **)&b->images, &b->image_count,
@@ -1004,7 +1041,7 @@ static int element(ar_reader *rd, ar_ctx *c, const tok *t)
 		CRP_TRY(crp__ar_warn(rd, CRP_W_TYPE, "expected an object, got %s; kept untyped", type_name(t)));
 	CRP_TRY(build(rd, t, &v));
 	if (c->kind == AK_XREGS) { /* a register that is not an object: kept with the state */
-		const char *name = x_name(rd, c->n);
+		const char *name = c->flag ? r_name(rd, c->n) : x_name(rd, c->n);
 		return name ? crp__ar_add(rd, &rd->ctx[rd->depth - 2].aux, (crp_span){name, strlen(name)}, &v)
 			    : rd->err.code;
 	}
@@ -1127,7 +1164,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		case AK_BUNDLE: c->key.ptr = bundle_keys[c->key_id]; break;
 		case AK_EXC: c->key.ptr = exc_keys[c->key_id]; break;
 		case AK_REG: c->key.ptr = "value"; break;
-		case AK_TSTATE: c->key.ptr = "x"; break;
+		case AK_TSTATE: c->key.ptr = s[0] == 'x' ? "x" : "r"; break;
 		default: break;
 		}
 	} else if (c->kind == AK_TSTATE) { /* register names outlive the key: the state needs them */

@@ -128,7 +128,8 @@ static bool source_at_end(const char *s, size_t n, size_t *open, size_t *colon, 
 	return true;
 }
 
-static int report_symbolication(ar_reader *rd, crp_frame *f, const char *fn, const char *file, uint64_t line)
+static int report_symbolication(ar_reader *rd, crp_frame *f, const char *fn, const char *file, uint64_t line,
+				const char *image)
 {
 	crp_symbolication *sy = crp__arena_calloc(rd->arena, sizeof *sy);
 	crp_symloc *l = crp__arena_calloc(rd->arena, sizeof *l);
@@ -138,6 +139,7 @@ static int report_symbolication(ar_reader *rd, crp_frame *f, const char *fn, con
 	l->file = file;
 	l->line = (uint32_t)line;
 	sy->source = CRP_SYMSRC_REPORT;
+	sy->image = image; /* atos's "(in Image)": the image the symbol was found in */
 	sy->lookup_addr = f->instruction_addr;
 	if (CRP_HAS(f, CRP_FRAME_SYMBOL_ADDR)) {
 		sy->function_addr = f->symbol_addr;
@@ -155,7 +157,8 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 	size_t open, colon, end = n, k;
 	uint64_t line = 0, off = 0;
 	const char *file = NULL;
-	bool have_off = false, in_image = false;
+	bool have_off = false;
+	const char *in_image = NULL;
 	if (source_at_end(s, n, &open, &colon, &line)) {
 		if (!(file = crp__ar_text(rd, s + open + 1, colon - open - 1)))
 			return rd->err.code;
@@ -171,7 +174,8 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 		for (k = end; k > 0 && s[k - 1] != '('; k--)
 			;
 		if (k >= 2 && s[k - 2] == ' ' && end - k > 3 && memcmp(s + k, "in ", 3) == 0) {
-			in_image = true;
+			if (!(in_image = crp__ar_text(rd, s + k + 3, end - k - 4)))
+				return rd->err.code;
 			end = k - 2;
 		}
 	}
@@ -188,7 +192,7 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 		f->has |= CRP_FRAME_SYMBOL_ADDR;
 	}
 	if (file || in_image || !have_off)
-		return report_symbolication(rd, f, sym, file, line);
+		return report_symbolication(rd, f, sym, file, line, in_image);
 	return CRP_OK;
 }
 
@@ -454,8 +458,9 @@ static int x86_extra(ar_reader *rd, const char *s, size_t len)
 		if (!ok)
 			return 1;
 		CRP_TRY(push_reg(rd, x[k].apple, strlen(x[k].apple), v));
-		j = skip_ws(s, j, len);
-		return j < len ? describe(rd, x[k].apple, strlen(x[k].apple), s + j, trim_end(s + j, len - j)) : CRP_OK;
+		j += j < len; /* the one space before a description: what follows is all of it */
+		size_t dn = j < len ? trim_end(s + j, len - j) : 0;
+		return dn ? describe(rd, x[k].apple, strlen(x[k].apple), s + j, dn) : CRP_OK;
 	}
 	return 1;
 }
@@ -476,8 +481,9 @@ int crp__ar_register_line(ar_reader *rd, const char *s, size_t len)
 		if (!e) {
 			if (!pairs)
 				return 1;
-			a = skip_ws(s, i, len);
-			return a < len ? describe(rd, s + name, name_n, s + a, trim_end(s + a, len - a)) : CRP_OK;
+			a = i + (i < len); /* the one space before a description: what follows is all of it */
+			size_t dn = a < len ? trim_end(s + a, len - a) : 0;
+			return dn ? describe(rd, s + name, name_n, s + a, dn) : CRP_OK;
 		}
 		CRP_TRY(push_reg(rd, s + a, b - a, v));
 		name = a;

@@ -13,6 +13,7 @@ typedef struct tw {
 	const crp_report *handler;  /* a recrash report's own crash, or NULL */
 	bool incomplete;
 	bool mac;
+	bool legacy;            /* the older iOS text (Report Version 104 as iOS 13-14 wrote it) */
 	unsigned width;         /* header values start after this many columns */
 	char *demangled;
 	size_t demangled_cap;
@@ -239,7 +240,7 @@ static void header_ios(tw *w)
 	const apple_facts *f = w->f;
 	char id[37];
 	crp__apple_incident(f, id);
-	AO_LIT(w->o, "\nIncident Identifier: ");
+	ao_str(w->o, w->legacy ? "Incident Identifier: " : "\nIncident Identifier: ");
 	ao_str(w->o, id);
 	ao_ch(w->o, '\n');
 	if (f->sys->device_app_hash)
@@ -252,6 +253,8 @@ static void header_ios(tw *w)
 	x_name_pid(w, "Coalition:", "coalitionName", "coalitionID");
 	other_header(w);
 	ao_ch(w->o, '\n');
+	if (w->legacy && crp__apple_x(f, "coalitionName")) /* the older text left a second blank */
+		ao_ch(w->o, '\n');
 	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP))
 		time_line(w, "Date/Time:", &f->info->timestamp);
 	if (CRP_HAS(f->sys, CRP_SYSTEM_APP_START_TIME))
@@ -449,6 +452,37 @@ static bool termination_reason(tw *w, const apple_exc *e)
 	return true;
 }
 
+/* The older text: "Termination Signal: Trace/BPT trap: 5", then the reason with the code in
+ * hex ("Namespace SIGNAL, Code 0x5"). */
+static bool termination_legacy(tw *w, const apple_exc *e)
+{
+	const crp_value *t = crp__apple_x(w->f, "termination");
+	const crp_value *ns = crp_value_get(t, "namespace"), *code = crp_value_get(t, "code");
+	size_t n = 0;
+	const char *nss = crp__apple_xstr(ns, &n);
+	uint64_t c = e->term_code;
+	bool sig = nss ? n == 6 && memcmp(nss, "SIGNAL", 6) == 0 : e->term_indicator != NULL;
+	if (sig && e->signo && crp__apple_signal_text(e->signo)) {
+		AO_LIT(w->o, "Termination Signal: ");
+		ao_str(w->o, crp__apple_signal_text(e->signo));
+		AO_LIT(w->o, ": ");
+		crp__ao_dec(w->o, e->signo);
+		ao_ch(w->o, '\n');
+	}
+	if (!nss && !e->term_ns)
+		return false;
+	crp__apple_xu64(code, &c);
+	AO_LIT(w->o, "Termination Reason: Namespace ");
+	if (nss)
+		crp__ao_textn(w->o, nss, n);
+	else
+		ao_str(w->o, e->term_ns);
+	AO_LIT(w->o, ", Code ");
+	crp__ao_hex(w->o, c, 1);
+	ao_ch(w->o, '\n');
+	return true;
+}
+
 static bool terminating_process(tw *w)
 {
 	const crp_value *t = crp__apple_x(w->f, "termination");
@@ -495,16 +529,19 @@ static void exception_block(tw *w)
 	note_line(w, &e);
 	if (w->mac)
 		ao_ch(w->o, '\n');
-	bool any = termination_reason(w, &e);
+	bool any = w->legacy ? termination_legacy(w, &e) : termination_reason(w, &e);
 	any = terminating_process(w) || any;
 	if (w->mac && any)
 		ao_ch(w->o, '\n');
 	if (!w->mac) {
-		AO_LIT(w->o, "\n");
+		if (!w->legacy)
+			ao_ch(w->o, '\n');
 		if (w->f->crashed) {
 			AO_LIT(w->o, "Triggered by Thread:  ");
 			crp__ao_dec(w->o, crashed_number(w));
 			AO_LIT(w->o, "\n\n");
+		} else if (w->legacy) {
+			ao_ch(w->o, '\n');
 		}
 	}
 }
@@ -576,6 +613,8 @@ static void asi_block(tw *w)
 	ao_ch(w->o, '\n');
 }
 
+static void sections(tw *w);
+
 static void text_blocks(tw *w)
 {
 	size_t n;
@@ -593,6 +632,7 @@ static void text_blocks(tw *w)
 		AO_LIT(w->o, "\n\n");
 	}
 	asi_block(w);
+	sections(w);
 }
 
 /* -- frames and threads ------------------------------------------------------------------- */
@@ -603,7 +643,10 @@ static void frame_head(tw *w, size_t number, const char *image, uint64_t addr)
 	crp__ao_dec_pad(o, number, 4, true);
 	crp__ao_text_pad(o, image ? image : "???", 30);
 	ao_ch(o, '\t');
-	hex_right(o, addr, w->f->is64 ? 18 : 10);
+	if (w->legacy)
+		crp__ao_hex(o, addr, w->f->is64 ? 16 : 8);
+	else
+		hex_right(o, addr, w->f->is64 ? 18 : 10);
 	ao_ch(o, ' ');
 }
 
@@ -638,15 +681,15 @@ static void level(tw *w, const apple_frame *a, const crp_symbolication *sy, cons
 		return;
 	}
 	crp__ao_text(o, l->function);
-	bool report_offset = sy->source == CRP_SYMSRC_REPORT && sy->function_addr;
-	if (report_offset || (!l->file && sy->source == CRP_SYMSRC_REPORT && !sy->function_addr)) {
-		if (report_offset) {
+	if (sy->source == CRP_SYMSRC_REPORT) { /* as the report wrote it */
+		if (sy->image) {
+			AO_LIT(o, " (in ");
+			crp__ao_text(o, sy->image);
+			ao_ch(o, ')');
+		}
+		if (sy->function_addr) {
 			AO_LIT(o, " + ");
 			crp__ao_dec(o, a->addr >= sy->function_addr ? a->addr - sy->function_addr : 0);
-		} else if (a->image) {
-			AO_LIT(o, " (in ");
-			crp__ao_text(o, a->image);
-			ao_ch(o, ')');
 		}
 		source(o, l);
 		return;
@@ -716,7 +759,8 @@ static void thread_title(tw *w, const crp_thread *t, size_t number)
 		if (named)
 			crp__ao_text(o, t->name);
 		if (queued) {
-			AO_LIT(o, " Dispatch queue: ");
+			/* "name:   Dispatch queue:" in translations, "name:  Dispatch queue:" before */
+			ao_str(o, w->legacy && !named ? "Dispatch queue: " : " Dispatch queue: ");
 			crp__ao_text(o, t->dispatch_queue);
 		}
 		ao_ch(o, '\n');
@@ -764,7 +808,8 @@ static void threads(tw *w)
 			backtrace(w, &t->backtrace);
 		ao_ch(w->o, '\n');
 	}
-	ao_ch(w->o, '\n');
+	if (!w->legacy)
+		ao_ch(w->o, '\n');
 }
 
 /* -- the instruction stream (macOS) ------------------------------------------------------- */
@@ -886,9 +931,15 @@ static void binary_images(tw *w)
 		const crp_image *im = &w->f->images[i];
 		uint64_t lo = CRP_HAS(im, CRP_IMAGE_ADDR) ? im->image_addr : 0;
 		uint64_t size = CRP_HAS(im, CRP_IMAGE_SIZE) ? im->image_size : 1;
-		hex_right(w->o, lo, width);
-		AO_LIT(w->o, " - ");
-		hex_right(w->o, lo + size - 1, width); /* 0 - 1: Apple's placeholder spans all */
+		if (w->legacy) { /* the older text: unpadded */
+			crp__ao_hex(w->o, lo, 1);
+			AO_LIT(w->o, " - ");
+			crp__ao_hex(w->o, lo + size - 1, 1);
+		} else {
+			hex_right(w->o, lo, width);
+			AO_LIT(w->o, " - ");
+			hex_right(w->o, lo + size - 1, width); /* 0 - 1: Apple's placeholder spans all */
+		}
 		ao_ch(w->o, ' ');
 		if (w->mac)
 			image_middle_macos(w, im);
@@ -955,6 +1006,18 @@ static void sections(tw *w)
 	}
 }
 
+/* KSCrash's "Extra Information" trailer, after the report as KSCrash put it. */
+static void trailer(tw *w)
+{
+	size_t n;
+	const char *t = crp__apple_xstr(crp__apple_x(w->f, "trailer"), &n);
+	if (!t)
+		return;
+	AO_LIT(w->o, "Extra Information:\n");
+	lines(w, t, n);
+	ao_ch(w->o, '\n');
+}
+
 static void vm_summary(tw *w)
 {
 	size_t n;
@@ -971,7 +1034,8 @@ static void vm_summary(tw *w)
 int crp__apple_translated(ao *o, apple_facts *f, const crp_report *handler, bool incomplete, char *demangled,
 			  size_t cap)
 {
-	tw w = {o, f, handler, incomplete, f->layout == APPLE_LAYOUT_MACOS, 21, demangled, cap};
+	tw w = {o, f, handler, incomplete, f->layout == APPLE_LAYOUT_MACOS, f->layout == APPLE_LAYOUT_LEGACY,
+		21, demangled, cap};
 	if (w.mac) {
 		w.width = 23;
 		header_macos(&w);
@@ -987,11 +1051,11 @@ int crp__apple_translated(ao *o, apple_facts *f, const crp_report *handler, bool
 	binary_images(&w);
 	if (w.mac) {
 		summaries(&w);
-		sections(&w);
 		vm_summary(&w);
+		trailer(&w);
 	} else {
 		AO_LIT(o, "EOF\n\n");
-		sections(&w);
+		trailer(&w);
 	}
 	return CRP_OK;
 }
