@@ -285,7 +285,8 @@ static void metadata(iw *w)
 		AO_LIT(w->o, "}\n");
 		return;
 	}
-	crp__ips_cstr(w, "app_name", proc ? proc : "???");
+	if (proc)
+		crp__ips_cstr(w, "app_name", proc);
 	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP) && have_time(&f->info->timestamp)) {
 		crp__ips_ckey(w, "timestamp");
 		date(w, f->info->timestamp.usec, 2);
@@ -310,7 +311,8 @@ static void metadata(iw *w)
 		os_version_text(w, false);
 	}
 	incident(w, "incident_id");
-	crp__ips_cstr(w, "name", proc ? proc : "???");
+	if (proc)
+		crp__ips_cstr(w, "name", proc);
 	AO_LIT(w->o, "}\n");
 }
 

@@ -33,10 +33,9 @@ static void frame_level(iw *w, const crp_frame *fr, const apple_frame *a, const 
 	bool report = sy && sy->source == CRP_SYMSRC_REPORT;
 	in.first = true;
 	ao_ch(w->o, '{');
-	if (CRP_HAS(fr, CRP_FRAME_INSTRUCTION_ADDR))
-		crp__ips_cnum(&in, "imageOffset", a->addr - base);
-	else if (crp__apple_xu64(crp_extras_get(&fr->extras, "imageOffset"), &u))
-		crp__ips_cnum(&in, "imageOffset", u);
+	if (CRP_HAS(fr, CRP_FRAME_INSTRUCTION_ADDR) || !crp__apple_xu64(crp_extras_get(&fr->extras, "imageOffset"), &u))
+		u = a->addr - base; /* lldb's parser needs an offset in every frame */
+	crp__ips_cnum(&in, "imageOffset", u);
 	if (sym) {
 		bool apple = w->f.x != NULL; /* names Apple gave are printed as Apple gave them */
 		crp__ips_cstr(&in, "symbol", apple || report ? sym : crp__apple_demangle(sym, w->st->demangled,
@@ -58,8 +57,9 @@ static void frame_level(iw *w, const crp_frame *fr, const apple_frame *a, const 
 		crp__ips_cstr(&in, "symbolImage", sy->image); /* ours: atos's "(in Image)" */
 	if (sy && i + 1 < sy->count)
 		crp__ips_cstr(&in, "inline", "true"); /* Xcode's CrashSymbolicator spells it as a string */
-	crp__ips_members(&in, &(crp_value){.type = CRP_VALUE_OBJECT, .u.obj = {fr->extras.members, fr->extras.count}},
-			 frame_keys, CRP_ARRAY_LEN(frame_keys));
+	if (w->f.x) /* what an .ips said of the frame; a KSCrash report's extras are not Apple's keys */
+		crp__ips_members(&in, &(crp_value){.type = CRP_VALUE_OBJECT, .u.obj = {fr->extras.members, fr->extras.count}},
+				 frame_keys, CRP_ARRAY_LEN(frame_keys));
 	ao_ch(w->o, '}');
 }
 
@@ -250,8 +250,9 @@ static void thread_object(iw *w, const crp_thread *t, size_t pos)
 	crp__ips_ckey(&in, "frames");
 	static const crp_backtrace none;
 	frames(&in, CRP_HAS(t, CRP_THREAD_BACKTRACE) ? &t->backtrace : &none);
-	crp__ips_members(&in, &(crp_value){.type = CRP_VALUE_OBJECT, .u.obj = {t->extras.members, t->extras.count}},
-			 thread_keys, CRP_ARRAY_LEN(thread_keys));
+	if (w->f.x)
+		crp__ips_members(&in, &(crp_value){.type = CRP_VALUE_OBJECT, .u.obj = {t->extras.members, t->extras.count}},
+				 thread_keys, CRP_ARRAY_LEN(thread_keys));
 	ao_ch(w->o, '}');
 }
 
@@ -317,13 +318,23 @@ static void image_member(ao *o, const char *key, size_t len)
 	AO_LIT(o, "\" : ");
 }
 
+static bool key_is(const crp_span *k, const char *s)
+{
+	return strlen(s) == k->len && memcmp(s, k->ptr, k->len) == 0;
+}
+
+/* What an .ips said of the image besides what was typed (bundle keys, ...); a KSCrash
+ * report's extras are not Apple's keys and stay out. */
 static void image_extras(iw *w, const crp_image *im)
 {
-	for (size_t i = 0; i < im->extras.count; i++) {
+	for (size_t i = 0; w->f.x && i < im->extras.count; i++) {
 		const crp_member *m = &im->extras.members[i];
-		if ((m->key.len == 6 && memcmp(m->key.ptr, "source", 6) == 0) ||
-		    (m->key.len == 4 && memcmp(m->key.ptr, "name", 4) == 0) ||
-		    (m->key.len == 4 && memcmp(m->key.ptr, "arch", 4) == 0 && CRP_HAS(im, CRP_IMAGE_CPU_TYPE)))
+		bool typed = (key_is(&m->key, "arch") && CRP_HAS(im, CRP_IMAGE_CPU_TYPE)) ||
+			     (key_is(&m->key, "uuid") && CRP_HAS(im, CRP_IMAGE_UUID)) ||
+			     (key_is(&m->key, "base") && CRP_HAS(im, CRP_IMAGE_ADDR)) ||
+			     (key_is(&m->key, "size") && CRP_HAS(im, CRP_IMAGE_SIZE)) ||
+			     (key_is(&m->key, "path") && CRP_HAS(im, CRP_IMAGE_NAME));
+		if (typed || key_is(&m->key, "source") || key_is(&m->key, "name"))
 			continue;
 		image_member(w->o, m->key.ptr, m->key.len);
 		crp__ips_value(w->o, &m->value);
@@ -336,7 +347,8 @@ static void used_image(iw *w, const crp_image *im)
 {
 	static const crp_uuid nil;
 	ao *o = w->o;
-	const crp_value *src = crp_extras_get(&im->extras, "source"), *name = crp_extras_get(&im->extras, "name");
+	const crp_value *src = w->f.x ? crp_extras_get(&im->extras, "source") : NULL;
+	const crp_value *name = w->f.x ? crp_extras_get(&im->extras, "name") : NULL;
 	AO_LIT(o, "  {\n    \"source\" : ");
 	if (src)
 		crp__ips_value(o, src);
@@ -359,10 +371,12 @@ static void used_image(iw *w, const crp_image *im)
 		image_member(o, "size", 4);
 		crp__ao_dec(o, im->image_size);
 	}
-	image_member(o, "uuid", 4);
-	ao_ch(o, '"');
-	crp__ao_uuid(o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, true);
-	ao_ch(o, '"');
+	if (CRP_HAS(im, CRP_IMAGE_UUID) || !w->f.x || !crp_extras_get(&im->extras, "uuid")) {
+		image_member(o, "uuid", 4);
+		ao_ch(o, '"');
+		crp__ao_uuid(o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, true);
+		ao_ch(o, '"');
+	}
 	if (CRP_HAS(im, CRP_IMAGE_NAME)) {
 		image_member(o, "path", 4);
 		crp__ips_str(o, im->name, strlen(im->name));

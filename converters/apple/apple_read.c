@@ -492,12 +492,29 @@ static bool has_bug_type(const unsigned char *s, size_t n)
 	return false;
 }
 
+/* The first key of a JSON object names a KSCrash report: no need to wait for the line's end. */
+static bool kscrash_first_key(const unsigned char *s, size_t n)
+{
+	static const char *const keys[] = {"\"report\"", "\"binary_images\"", "\"crash\"", "\"system\"",
+					   "\"process\"", "\"user\"", "\"debug\"", "\"recrash_report\"",
+					   "\"crash_id\"", "\"system_atcrash\""};
+	size_t i = 1;
+	while (i < n && is_space(s[i]))
+		i++;
+	for (size_t k = 0; k < CRP_ARRAY_LEN(keys); k++) {
+		size_t l = strlen(keys[k]);
+		if (n - i >= l && memcmp(s + i, keys[k], l) == 0)
+			return true;
+	}
+	return false;
+}
+
 crp__detect crp__ips_detect(const unsigned char *head, size_t len)
 {
 	size_t i = skip_bom_space(head, len);
 	if (i == len)
 		return CRP__DETECT_MORE;
-	if (head[i] != '{')
+	if (head[i] != '{' || kscrash_first_key(head + i, len - i))
 		return CRP__DETECT_NO;
 	const unsigned char *nl = memchr(head + i, '\n', len - i);
 	if (!nl)
@@ -506,19 +523,36 @@ crp__detect crp__ips_detect(const unsigned char *head, size_t len)
 }
 
 /* Lines a .crash text starts with. */
-static bool crash_first_line(const unsigned char *s, size_t n)
-{
-	static const char *const keys[] = {
+static const char *const first_keys[] = {
 		"Incident Identifier:", "CrashReporter Key:", "Hardware Model:", "Process:", "Path:",
 		"Identifier:", "Version:", "Code Type:", "Parent Process:", "Date/Time:", "OS Version:",
 		"Report Version:", "Exception Type:", "Binary Images:", "Application Specific Information:",
-		"Anonymous UUID:", "Beta Identifier:", "Translated Report (Full Report Below)"};
-	for (size_t k = 0; k < CRP_ARRAY_LEN(keys); k++) {
-		size_t l = strlen(keys[k]);
-		if (n >= l && memcmp(s, keys[k], l) == 0)
+		"Anonymous UUID:", "Beta Identifier:", "Translated Report (Full Report Below)", "Thread "};
+
+static bool crash_first_line(const unsigned char *s, size_t n)
+{
+	for (size_t k = 0; k + 1 < CRP_ARRAY_LEN(first_keys); k++) {
+		size_t l = strlen(first_keys[k]);
+		if (n >= l && memcmp(s, first_keys[k], l) == 0)
 			return true;
 	}
 	return n > 7 && memcmp(s, "Thread ", 7) == 0 && s[7] >= '0' && s[7] <= '9';
+}
+
+/* An unfinished first line that may still become one of those (or the banner's dashes). */
+static bool may_become_first_line(const unsigned char *s, size_t n)
+{
+	size_t d = 0;
+	while (d < n && s[d] == '-')
+		d++;
+	if (d == n)
+		return true;
+	for (size_t k = 0; k < CRP_ARRAY_LEN(first_keys); k++) {
+		size_t l = strlen(first_keys[k]);
+		if (memcmp(s, first_keys[k], n < l ? n : l) == 0)
+			return true;
+	}
+	return false;
 }
 
 crp__detect crp__apple_detect(const unsigned char *head, size_t len)
@@ -534,7 +568,8 @@ crp__detect crp__apple_detect(const unsigned char *head, size_t len)
 		if (crash_first_line(head + i, n))
 			return CRP__DETECT_YES;
 		if (!nl)
-			return len < CRP_FORMAT_DETECT_BYTES ? CRP__DETECT_MORE : CRP__DETECT_NO;
+			return len < CRP_FORMAT_DETECT_BYTES && may_become_first_line(head + i, n) ? CRP__DETECT_MORE
+												   : CRP__DETECT_NO;
 		bool dashes = n > 3 && head[i] == '-' && head[i + 1] == '-' && head[i + 2] == '-';
 		if (!dashes) /* only the translated report's banner line may come first */
 			return CRP__DETECT_NO;

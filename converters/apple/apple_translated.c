@@ -297,13 +297,19 @@ static void header_macos(tw *w)
 	if (f->sys->device_app_hash)
 		field(w, "Anonymous UUID:", f->sys->device_app_hash);
 	ao_ch(w->o, '\n');
-	xfield(w, "Sleep/Wake UUID:", crp__apple_x(f, "sleepWakeUUID"));
-	ao_ch(w->o, '\n');
-	seconds_line(w, "Time Awake Since Boot:", "uptime");
-	seconds_line(w, "Time Since Wake:", "wakeTime");
-	ao_ch(w->o, '\n');
-	xfield(w, "System Integrity Protection:", crp__apple_x(f, "sip"));
-	ao_ch(w->o, '\n');
+	/* Apple's template keeps the blank line of a group it has nothing for; a report that is
+	 * not Apple's has none of these groups and gets no empty lines for them */
+	if (f->x || crp__apple_x(f, "sleepWakeUUID")) {
+		xfield(w, "Sleep/Wake UUID:", crp__apple_x(f, "sleepWakeUUID"));
+		ao_ch(w->o, '\n');
+	}
+	if (f->x) {
+		seconds_line(w, "Time Awake Since Boot:", "uptime");
+		seconds_line(w, "Time Since Wake:", "wakeTime");
+		ao_ch(w->o, '\n');
+		xfield(w, "System Integrity Protection:", crp__apple_x(f, "sip"));
+		ao_ch(w->o, '\n');
+	}
 }
 
 /* -- exception ---------------------------------------------------------------------------- */
@@ -691,6 +697,12 @@ static void level(tw *w, const apple_frame *a, const crp_symbolication *sy, cons
 			AO_LIT(o, " + ");
 			crp__ao_dec(o, a->addr >= sy->function_addr ? a->addr - sy->function_addr : 0);
 		}
+		source(o, l);
+		return;
+	}
+	if (!w->f->x) { /* a KSCrash report: its symbolication reads as in the legacy layout */
+		AO_LIT(o, " + ");
+		crp__ao_dec(o, a->addr >= sy->function_addr ? a->addr - sy->function_addr : 0);
 		source(o, l);
 		return;
 	}
