@@ -365,6 +365,7 @@ static int finish(void *impl)
 		CRP_TRY(finish_json(rd));
 		break;
 	case AS_TEXT:
+		rd->t.last_line = true; /* no newline after it: it may be cut short */
 		if (rd->llen)
 			CRP_TRY(text_line(rd, rd->lbuf, rd->llen));
 		rd->llen = 0;

@@ -104,6 +104,9 @@ typedef struct ar_text {
 	bool in_frames;          /* a backtrace's frames are on the scratch stack */
 	bool in_images;
 	bool after_termination;  /* the last header line was Termination Reason: details follow */
+	bool last_line;          /* the input's last line, without a newline: maybe cut short */
+	bool saw_eof;            /* the "EOF" line of a translated iOS report */
+	uint64_t first_line;     /* where the report's text starts */
 	ar_list details;         /* termination details, one per line */
 	crp_scratch_mark thread_mark, frame_mark, image_mark;
 	crp_thread *thread;      /* the thread being read (on the scratch stack), or NULL */

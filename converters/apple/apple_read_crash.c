@@ -268,6 +268,15 @@ static int raw_backtrace(ar_reader *rd, const char *s, size_t len)
 	return CRP_OK;
 }
 
+/* The input ends inside a line of a section that has more to come: what was complete is kept,
+ * like the JSON readers keep it. */
+static int cut_short(ar_reader *rd)
+{
+	CRP_TRY(crp__ar_warn(rd, CRP_W_TRUNCATED, "input ends inside a line; kept what was complete"));
+	rd->truncated = true;
+	return CRP_OK;
+}
+
 static int thread_line(ar_reader *rd, const char *s, size_t len)
 {
 	ar_text *t = &rd->t;
@@ -291,6 +300,8 @@ static int thread_line(ar_reader *rd, const char *s, size_t len)
 		return rc;
 	}
 	crp__scratch_pop_last(&rd->scratch, sizeof *f);
+	if (t->last_line) /* the input ends inside this line */
+		return cut_short(rd);
 	CRP_TRY(end_frames(rd));
 	t->section = AT_HEADER;
 	return header_line(rd, s, len);
@@ -415,8 +426,10 @@ static int open_images(ar_reader *rd)
 static int image_line(ar_reader *rd, const char *s, size_t len)
 {
 	ar_text *t = &rd->t;
-	if (!len || equals(s, len, "EOF"))
+	if (!len || equals(s, len, "EOF")) {
+		t->saw_eof = t->saw_eof || len;
 		return close_images(rd);
+	}
 	if (t->image_count >= rd->opts.max_items)
 		return crp__ar_fail(rd, CRP_ELIMIT, "more than %zu binary images", rd->opts.max_items);
 	crp_image *im = crp__scratch_push(&rd->scratch, sizeof *im);
@@ -428,6 +441,8 @@ static int image_line(ar_reader *rd, const char *s, size_t len)
 		return rc;
 	}
 	crp__scratch_pop_last(&rd->scratch, sizeof *im);
+	if (t->last_line)
+		return cut_short(rd);
 	CRP_TRY(close_images(rd));
 	return header_line(rd, s, len);
 }
@@ -1021,12 +1036,14 @@ static bool starts_report(const char *s, size_t len)
 
 static int begin_text(ar_reader *rd)
 {
-	bool banner = rd->t.banner;
+	bool banner = rd->t.banner, last = rd->t.last_line;
 	if (!rd->report)
 		CRP_TRY(crp__ar_begin(rd));
 	crp__ar_text_reset(rd);
 	rd->t.banner = banner;
+	rd->t.last_line = last;
 	rd->t.in_report = true;
+	rd->t.first_line = rd->line;
 	return CRP_OK;
 }
 
@@ -1063,7 +1080,7 @@ static int header_line(ar_reader *rd, const char *s, size_t len)
 		return full_report(rd);
 	if (equals(s, len, "EOF")) {
 		CRP_TRY(close_threads(rd));
-		t->saw_body = true;
+		t->saw_body = t->saw_eof = true;
 		return CRP_OK;
 	}
 	if (starts(s, len, "Thread "))
@@ -1207,9 +1224,17 @@ int crp__ar_text_end(ar_reader *rd)
 	if (!rd->report || !t->in_report)
 		return rd->err.code;
 	CRP_TRY(close_sections(rd));
-	if (!t->known)
+	if (!t->known) {
+		rd->line = t->first_line; /* the error names where the text starts */
+		rd->line_start = rd->report_start;
 		return crp__ar_fail(rd, CRP_ESCHEMA, "not an Apple crash report: no header, thread or "
 						     "Binary Images line was recognised");
+	}
+	if (t->translated && !t->saw_eof && rd->report->body.system.system_name &&
+	    strncmp(rd->report->body.system.system_name, "iPhone", 6) == 0 && !rd->truncated) {
+		CRP_TRY(crp__ar_warn(rd, CRP_W_TRUNCATED, "the report ends before its EOF line; kept what was there"));
+		rd->truncated = true;
+	}
 	if (t->crashed_no >= 0 && !crp_report_crashed_thread(rd->report, NULL)) {
 		crp_thread *th = thread_numbered(rd, (uint64_t)t->crashed_no);
 		if (th) {
