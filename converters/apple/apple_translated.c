@@ -19,6 +19,9 @@ typedef struct tw {
 	size_t demangled_cap;
 } tw;
 
+static void vm_region_info(tw *w);
+static void other_header(tw *w, int slot);
+
 /* -- text helpers ------------------------------------------------------------------------- */
 
 /* "0x%llx" right-aligned in width: unlike printf's "%#llx", zero is "0x0", as Apple prints it. */
@@ -162,6 +165,7 @@ static void process_lines(tw *w)
 	field(w, "Path:", s->executable_path);
 	field(w, "Identifier:", s->bundle_id ? s->bundle_id : proc);
 	version_field(w);
+	other_header(w, 1);
 }
 
 static void role_and_parent(tw *w)
@@ -184,12 +188,27 @@ static void role_and_parent(tw *w)
 }
 
 /* Header lines the model has no field for, as they were read. */
-static void other_header(tw *w)
+/* Where a header line the model has no field for goes: after CrashReporter Key (0), after
+ * Version (1), or at the end of the first block (2), as Apple's older text has them. */
+static int header_slot(const crp_span *k)
+{
+	static const char *const after_key[] = {"Beta Identifier"};
+	static const char *const after_version[] = {"Beta", "AppStoreTools", "AppVariant"};
+	for (size_t i = 0; i < CRP_ARRAY_LEN(after_key); i++)
+		if (strlen(after_key[i]) == k->len && memcmp(after_key[i], k->ptr, k->len) == 0)
+			return 0;
+	for (size_t i = 0; i < CRP_ARRAY_LEN(after_version); i++)
+		if (strlen(after_version[i]) == k->len && memcmp(after_version[i], k->ptr, k->len) == 0)
+			return 1;
+	return 2;
+}
+
+static void other_header(tw *w, int slot)
 {
 	const crp_value *h = crp__apple_x(w->f, "header");
 	for (size_t i = 0; h && h->type == CRP_VALUE_OBJECT && i < h->u.obj.count; i++) {
 		const crp_member *m = &h->u.obj.members[i];
-		if (m->value.type != CRP_VALUE_STRING)
+		if (m->value.type != CRP_VALUE_STRING || header_slot(&m->key) != slot)
 			continue;
 		crp__ao_textn(w->o, m->key.ptr, m->key.len);
 		ao_ch(w->o, ':');
@@ -245,13 +264,14 @@ static void header_ios(tw *w)
 	ao_ch(w->o, '\n');
 	if (f->sys->device_app_hash)
 		field(w, "CrashReporter Key:", f->sys->device_app_hash);
+	other_header(w, 0);
 	if (f->sys->machine)
 		field(w, "Hardware Model:", f->sys->machine);
 	process_lines(w);
 	code_type(w);
 	role_and_parent(w);
 	x_name_pid(w, "Coalition:", "coalitionName", "coalitionID");
-	other_header(w);
+	other_header(w, 2);
 	ao_ch(w->o, '\n');
 	if (w->legacy && crp__apple_x(f, "coalitionName")) /* the older text left a second blank */
 		ao_ch(w->o, '\n');
@@ -286,7 +306,7 @@ static void header_macos(tw *w)
 	role_and_parent(w);
 	x_name_pid(w, "Responsible:", "responsibleProc", "responsiblePid");
 	xfield(w, "User ID:", crp__apple_x(f, "userID"));
-	other_header(w);
+	other_header(w, 2);
 	ao_ch(w->o, '\n');
 	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP))
 		time_line(w, "Date/Time:", &f->info->timestamp);
@@ -530,6 +550,8 @@ static void exception_block(tw *w)
 	if (!w->mac)
 		message_line(w);
 	codes_line(w, &e);
+	if (w->legacy)
+		vm_region_info(w);
 	if (w->mac)
 		message_line(w);
 	note_line(w, &e);
@@ -621,6 +643,19 @@ static void asi_block(tw *w)
 
 static void sections(tw *w);
 
+/* In the exception block of the older iOS text, after the blocks in translations. */
+static void vm_region_info(tw *w)
+{
+	size_t n;
+	const crp_value *vm = crp__apple_x(w->f, "vmregioninfo");
+	const char *vt = crp__apple_xstr(vm ? vm : crp__apple_x(w->f, "vmRegionInfo"), &n);
+	if (!vt)
+		return;
+	AO_LIT(w->o, "VM Region Info: ");
+	lines(w, vt, n);
+	AO_LIT(w->o, "\n\n");
+}
+
 static void text_blocks(tw *w)
 {
 	size_t n;
@@ -630,13 +665,8 @@ static void text_blocks(tw *w)
 		lines(w, kt, n);
 		ao_str(w->o, n && kt[n - 1] == '\n' ? "\n\n" : "\n\n\n");
 	}
-	const crp_value *vm = crp__apple_x(w->f, "vmregioninfo");
-	const char *vt = crp__apple_xstr(vm ? vm : crp__apple_x(w->f, "vmRegionInfo"), &n);
-	if (vt) {
-		AO_LIT(w->o, "VM Region Info: ");
-		lines(w, vt, n);
-		AO_LIT(w->o, "\n\n");
-	}
+	if (!w->legacy)
+		vm_region_info(w);
 	asi_block(w);
 	sections(w);
 }
