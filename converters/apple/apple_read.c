@@ -92,9 +92,11 @@ static bool member_is(const crp_value *v, const char *s)
 
 /* bug_type 309 (a crash, JSON body) or 109 (a crash, .crash text); anything else is another
  * kind of report (288 stackshot, 298 jetsam event, ...). */
-static int check_bug_type(ar_reader *rd, const crp_value *meta)
+static int check_bug_type(ar_reader *rd, const crp_value *meta, bool cut)
 {
 	const crp_value *bt = crp_value_get(meta, "bug_type");
+	if (!bt && cut) /* cut off before it: what there is, is kept */
+		return CRP_OK;
 	if (!bt)
 		return crp__ar_fail(rd, CRP_ESCHEMA, "not an Apple crash report: the first line is JSON "
 						      "without a bug_type");
@@ -108,7 +110,7 @@ static int check_bug_type(ar_reader *rd, const crp_value *meta)
 	return crp__ar_fail(rd, CRP_ESCHEMA, "not a crash report (bug_type is not a string)");
 }
 
-static int on_metadata(ar_reader *rd, const unsigned char *line, size_t len, uint64_t start)
+static int on_metadata(ar_reader *rd, const unsigned char *line, size_t len, uint64_t start, bool cut)
 {
 	crp_value meta;
 	rd->chunk = line;
@@ -117,16 +119,16 @@ static int on_metadata(ar_reader *rd, const unsigned char *line, size_t len, uin
 	rd->chunk_line_start = start;
 	if (!rd->report)
 		CRP_TRY(crp__ar_begin(rd));
-	int rc = crp__ar_metadata(rd, line, len, &meta);
+	int rc = crp__ar_metadata(rd, line, len, cut, &meta);
 	rd->chunk = NULL;
 	CRP_TRY(rc);
-	CRP_TRY(check_bug_type(rd, &meta));
+	CRP_TRY(check_bug_type(rd, &meta, cut));
 	return crp__ar_add(rd, &rd->apple, (crp_span){"metadata", 8}, &meta);
 }
 
 int crp__ar_meta_in_text(ar_reader *rd, const char *s, size_t len)
 {
-	CRP_TRY(on_metadata(rd, (const unsigned char *)s, len, rd->line_start));
+	CRP_TRY(on_metadata(rd, (const unsigned char *)s, len, rd->line_start, false));
 	rd->state = AS_AFTER_META;
 	return CRP_OK;
 }
@@ -196,7 +198,7 @@ static size_t step_meta(ar_reader *rd, const unsigned char *p, size_t n)
 		return take;
 	}
 	uint64_t start = rd->offset - (rd->llen - take);
-	if (on_metadata(rd, rd->lbuf, rd->llen - 1, start) == CRP_OK)
+	if (on_metadata(rd, rd->lbuf, rd->llen - 1, start, false) == CRP_OK)
 		rd->state = AS_AFTER_META;
 	advance(rd, p, take);
 	rd->llen = 0;
@@ -337,6 +339,7 @@ static int finish_json(ar_reader *rd)
 	if (!rd->body_done) {
 		CRP_TRY(truncated(rd, "input ends inside the report"));
 		CRP_TRY(crp__ar_ips_salvage(rd));
+		CRP_TRY(crp__ar_meta_facts(rd, &rd->meta));
 	}
 	yajl_free(rd->yajl);
 	rd->yajl = NULL;
@@ -357,8 +360,10 @@ static int finish(void *impl)
 	case AS_META: /* a metadata line and no body */
 	case AS_AFTER_META:
 		if (rd->state == AS_META)
-			CRP_TRY(on_metadata(rd, rd->lbuf, rd->llen, rd->offset - rd->llen));
-		CRP_TRY(truncated(rd, "input ends after the metadata line"));
+			CRP_TRY(on_metadata(rd, rd->lbuf, rd->llen, rd->offset - rd->llen, true));
+		CRP_TRY(truncated(rd, rd->state == AS_META ? "input ends inside the metadata line"
+							 : "input ends after the metadata line"));
+		CRP_TRY(crp__ar_meta_facts(rd, &rd->meta));
 		CRP_TRY(crp__ar_end(rd));
 		break;
 	case AS_JSON:
@@ -493,16 +498,13 @@ static bool has_bug_type(const unsigned char *s, size_t n)
 	return false;
 }
 
-/* The first key of a JSON object names a KSCrash report: no need to wait for the line's end. */
-static bool kscrash_first_key(const unsigned char *s, size_t n)
+/* The first key of a JSON object is one of keys[]. */
+static bool first_key_in(const unsigned char *s, size_t n, const char *const *keys, size_t count)
 {
-	static const char *const keys[] = {"\"report\"", "\"binary_images\"", "\"crash\"", "\"system\"",
-					   "\"process\"", "\"user\"", "\"debug\"", "\"recrash_report\"",
-					   "\"crash_id\"", "\"system_atcrash\""};
 	size_t i = 1;
 	while (i < n && is_space(s[i]))
 		i++;
-	for (size_t k = 0; k < CRP_ARRAY_LEN(keys); k++) {
+	for (size_t k = 0; k < count; k++) {
 		size_t l = strlen(keys[k]);
 		if (n - i >= l && memcmp(s + i, keys[k], l) == 0)
 			return true;
@@ -510,17 +512,25 @@ static bool kscrash_first_key(const unsigned char *s, size_t n)
 	return false;
 }
 
+/* First keys that name a KSCrash report, or an .ips metadata line (Apple writes app_name or
+ * bug_type first): no need to wait for the line's end, which a cut-off input may not have. */
+static const char *const kscrash_keys[] = {"\"report\"", "\"binary_images\"", "\"crash\"", "\"system\"",
+					   "\"process\"", "\"user\"", "\"debug\"", "\"recrash_report\"",
+					   "\"crash_id\"", "\"system_atcrash\""};
+static const char *const ips_keys[] = {"\"app_name\"", "\"bug_type\"", "\"incident_id\""};
+
 crp__detect crp__ips_detect(const unsigned char *head, size_t len)
 {
 	size_t i = skip_bom_space(head, len);
 	if (i == len)
 		return CRP__DETECT_MORE;
-	if (head[i] != '{' || kscrash_first_key(head + i, len - i))
+	if (head[i] != '{' || first_key_in(head + i, len - i, kscrash_keys, CRP_ARRAY_LEN(kscrash_keys)))
 		return CRP__DETECT_NO;
 	const unsigned char *nl = memchr(head + i, '\n', len - i);
-	if (!nl)
-		return len < CRP_FORMAT_DETECT_BYTES ? CRP__DETECT_MORE : CRP__DETECT_NO;
-	return has_bug_type(head + i, (size_t)(nl - head) - i) ? CRP__DETECT_YES : CRP__DETECT_NO;
+	size_t n = nl ? (size_t)(nl - head) - i : len - i;
+	if (first_key_in(head + i, n, ips_keys, CRP_ARRAY_LEN(ips_keys)) || has_bug_type(head + i, n))
+		return CRP__DETECT_YES;
+	return !nl && len < CRP_FORMAT_DETECT_BYTES ? CRP__DETECT_MORE : CRP__DETECT_NO;
 }
 
 /* Lines a .crash text starts with. */

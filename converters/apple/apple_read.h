@@ -106,6 +106,7 @@ typedef struct ar_text {
 	bool after_termination;  /* the last header line was Termination Reason: details follow */
 	bool last_line;          /* the input's last line, without a newline: maybe cut short */
 	bool saw_eof;            /* the "EOF" line of a translated iOS report */
+	bool saw_images;         /* its "Binary Images:" line: every Apple text ends with that list */
 	uint64_t first_line;     /* where the report's text starts */
 	ar_list details;         /* termination details, one per line */
 	crp_scratch_mark thread_mark, frame_mark, image_mark;
@@ -258,9 +259,11 @@ int crp__ar_yajl_new(ar_reader *rd);
 int crp__ar_yajl_parse(ar_reader *rd, const unsigned char *buf, size_t len, bool complete);
 /* Close every open container as if the input had ended there. */
 int crp__ar_ips_salvage(ar_reader *rd);
+int crp__ar_meta_facts(ar_reader *rd, const crp_value *meta);
 size_t crp__ar_ips_path(const ar_reader *rd, char *out, size_t cap);
 /* The metadata line, parsed into an object value. */
-int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, crp_value *out);
+/* cut: the input ended inside the line; what was complete is kept (the caller warns). */
+int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, bool cut, crp_value *out);
 /* A syntax error: yajl's message (or `what`) at the current position. */
 int crp__ar_json_syntax(ar_reader *rd, const char *what);
 

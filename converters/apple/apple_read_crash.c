@@ -417,6 +417,7 @@ static int open_images(ar_reader *rd)
 	}
 	t->image_mark = crp__scratch_mark(&rd->scratch);
 	t->in_images = true;
+	t->saw_images = true;
 	t->section = AT_IMAGES;
 	t->saw_body = true;
 	t->known++;
@@ -723,6 +724,40 @@ static int os_line(ar_reader *rd, const char *v, size_t n)
 	if (!(s->has & (CRP_SYSTEM_SYSTEM_NAME | CRP_SYSTEM_SYSTEM_VERSION)))
 		crp__ar_train(rd, v, n);
 	return rd->err.code;
+}
+
+/* A report cut off before or inside its body: what its metadata line says fills the facts the
+ * body did not give (the line itself stays in the "apple" extras, as always). */
+int crp__ar_meta_facts(ar_reader *rd, const crp_value *meta)
+{
+	crp_body *b = &rd->report->body;
+	crp_record_head *sh = (crp_record_head *)&b->system;
+	int tz;
+	for (size_t i = 0; meta->type == CRP_VALUE_OBJECT && i < meta->u.obj.count; i++) {
+		const crp_member *m = &meta->u.obj.members[i];
+		const char *k = m->key.ptr, *v = m->value.u.str.ptr;
+		size_t kn = m->key.len, n = m->value.u.str.len;
+		if (m->value.type != CRP_VALUE_STRING)
+			continue;
+		if (equals(k, kn, "incident_id"))
+			CRP_TRY(set_str(rd, (crp_record_head *)&b->info, &b->info.id, CRP_INFO_ID, v, n));
+		else if (equals(k, kn, "app_name"))
+			CRP_TRY(set_str(rd, sh, &b->system.process_name, CRP_SYSTEM_PROCESS_NAME, v, n));
+		else if (equals(k, kn, "bundleID"))
+			CRP_TRY(set_str(rd, sh, &b->system.bundle_id, CRP_SYSTEM_BUNDLE_ID, v, n));
+		else if (equals(k, kn, "app_version"))
+			CRP_TRY(set_str(rd, sh, &b->system.bundle_short_version, CRP_SYSTEM_BUNDLE_SHORT_VERSION, v, n));
+		else if (equals(k, kn, "build_version"))
+			CRP_TRY(set_str(rd, sh, &b->system.bundle_version, CRP_SYSTEM_BUNDLE_VERSION, v, n));
+		else if (equals(k, kn, "os_version"))
+			CRP_TRY(os_line(rd, v, n));
+		else if (equals(k, kn, "timestamp") && !(b->info.has & CRP_INFO_TIMESTAMP) &&
+			 crp__ar_time(v, n, &b->info.timestamp, &tz)) {
+			b->info.has |= CRP_INFO_TIMESTAMP;
+			CRP_TRY(crp__ar_set_time_zone(rd, tz));
+		}
+	}
+	return CRP_OK;
 }
 
 /* "N seconds" (Time Awake Since Boot, Time Since Wake) as the .ips keeps it: a number. */
@@ -1218,6 +1253,25 @@ static int keep_lists(ar_reader *rd)
 		       t->translated ? 10 : 6);
 }
 
+/* Apple's text always ends with its Binary Images list, and iOS's translated form with "EOF":
+ * a report that stops before them was cut off (one corpus file is). */
+static int ends_early(ar_reader *rd)
+{
+	ar_text *t = &rd->t;
+	const char *os = rd->report->body.system.system_name;
+	const char *what = NULL;
+	if (rd->truncated)
+		return CRP_OK;
+	if (!t->saw_images)
+		what = "the report ends before its Binary Images list; kept what was there";
+	else if (t->translated && !t->saw_eof && os && strncmp(os, "iPhone", 6) == 0)
+		what = "the report ends before its EOF line; kept what was there";
+	if (!what)
+		return CRP_OK;
+	rd->truncated = true;
+	return crp__ar_warn(rd, CRP_W_TRUNCATED, "%s", what);
+}
+
 int crp__ar_text_end(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
@@ -1230,11 +1284,7 @@ int crp__ar_text_end(ar_reader *rd)
 		return crp__ar_fail(rd, CRP_ESCHEMA, "not an Apple crash report: no header, thread or "
 						     "Binary Images line was recognised");
 	}
-	if (t->translated && !t->saw_eof && rd->report->body.system.system_name &&
-	    strncmp(rd->report->body.system.system_name, "iPhone", 6) == 0 && !rd->truncated) {
-		CRP_TRY(crp__ar_warn(rd, CRP_W_TRUNCATED, "the report ends before its EOF line; kept what was there"));
-		rd->truncated = true;
-	}
+	CRP_TRY(ends_early(rd));
 	if (t->crashed_no >= 0 && !crp_report_crashed_thread(rd->report, NULL)) {
 		crp_thread *th = thread_numbered(rd, (uint64_t)t->crashed_no);
 		if (th) {

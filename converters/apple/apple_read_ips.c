@@ -1211,7 +1211,7 @@ int crp__ar_ips_salvage(ar_reader *rd)
 }
 
 /* The metadata line: a JSON object of its own, captured whole. */
-int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, crp_value *out)
+int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, bool cut, crp_value *out)
 {
 	yajl_handle h = make_yajl(rd, &crp__ar_ips_callbacks, rd);
 	if (!h)
@@ -1221,7 +1221,9 @@ int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, crp_v
 	rd->depth = 0;
 	rd->body_done = false;
 	int st = crp__ar_yajl_parse(rd, line, len, false);
-	if (st == yajl_status_ok)
+	if (st == yajl_status_ok && cut && !rd->body_done && rd->depth > 0)
+		crp__ar_ips_salvage(rd);
+	else if (st == yajl_status_ok)
 		st = crp__ar_yajl_parse(rd, NULL, 0, true);
 	rd->meta_mode = false;
 	if (st < 0)

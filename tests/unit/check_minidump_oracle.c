@@ -25,10 +25,15 @@ static void add_dir(const char *dir, const char *exts)
 	char **names;
 	size_t n = tu_list(dir, exts, &names);
 	files = realloc(files, (n_files + n + 1) * sizeof *files);
-	for (size_t i = 0; i < n; i++)
-		if (!strstr(names[i], "stream-") && !strstr(names[i], "NEGATIVE") && !strstr(names[i], "bug-type-288") &&
-		    !strstr(names[i], "concatenated"))
+	/* one report per minidump: streams, non-reports and two-report inputs are not for this */
+	static const char *const skip[] = {"stream-", "NEGATIVE", "bug-type-288", "concatenated", "two-reports"};
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < sizeof skip / sizeof *skip && !strstr(names[i], skip[k]))
+			k++;
+		if (k == sizeof skip / sizeof *skip)
 			files[n_files++] = tu_path(dir, names[i]);
+	}
 	tu_free_names(names);
 }
 
