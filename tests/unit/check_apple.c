@@ -14,6 +14,8 @@ static char **names;
 static size_t n_names;
 static char **corpus;
 static size_t n_corpus;
+static char **apple_in; /* Apple input: fixtures/apple, then ../shared/corpus/apple */
+static size_t n_apple_fx, n_apple_in;
 
 /* -- helpers ------------------------------------------------------------------------------ */
 
@@ -36,7 +38,7 @@ static crp_report **parse(const char *json, size_t len, size_t *n)
 {
 	crp_report **r;
 	crp_error e;
-	ck_assert_msg(tu_parse(json, len, 0, NULL, &r, n, &e) == CRP_OK, "parse: %s", e.message);
+	ck_assert_msg(tu_read(json, len, 0, NULL, NULL, &r, n, &e) == CRP_OK, "parse: %s", e.message);
 	return r;
 }
 
@@ -61,6 +63,14 @@ static bool has_line(const char *text, const char *line)
 	size_t n = strlen(line);
 	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
 		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+static bool has_line_prefix(const char *text, const char *prefix)
+{
+	for (const char *p = text; (p = strstr(p, prefix)) != NULL; p++)
+		if (p == text || p[-1] == '\n')
 			return true;
 	return false;
 }
@@ -387,6 +397,75 @@ START_TEST(corpus_report_follows_the_line_rules)
 }
 END_TEST
 
+/* -- Apple input: what consumers need of the text -------------------------------------------- */
+
+/* A report read from Apple's own text or .ips is written back in Apple's layout, sections and
+ * all, so the whole-text rules above (made for KSCrash input) do not apply. What the consumers
+ * need still must hold: lldb's Process rule (14.1), an Incident Identifier in the iOS layout
+ * (14.2), lldb's thread headers, and image lines lldb and Sentry read, or in macOS's layout
+ * lldb and @electron/symbolicate-mac (14.7); one line per image. */
+static void check_apple_origin(const rules *ru, const char *text, size_t images, const char *what)
+{
+	bool in_images = false, mac = false;
+	size_t n_images = 0;
+	char line[8192];
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		ck_assert_msg(n < sizeof line, "%s: line too long for the checker", what);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (p[n] != '\0');
+		if (strcmp(line, "Binary Images:") == 0) {
+			in_images = true;
+		} else if (in_images && (!line[0] || strcmp(line, "EOF") == 0)) {
+			in_images = false;
+		} else if (in_images) {
+			/* a path Apple itself wrote relative ("> cl_kernels") stays so: lldb skips that
+			 * line in Apple's text too */
+			const char *gt = strrchr(line, '>');
+			bool relative = gt && gt[1] == ' ' && gt[2] != '/' && gt[2] != '?';
+			ck_assert_msg(relative || match(&ru->image[P_LLDB], line), "%s: image line fails lldb: %s", what, line);
+			ck_assert_msg(match(mac ? &ru->electron : &ru->image[P_SENTRY], line), "%s: image line fails %s: %s",
+				      what, mac ? "symbolicate-mac" : "Sentry", line);
+			n_images++;
+		} else if (strncmp(line, "Report Version:", 15) == 0) {
+			mac = strcmp(line + 15 + strspn(line + 15, " "), "12") == 0;
+		} else if (strncmp(line, "Process:", 8) == 0) {
+			ck_assert_msg(match(&ru->process, line), "%s: lldb needs \"name [pid]\": %s", what, line);
+		} else if (strncmp(line, "Thread ", 7) == 0 && line[7] >= '0' && line[7] <= '9' &&
+			   !strstr(line, " crashed with ") && !match(&ru->name, line)) {
+			ck_assert_msg(match(&ru->thread[P_LLDB], line), "%s: lldb: %s", what, line);
+		}
+	}
+	ck_assert_msg(mac || has_line_prefix(text, "Incident Identifier: "), "%s: no Incident Identifier", what);
+	ck_assert_msg(n_images >= images, "%s: %zu image lines for %zu images", what, n_images, images);
+}
+
+START_TEST(apple_input_keeps_the_consumers_rules)
+{
+	rules ru;
+	size_t len, n;
+	const char *dir = (size_t)_i < n_apple_fx ? NULL : tu_apple_corpus_dir();
+	char *fx = fixture_dir("apple");
+	char *data = read_in(dir ? dir : fx, apple_in[_i], &len);
+	crp_report **r = parse(data, len, &n);
+	rules_init(&ru);
+	for (size_t i = 0; i < n; i++) {
+		char what[300];
+		size_t images;
+		snprintf(what, sizeof what, "%s, report %zu", apple_in[_i], i);
+		crp_report_images(r[i], &images);
+		char *text = emit1("apple", r[i], NULL);
+		check_apple_origin(&ru, text, images, what);
+		free(text);
+	}
+	rules_free(&ru);
+	tu_free_reports(r, n);
+	free(data);
+	free(fx);
+}
+END_TEST
+
 /* -- .ips: valid JSON, every thread and image --------------------------------------------- */
 
 static size_t count(const char *s, const char *needle)
@@ -431,8 +510,11 @@ static void check_ips(const char *dir, const char *name)
 		char *tline = strndup(tl + 1, strcspn(tl + 1, "\n"));
 		ck_assert_uint_eq(count(tline, "\"frames\":"), threads);
 		free(tline);
-		size_t placeholder = count(out, "\"source\" : \"A\"");
-		ck_assert_uint_eq(count(out, "\"source\" : \"P\""), images);
+		/* one line per image; the writer adds Apple's placeholder ("A") when a frame is
+		 * outside every image, an .ips read may have one of its own among its images */
+		size_t placeholder = count(out, "\"source\" : \"A\""), listed = count(out, "\"source\" : \"P\"");
+		ck_assert_msg(listed == images || listed + placeholder == images, "%s: %zu image entries for %zu images",
+			      name, listed + placeholder, images);
 		ck_assert_uint_le(placeholder, 1);
 		free(out);
 	}
@@ -451,6 +533,14 @@ END_TEST
 START_TEST(corpus_ips_is_json_with_every_thread_and_image)
 {
 	check_ips(tu_corpus_dir(), corpus[_i]);
+}
+END_TEST
+
+START_TEST(apple_input_ips_is_json_with_every_thread_and_image)
+{
+	char *fx = fixture_dir("apple");
+	check_ips((size_t)_i < n_apple_fx ? fx : tu_apple_corpus_dir(), apple_in[_i]);
+	free(fx);
 }
 END_TEST
 
@@ -1053,6 +1143,30 @@ static void free_names(void)
 {
 	tu_free_names(names);
 	tu_free_names(corpus);
+	for (size_t i = 0; i < n_apple_in; i++)
+		free(apple_in[i]);
+	free(apple_in);
+}
+
+/* fixtures/apple and ../shared/corpus/apple: every input that is one Apple crash report or more */
+static void list_apple_inputs(void)
+{
+	const char *dirs[2] = {NULL, tu_apple_corpus_dir()};
+	char *fx = fixture_dir("apple");
+	dirs[0] = fx;
+	apple_in = calloc(1, sizeof *apple_in);
+	for (int d = 0; d < 2 && dirs[d]; d++) {
+		char **l;
+		size_t n = tu_list(dirs[d], ".ips,.crash", &l);
+		apple_in = realloc(apple_in, (n_apple_in + n + 1) * sizeof *apple_in);
+		for (size_t i = 0; i < n; i++)
+			if (!strstr(l[i], "NEGATIVE") && !strstr(l[i], "bug-type-288"))
+				apple_in[n_apple_in++] = strdup(l[i]);
+		tu_free_names(l);
+		if (d == 0)
+			n_apple_fx = n_apple_in;
+	}
+	free(fx);
 }
 
 Suite *suite_apple(void)
@@ -1066,8 +1180,11 @@ Suite *suite_apple(void)
 	n_corpus = tu_corpus_dir() ? tu_list(tu_corpus_dir(), ".json", &corpus) : 0;
 	if (!tu_corpus_dir())
 		corpus = calloc(1, sizeof *corpus);
+	list_apple_inputs();
 	atexit(free_names);
 	tcase_add_loop_test(tc, fixture_matches_its_apple_golden, 0, (int)(n_names * 3));
+	tcase_add_loop_test(tc, apple_input_keeps_the_consumers_rules, 0, (int)n_apple_in);
+	tcase_add_loop_test(tc, apple_input_ips_is_json_with_every_thread_and_image, 0, (int)n_apple_in);
 	tcase_add_loop_test(tc, fixture_follows_the_line_rules, 0, (int)n_names);
 	tcase_add_loop_test(tc, fixture_ips_is_json_with_every_thread_and_image, 0, (int)n_names);
 	tcase_add_test(tc, arm64e_pointer_authentication_and_odd_images);
