@@ -219,24 +219,12 @@ static int build(ar_reader *rd, const tok *t, crp_value *v)
 	}
 }
 
-static crp_span copy_key(ar_reader *rd, const ar_ctx *c)
-{
-	if (c->key_id >= 0 || c->key_id == -2) /* a known key's static spelling, or a copy */
-		return c->key;
-	crp_span k = {NULL, 0};
-	k.ptr = crp__ar_textn(rd, c->key.ptr, c->key.len, &k.len);
-	return k;
-}
-
 /* An untyped member of a record: kept in its list under its key. */
 static int keep(ar_reader *rd, ar_ctx *c, ar_list *l, const tok *t)
 {
 	crp_value v;
-	crp_span k = copy_key(rd, c);
-	if (!k.ptr)
-		return rd->err.code;
 	CRP_TRY(build(rd, t, &v));
-	return crp__ar_add(rd, l, k, &v);
+	return crp__ar_add(rd, l, c->key, &v); /* a static spelling, or cb_map_key's copy */
 }
 
 static const char *type_name(const tok *t)
@@ -1023,9 +1011,7 @@ static int push_capture_item(ar_reader *rd, ar_ctx *c, const tok *t)
 		crp_member *m = crp__scratch_push(&rd->scratch, sizeof *m);
 		if (!m)
 			return crp__ar_oom(rd);
-		m->key = copy_key(rd, c);
-		if (!m->key.ptr)
-			return rd->err.code;
+		m->key = c->key;
 		return build(rd, t, &m->value);
 	}
 	crp_value *v = crp__scratch_push(&rd->scratch, sizeof *v);
@@ -1152,7 +1138,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		return crp__ar_fail(rd, CRP_ELIMIT, "more than %zu members in one object", rd->opts.max_items), 0;
 	c->in_member = true;
 	c->key_id = key_of(c->kind, s, len);
-	c->key.ptr = (const char *)s; /* copied when it is kept (copy_key) */
+	c->key.ptr = (const char *)s;
 	c->key.len = len;
 	if (c->key_id >= 0) {
 		switch (c->kind) {
@@ -1167,12 +1153,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		case AK_TSTATE: c->key.ptr = s[0] == 'x' ? "x" : "r"; break;
 		default: break;
 		}
-	} else if (c->kind == AK_TSTATE) { /* register names outlive the key: the state needs them */
+	} else { /* copied now: its value may come in the next chunk, when s is gone */
 		c->key.ptr = crp__ar_textn(rd, (const char *)s, len, &c->key.len);
-		c->key_id = -1;
 		if (!c->key.ptr)
 			return 0;
-		c->key_id = -2; /* a copy already: copy_key keeps it as is */
 	}
 	return 1;
 }
