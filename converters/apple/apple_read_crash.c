@@ -60,10 +60,15 @@ static int add_bool(ar_reader *rd, ar_list *l, const char *key)
 	return crp__ar_add(rd, l, (crp_span){key, strlen(key)}, &v);
 }
 
-/* A line that says nothing the reader understands: kept as written, with a warning. */
+static int cut_short(ar_reader *rd);
+
+/* A line that says nothing the reader understands: kept as written, with a warning. The last
+ * line of a cut-off input is not kept: it was cut. */
 static int unparsed(ar_reader *rd, const char *s, size_t len)
 {
 	crp_value v;
+	if (rd->t.last_line)
+		return cut_short(rd);
 	CRP_TRY(crp__ar_warn(rd, CRP_W_VALUE, "line not understood; kept as text"));
 	CRP_TRY(crp__ar_value_str(rd, s, len, &v));
 	return crp__ar_add(rd, &rd->t.unparsed, (crp_span){NULL, 0}, &v);
@@ -978,6 +983,12 @@ static int field(ar_reader *rd, const char *k, size_t kn, const char *v, size_t 
 	if (rc <= 0) {
 		rd->t.known++;
 		return rc;
+	}
+	if (equals(k, kn, "Report Notes") && n >= 17 && memcmp(v, "incomplete report", 17) == 0) {
+		rd->t.known++; /* our writers' note: the report said it was incomplete */
+		rd->report->body.incomplete = true;
+		rd->report->body.has |= CRP_SECTION_INCOMPLETE;
+		return CRP_OK;
 	}
 	if (equals(k, kn, "Termination Signal") || equals(k, kn, "Report Version")) {
 		rd->t.known++; /* both follow from the signal and the layout: every writer derives them */

@@ -297,6 +297,8 @@ static void split_middle(const char *s, size_t n, image_parts *p)
 		p->arch = s + sp;
 		p->arch_n = n - sp;
 		n = trim_end(s, sp);
+	} else if (sp > 0 && n - sp == 3 && memcmp(s + sp, "???", 3) == 0) {
+		n = trim_end(s, sp); /* an unknown arch, as the iOS layout writes it: "??? ???" */
 	} else if (p->version && is_arch(p->version, p->version_n)) {
 		p->arch = p->version;
 		p->arch_n = p->version_n;

@@ -920,14 +920,32 @@ static const char *image_name(const crp_image *im, size_t *n)
 	return b;
 }
 
+/* A report from KSCrash says its bundle's identifier and version once, in system: macOS names
+ * the app's executable by them, as it does every bundle's. */
+static bool app_bundle(const tw *w, const crp_image *im, const char **id, const char **version)
+{
+	const crp_system *s = w->f->sys;
+	if (w->f->x || im != w->f->main_image || !CRP_HAS(s, CRP_SYSTEM_BUNDLE_ID))
+		return false;
+	*id = s->bundle_id;
+	*version = CRP_HAS(s, CRP_SYSTEM_BUNDLE_SHORT_VERSION) ? s->bundle_short_version
+		   : CRP_HAS(s, CRP_SYSTEM_BUNDLE_VERSION)    ? s->bundle_version
+							      : NULL;
+	return true;
+}
+
 static void image_middle_macos(tw *w, const crp_image *im)
 {
 	size_t n = 0;
+	const char *app_id, *app_version;
 	const crp_value *id = crp_extras_get(&im->extras, "CFBundleIdentifier");
 	const char *name = id && id->type == CRP_VALUE_STRING ? id->u.str.ptr : image_name(im, &n);
+	bool app = app_bundle(w, im, &app_id, &app_version);
 	if (id && id->type == CRP_VALUE_STRING)
 		n = id->u.str.len;
-	if (name)
+	if (app)
+		crp__ao_text(w->o, app_id);
+	else if (name)
 		crp__ao_textn(w->o, name, n);
 	else
 		AO_LIT(w->o, "???");
@@ -935,7 +953,9 @@ static void image_middle_macos(tw *w, const crp_image *im)
 	if (!v || v->type != CRP_VALUE_STRING)
 		v = crp_extras_get(&im->extras, "CFBundleVersion");
 	AO_LIT(w->o, " (");
-	if (!v || v->type != CRP_VALUE_STRING)
+	if (app && app_version)
+		crp__ao_text(w->o, app_version);
+	else if (!v || v->type != CRP_VALUE_STRING)
 		ao_ch(w->o, '*');
 	else
 		crp__ao_textn(w->o, v->u.str.ptr, v->u.str.len);

@@ -611,6 +611,8 @@ static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **o
 	s->flags = (unsigned)flags;
 	CRP_TRY(get_varint(d, c, &image));
 	CRP_TRY(c_string(d, c, image, &s->image));
+	if (source == CRP_SYMSRC_REPORT && !s->image[0])
+		s->image = NULL; /* the report named no image */
 	CRP_TRY(get_varint(d, c, &s->lookup_addr));
 	CRP_TRY(get_varint(d, c, &s->function_addr));
 	CRP_TRY(opt_string(d, c, &s->linkage_name));
