@@ -341,8 +341,8 @@ static void image_extras(iw *w, const crp_image *im)
 	}
 }
 
-/* Every image carries a uuid, 32 zeros when the report has none (lldb's parser needs one, as
- * the .crash writer's image lines do; issue 14.3). */
+/* Every image carries a base and a uuid, 0 and 32 zeros when the report has none (lldb's
+ * parser needs both, as the .crash writer's image lines show them; issue 14.3). */
 static void used_image(iw *w, const crp_image *im)
 {
 	static const crp_uuid nil;
@@ -363,9 +363,9 @@ static void used_image(iw *w, const crp_image *im)
 		ao_str(o, arch);
 		ao_ch(o, '"');
 	}
-	if (CRP_HAS(im, CRP_IMAGE_ADDR)) {
-		image_member(o, "base", 4);
-		crp__ao_dec(o, im->image_addr);
+	if (CRP_HAS(im, CRP_IMAGE_ADDR) || !w->f.x || !crp_extras_get(&im->extras, "base")) {
+		image_member(o, "base", 4); /* 0 when unknown, as the .crash writes it: lldb needs one */
+		crp__ao_dec(o, CRP_HAS(im, CRP_IMAGE_ADDR) ? im->image_addr : 0);
 	}
 	if (CRP_HAS(im, CRP_IMAGE_SIZE)) {
 		image_member(o, "size", 4);

@@ -334,6 +334,18 @@ static int attach_apple(ar_reader *rd, crp_body *b)
 	return crp__ar_flatten(rd, &top, &b->extras);
 }
 
+/* What KSCrash would call the error: Apple's reports are Mach exceptions, PLCrashReporter's
+ * text may name only the signal. */
+static void error_type(crp_body *b)
+{
+	crp_crash_error *e = &b->crash.error;
+	if (CRP_HAS(e, CRP_ERROR_TYPE) || !(CRP_HAS(e, CRP_ERROR_MACH) || CRP_HAS(e, CRP_ERROR_SIGNAL)))
+		return;
+	e->type = CRP_HAS(e, CRP_ERROR_MACH) ? "mach" : "signal";
+	e->has |= CRP_ERROR_TYPE;
+	b->crash.has |= CRP_CRASH_ERROR;
+}
+
 int crp__ar_end(ar_reader *rd)
 {
 	crp_report *r = rd->report;
@@ -342,7 +354,9 @@ int crp__ar_end(ar_reader *rd)
 	type_asi(rd);
 	CRP_TRY(check_faulting(rd));
 	CRP_TRY(attach_apple(rd, b));
+	error_type(b);
 	set_sections(b);
+	r->provenance |= CRP_PROV_APPLE;
 	if (rd->truncated) {
 		r->provenance |= CRP_PROV_TRUNCATED;
 		b->incomplete = true;

@@ -609,6 +609,9 @@ typedef struct crp_debug {
 #define CRP_PROV_RECRASH_OLD 0x04u      /**< old recrash layout, normalised to the new one */
 #define CRP_PROV_ATCRASH_MERGED 0x08u   /**< system_atcrash / user_atcrash were merged */
 #define CRP_PROV_SALVAGED 0x10u         /**< a JSON syntax slip was repaired */
+/** Read from Apple's own report (.ips, or .crash text), whose facts KSCrash's keys do not all
+ * have: validation does not ask it for a report id. Added in 0.1. */
+#define CRP_PROV_APPLE 0x20u
 
 /** Free a report and everything it owns. NULL is ignored; embedded reports are ignored. */
 CRP_API void crp_report_free(crp_report *r);
