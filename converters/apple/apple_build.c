@@ -282,17 +282,26 @@ bool crp__ar_cpu_type(const char *s, size_t len, int32_t *type)
 }
 
 /* An architecture name back to the CPU type and subtype crp_arch_name() gives it. */
+/* Every name crp_arch_name() gives the CPU types of Apple's reports, with the first type and
+ * subtype that give it (x86_64: subtype 3, CPU_SUBTYPE_X86_64_ALL). A table, not a search
+ * through crp_arch_name(): it is asked for every image line (tests/unit/check_apple_read.c
+ * checks the two agree). */
+static const struct { const char *name; int32_t type, sub; } arch_names[] = {
+	{"arm64", 0x0100000c, 0}, {"arm64e", 0x0100000c, 2}, {"x86_64", 0x01000007, 3},
+	{"x86_64h", 0x01000007, 8}, {"arm64_32", 0x0200000c, 0}, {"armv7", 12, 9}, {"armv7s", 12, 11},
+	{"armv7k", 12, 12}, {"armv7f", 12, 10}, {"armv6", 12, 6}, {"arm", 12, 0}, {"armv4t", 12, 5},
+	{"armv5", 12, 7}, {"xscale", 12, 8}, {"armv8", 12, 13}, {"armv6m", 12, 14}, {"armv7m", 12, 15},
+	{"armv7em", 12, 16}, {"i386", 7, 0}, {"ppc", 18, 0}, {"ppc64", 0x01000012, 0}};
+
 bool crp__ar_arch(const char *s, size_t len, int32_t *type, int32_t *subtype)
 {
-	static const int32_t types[] = {12, 0x0100000c, 0x0200000c, 7, 0x01000007, 18, 0x01000012};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(types); i++)
-		for (int32_t sub = 0; sub <= 16; sub++) {
-			const char *name = crp_arch_name(types[i], sub);
-			if (name && span_is(s, len, name)) {
-				*type = types[i];
-				*subtype = types[i] == 0x01000007 && sub == 0 ? 3 : sub;
-				return true;
-			}
+	if (len < 3 || len > 8)
+		return false;
+	for (size_t i = 0; i < CRP_ARRAY_LEN(arch_names); i++)
+		if (arch_names[i].name[0] == s[0] && span_is(s, len, arch_names[i].name)) {
+			*type = arch_names[i].type;
+			*subtype = arch_names[i].sub;
+			return true;
 		}
 	return false;
 }
@@ -431,8 +440,8 @@ const char *crp__ar_reg_name(ar_reader *rd, const char *s, size_t len, bool *exc
 		{"exception", "exception", true}, {"fsr", "fsr", true}, {"rfl", "rflags", false},
 		{"efl", "eflags", false}};
 	*exception = false;
-	for (size_t i = 0; i < CRP_ARRAY_LEN(names); i++)
-		if (span_is(s, len, names[i].apple)) {
+	for (size_t i = 0; len && i < CRP_ARRAY_LEN(names); i++)
+		if (names[i].apple[0] == s[0] && span_is(s, len, names[i].apple)) {
 			*exception = names[i].exc;
 			return names[i].ks;
 		}

@@ -56,21 +56,63 @@ KEYS(bundle_keys[N_COUNT]) = {"CFBundleIdentifier", "CFBundleShortVersionString"
 enum { E_TYPE, E_SIGNAL, E_RAWCODES, E_SUBTYPE, E_COUNT };
 KEYS(exc_keys[E_COUNT]) = {"type", "signal", "rawCodes", "subtype"};
 
+/* Called for every key of a body: the first byte rules out most candidates before any length
+ * is taken. */
 static int key_index(const char *const *keys, size_t n, const unsigned char *s, size_t len)
 {
+	if (!len)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (strlen(keys[i]) == len && memcmp(keys[i], s, len) == 0)
+		if ((unsigned char)keys[i][0] == s[0] && strlen(keys[i]) == len && memcmp(keys[i], s, len) == 0)
 			return (int)i;
 	return -1;
+}
+
+static bool is_key(const unsigned char *s, const char *lit, size_t len)
+{
+	return memcmp(s, lit, len) == 0;
+}
+
+/* A frame's keys, most of a body's: by length first, no table walk. */
+static int frame_key(const unsigned char *s, size_t len)
+{
+	switch (len) {
+	case 6: return is_key(s, "symbol", 6) ? F_SYMBOL : is_key(s, "inline", 6) ? F_INLINE : -1;
+	case 9: return is_key(s, "imageName", 9) ? F_IMAGE_NAME : -1;
+	case 10:
+		return is_key(s, "imageIndex", 10) ? F_INDEX : is_key(s, "sourceFile", 10) ? F_FILE
+			: is_key(s, "sourceLine", 10) ? F_LINE : -1;
+	case 11: return is_key(s, "imageOffset", 11) ? F_OFFSET : is_key(s, "symbolImage", 11) ? F_SYM_IMAGE : -1;
+	case 14: return is_key(s, "symbolLocation", 14) ? F_SYMLOC : -1;
+	default: return -1;
+	}
+}
+
+/* An image's keys: four letters, or "source". */
+static int image_key(const unsigned char *s, size_t len)
+{
+	if (len == 6)
+		return is_key(s, "source", 6) ? I_SOURCE : -1;
+	if (len != 4)
+		return -1;
+	switch (s[0]) {
+	case 'b': return is_key(s, "base", 4) ? I_BASE : -1;
+	case 's': return is_key(s, "size", 4) ? I_SIZE : -1;
+	case 'u': return is_key(s, "uuid", 4) ? I_UUID : -1;
+	case 'p': return is_key(s, "path", 4) ? I_PATH : -1;
+	case 'n': return is_key(s, "name", 4) ? I_NAME : -1;
+	case 'a': return is_key(s, "arch", 4) ? I_ARCH : -1;
+	default: return -1;
+	}
 }
 
 static int key_of(uint8_t kind, const unsigned char *s, size_t len)
 {
 	switch (kind) {
+	case AK_FRAME: return frame_key(s, len);
+	case AK_IMAGE: return image_key(s, len);
 	case AK_BODY: return key_index(body_keys, B_COUNT, s, len);
 	case AK_THREAD: return key_index(thread_keys, T_COUNT, s, len);
-	case AK_FRAME: return key_index(frame_keys, F_COUNT, s, len);
-	case AK_IMAGE: return key_index(image_keys, I_COUNT, s, len);
 	case AK_OSV: return key_index(osv_keys, O_COUNT, s, len);
 	case AK_BUNDLE: return key_index(bundle_keys, N_COUNT, s, len);
 	case AK_EXC: return key_index(exc_keys, E_COUNT, s, len);
@@ -1114,6 +1156,18 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	ar_reader *rd = ctx;
 	if (len > rd->opts.max_string_bytes)
 		return crp__ar_fail(rd, CRP_ELIMIT, "string longer than %zu bytes", rd->opts.max_string_bytes), 0;
+	ar_ctx *c = rd->depth ? &rd->ctx[rd->depth - 1] : NULL;
+	if (c && c->kind == AK_FRAME && c->key_id == F_SYMBOL) { /* most strings of a body */
+		crp_frame *f = c->rec;
+		if (!(f->has & CRP_FRAME_SYMBOL_NAME)) {
+			rd->tok_back = len + 2;
+			if (!(f->symbol_name = crp__ar_text(rd, (const char *)s, len)))
+				return 0;
+			f->has |= CRP_FRAME_SYMBOL_NAME;
+			c->in_member = false;
+			return 1;
+		}
+	}
 	tok t = {.type = CRP_VALUE_STRING, .s = (const char *)s, .len = len};
 	return on_scalar(rd, &t, len + 2);
 }

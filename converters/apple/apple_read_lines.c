@@ -13,12 +13,15 @@ bool crp__ar_is_blank(const char *s, size_t len)
 	return len == 0;
 }
 
+/* Digit values plus one, 0 for what is not a hex digit: the lines are mostly addresses. */
+static const unsigned char hex_digit1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return hex_digit1[(unsigned char)c] - 1;
 }
 
 /* 1 to 16 hex digits. */
@@ -74,9 +77,16 @@ static size_t hex_token(const char *s, size_t i, size_t n, uint64_t *v)
 	if (i + 2 >= n || s[i] != '0' || s[i + 1] != 'x')
 		return 0;
 	size_t j = i + 2;
-	while (j < n && is_hex_digit(s[j]))
+	uint64_t x = 0;
+	int d;
+	while (j < n && (d = hexval(s[j])) >= 0) {
+		x = x << 4 | (uint64_t)d;
 		j++;
-	return crp__ar_hex(s + i + 2, j - i - 2, v) ? j : 0;
+	}
+	if (j == i + 2 || j - i - 2 > 16)
+		return 0;
+	*v = x;
+	return j;
 }
 
 /* -- frames ------------------------------------------------------------------------------- */
@@ -311,10 +321,8 @@ static void split_middle(const char *s, size_t n, image_parts *p)
 /* The UUID in angle brackets and the path after it; without one, the path starts at " /". */
 static bool split_tail(const char *s, size_t n, size_t *mid_end, image_parts *p)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '<')
-			continue;
-		size_t j = i + 1;
+	for (const char *lt = memchr(s, '<', n); lt; lt = memchr(lt + 1, '<', n - (size_t)(lt + 1 - s))) {
+		size_t i = (size_t)(lt - s), j = i + 1;
 		while (j < n && (is_hex_digit(s[j]) || s[j] == '-'))
 			j++;
 		if (j < n && s[j] == '>' && j > i + 1) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apple/apple_read.h"
 #include "crashport/symbols.h"
 #include "model/compare.h"
 #include "testutil.h"
@@ -639,6 +640,26 @@ START_TEST(apple_input_is_symbolicated)
 }
 END_TEST
 
+/* The reader's table of arch names agrees with crp_arch_name(): every name it gives the CPU
+ * types of Apple's reports is found, and found as a type and subtype that give that name. */
+START_TEST(arch_names_agree_with_crp_arch_name)
+{
+	static const int32_t types[] = {12, 0x0100000c, 0x0200000c, 7, 0x01000007, 18, 0x01000012};
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		for (int32_t sub = 0; sub <= 16; sub++) {
+			const char *name = crp_arch_name(types[i], sub);
+			int32_t t, st;
+			if (!name)
+				continue;
+			ck_assert_msg(crp__ar_arch(name, strlen(name), &t, &st), "%s not read", name);
+			ck_assert_str_eq(crp_arch_name(t, st), name);
+		}
+	int32_t t, st;
+	ck_assert(!crp__ar_arch("arm64x", 6, &t, &st));
+	ck_assert(!crp__ar_arch("???", 3, &t, &st));
+}
+END_TEST
+
 /* -- suite -------------------------------------------------------------------------------- */
 
 static void free_inputs(void)
@@ -687,6 +708,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, ips_has_what_lldb_needs);
 	tcase_add_test(tc, macos_reports_in_macos_layout);
 	tcase_add_test(tc, apple_input_is_symbolicated);
+	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
 		tcase_add_loop_test(tc, corpus_reads_with_truncation_marked_only_where_it_is, (int)n_fixtures,
 				    (int)n_inputs);
