@@ -1,10 +1,11 @@
 /* crashport benchmark: MB/s of parsing and converting a set of reports, next to the floor of
  * bare yajl parsing the same bytes with counting callbacks. Prints figures; asserts nothing.
  *
- * usage: crashport-bench [-t SECONDS] [-r ROUNDS] [-j SUBSTRING] FILE_OR_DIR...
+ * usage: crashport-bench [-t SECONDS] [-r ROUNDS] [-j SUBSTRING] [-A APPLE_DIR]... FILE_OR_DIR...
  *
  * .json files are KSCrash reports; .ips and .crash files are Apple's, read by their readers in
- * rows of their own (the .ips against bare yajl over the same bytes).
+ * rows of their own (the .ips against bare yajl over the same bytes). -A takes only the Apple
+ * reports of a file or directory.
  *
  * -j keeps only the jobs whose label contains SUBSTRING (and the floor), e.g. for a profiler.
  *
@@ -142,13 +143,15 @@ static bool json_body(const char *path)
 	return c == '{';
 }
 
+static bool apple_only; /* loading a -A argument: its .json files are not KSCrash reports here */
+
 static void load(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return;
 	if (!S_ISDIR(st.st_mode)) {
-		if (ends_with(path, ".json"))
+		if (ends_with(path, ".json") && !apple_only)
 			load_file(path);
 		else if (ends_with(path, ".ips"))
 			load_apple(json_body(path) ? &ips_set : &crash_set, path);
@@ -402,6 +405,11 @@ int main(int argc, char **argv)
 			rounds = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "-j") == 0)
 			only = argv[i + 1];
+		else if (strcmp(argv[i], "-A") == 0) {
+			apple_only = true;
+			load(argv[i + 1]);
+			apple_only = false;
+		}
 	}
 	for (; i < argc; i++)
 		load(argv[i]);

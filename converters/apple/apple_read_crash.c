@@ -669,6 +669,7 @@ static int version_line(ar_reader *rd, const char *v, size_t n)
 	crp_system *s = &rd->report->body.system;
 	size_t o = n;
 	if (n > 3 && v[n - 1] == ')') {
+		o = n - 1; /* the ')': the search starts inside the line */
 		while (o > 0 && v[o] != '(')
 			o--;
 		if (o > 0 && v[o - 1] == ' ') {
@@ -717,6 +718,7 @@ static int os_line(ar_reader *rd, const char *v, size_t n)
 	if (unknown(v, n))
 		return CRP_OK;
 	if (n > 3 && v[n - 1] == ')') {
+		o = n - 1; /* the ')': the search starts inside the line */
 		while (o > 0 && v[o] != '(')
 			o--;
 		if (o > 0 && v[o - 1] == ' ' && !(s->has & CRP_SYSTEM_OS_VERSION)) {

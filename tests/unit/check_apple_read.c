@@ -248,6 +248,29 @@ static void read_fails(const char *data, size_t len, const char *format, int cod
 	}
 }
 
+/* Apple's text in the layouts the writer knows (iOS Report Version 104, Apple's translation of
+ * an .ips on iOS and macOS 12+, symbolicated or not) read and written again: byte for byte. */
+START_TEST(apple_texts_reproduce_themselves)
+{
+	static const char *const texts[] = {
+		"macsym_2022_ios-crash.crash", "macsym_2022_ios-crash_symbolicated.crash",
+		"macsym_2022_multi-target-crash.crash", "macsym_2022_multi-target-crash_symbolicated.crash",
+		"macsym_2022_single-target-crash.crash", "macsym_2022_single-target-crash_symbolicated.crash",
+		"macsym_ios-crash-without-json-header.crash", "macsym_ios13-report.crash",
+		"macsym_ios13-report_symbolicated.crash", "macsym_ios14-crash.crash"};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		size_t len, n, olen;
+		char *data = read_in(tu_apple_corpus_dir(), texts[i], &len);
+		crp_report **r = read_all(data, len, 0, NULL, &n, texts[i]);
+		char *out = emit("apple", r, n, &olen);
+		ck_assert_msg(olen == len && memcmp(out, data, len) == 0, "%s is not written back as it was", texts[i]);
+		free(out);
+		tu_free_reports(r, n);
+		free(data);
+	}
+}
+END_TEST
+
 START_TEST(negative_is_not_an_apple_report)
 {
 	size_t len;
@@ -713,6 +736,7 @@ Suite *suite_apple_read(void)
 		tcase_add_loop_test(tc, corpus_reads_with_truncation_marked_only_where_it_is, (int)n_fixtures,
 				    (int)n_inputs);
 		tcase_add_test(tc, negative_is_not_an_apple_report);
+		tcase_add_test(tc, apple_texts_reproduce_themselves);
 	}
 	suite_add_tcase(s, tc);
 	TCase *slow = tcase_create("alloc");

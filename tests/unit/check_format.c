@@ -25,6 +25,7 @@ static int read_one(const crp_format *f, const void *buf, size_t len, size_t chu
 {
 	crp_reader *rd;
 	int rc = crp_reader_new(&rd, f, po);
+	*out = NULL; /* also when the reader cannot even be made (out of memory) */
 	if (rc != CRP_OK)
 		return rc;
 	for (size_t off = 0; rc == CRP_OK && off < len; off += chunk)
