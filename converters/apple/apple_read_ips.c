@@ -402,6 +402,15 @@ static int body_scalar(ar_reader *rd, int id, const tok *t)
 	}
 }
 
+/* reportNotes as our writer puts it for an incomplete report: the report said so. */
+static bool our_incomplete_note(const ar_ctx *c, const tok *t)
+{
+	const crp_value *v = &t->v;
+	return c->key.len == 11 && memcmp(c->key.ptr, "reportNotes", 11) == 0 && t->built &&
+	       v->type == CRP_VALUE_ARRAY && v->u.arr.count == 1 && v->u.arr.items[0].type == CRP_VALUE_STRING &&
+	       v->u.arr.items[0].u.str.len >= 17 && memcmp(v->u.arr.items[0].u.str.ptr, "incomplete report", 17) == 0;
+}
+
 static int body_value(ar_reader *rd, ar_ctx *c, const tok *t)
 {
 	int r = c->key_id >= 0 ? body_scalar(rd, c->key_id, t) : 0;
@@ -409,6 +418,11 @@ static int body_value(ar_reader *rd, ar_ctx *c, const tok *t)
 		return r;
 	if (r)
 		return CRP_OK;
+	if (our_incomplete_note(c, t)) {
+		rd->report->body.incomplete = true;
+		rd->report->body.has |= CRP_SECTION_INCOMPLETE;
+		return CRP_OK;
+	}
 	if (c->key_id == B_ASI && t->built && t->v.type == CRP_VALUE_OBJECT) {
 		crp_value *keep_asi = crp__arena_alloc(rd->arena, sizeof *keep_asi);
 		if (!keep_asi)
