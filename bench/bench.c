@@ -394,15 +394,15 @@ static void measure_apple(double secs, int rounds)
 		       (double)crash_set.bytes / 1e6);
 }
 
-int main(int argc, char **argv)
+/* Options, then the inputs, loaded. */
+static void parse_args(int argc, char **argv, double *secs, int *rounds)
 {
-	double secs = 0.3;
-	int rounds = 5, i = 1;
+	int i = 1;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "-t") == 0)
-			secs = atof(argv[i + 1]);
+			*secs = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "-r") == 0)
-			rounds = atoi(argv[i + 1]);
+			*rounds = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "-j") == 0)
 			only = argv[i + 1];
 		else if (strcmp(argv[i], "-A") == 0) {
@@ -413,6 +413,13 @@ int main(int argc, char **argv)
 	}
 	for (; i < argc; i++)
 		load(argv[i]);
+}
+
+int main(int argc, char **argv)
+{
+	double secs = 0.3;
+	int rounds = 5;
+	parse_args(argc, argv, &secs, &rounds);
 	if (!n_inputs && (ips_set.n || crash_set.n)) { /* Apple's reports only */
 		measure_apple(secs, rounds);
 		return 0;
