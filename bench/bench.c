@@ -1,7 +1,11 @@
 /* crashport benchmark: MB/s of parsing and converting a set of reports, next to the floor of
  * bare yajl parsing the same bytes with counting callbacks. Prints figures; asserts nothing.
  *
- * usage: crashport-bench [-t SECONDS] [-r ROUNDS] [-j SUBSTRING] FILE_OR_DIR...
+ * usage: crashport-bench [-t SECONDS] [-r ROUNDS] [-j SUBSTRING] [-A APPLE_DIR]... FILE_OR_DIR...
+ *
+ * .json files are KSCrash reports; .ips and .crash files are Apple's, read by their readers in
+ * rows of their own (the .ips against bare yajl over the same bytes). -A takes only the Apple
+ * reports of a file or directory.
  *
  * -j keeps only the jobs whose label contains SUBSTRING (and the floor), e.g. for a profiler.
  *
@@ -32,6 +36,14 @@ typedef struct input {
 
 static input *inputs;
 static size_t n_inputs, total_bytes;
+
+/* Apple's reports (.ips, .crash text), read through their readers: their own rows. */
+typedef struct apple_set {
+	const char *format;
+	input *in;
+	size_t n, bytes;
+} apple_set;
+static apple_set ips_set = {"ips", NULL, 0, 0}, crash_set = {"apple", NULL, 0, 0};
 
 static double now(void)
 {
@@ -77,15 +89,78 @@ static int load_file(const char *path)
 	return 0;
 }
 
+/* All the reports in a buffer, through the reader of `format`; CRP_OK when it read cleanly. */
+static int read_all(const char *format, const unsigned char *d, size_t n)
+{
+	crp_reader *rd;
+	crp_report *r;
+	if (crp_reader_new(&rd, crp_format_lookup(format), NULL) != CRP_OK)
+		return CRP_ERROR;
+	int rc = crp_reader_feed(rd, d, n);
+	if (rc == CRP_OK)
+		rc = crp_reader_finish(rd);
+	while (crp_reader_next(rd, &r) == CRP_OK)
+		crp_report_free(r);
+	crp_reader_free(rd);
+	return rc;
+}
+
+/* An Apple report joins its set when its reader takes it (the corpus has one that is not);
+ * the text reader ("apple") takes a text .ips too. */
+static void load_apple(apple_set *set, const char *path)
+{
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	unsigned char *d = f ? malloc(1 << 24) : NULL;
+	n = d ? fread(d, 1, 1 << 24, f) : 0;
+	if (f)
+		fclose(f);
+	if (!d || read_all(set->format, d, n) != CRP_OK) {
+		free(d);
+		return;
+	}
+	set->in = realloc(set->in, (set->n + 1) * sizeof *set->in);
+	set->in[set->n] = (input){strdup(path), d, n, NULL, CRP_BUFFER_INIT};
+	set->n++;
+	set->bytes += n;
+}
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t l = strlen(s), e = strlen(end);
+	return l > e && strcmp(s + l - e, end) == 0;
+}
+
+/* An .ips whose body is JSON (bug_type 309); the older ones (109) hold .crash text, which the
+ * bare-yajl floor would not even read: they count as text. */
+static bool json_body(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int c;
+	if (!f)
+		return false;
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+	while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
+		;
+	fclose(f);
+	return c == '{';
+}
+
+static bool apple_only; /* loading a -A argument: its .json files are not KSCrash reports here */
+
 static void load(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return;
 	if (!S_ISDIR(st.st_mode)) {
-		size_t l = strlen(path);
-		if (l > 5 && strcmp(path + l - 5, ".json") == 0)
+		if (ends_with(path, ".json") && !apple_only)
 			load_file(path);
+		else if (ends_with(path, ".ips"))
+			load_apple(json_body(path) ? &ips_set : &crash_set, path);
+		else if (ends_with(path, ".crash"))
+			load_apple(&crash_set, path);
 		return;
 	}
 	struct dirent **ents;
@@ -124,6 +199,29 @@ static void run_floor(void)
 		yajl_free(h);
 	}
 }
+
+/* The floor of the .ips rows: bare yajl over the same bytes (metadata line and body are two
+ * JSON texts, which the multiple-values configuration takes). */
+static void run_ips_floor(void)
+{
+	for (size_t i = 0; i < ips_set.n; i++) {
+		yajl_handle h = yajl_alloc(&counting, NULL, &events);
+		yajl_config(h, yajl_allow_multiple_values, 1);
+		yajl_config(h, yajl_dont_validate_strings, 1);
+		yajl_parse(h, ips_set.in[i].data, ips_set.in[i].len);
+		yajl_complete_parse(h);
+		yajl_free(h);
+	}
+}
+
+static void run_apple(const apple_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		read_all(set->format, set->in[i].data, set->in[i].len);
+}
+
+static void run_ips(void) { run_apple(&ips_set); }
+static void run_crash(void) { run_apple(&crash_set); }
 
 static void run_parse(void)
 {
@@ -256,8 +354,8 @@ static void long_strings(void)
 	}
 }
 
-/* MB/s of one round at least `secs` long. */
-static double round_mbs(void (*fn)(void), double secs)
+/* MB/s of one round at least `secs` long over `bytes` of input. */
+static double round_mbs(void (*fn)(void), double secs, size_t bytes)
 {
 	size_t iters = 0;
 	double t0 = now(), t;
@@ -266,7 +364,7 @@ static double round_mbs(void (*fn)(void), double secs)
 		iters++;
 		t = now() - t0;
 	} while (t < secs);
-	return (double)total_bytes * (double)iters / t / 1e6;
+	return (double)bytes * (double)iters / t / 1e6;
 }
 
 typedef struct job {
@@ -274,6 +372,7 @@ typedef struct job {
 	void (*fn)(void);
 	const char *format;
 	double best;
+	const size_t *bytes; /* input bytes one call reads; NULL: the JSON reports' */
 } job;
 
 static const char *only;
@@ -287,7 +386,7 @@ static void measure(job *jobs, size_t n, double secs, int rounds)
 			if (k && only && !strstr(jobs[k].label, only))
 				continue;
 			emit_format = jobs[k].format;
-			double mbs = round_mbs(jobs[k].fn, secs);
+			double mbs = round_mbs(jobs[k].fn, secs, jobs[k].bytes ? *jobs[k].bytes : total_bytes);
 			if (mbs > jobs[k].best)
 				jobs[k].best = mbs;
 		}
@@ -403,30 +502,67 @@ static void run_demangle(double secs, int rounds)
 	free(dm_names);
 }
 
-int main(int argc, char **argv)
+/* Apple's reports, measured in the same interleaved rounds: .ips against its own floor (bare
+ * yajl over the same bytes), .crash text in MB/s (there is no JSON to compare it with). */
+static void measure_apple(double secs, int rounds)
 {
-	double secs = 0.3;
-	int rounds = 5, i = 1;
+	job a[3] = {{"ips: bare yajl parse (floor)", run_ips_floor, NULL, 0, &ips_set.bytes},
+		    {"ips: parse .ips to model", run_ips, NULL, 0, &ips_set.bytes},
+		    {"crash: parse Apple text to model", run_crash, NULL, 0, &crash_set.bytes}};
+	for (int r = 0; r < rounds; r++)
+		for (size_t k = 0; k < 3; k++)
+			if (*a[k].bytes) {
+				double mbs = round_mbs(a[k].fn, secs, *a[k].bytes);
+				a[k].best = mbs > a[k].best ? mbs : a[k].best;
+			}
+	if (ips_set.n)
+		printf("%-34s %9.1f MB/s   (%zu .ips, %.2f MB)\n%-34s %9.1f MB/s   %.2fx floor\n", a[0].label,
+		       a[0].best, ips_set.n, (double)ips_set.bytes / 1e6, a[1].label, a[1].best, a[1].best / a[0].best);
+	if (crash_set.n)
+		printf("%-34s %9.1f MB/s   (%zu .crash or text .ips, %.2f MB)\n", a[2].label, a[2].best, crash_set.n,
+		       (double)crash_set.bytes / 1e6);
+}
+
+/* Options, then the inputs, loaded. */
+static void parse_args(int argc, char **argv, double *secs, int *rounds)
+{
+	int i = 1;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "-t") == 0)
-			secs = atof(argv[i + 1]);
+			*secs = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "-r") == 0)
-			rounds = atoi(argv[i + 1]);
+			*rounds = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "-j") == 0)
 			only = argv[i + 1];
+		else if (strcmp(argv[i], "-A") == 0) {
+			apple_only = true;
+			load(argv[i + 1]);
+			apple_only = false;
+		}
 	}
 	for (; i < argc; i++)
 		load(argv[i]);
+}
+
+int main(int argc, char **argv)
+{
+	double secs = 0.3;
+	int rounds = 5;
+	parse_args(argc, argv, &secs, &rounds);
+	if (!n_inputs && (ips_set.n || crash_set.n)) { /* Apple's reports only */
+		measure_apple(secs, rounds);
+		return 0;
+	}
 	if (!n_inputs) {
-		fprintf(stderr, "crashport-bench: no readable .json reports given\n");
+		fprintf(stderr, "crashport-bench: no readable .json, .ips or .crash reports given\n");
 		return 2;
 	}
 	printf("crashport bench: %zu reports, %.2f MB (%s); best of %d interleaved rounds\n",
 	       n_inputs, (double)total_bytes / 1e6, crp_version_details(), rounds);
-	job jobs[24] = {{"bare yajl parse (floor)", run_floor, NULL, 0},
-			{"parse to model", run_parse, NULL, 0},
-			{"crpb encode (model to CRPB)", run_crpb_encode, NULL, 0},
-			{"crpb decode (CRPB to model)", run_crpb_decode, NULL, 0}};
+	job jobs[24] = {{"bare yajl parse (floor)", run_floor, NULL, 0, NULL},
+			{"parse to model", run_parse, NULL, 0, NULL},
+			{"crpb encode (model to CRPB)", run_crpb_encode, NULL, 0, NULL},
+			{"crpb decode (CRPB to model)", run_crpb_decode, NULL, 0, NULL}};
 	size_t n = 4;
 	if (crp_crpb_open(&archive, inputs[0].crpb.data, inputs[0].crpb.len, NULL, NULL) != CRP_OK) {
 		fprintf(stderr, "crashport-bench: cannot read back CRPB\n");
@@ -452,6 +588,8 @@ int main(int argc, char **argv)
 	}
 	measure(jobs, n, secs, rounds);
 	print_jobs(jobs, n, n_convert);
+	if (!only)
+		measure_apple(secs, rounds);
 	if (!only)
 		print_sizes();
 	if (!only || strstr("long string", only))

@@ -45,6 +45,14 @@ extern const crp__read_ops crp__crpb_read_ops;
 extern const char *const crp__crpb_extensions[];
 crp__detect crp__crpb_detect(const unsigned char *head, size_t len);
 
+/* Apple reports (converters/apple): .crash text, and .ips (metadata line + JSON or text). */
+extern const crp__read_ops crp__apple_read_ops;
+extern const char *const crp__apple_extensions[];
+crp__detect crp__apple_detect(const unsigned char *head, size_t len);
+extern const crp__read_ops crp__ips_read_ops;
+extern const char *const crp__ips_extensions[];
+crp__detect crp__ips_detect(const unsigned char *head, size_t len);
+
 /* The fallback of detection: the KSCrash JSON row. */
 const crp_format *crp__format_fallback(void);
 

@@ -25,8 +25,10 @@ static const crp_format formats[] = {
 	 crp__kscrash_extensions, NULL, &crp__kscrash_read_ops, &crp__emitter_json},
 	{"crpb", "CRPB, crashport's compact lossless binary format", crp__crpb_extensions,
 	 crp__crpb_detect, &crp__crpb_read_ops, &crp__emitter_crpb},
-	{"apple", "Apple .crash text", no_extensions, NULL, NULL, &crp__emitter_apple},
-	{"ips", "Apple .ips JSON", no_extensions, NULL, NULL, &crp__emitter_ips},
+	{"apple", "Apple .crash text (iOS, macOS, PLCrashReporter)", crp__apple_extensions,
+	 crp__apple_detect, &crp__apple_read_ops, &crp__emitter_apple},
+	{"ips", "Apple .ips (bug_type 309 JSON, or 109 text)", crp__ips_extensions, crp__ips_detect,
+	 &crp__ips_read_ops, &crp__emitter_ips},
 	{"minidump", "Breakpad/Crashpad minidump", no_extensions, NULL, NULL, &crp__emitter_minidump},
 };
 

@@ -16,7 +16,17 @@ for f in "$top"/fixtures/kscrash/*.json "$top"/fixtures/kscrash/*.ndjson; do
 		"$cli" convert -q --to minidump -o "$top/fixtures/expected/$stem.dmp" "$f" ;;
 	esac
 done
+# Apple input (fixtures/apple): what each output makes of it, in fixtures/expected/apple
+mkdir -p "$top/fixtures/expected/apple"
+for f in "$top"/fixtures/apple/*.ips "$top"/fixtures/apple/*.crash; do
+	name=$(basename "$f")
+	case "$name" in bug-type-288-*) continue ;; esac # not a crash report: an error, not a golden
+	for to in apple ips json; do
+		ext=$to; [ "$to" = apple ] && ext=crash
+		"$cli" convert -q --to "$to" -o "$top/fixtures/expected/apple/$name.$ext" "$f"
+	done
+done
 # CRPB goldens (hex dumps of stored output) are written by their unit test
 check=$(dirname "$cli")/tests/check_crashport
 [ -x "$check" ] && CRP_REGEN_GOLDENS=1 CK_RUN_SUITE=crpb CK_FORK=no "$check" >/dev/null
-echo "regenerated $(ls "$top"/fixtures/expected | wc -l) goldens; review with: git diff fixtures/expected"
+echo "regenerated $(find "$top"/fixtures/expected -type f | wc -l) goldens; review with: git diff fixtures/expected"

@@ -36,8 +36,10 @@ step() { echo; echo "== $*"; }
 step "release build (-Werror)"
 cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=Release -DCRP_WERROR=ON >/dev/null
 cmake --build build-ci -j"$JOBS"
-# Breakpad's own tools check the minidumps (skipped when they cannot be fetched)
+# Breakpad's own tools check the minidumps, @electron/symbolicate-mac reads our macOS text
+# (each skipped when it cannot be fetched)
 sh tests/fetch-breakpad.sh build-ci
+sh tests/fetch-symbolicate-mac.sh build-ci
 export CRP_BREAKPAD_BIN="$top/build-ci/breakpad/package/bin/linux-x64"
 # and Breakpad's Mac dump_syms, built once from the same tarball (cached in build-ci/breakpad)
 JOBS=$JOBS sh tests/build-dump-syms.sh build-ci
@@ -78,6 +80,13 @@ if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
 		$vg build-ci/crashport convert -q --to json "$f" >/dev/null
 		$vg build-ci/crashport convert -q --to minidump "$f" >/dev/null 2>&1 || [ $? -eq 1 ]
 		$vg build-ci/crashport info -q "$f" >/dev/null
+	done
+	# Apple input (some of it is not a crash report: exit 1 is an answer, not a failure)
+	for f in fixtures/apple/* ../shared/corpus/apple/*.ips ../shared/corpus/apple/*.crash; do
+		[ -f "$f" ] || continue
+		for to in json apple ips minidump; do
+			$vg build-ci/crashport convert -q --to $to "$f" >/dev/null 2>&1 || [ $? -eq 1 ]
+		done
 	done
 	$vg build-ci/crashport convert -q --to json --symbols fixtures/macho/x86_64 \
 		fixtures/macho/report-x86_64.json >/dev/null

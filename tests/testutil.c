@@ -89,6 +89,13 @@ const char *tu_corpus_dir(void)
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
 }
 
+const char *tu_apple_corpus_dir(void)
+{
+	static const char dir[] = CRP_CORPUS_DIR "/apple";
+	struct stat st;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
+}
+
 const char *tu_fixtures_dir(void)
 {
 	return CRP_SOURCE_DIR "/fixtures";
@@ -120,6 +127,35 @@ int tu_parse(const void *buf, size_t len, size_t chunk, const crp_parse_options 
 	if (err)
 		*err = *crp_parser_error(p);
 	crp_parser_free(p);
+	return rc;
+}
+
+int tu_read(const void *buf, size_t len, size_t chunk, const char *format, const crp_parse_options *opts,
+	    crp_report ***out, size_t *n, crp_error *err)
+{
+	crp_reader *rd;
+	*out = NULL;
+	*n = 0;
+	int rc = crp_reader_new(&rd, format ? crp_format_lookup(format) : NULL, opts);
+	if (rc != CRP_OK)
+		return rc;
+	size_t cap = 0;
+	const char *b = buf;
+	if (chunk == 0)
+		chunk = len ? len : 1;
+	for (size_t off = 0; rc == CRP_OK && off < len; off += chunk)
+		rc = crp_reader_feed(rd, b + off, len - off < chunk ? len - off : chunk);
+	if (rc == CRP_OK)
+		rc = crp_reader_finish(rd);
+	crp_report *r;
+	while (crp_reader_next(rd, &r) == CRP_OK) {
+		if (*n == cap)
+			*out = realloc(*out, (cap = cap ? cap * 2 : 4) * sizeof **out);
+		(*out)[(*n)++] = r;
+	}
+	if (err)
+		*err = *crp_reader_error(rd);
+	crp_reader_free(rd);
 	return rc;
 }
 

@@ -18,12 +18,17 @@ char *tu_path(const char *dir, const char *name);
 /* The shared corpus, or NULL when ../shared is absent (those tests then skip). */
 const char *tu_corpus_dir(void);
 const char *tu_fixtures_dir(void);
+/* ../shared/corpus/apple, or NULL when absent. */
+const char *tu_apple_corpus_dir(void);
 
 /* Parse a stream fed in `chunk`-byte pieces (0: one piece). Reports go to *out (array, caller
  * frees with tu_free_reports). Returns the status of the whole parse. */
 int tu_parse(const void *buf, size_t len, size_t chunk, const crp_parse_options *opts,
 	     crp_report ***out, size_t *n, crp_error *err);
 void tu_free_reports(crp_report **r, size_t n);
+/* The same through a crp_reader: `format` by name, or NULL to recognise it by content. */
+int tu_read(const void *buf, size_t len, size_t chunk, const char *format, const crp_parse_options *opts,
+	    crp_report ***out, size_t *n, crp_error *err);
 
 /* Emit reports with an emitter into a NUL-terminated malloc'd string. */
 char *tu_emit(const char *format, crp_report **r, size_t n, const char *const *params, size_t *len);

@@ -84,6 +84,13 @@ enum apple_event {
 	APPLE_EV_HANG         /* a main-thread hang the app recovered from */
 };
 
+/* Which text a .crash is written as (README "Layouts"). */
+enum apple_layout {
+	APPLE_LAYOUT_LEGACY,  /* iOS Report Version 104 as ReportCrash wrote it (iOS 13-14) */
+	APPLE_LAYOUT_IOS,     /* iOS 15+: Apple's translation of an .ips */
+	APPLE_LAYOUT_MACOS    /* macOS 12+: Apple's translation of an .ips (Report Version 12) */
+};
+
 /* One binary image in the sorted index. */
 typedef struct apple_image {
 	uint64_t lo;          /* load address (UINT64_MAX when unknown: sorts last) */
@@ -118,11 +125,27 @@ typedef struct apple_facts {
 	apple_image *sorted;           /* every image, by load address; unknown addresses last */
 	size_t sorted_count;
 	size_t lookup_count;           /* the first lookup_count entries have an address */
+	const crp_value *x;            /* the "apple" extras of a report read from Apple input */
+	enum apple_layout layout;
+	const crp_image *placeholder;  /* an .ips "A" image (base 0, size 0) frames in no image use */
 } apple_facts;
 
 /* Derive the facts; the image index lives in s. CRP_OK or CRP_ENOMEM (reported on c). */
 int crp__apple_facts(apple_facts *f, crp_emit_ctx *c, apple_scratch *s, const crp_report *r);
 void crp__apple_scratch_free(crp_emit_ctx *c, apple_scratch *s);
+
+/* A member of the report's "apple" extras (or of one of its objects), or NULL. */
+const crp_value *crp__apple_x(const apple_facts *f, const char *key);
+const crp_value *crp__apple_xx(const apple_facts *f, const char *obj, const char *key);
+/* A string value's text (NULL when v is not a string); a number value's text too. */
+const char *crp__apple_xstr(const crp_value *v, size_t *len);
+bool crp__apple_xu64(const crp_value *v, uint64_t *out);
+/* The report's id, or (none, or not a UUID) a UUID derived from what the report says: the
+ * same report always gets the same one (README "Incident Identifier"). */
+void crp__apple_incident(const apple_facts *f, char out[37]);
+bool crp__apple_is_uuid(const char *s);
+/* The process name the headers show: system, report, or executable name; NULL if none. */
+const char *crp__apple_process(const apple_facts *f);
 
 /* The image containing addr (binary search), or NULL. */
 const apple_image *crp__apple_image_at(const apple_facts *f, uint64_t addr);
@@ -199,7 +222,16 @@ void crp__apple_asi(const apple_facts *f, apple_line_fn fn, void *arg);
 /* The zombie NSException KSCrash blames, when the crash touched it (process section). */
 const crp_nsexception *crp__apple_zombie(const apple_facts *f);
 
+/* The crashed thread's register block ("Thread N crashed with ... Thread State"), nothing when
+ * the thread has no registers (apple_state.c). */
+void crp__apple_thread_state(ao *o, const apple_facts *f, const crp_thread *t, size_t number, bool translated);
+
 /* -- emitters ------------------------------------------------------------------------------ */
+
+/* Layouts IOS and MACOS of style apple (apple_translated.c); handler: the crash reporter's own
+ * crash when f describes a recrash report's original, else NULL. */
+int crp__apple_translated(ao *o, apple_facts *f, const crp_report *handler, bool incomplete, char *demangled,
+			  size_t cap);
 
 /* Style kscrash of the .crash emitter (apple_kscrash.c). */
 enum ks_layout { KS_LAYOUT_AUTO, KS_LAYOUT_LEGACY, KS_LAYOUT_CURRENT, KS_LAYOUT_2012 };

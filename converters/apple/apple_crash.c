@@ -53,28 +53,9 @@ static void field(ao *o, const char *l, const char *value)
 
 /* -- header ------------------------------------------------------------------------------- */
 
-static bool uuid_shaped(const char *s)
-{
-	static const char hexd[] = "0123456789abcdefABCDEF";
-	if (strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !strchr(hexd, s[i]))
-			return false;
-	}
-	return true;
-}
-
 static const char *process_name(const apple_facts *f)
 {
-	if (CRP_HAS(f->sys, CRP_SYSTEM_PROCESS_NAME) && f->sys->process_name[0])
-		return f->sys->process_name;
-	if (CRP_HAS(f->info, CRP_INFO_PROCESS_NAME) && f->info->process_name[0])
-		return f->info->process_name;
-	if (CRP_HAS(f->sys, CRP_SYSTEM_EXECUTABLE) && f->sys->executable[0])
-		return f->sys->executable;
-	return NULL;
+	return crp__apple_process(f);
 }
 
 static void header_identity(cw *w)
@@ -82,21 +63,24 @@ static void header_identity(cw *w)
 	ao *o = w->o;
 	const crp_system *s = w->f.sys;
 	const crp_info *in = w->f.info;
-	/* Sentry's parser rejects a whole report whose identifier is not a UUID */
-	if (CRP_HAS(in, CRP_INFO_ID) && uuid_shaped(in->id))
-		field(o, "Incident Identifier:", in->id);
+	char id[37];
+	/* Sentry's parser drops a report whose identifier is missing or not a UUID: one derived
+	 * from the report stands in (issue 14.2) */
+	CRP_UNUSED(in);
+	crp__apple_incident(&w->f, id);
+	field(o, "Incident Identifier:", id);
 	if (CRP_HAS(s, CRP_SYSTEM_DEVICE_APP_HASH))
 		field(o, "CrashReporter Key:", s->device_app_hash);
 	if (CRP_HAS(s, CRP_SYSTEM_MACHINE))
 		field(o, "Hardware Model:", s->machine);
 	label(o, "Process:");
 	text_or_unknown(o, process_name(&w->f));
-	if (CRP_HAS(s, CRP_SYSTEM_PROCESS_ID)) {
-		AO_LIT(o, " [");
+	AO_LIT(o, " [");
+	if (CRP_HAS(s, CRP_SYSTEM_PROCESS_ID))
 		crp__ao_sdec(o, s->process_id);
-		ao_ch(o, ']');
-	}
-	end_line(o);
+	else
+		ao_ch(o, '0'); /* Apple always writes "name [pid]"; lldb rejects a report without (14.1) */
+	AO_LIT(o, "]\n");
 	field(o, "Path:", s->executable_path);
 	field(o, "Identifier:", s->bundle_id ? s->bundle_id : process_name(&w->f));
 	label(o, "Version:");
@@ -468,173 +452,11 @@ static void last_exception_backtrace(cw *w)
 
 /* -- thread state ------------------------------------------------------------------------- */
 
-static const crp_register *reg(const crp_regset *rs, const char *name)
-{
-	for (size_t i = 0; i < rs->count; i++)
-		if (strcmp(rs->regs[i].name, name) == 0)
-			return &rs->regs[i];
-	return NULL;
-}
-
-/* One register cell: the name right-aligned in width, ": 0x" and digits hex digits. Cells of a
- * row are written back to back; a row whose registers are all absent is left out. */
-typedef struct rcell {
-	const char *name;       /* KSCrash's name; NULL ends a row */
-	const char *shown;      /* Apple's name */
-	unsigned char width, digits;
-	bool exception;         /* in registers.exception rather than registers.basic */
-} rcell;
-
-#define C(n, w, d) {n, n, w, d, false}
-#define CX(n, shown, w, d) {n, shown, w, d, true}
-#define END {NULL, NULL, 0, 0, false}
-
-static const crp_register *cell_reg(const crp_thread *t, const rcell *c)
-{
-	return reg(c->exception ? &t->registers.exception : &t->registers.basic, c->name);
-}
-
-static bool row(ao *o, const crp_thread *t, const rcell *cells, const char *lead)
-{
-	bool any = false;
-	for (const rcell *c = cells; c->name; c++) {
-		const crp_register *r = cell_reg(t, c);
-		if (!r)
-			continue;
-		if (!any)
-			ao_str(o, lead);
-		any = true;
-		size_t n = strlen(c->shown);
-		crp__ao_spaces(o, n < c->width ? c->width - n : 0);
-		ao_str(o, c->shown);
-		AO_LIT(o, ": ");
-		crp__ao_hex(o, c->digits == 8 ? r->value & 0xffffffffu : r->value, c->digits);
-	}
-	return any;
-}
-
-static void esr_text(ao *o, uint64_t esr)
-{
-	char b[64];
-	if (crp__apple_esr_text(esr, b, sizeof b)) {
-		ao_ch(o, ' ');
-		ao_str(o, b);
-	}
-}
-
-/* Apple's arm64 rows: x0-x27 four a row, then x28 fp lr, sp pc cpsr, far esr. */
-static void state_arm64(ao *o, const crp_thread *t)
-{
-	static const char *const x[] = {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9",
-					"x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18",
-					"x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27"};
-	for (size_t i = 0; i < 28; i += 4) {
-		rcell r[5] = {C(x[i], 5, 16), C(x[i + 1], 5, 16), C(x[i + 2], 5, 16), C(x[i + 3], 5, 16), END};
-		if (row(o, t, r, " "))
-			ao_ch(o, '\n');
-	}
-	static const rcell r7[] = {C("x28", 5, 16), C("fp", 5, 16), C("lr", 5, 16), END},
-			   r8[] = {C("sp", 5, 16), C("pc", 5, 16), C("cpsr", 5, 8), END},
-			   r9[] = {CX("far", "far", 5, 16), CX("esr", "esr", 5, 8), END};
-	if (row(o, t, r7, " "))
-		ao_ch(o, '\n');
-	if (row(o, t, r8, " "))
-		ao_ch(o, '\n');
-	if (row(o, t, r9, " ")) {
-		const crp_register *esr = reg(&t->registers.exception, "esr");
-		if (esr)
-			esr_text(o, esr->value);
-		ao_ch(o, '\n');
-	}
-}
-
-static void state_x86_64(ao *o, const crp_thread *t)
-{
-	static const rcell rows[][5] = {
-		{C("rax", 5, 16), C("rbx", 5, 16), C("rcx", 5, 16), C("rdx", 5, 16), END},
-		{C("rdi", 5, 16), C("rsi", 5, 16), C("rbp", 5, 16), C("rsp", 5, 16), END},
-		{C("r8", 5, 16), C("r9", 5, 16), C("r10", 5, 16), C("r11", 5, 16), END},
-		{C("r12", 5, 16), C("r13", 5, 16), C("r14", 5, 16), C("r15", 5, 16), END},
-		{C("rip", 5, 16), {"rflags", "rfl", 5, 16, false}, CX("faultvaddr", "cr2", 5, 16), END, END}};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(rows); i++)
-		if (row(o, t, rows[i], ""))
-			ao_ch(o, '\n');
-	const crp_register *err = reg(&t->registers.exception, "err"), *trap = reg(&t->registers.exception, "trapno");
-	if (!err && !trap)
-		return;
-	AO_LIT(o, "  \n");
-	if (err) {
-		AO_LIT(o, "Error Code:      ");
-		crp__ao_hex(o, err->value & 0xffffffffu, 8);
-		if (trap && trap->value == 14) { /* page fault: the error code's bits in words */
-			char b[64];
-			crp__apple_pagefault_text(err->value, b, sizeof b);
-			AO_LIT(o, " (");
-			ao_str(o, b);
-			ao_ch(o, ')');
-		}
-		ao_ch(o, '\n');
-	}
-	if (trap) {
-		AO_LIT(o, "Trap Number:     ");
-		crp__ao_dec(o, trap->value);
-		ao_ch(o, '\n');
-	}
-}
-
-/* Apple's armv7 rows, with their uneven widths. */
-static void state_arm(ao *o, const crp_thread *t)
-{
-	static const rcell rows[][5] = {
-		{C("r0", 6, 8), C("r1", 6, 8), C("r2", 8, 8), C("r3", 8, 8), END},
-		{C("r4", 6, 8), C("r5", 6, 8), C("r6", 8, 8), C("r7", 8, 8), END},
-		{C("r8", 6, 8), C("r9", 6, 8), C("r10", 8, 8), C("r11", 8, 8), END},
-		{C("ip", 6, 8), C("sp", 6, 8), C("lr", 8, 8), C("pc", 8, 8), END},
-		{C("cpsr", 6, 8), END, END, END, END}};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(rows); i++)
-		if (row(o, t, rows[i], ""))
-			ao_ch(o, '\n');
-}
-
-static void state_x86(ao *o, const crp_thread *t)
-{
-	static const rcell rows[][5] = {
-		{C("eax", 5, 8), C("ebx", 5, 8), C("ecx", 5, 8), C("edx", 5, 8), END},
-		{C("edi", 5, 8), C("esi", 5, 8), C("ebp", 5, 8), C("esp", 5, 8), END},
-		{C("ss", 5, 8), {"eflags", "efl", 5, 8, false}, C("eip", 5, 8), C("cs", 5, 8), END},
-		{C("ds", 5, 8), C("es", 5, 8), C("fs", 5, 8), C("gs", 5, 8), END},
-		{CX("faultvaddr", "cr2", 5, 8), END, END, END, END}};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(rows); i++)
-		if (row(o, t, rows[i], ""))
-			ao_ch(o, '\n');
-}
-
-#undef C
-#undef CX
-#undef END
-
 static void thread_state(cw *w)
 {
-	static const char *const titles[] = {NULL, "ARM Thread State (32-bit)", "ARM Thread State (64-bit)",
-					     "X86 Thread State (32-bit)", "X86 Thread State (64-bit)"};
 	size_t number;
 	const crp_thread *t = crashed_thread(w, &number);
-	if (!t || !CRP_HAS(t, CRP_THREAD_REGISTERS) || !t->registers.basic.count || !titles[w->f.cpu])
-		return;
-	ao *o = w->o;
-	AO_LIT(o, "Thread ");
-	crp__ao_dec(o, number);
-	AO_LIT(o, " crashed with ");
-	ao_str(o, titles[w->f.cpu]);
-	AO_LIT(o, ":\n");
-	switch (w->f.cpu) {
-	case APPLE_CPU_ARM64: state_arm64(o, t); break;
-	case APPLE_CPU_X86_64: state_x86_64(o, t); break;
-	case APPLE_CPU_ARM: state_arm(o, t); break;
-	case APPLE_CPU_X86: state_x86(o, t); break;
-	default: break;
-	}
-	ao_ch(o, '\n');
+	crp__apple_thread_state(w->o, &w->f, t, number, false);
 }
 
 /* -- binary images ------------------------------------------------------------------------ */
@@ -732,6 +554,8 @@ static int write_apple(crash_state *st, const crp_report *r)
 	CRP_TRY(crp__apple_facts(&w.f, st->o.c, &st->scratch, main));
 	w.hexw = w.f.is64 ? 16 : 8;
 	bool incomplete = crp_report_is_incomplete(r) || (orig && crp_report_is_incomplete(orig));
+	if (w.f.layout != APPLE_LAYOUT_LEGACY || w.f.x) /* Apple's own layouts, or a report read from one */
+		return crp__apple_translated(w.o, &w.f, orig ? r : NULL, incomplete, st->demangled, sizeof st->demangled);
 	header_identity(&w);
 	header_process(&w);
 	header_time_os(&w, incomplete);

@@ -303,6 +303,178 @@ static enum apple_event find_event(const crp_crash_error *e)
 	return APPLE_EV_CRASH;
 }
 
+/* -- what Apple input left in the "apple" extras ------------------------------------------ */
+
+const crp_value *crp__apple_x(const apple_facts *f, const char *key)
+{
+	return f->x ? crp_value_get(f->x, key) : NULL;
+}
+
+const crp_value *crp__apple_xx(const apple_facts *f, const char *obj, const char *key)
+{
+	const crp_value *o = crp__apple_x(f, obj);
+	return o ? crp_value_get(o, key) : NULL;
+}
+
+const char *crp__apple_xstr(const crp_value *v, size_t *len)
+{
+	if (!v || (v->type != CRP_VALUE_STRING && v->type != CRP_VALUE_NUMBER))
+		return NULL;
+	*len = v->type == CRP_VALUE_STRING ? v->u.str.len : v->u.num.len;
+	return v->type == CRP_VALUE_STRING ? v->u.str.ptr : v->u.num.ptr;
+}
+
+bool crp__apple_xu64(const crp_value *v, uint64_t *out)
+{
+	uint64_t u = 0;
+	if (!v || v->type != CRP_VALUE_NUMBER || !v->u.num.len || v->u.num.len > 20)
+		return false;
+	for (size_t i = 0; i < v->u.num.len; i++) {
+		unsigned d = (unsigned)(unsigned char)v->u.num.ptr[i] - '0';
+		if (d > 9 || u > (UINT64_MAX - d) / 10)
+			return false;
+		u = u * 10 + d;
+	}
+	*out = u;
+	return true;
+}
+
+static bool is_macos(const apple_facts *f)
+{
+	static const char *const names[] = {"macOS", "Mac OS", "OS X"};
+	const char *n = f->sys->system_name;
+	uint64_t platform;
+	for (size_t i = 0; n && i < CRP_ARRAY_LEN(names); i++)
+		if (strncmp(n, names[i], strlen(names[i])) == 0)
+			return true;
+	return !n && crp__apple_xu64(crp__apple_xx(f, "metadata", "platform"), &platform) && platform == 1;
+}
+
+/* macOS reports as macOS writes them; reports read from Apple input as Apple translates an
+ * .ips, unless they were read from the older text; KSCrash's iOS reports in the layout every
+ * parser reads. */
+static enum apple_layout find_layout(const apple_facts *f)
+{
+	size_t n = 0;
+	const char *l = crp__apple_xstr(crp__apple_x(f, "layout"), &n);
+	if (is_macos(f))
+		return APPLE_LAYOUT_MACOS;
+	if (!f->x || (l && n == 6 && memcmp(l, "legacy", 6) == 0))
+		return APPLE_LAYOUT_LEGACY;
+	return APPLE_LAYOUT_IOS;
+}
+
+static const crp_image *find_placeholder(const apple_facts *f)
+{
+	static const crp_uuid nil;
+	for (size_t i = 0; i < f->image_count; i++) {
+		const crp_image *im = &f->images[i];
+		if (CRP_HAS(im, CRP_IMAGE_ADDR) && !im->image_addr && CRP_HAS(im, CRP_IMAGE_SIZE) && !im->image_size &&
+		    !CRP_HAS(im, CRP_IMAGE_NAME) && (!CRP_HAS(im, CRP_IMAGE_UUID) || !memcmp(&im->uuid, &nil, 16)))
+			return im;
+	}
+	return NULL;
+}
+
+const char *crp__apple_process(const apple_facts *f)
+{
+	if (CRP_HAS(f->sys, CRP_SYSTEM_PROCESS_NAME) && f->sys->process_name[0])
+		return f->sys->process_name;
+	if (CRP_HAS(f->info, CRP_INFO_PROCESS_NAME) && f->info->process_name[0])
+		return f->info->process_name;
+	if (CRP_HAS(f->sys, CRP_SYSTEM_EXECUTABLE) && f->sys->executable[0])
+		return f->sys->executable;
+	return NULL;
+}
+
+/* -- a derived incident identifier -------------------------------------------------------- */
+
+bool crp__apple_is_uuid(const char *s)
+{
+	static const char hexd[] = "0123456789abcdefABCDEF";
+	if (!s || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !strchr(hexd, s[i]))
+			return false;
+	}
+	return true;
+}
+
+typedef struct fnv {
+	uint64_t a, b;
+} fnv;
+
+static void mix(fnv *h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		h->a = (h->a ^ s[i]) * UINT64_C(0x100000001b3);
+		h->b = (h->b ^ s[i]) * UINT64_C(0x100000001b3);
+	}
+}
+
+static void mix_str(fnv *h, const char *s)
+{
+	mix(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static void mix_u64(fnv *h, uint64_t v)
+{
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	mix(h, b, 8);
+}
+
+static void mix_backtrace(fnv *h, const crp_backtrace *bt)
+{
+	for (size_t i = 0; i < bt->frame_count; i++)
+		mix_u64(h, bt->frames[i].instruction_addr);
+}
+
+/* Two FNV-1a streams over the report's identity, exception, frames and images: what makes one
+ * report differ from another, and nothing that changes when it is converted. */
+void crp__apple_incident(const apple_facts *f, char out[37])
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	fnv h = {UINT64_C(0xcbf29ce484222325), UINT64_C(0x84222325cbf29ce4)};
+	const crp_crash_error *e = f->err;
+	if (CRP_HAS(f->info, CRP_INFO_ID) && crp__apple_is_uuid(f->info->id)) {
+		memcpy(out, f->info->id, 37);
+		return;
+	}
+	mix_str(&h, CRP_HAS(f->info, CRP_INFO_ID) ? f->info->id : NULL);
+	mix_str(&h, crp__apple_process(f));
+	mix_u64(&h, CRP_HAS(f->sys, CRP_SYSTEM_PROCESS_ID) ? (uint64_t)f->sys->process_id : 0);
+	mix_u64(&h, CRP_HAS(f->info, CRP_INFO_TIMESTAMP) ? (uint64_t)f->info->timestamp.usec : 0);
+	mix_u64(&h, e->mach.exception ^ e->mach.code << 8 ^ e->signal.signal << 16);
+	mix_u64(&h, e->mach.subcode ^ e->address);
+	mix_str(&h, CRP_HAS(e, CRP_ERROR_TYPE) ? e->type : NULL);
+	mix_str(&h, CRP_HAS(e, CRP_ERROR_REASON) ? e->reason : NULL);
+	for (size_t i = 0; i < f->crash->thread_count; i++)
+		mix_backtrace(&h, &f->crash->threads[i].backtrace);
+	for (size_t i = 0; i < f->image_count; i++) {
+		mix_u64(&h, f->images[i].image_addr);
+		mix(&h, f->images[i].uuid.bytes, 16);
+	}
+	unsigned char b[16];
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(h.a >> (8 * i));
+		b[8 + i] = (unsigned char)(h.b >> (8 * i));
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x80); /* RFC 9562 version 8: custom */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hexd[b[i] >> 4];
+		out[o++] = hexd[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
 int crp__apple_facts(apple_facts *f, crp_emit_ctx *c, apple_scratch *s, const crp_report *r)
 {
 	memset(f, 0, sizeof *f);
@@ -319,6 +491,11 @@ int crp__apple_facts(apple_facts *f, crp_emit_ctx *c, apple_scratch *s, const cr
 	if (!f->tz_known)
 		f->tz_minutes = 0;
 	find_cpu(f);
+	f->x = crp_extras_get(crp_report_extras(r), "apple");
+	if (f->x && f->x->type != CRP_VALUE_OBJECT)
+		f->x = NULL;
+	f->layout = find_layout(f);
+	f->placeholder = find_placeholder(f);
 	return build_index(f, c, s);
 }
 

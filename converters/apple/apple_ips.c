@@ -1,22 +1,11 @@
 /* Apple .ips (bug_type 309), the `ips` emitter: a one-line metadata header, then the JSON body
  * Apple's iOS 15+ crash reporter writes, filled from the report by the .ips -> .crash table of
  * apple-format.md section 12 read backwards. Layout follows Apple's files: two-space indent,
- * " : " after keys, small objects and the thread list on one line, slashes escaped. */
-#include "apple.h"
+ * " : " after keys, small objects and the thread list on one line, slashes escaped. Keys come
+ * in the order Apple writes them; a report read from an .ips (or a .crash) gives back, under
+ * their names, the keys the model has no field for (the "apple" extras). */
+#include "apple_ips.h"
 #include "common/convert.h"
-
-typedef struct ips_state {
-	apple_scratch scratch;
-	char demangled[4096];
-	ao o;
-} ips_state;
-
-typedef struct iw {
-	ips_state *st;
-	ao *o;
-	apple_facts f;
-	bool first;              /* no member written yet at the current level */
-} iw;
 
 /* -- JSON --------------------------------------------------------------------------------- */
 
@@ -108,48 +97,99 @@ static void js_cstr(ao *o, const char *s)
 	js_str(o, s, strlen(s));
 }
 
-/* A member of a one-line object: ",\"key\":". */
-static void ckey(iw *w, const char *key)
+void crp__ips_str(ao *o, const char *s, size_t n)
+{
+	js_str(o, s, n);
+}
+
+void crp__ips_cstr_raw(ao *o, const char *s)
+{
+	ao_str(o, s);
+}
+
+void crp__ips_value(ao *o, const crp_value *v)
+{
+	switch (v->type) {
+	case CRP_VALUE_NULL: AO_LIT(o, "null"); return;
+	case CRP_VALUE_BOOL: ao_str(o, v->u.boolean ? "true" : "false"); return;
+	case CRP_VALUE_NUMBER: crp__ao_write(o, v->u.num.ptr, v->u.num.len); return;
+	case CRP_VALUE_STRING: js_str(o, v->u.str.ptr, v->u.str.len); return;
+	case CRP_VALUE_ARRAY:
+		ao_ch(o, '[');
+		for (size_t i = 0; i < v->u.arr.count; i++) {
+			if (i)
+				ao_ch(o, ',');
+			crp__ips_value(o, &v->u.arr.items[i]);
+		}
+		ao_ch(o, ']');
+		return;
+	case CRP_VALUE_OBJECT:
+		ao_ch(o, '{');
+		for (size_t i = 0; i < v->u.obj.count; i++) {
+			if (i)
+				ao_ch(o, ',');
+			js_str(o, v->u.obj.members[i].key.ptr, v->u.obj.members[i].key.len);
+			ao_ch(o, ':');
+			crp__ips_value(o, &v->u.obj.members[i].value);
+		}
+		ao_ch(o, '}');
+		return;
+	}
+}
+
+void crp__ips_ckey(iw *w, const char *key)
 {
 	if (!w->first)
 		ao_ch(w->o, ',');
 	w->first = false;
-	ao_ch(w->o, '"');
-	ao_str(w->o, key);
-	AO_LIT(w->o, "\":");
+	js_cstr(w->o, key);
+	ao_ch(w->o, ':');
 }
 
-/* A member of the body: ",\n  \"key\" : ". */
-static void bkey(iw *w, const char *key)
+void crp__ips_bkey(iw *w, const char *key)
 {
-	ao_str(w->o, w->first ? "\n  \"" : ",\n  \"");
+	ao_str(w->o, w->first ? "\n  " : ",\n  ");
 	w->first = false;
-	ao_str(w->o, key);
-	AO_LIT(w->o, "\" : ");
+	js_cstr(w->o, key);
+	AO_LIT(w->o, " : ");
 }
 
-static void cstr(iw *w, const char *key, const char *v)
+void crp__ips_cstr(iw *w, const char *key, const char *v)
 {
-	ckey(w, key);
+	crp__ips_ckey(w, key);
 	js_cstr(w->o, v);
 }
 
-static void cnum(iw *w, const char *key, uint64_t v)
+void crp__ips_cnum(iw *w, const char *key, uint64_t v)
 {
-	ckey(w, key);
+	crp__ips_ckey(w, key);
 	crp__ao_dec(w->o, v);
 }
 
-/* -- header line -------------------------------------------------------------------------- */
-
-static const char *process_name(const apple_facts *f)
+static bool listed(const crp_span *k, const char *const *names, size_t n)
 {
-	if (CRP_HAS(f->sys, CRP_SYSTEM_PROCESS_NAME) && f->sys->process_name[0])
-		return f->sys->process_name;
-	if (CRP_HAS(f->info, CRP_INFO_PROCESS_NAME) && f->info->process_name[0])
-		return f->info->process_name;
-	return CRP_HAS(f->sys, CRP_SYSTEM_EXECUTABLE) ? f->sys->executable : NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) == k->len && memcmp(names[i], k->ptr, k->len) == 0)
+			return true;
+	return false;
 }
+
+void crp__ips_members(iw *w, const crp_value *obj, const char *const *skip, size_t nskip)
+{
+	for (size_t i = 0; obj && obj->type == CRP_VALUE_OBJECT && i < obj->u.obj.count; i++) {
+		const crp_member *m = &obj->u.obj.members[i];
+		if (listed(&m->key, skip, nskip))
+			continue;
+		if (!w->first)
+			ao_ch(w->o, ',');
+		w->first = false;
+		js_str(w->o, m->key.ptr, m->key.len);
+		ao_ch(w->o, ':');
+		crp__ips_value(w->o, &m->value);
+	}
+}
+
+/* -- the metadata line -------------------------------------------------------------------- */
 
 /* Apple's platform numbers: 1 macOS, 2 iOS, 3 tvOS, 4 watchOS, 7-9 their simulators. */
 static int platform(const apple_facts *f)
@@ -209,150 +249,255 @@ static bool have_time(const crp_time *t)
 	return t->form != CRP_TIME_EMPTY;
 }
 
+static void incident(iw *w, const char *key)
+{
+	char id[37];
+	crp__apple_incident(&w->f, id);
+	crp__ips_cstr(w, key, id);
+}
+
+/* The metadata line read with the report, as it was (but for bug_type: the body is 309). */
+static bool kept_metadata(iw *w)
+{
+	static const char *const skip[] = {"bug_type"};
+	const crp_value *m = crp__apple_x(&w->f, "metadata");
+	if (!m || m->type != CRP_VALUE_OBJECT)
+		return false;
+	for (size_t i = 0; i < m->u.obj.count; i++) {
+		const crp_member *x = &m->u.obj.members[i];
+		if (x->key.len == 8 && memcmp(x->key.ptr, "bug_type", 8) == 0) {
+			crp__ips_cstr(w, "bug_type", "309");
+			continue;
+		}
+		crp__ips_members(w, &(crp_value){.type = CRP_VALUE_OBJECT, .u.obj = {x, 1}}, skip, 0);
+	}
+	return true;
+}
+
 static void metadata(iw *w)
 {
 	const apple_facts *f = &w->f;
 	const crp_system *s = f->sys;
-	const char *proc = process_name(f);
+	const char *proc = crp__apple_process(f);
 	ao_ch(w->o, '{');
 	w->first = true;
+	if (kept_metadata(w)) {
+		AO_LIT(w->o, "}\n");
+		return;
+	}
 	if (proc)
-		cstr(w, "app_name", proc);
+		crp__ips_cstr(w, "app_name", proc);
 	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP) && have_time(&f->info->timestamp)) {
-		ckey(w, "timestamp");
+		crp__ips_ckey(w, "timestamp");
 		date(w, f->info->timestamp.usec, 2);
 	}
 	if (s->bundle_short_version)
-		cstr(w, "app_version", s->bundle_short_version);
+		crp__ips_cstr(w, "app_version", s->bundle_short_version);
 	if (f->main_image && CRP_HAS(f->main_image, CRP_IMAGE_UUID)) {
-		ckey(w, "slice_uuid");
+		crp__ips_ckey(w, "slice_uuid");
 		ao_ch(w->o, '"');
 		crp__ao_uuid(w->o, &f->main_image->uuid, false, true);
 		ao_ch(w->o, '"');
 	}
 	if (s->bundle_version)
-		cstr(w, "build_version", s->bundle_version);
+		crp__ips_cstr(w, "build_version", s->bundle_version);
 	if (platform(f))
-		cnum(w, "platform", (uint64_t)platform(f));
+		crp__ips_cnum(w, "platform", (uint64_t)platform(f));
 	if (s->bundle_id)
-		cstr(w, "bundleID", s->bundle_id);
-	cstr(w, "bug_type", "309");
+		crp__ips_cstr(w, "bundleID", s->bundle_id);
+	crp__ips_cstr(w, "bug_type", "309");
 	if (have_os(f)) {
-		ckey(w, "os_version");
+		crp__ips_ckey(w, "os_version");
 		os_version_text(w, false);
 	}
-	if (CRP_HAS(f->info, CRP_INFO_ID))
-		cstr(w, "incident_id", f->info->id);
+	incident(w, "incident_id");
 	if (proc)
-		cstr(w, "name", proc);
+		crp__ips_cstr(w, "name", proc);
 	AO_LIT(w->o, "}\n");
 }
 
-/* -- body: process ------------------------------------------------------------------------ */
+/* -- the body's keys ---------------------------------------------------------------------- */
 
-/* The report and the system: times, device, OS, process id, CPU. */
-static void body_process(iw *w)
+/* A kept key, written as it was read. */
+static bool kept(iw *w, const char *key)
 {
-	const apple_facts *f = &w->f;
-	const crp_system *s = f->sys;
+	const crp_value *v = crp__apple_x(&w->f, key);
+	if (!v)
+		return false;
+	crp__ips_bkey(w, key);
+	crp__ips_value(w->o, v);
+	return true;
+}
+
+static void proc_launch(iw *w, const char *key)
+{
+	const crp_system *s = w->f.sys;
 	if (CRP_HAS(s, CRP_SYSTEM_APP_START_TIME) && have_time(&s->app_start_time)) {
-		bkey(w, "procLaunch");
+		crp__ips_bkey(w, key);
 		date(w, s->app_start_time.usec, 4);
 	}
+}
+
+static void capture_time(iw *w, const char *key)
+{
+	const crp_info *in = w->f.info;
+	if (CRP_HAS(in, CRP_INFO_TIMESTAMP) && have_time(&in->timestamp)) {
+		crp__ips_bkey(w, key);
+		date(w, in->timestamp.usec, 4);
+	}
+}
+
+static void proc_role(iw *w, const char *key)
+{
+	const crp_system *s = w->f.sys;
 	const crp_app_stats *st = &s->application_stats;
 	if (CRP_HAS(s, CRP_SYSTEM_APPLICATION_STATS) && CRP_HAS(st, CRP_STATS_APPLICATION_IN_FOREGROUND)) {
-		bkey(w, "procRole");
+		crp__ips_bkey(w, key);
 		js_cstr(w->o, st->application_in_foreground ? "Foreground" : "Background");
+	} else {
+		kept(w, key);
 	}
-	bkey(w, "version");
-	AO_LIT(w->o, "2");
-	if (s->machine) {
-		bkey(w, "modelCode");
-		js_cstr(w->o, s->machine);
+}
+
+static void version(iw *w, const char *key)
+{
+	if (!kept(w, key)) {
+		crp__ips_bkey(w, key);
+		AO_LIT(w->o, "2");
+	}
+}
+
+static void bug_type(iw *w, const char *key)
+{
+	if (!kept(w, key)) {
+		crp__ips_bkey(w, key);
+		AO_LIT(w->o, "\"309\"");
+	}
+}
+
+static void str_key(iw *w, const char *key, const char *v)
+{
+	if (v) {
+		crp__ips_bkey(w, key);
+		js_cstr(w->o, v);
+	}
+}
+
+static void model_code(iw *w, const char *key) { str_key(w, key, w->f.sys->machine); }
+static void proc_path(iw *w, const char *key) { str_key(w, key, w->f.sys->executable_path); }
+static void crash_reporter_key(iw *w, const char *key) { str_key(w, key, w->f.sys->device_app_hash); }
+
+static void body_incident(iw *w, const char *key)
+{
+	char id[37];
+	crp__apple_incident(&w->f, id);
+	str_key(w, key, id);
+}
+
+static void os_version(iw *w, const char *key)
+{
+	static const char *const skip[] = {"isEmbedded", "train", "build", "releaseType"};
+	const apple_facts *f = &w->f;
+	const crp_value *x = crp__apple_x(f, key), *emb = crp_value_get(x, "isEmbedded"), *rel = crp_value_get(x, "releaseType");
+	if (!have_os(f) && !x)
+		return;
+	iw in = *w;
+	in.first = true;
+	crp__ips_bkey(w, key);
+	ao_ch(w->o, '{');
+	if (emb || (f->sys->system_name && !f->x)) {
+		crp__ips_ckey(&in, "isEmbedded");
+		if (emb)
+			crp__ips_value(w->o, emb);
+		else
+			ao_str(w->o, platform(f) == 1 ? "false" : "true");
 	}
 	if (have_os(f)) {
-		bkey(w, "osVersion");
-		iw in = {w->st, w->o, {0}, true};
-		in.f = w->f;
-		ao_ch(w->o, '{');
-		if (s->system_name) {
-			ckey(&in, "isEmbedded");
-			ao_str(w->o, platform(f) == 1 ? "false" : "true");
-		}
-		ckey(&in, "train");
+		crp__ips_ckey(&in, "train");
 		os_version_text(w, true);
-		if (s->os_version)
-			cstr(&in, "build", s->os_version);
-		ao_ch(w->o, '}');
 	}
-	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP) && have_time(&f->info->timestamp)) {
-		bkey(w, "captureTime");
-		date(w, f->info->timestamp.usec, 4);
+	if (rel) {
+		crp__ips_ckey(&in, "releaseType");
+		crp__ips_value(w->o, rel);
 	}
-	if (CRP_HAS(f->info, CRP_INFO_ID)) {
-		bkey(w, "incident");
-		js_cstr(w->o, f->info->id);
-	}
-	bkey(w, "bug_type");
-	AO_LIT(w->o, "\"309\"");
-	if (CRP_HAS(s, CRP_SYSTEM_PROCESS_ID)) {
-		bkey(w, "pid");
-		crp__ao_sdec(w->o, s->process_id);
-	}
-	if (crp__apple_code_type(f)) {
-		bkey(w, "cpuType");
-		js_cstr(w->o, crp__apple_code_type(f));
-	}
+	if (f->sys->os_version)
+		crp__ips_cstr(&in, "build", f->sys->os_version);
+	crp__ips_members(&in, x, skip, CRP_ARRAY_LEN(skip));
+	ao_ch(w->o, '}');
+}
+
+/* pid and procName are always written: lldb's parser needs both (issue 14.3); 0 and "???"
+ * stand for what the report lacks, as in the .crash header. */
+static void pid(iw *w, const char *key)
+{
+	crp__ips_bkey(w, key);
+	if (CRP_HAS(w->f.sys, CRP_SYSTEM_PROCESS_ID))
+		crp__ao_sdec(w->o, w->f.sys->process_id);
+	else
+		ao_ch(w->o, '0');
+}
+
+static void proc_name(iw *w, const char *key)
+{
+	const char *p = crp__apple_process(&w->f);
+	str_key(w, key, p ? p : "???");
+}
+
+static void cpu_type(iw *w, const char *key)
+{
+	if (crp__apple_code_type(&w->f))
+		str_key(w, key, crp__apple_code_type(&w->f));
+	else
+		kept(w, key);
+}
+
+static void translated(iw *w, const char *key)
+{
+	const crp_system *s = w->f.sys;
 	if (CRP_HAS(s, CRP_SYSTEM_PROC_TRANSLATED) && s->proc_translated) {
-		bkey(w, "translated");
+		crp__ips_bkey(w, key);
 		AO_LIT(w->o, "true");
 	}
 }
 
-/* The process: name, path, bundle, parent, device key. */
-static void body_bundle(iw *w)
+static void bundle_info(iw *w, const char *key)
 {
-	const apple_facts *f = &w->f;
-	const crp_system *s = f->sys;
-	const char *proc = process_name(f);
-	if (proc) {
-		bkey(w, "procName");
-		js_cstr(w->o, proc);
-	}
-	if (s->executable_path) {
-		bkey(w, "procPath");
-		js_cstr(w->o, s->executable_path);
-	}
-	if (s->bundle_short_version || s->bundle_version || s->bundle_id) {
-		iw in = {w->st, w->o, {0}, true};
-		bkey(w, "bundleInfo");
-		ao_ch(w->o, '{');
-		if (s->bundle_short_version)
-			cstr(&in, "CFBundleShortVersionString", s->bundle_short_version);
-		if (s->bundle_version)
-			cstr(&in, "CFBundleVersion", s->bundle_version);
-		if (s->bundle_id)
-			cstr(&in, "CFBundleIdentifier", s->bundle_id);
-		ao_ch(w->o, '}');
-	}
+	static const char *const skip[] = {"CFBundleShortVersionString", "CFBundleVersion", "CFBundleIdentifier"};
+	const crp_system *s = w->f.sys;
+	const crp_value *x = crp__apple_x(&w->f, key);
+	if (!s->bundle_short_version && !s->bundle_version && !s->bundle_id && !x)
+		return;
+	iw in = *w;
+	in.first = true;
+	crp__ips_bkey(w, key);
+	ao_ch(w->o, '{');
+	if (s->bundle_short_version)
+		crp__ips_cstr(&in, "CFBundleShortVersionString", s->bundle_short_version);
+	if (s->bundle_version)
+		crp__ips_cstr(&in, "CFBundleVersion", s->bundle_version);
+	if (s->bundle_id)
+		crp__ips_cstr(&in, "CFBundleIdentifier", s->bundle_id);
+	crp__ips_members(&in, x, skip, CRP_ARRAY_LEN(skip));
+	ao_ch(w->o, '}');
+}
+
+static void parent_proc(iw *w, const char *key)
+{
+	const crp_system *s = w->f.sys;
 	bool ppid = CRP_HAS(s, CRP_SYSTEM_PARENT_PROCESS_ID);
-	const char *pname = s->parent_process_name ? s->parent_process_name
-			  : ppid && s->parent_process_id == 1 ? "launchd" : NULL;
-	if (pname) {
-		bkey(w, "parentProc");
-		js_cstr(w->o, pname);
-	}
-	if (ppid) {
-		bkey(w, "parentPid");
-		crp__ao_sdec(w->o, s->parent_process_id);
-	}
-	if (s->device_app_hash) {
-		bkey(w, "crashReporterKey");
-		js_cstr(w->o, s->device_app_hash);
+	str_key(w, key, s->parent_process_name ? s->parent_process_name
+			: ppid && s->parent_process_id == 1 ? "launchd" : NULL);
+}
+
+static void parent_pid(iw *w, const char *key)
+{
+	if (CRP_HAS(w->f.sys, CRP_SYSTEM_PARENT_PROCESS_ID)) {
+		crp__ips_bkey(w, key);
+		crp__ao_sdec(w->o, w->f.sys->parent_process_id);
 	}
 }
 
-/* -- body: exception ---------------------------------------------------------------------- */
+/* -- exception, termination, Application Specific Information ----------------------------- */
 
 static void count_parts(void *arg, const apple_span *p, size_t n)
 {
@@ -377,71 +522,108 @@ static void hex_string(iw *w, uint64_t v, uint64_t v2)
 	ao_ch(w->o, '"');
 }
 
-static void body_exception(iw *w, const apple_exc *e)
+/* One member: what the .ips said (kept), else derived; false when neither. */
+static bool kept_member(iw *in, const crp_value *x, const char *key)
 {
-	iw in = {w->st, w->o, {0}, true};
-	in.f = w->f;
-	bkey(w, "exception");
-	ao_ch(w->o, '{');
-	if (e->have_codes) {
-		ckey(&in, "codes");
-		hex_string(w, e->code, e->subcode);
-		ckey(&in, "rawCodes");
-		ao_ch(w->o, '[');
-		crp__ao_dec(w->o, e->code);
-		ao_ch(w->o, ',');
-		crp__ao_dec(w->o, e->subcode);
-		ao_ch(w->o, ']');
-	}
-	if (e->type)
-		cstr(&in, "type", e->type);
-	if (e->signal)
-		cstr(&in, "signal", e->signal);
-	if (e->resource)
-		cstr(&in, "subtype", e->resource);
-	if (e->subtype) {
-		ckey(&in, "subtype");
-		ao_ch(w->o, '"');
-		raw_parts(w->o, &(apple_span){e->subtype, strlen(e->subtype)}, 1);
-		AO_LIT(w->o, " at ");
-		crp__ao_hex(w->o, e->subtype_addr, w->f.is64 ? 16 : 8);
-		ao_ch(w->o, '"');
-	}
+	const crp_value *v = crp_value_get(x, key);
+	if (!v)
+		return false;
+	crp__ips_ckey(in, key);
+	crp__ips_value(in->o, v);
+	return true;
+}
+
+static void exception_message(iw *w, iw *in, const crp_value *x)
+{
 	size_t parts = 0;
+	if (kept_member(in, x, "message"))
+		return;
 	crp__apple_message(&w->f, count_parts, &parts);
 	if (parts && w->f.event != APPLE_EV_WATCHDOG) {
-		ckey(&in, "message");
+		crp__ips_ckey(in, "message");
 		ao_ch(w->o, '"');
 		crp__apple_message(&w->f, raw_parts, w->o);
 		ao_ch(w->o, '"');
 	}
+}
+
+static void exception_obj(iw *w, const char *key)
+{
+	static const char *const skip[] = {"codes", "rawCodes", "type", "signal", "subtype", "message"};
+	const crp_value *x = crp__apple_x(&w->f, key);
+	apple_exc e;
+	iw in = *w;
+	in.first = true;
+	crp__apple_exception(&w->f, &e);
+	crp__ips_bkey(w, key);
+	ao_ch(w->o, '{');
+	if (!kept_member(&in, x, "codes") && e.have_codes) {
+		crp__ips_ckey(&in, "codes");
+		hex_string(w, e.code, e.subcode);
+	}
+	if (e.have_codes) {
+		crp__ips_ckey(&in, "rawCodes");
+		ao_ch(w->o, '[');
+		crp__ao_dec(w->o, e.code);
+		ao_ch(w->o, ',');
+		crp__ao_dec(w->o, e.subcode);
+		ao_ch(w->o, ']');
+	}
+	crp__ips_cstr(&in, "type", e.type ? e.type : "EXC_CRASH"); /* lldb's parser needs one */
+	if (e.signal)
+		crp__ips_cstr(&in, "signal", e.signal);
+	if (!kept_member(&in, x, "subtype") && (e.resource || e.subtype)) {
+		crp__ips_ckey(&in, "subtype");
+		ao_ch(w->o, '"');
+		raw_parts(w->o, &(apple_span){e.resource ? e.resource : e.subtype, strlen(e.resource ? e.resource : e.subtype)}, 1);
+		if (!e.resource) {
+			AO_LIT(w->o, " at ");
+			crp__ao_hex(w->o, e.subtype_addr, w->f.is64 ? 16 : 8);
+		}
+		ao_ch(w->o, '"');
+	}
+	exception_message(w, &in, x);
+	crp__ips_members(&in, x, skip, CRP_ARRAY_LEN(skip));
 	ao_ch(w->o, '}');
-	if (e->note && w->f.event == APPLE_EV_HANG) {
-		bkey(w, "isNonFatal");
+}
+
+static void non_fatal(iw *w, const char *key)
+{
+	apple_exc e;
+	if (kept(w, key))
+		return;
+	crp__apple_exception(&w->f, &e);
+	if (e.note && w->f.event == APPLE_EV_HANG) {
+		crp__ips_bkey(w, key);
 		AO_LIT(w->o, "1");
 	}
 }
 
-static void body_termination(iw *w, const apple_exc *e)
+static void termination(iw *w, const char *key)
 {
-	iw in = {w->st, w->o, {0}, true};
+	apple_exc e;
+	iw in = *w;
 	size_t parts = 0;
-	if (!e->term_ns)
+	if (kept(w, key))
 		return;
+	crp__apple_exception(&w->f, &e);
+	if (!e.term_ns)
+		return;
+	in.first = true;
 	crp__apple_message(&w->f, count_parts, &parts);
-	bkey(w, "termination");
+	crp__ips_bkey(w, key);
 	ao_ch(w->o, '{');
-	cnum(&in, "code", e->term_code);
-	cstr(&in, "namespace", e->term_ns);
-	if (e->term_indicator) {
-		ckey(&in, "indicator");
+	crp__ips_cnum(&in, "code", e.term_code);
+	crp__ips_cstr(&in, "namespace", e.term_ns);
+	if (e.term_indicator) {
+		crp__ips_ckey(&in, "indicator");
 		ao_ch(w->o, '"');
-		raw_parts(w->o, &(apple_span){e->term_indicator, strlen(e->term_indicator)}, 1);
+		raw_parts(w->o, &(apple_span){e.term_indicator, strlen(e.term_indicator)}, 1);
 		AO_LIT(w->o, ": ");
-		crp__ao_dec(w->o, e->term_code);
+		crp__ao_dec(w->o, e.term_code);
 		ao_ch(w->o, '"');
 	} else if (parts) {
-		ckey(&in, "indicator");
+		crp__ips_ckey(&in, "indicator");
 		ao_ch(w->o, '"');
 		crp__apple_message(&w->f, raw_parts, w->o);
 		ao_ch(w->o, '"');
@@ -452,6 +634,7 @@ static void body_termination(iw *w, const apple_exc *e)
 /* Application Specific Information: {"<process>": ["line", ...]}. */
 typedef struct asi_json {
 	iw *w;
+	const char *key;
 	size_t lines;
 } asi_json;
 
@@ -460,8 +643,8 @@ static void asi_line(void *arg, const apple_span *p, size_t n)
 	asi_json *a = arg;
 	ao *o = a->w->o;
 	if (!a->lines++) {
-		const char *proc = process_name(&a->w->f);
-		bkey(a->w, "asi");
+		const char *proc = crp__apple_process(&a->w->f);
+		crp__ips_bkey(a->w, a->key);
 		ao_ch(o, '{');
 		js_cstr(o, proc ? proc : "???");
 		AO_LIT(o, ":[");
@@ -473,14 +656,14 @@ static void asi_line(void *arg, const apple_span *p, size_t n)
 	ao_ch(o, '"');
 }
 
-static void recrash_line(iw *w, const crp_report *handler, asi_json *a)
+static void recrash_line(iw *w, asi_json *a)
 {
 	apple_facts hf = w->f;
 	apple_exc e;
-	hf.r = handler;
-	hf.crash = crp_report_crash(handler);
+	hf.r = w->handler;
+	hf.crash = crp_report_crash(w->handler);
 	hf.err = &hf.crash->error;
-	hf.crashed = crp_report_crashed_thread(handler, &hf.crashed_pos);
+	hf.crashed = crp_report_crashed_thread(w->handler, &hf.crashed_pos);
 	hf.event = APPLE_EV_CRASH;
 	crp__apple_exception(&hf, &e);
 	static const char intro[] = "The crash reporter crashed while writing this report: ";
@@ -490,304 +673,95 @@ static void recrash_line(iw *w, const crp_report *handler, asi_json *a)
 	asi_line(a, p, e.signal ? 5 : 2);
 }
 
-/* -- body: threads ------------------------------------------------------------------------ */
-
-/* Index of a frame's image in usedImages: report order, the placeholder last. */
-static size_t image_index(const iw *w, const apple_frame *a)
+static void asi(iw *w, const char *key)
 {
-	return a->img ? a->img->pos : w->f.image_count;
+	asi_json a = {w, key, 0};
+	if (kept(w, key))
+		return;
+	crp__apple_asi(&w->f, asi_line, &a);
+	if (w->handler)
+		recrash_line(w, &a);
+	if (a.lines)
+		AO_LIT(w->o, "]}");
 }
 
-static void frame_object(iw *w, const crp_frame *fr, bool *any_unknown)
+static void report_notes(iw *w, const char *key)
 {
-	apple_frame a;
-	iw in = {w->st, w->o, {0}, true};
-	crp__apple_frame(&w->f, fr, &a);
-	const crp_symbolication *sy = fr->symbolicated && fr->symbolicated->count && fr->symbolicated->locs
-					      ? fr->symbolicated : NULL;
-	size_t levels = sy ? sy->count : 1;
-	uint64_t offset = a.img ? a.addr - a.img->lo : a.addr;
-	if (!a.img)
-		*any_unknown = true;
-	for (size_t i = 0; i < levels; i++) {
-		const crp_symloc *l = sy ? &sy->locs[i] : NULL;
-		const char *sym = l ? l->function : a.symbol;
-		uint64_t sym_off = l ? (a.addr >= sy->function_addr ? a.addr - sy->function_addr : 0) : a.sym_off;
-		if (i)
-			ao_ch(w->o, ',');
-		ao_ch(w->o, '{');
-		in.first = true;
-		cnum(&in, "imageOffset", offset);
-		if (sym) {
-			cstr(&in, "symbol", crp__apple_demangle(sym, w->st->demangled, sizeof w->st->demangled));
-			cnum(&in, "symbolLocation", sym_off);
-		}
-		cnum(&in, "imageIndex", image_index(w, &a));
-		if (l && l->file) {
-			cstr(&in, "sourceFile", crp__apple_basename(l->file));
-			cnum(&in, "sourceLine", l->line);
-		}
-		if (sy && i + 1 < levels)
-			cstr(&in, "inline", "true"); /* Xcode's CrashSymbolicator spells it as a string */
-		ao_ch(w->o, '}');
+	if (kept(w, key))
+		return;
+	if (crp_report_is_incomplete(w->f.r) || (w->handler && crp_report_is_incomplete(w->handler))) {
+		crp__ips_bkey(w, key);
+		AO_LIT(w->o, "[\"incomplete report: the crash reporter did not finish writing it\"]");
 	}
 }
 
-static void frames(iw *w, const crp_backtrace *bt, bool *any_unknown)
-{
-	ao_ch(w->o, '[');
-	for (size_t i = 0; i < bt->frame_count; i++) {
-		if (i)
-			ao_ch(w->o, ',');
-		frame_object(w, &bt->frames[i], any_unknown);
-	}
-	ao_ch(w->o, ']');
-}
+/* -- the body ----------------------------------------------------------------------------- */
 
-static const crp_register *reg(const crp_regset *rs, const char *name)
-{
-	for (size_t i = 0; i < rs->count; i++)
-		if (strcmp(rs->regs[i].name, name) == 0)
-			return &rs->regs[i];
-	return NULL;
-}
+typedef void (*key_fn)(iw *w, const char *key);
 
-static void reg_member(iw *in, const char *key, const crp_register *r, const char *desc)
-{
-	ckey(in, key);
-	AO_LIT(in->o, "{\"value\":");
-	crp__ao_dec(in->o, r->value);
-	if (desc && desc[0]) {
-		AO_LIT(in->o, ",\"description\":");
-		js_cstr(in->o, desc);
-	}
-	ao_ch(in->o, '}');
-}
+/* Apple's order; NULL: a key only Apple input has, written as it was read. */
+static const struct {
+	const char *key;
+	key_fn fn;
+} body_keys[] = {
+	{"uptime", NULL}, {"procLaunch", proc_launch}, {"procRole", proc_role}, {"version", version},
+	{"userID", NULL}, {"deployVersion", NULL}, {"modelCode", model_code}, {"procStartAbsTime", NULL},
+	{"coalitionID", NULL}, {"osVersion", os_version}, {"captureTime", capture_time},
+	{"incident", body_incident}, {"bug_type", bug_type}, {"pid", pid}, {"procExitAbsTime", NULL},
+	{"cpuType", cpu_type}, {"translated", translated}, {"procName", proc_name}, {"procPath", proc_path},
+	{"bundleInfo", bundle_info}, {"storeInfo", NULL}, {"parentProc", parent_proc},
+	{"parentPid", parent_pid}, {"coalitionName", NULL}, {"crashReporterKey", crash_reporter_key},
+	{"responsiblePid", NULL}, {"responsibleProc", NULL}, {"wakeTime", NULL}, {"sleepWakeUUID", NULL},
+	{"sip", NULL}, {"basebandVersion", NULL}, {"bridgeVersion", NULL}, {"vmRegionInfo", NULL},
+	{"isCorpse", NULL}, {"isNonFatal", non_fatal}, {"isSimulated", NULL}, {"exception", exception_obj},
+	{"termination", termination}, {"vmregioninfo", NULL}, {"ktriageinfo", NULL}, {"asi", asi},
+	{"asiBacktraces", NULL}, {"extMods", NULL}, {"faultingThread", crp__ips_faulting},
+	{"threads", crp__ips_threads}, {"lastExceptionBacktrace", crp__ips_leb},
+	{"recrashBacktrace", crp__ips_recrash}, {"usedImages", crp__ips_images}, {"sharedCache", NULL},
+	{"vmSummary", NULL}, {"legacyInfo", NULL}, {"trialInfo", NULL}, {"reportNotes", report_notes},
+};
 
-/* Numbered registers as an array ("x" on arm64, "r" on arm); a missing one is {}. */
-static void reg_array(iw *in, const char *key, const crp_regset *rs, const char *const *names, size_t n)
+static bool known_key(const crp_span *k)
 {
-	ckey(in, key);
-	ao_ch(in->o, '[');
-	for (size_t i = 0; i < n; i++) {
-		const crp_register *r = reg(rs, names[i]);
-		if (i)
-			ao_ch(in->o, ',');
-		if (!r) {
-			AO_LIT(in->o, "{}");
-			continue;
-		}
-		AO_LIT(in->o, "{\"value\":");
-		crp__ao_dec(in->o, r->value);
-		ao_ch(in->o, '}');
-	}
-	ao_ch(in->o, ']');
-}
-
-static bool in_list(const char *name, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, names[i]) == 0)
+	for (size_t i = 0; i < CRP_ARRAY_LEN(body_keys); i++)
+		if (strlen(body_keys[i].key) == k->len && memcmp(body_keys[i].key, k->ptr, k->len) == 0)
 			return true;
-	return false;
+	return k->len == 8 && memcmp(k->ptr, "metadata", 8) == 0;
 }
 
-static void thread_state(iw *w, const crp_thread *t)
+static void body(iw *w)
 {
-	static const char *const x[] = {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9",
-					"x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19",
-					"x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28"};
-	static const char *const r[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9",
-					"r10", "r11", "ip"};
-	static const char *const flavors[] = {NULL, "ARM_THREAD_STATE", "ARM_THREAD_STATE64",
-					      "x86_THREAD_STATE32", "x86_THREAD_STATE"};
-	const crp_regset *b = &t->registers.basic, *e = &t->registers.exception;
-	iw in = {w->st, w->o, {0}, true};
-	char desc[64];
-	ckey(w, "threadState");
-	ao_ch(w->o, '{');
-	if (w->f.cpu == APPLE_CPU_ARM64)
-		reg_array(&in, "x", b, x, CRP_ARRAY_LEN(x));
-	else if (w->f.cpu == APPLE_CPU_ARM)
-		reg_array(&in, "r", b, r, CRP_ARRAY_LEN(r));
-	if (flavors[w->f.cpu])
-		cstr(&in, "flavor", flavors[w->f.cpu]);
-	for (size_t i = 0; i < b->count; i++) {
-		const char *name = b->regs[i].name;
-		if ((w->f.cpu == APPLE_CPU_ARM64 && in_list(name, x, CRP_ARRAY_LEN(x))) ||
-		    (w->f.cpu == APPLE_CPU_ARM && in_list(name, r, CRP_ARRAY_LEN(r))))
+	for (size_t i = 0; i < CRP_ARRAY_LEN(body_keys); i++) {
+		if (body_keys[i].fn)
+			body_keys[i].fn(w, body_keys[i].key);
+		else
+			kept(w, body_keys[i].key);
+	}
+	const crp_value *x = w->f.x;
+	for (size_t i = 0; x && i < x->u.obj.count; i++) { /* the rest, in the order read */
+		const crp_member *m = &x->u.obj.members[i];
+		if (known_key(&m->key))
 			continue;
-		reg_member(&in, name, &b->regs[i], NULL);
-	}
-	const crp_register *err = reg(e, "err");
-	for (size_t i = 0; i < e->count; i++) {
-		const char *name = e->regs[i].name;
-		desc[0] = '\0';
-		if (strcmp(name, "esr") == 0)
-			crp__apple_esr_text(e->regs[i].value, desc, sizeof desc);
-		if (strcmp(name, "faultvaddr") == 0)
-			name = "cr2";
-		if (strcmp(name, "trapno") == 0) {
-			name = "trap";
-			if (e->regs[i].value == 14 && err) { /* a page fault: Apple words the error code here */
-				desc[0] = '(';
-				size_t n = crp__apple_pagefault_text(err->value, desc + 1, sizeof desc - 2);
-				memcpy(desc + 1 + n, ")", 2);
-			}
-		}
-		reg_member(&in, name, &e->regs[i], desc);
-	}
-	ao_ch(w->o, '}');
-}
-
-static void thread_object(iw *w, const crp_thread *t, size_t pos, bool *any_unknown)
-{
-	iw in = {w->st, w->o, {0}, true};
-	in.f = w->f;
-	ao_ch(w->o, '{');
-	if (t == w->f.crashed) {
-		ckey(&in, "triggered");
-		AO_LIT(w->o, "true");
-	}
-	cnum(&in, "id", CRP_HAS(t, CRP_THREAD_INDEX) ? t->index : pos);
-	if (t == w->f.crashed && CRP_HAS(t, CRP_THREAD_REGISTERS) && t->registers.basic.count)
-		thread_state(&in, t);
-	if (CRP_HAS(t, CRP_THREAD_NAME))
-		cstr(&in, "name", t->name);
-	if (CRP_HAS(t, CRP_THREAD_DISPATCH_QUEUE))
-		cstr(&in, "queue", t->dispatch_queue);
-	ckey(&in, "frames");
-	static const crp_backtrace none;
-	frames(&in, CRP_HAS(t, CRP_THREAD_BACKTRACE) ? &t->backtrace : &none, any_unknown);
-	ao_ch(w->o, '}');
-}
-
-static void body_threads(iw *w, bool *any_unknown)
-{
-	const crp_crash *c = w->f.crash;
-	if (w->f.crashed) {
-		bkey(w, "faultingThread");
-		crp__ao_dec(w->o, w->f.crashed_pos == SIZE_MAX ? 0 : w->f.crashed_pos);
-	}
-	bkey(w, "threads");
-	ao_ch(w->o, '[');
-	for (size_t i = 0; i < c->thread_count; i++) {
-		if (i)
-			ao_ch(w->o, ',');
-		thread_object(w, &c->threads[i], i, any_unknown);
-	}
-	if (!c->thread_count && w->f.crashed)
-		thread_object(w, w->f.crashed, 0, any_unknown);
-	ao_ch(w->o, ']');
-	const crp_backtrace *leb = CRP_HAS(c, CRP_CRASH_LAST_EXCEPTION_BACKTRACE) ? &c->last_exception_backtrace
-				 : CRP_HAS(&w->f.err->nsexception, CRP_NSEXC_BACKTRACE) ? &w->f.err->nsexception.backtrace
-											 : NULL;
-	if (leb && leb->frame_count) {
-		bkey(w, "lastExceptionBacktrace");
-		frames(w, leb, any_unknown);
+		ao_str(w->o, ",\n  ");
+		js_str(w->o, m->key.ptr, m->key.len);
+		AO_LIT(w->o, " : ");
+		crp__ips_value(w->o, &m->value);
 	}
 }
-
-/* -- body: images ------------------------------------------------------------------------- */
-
-static void image_member(ao *o, const char *key, bool comma)
-{
-	ao_str(o, comma ? ",\n    \"" : "\n    \"");
-	ao_str(o, key);
-	AO_LIT(o, "\" : ");
-}
-
-static void used_image(iw *w, const crp_image *im)
-{
-	ao *o = w->o;
-	AO_LIT(o, "  {\n    \"source\" : \"P\"");
-	const char *arch = CRP_HAS(im, CRP_IMAGE_CPU_TYPE)
-				   ? crp_arch_name(im->cpu_type, CRP_HAS(im, CRP_IMAGE_CPU_SUBTYPE) ? im->cpu_subtype : 0)
-				   : NULL;
-	if (arch) {
-		image_member(o, "arch", true);
-		js_cstr(o, arch);
-	}
-	if (CRP_HAS(im, CRP_IMAGE_ADDR)) {
-		image_member(o, "base", true);
-		crp__ao_dec(o, im->image_addr);
-	}
-	if (CRP_HAS(im, CRP_IMAGE_SIZE)) {
-		image_member(o, "size", true);
-		crp__ao_dec(o, im->image_size);
-	}
-	if (CRP_HAS(im, CRP_IMAGE_UUID)) {
-		image_member(o, "uuid", true);
-		ao_ch(o, '"');
-		crp__ao_uuid(o, &im->uuid, false, true);
-		ao_ch(o, '"');
-	}
-	if (CRP_HAS(im, CRP_IMAGE_NAME)) {
-		image_member(o, "path", true);
-		js_cstr(o, im->name);
-		image_member(o, "name", true);
-		js_cstr(o, crp__apple_basename(im->name));
-	}
-	AO_LIT(o, "\n  }");
-}
-
-static void body_images(iw *w, bool any_unknown)
-{
-	ao *o = w->o;
-	bkey(w, "usedImages");
-	AO_LIT(o, "[\n");
-	for (size_t i = 0; i < w->f.image_count; i++) {
-		if (i)
-			AO_LIT(o, ",\n");
-		used_image(w, &w->f.images[i]);
-	}
-	if (any_unknown) { /* frames outside every image point here, at their absolute address */
-		if (w->f.image_count)
-			AO_LIT(o, ",\n");
-		AO_LIT(o, "  {\n    \"source\" : \"A\",\n    \"base\" : 0,\n    \"size\" : 0,\n"
-			  "    \"uuid\" : \"00000000-0000-0000-0000-000000000000\"\n  }");
-	}
-	AO_LIT(o, "\n]");
-}
-
-/* -- report ------------------------------------------------------------------------------- */
 
 static int ips_write(crp_emit_ctx *c, void *state, const crp_report *r)
 {
 	ips_state *st = state;
 	const crp_report *orig = crp_report_recrash(r);
-	iw w = {st, &st->o, {0}, true};
+	iw w = {st, &st->o, {0}, true, orig ? r : NULL};
+	st->any_unknown = false;
 	st->o.c = c;
 	st->o.n = 0;
 	CRP_TRY(crp__apple_facts(&w.f, c, &st->scratch, orig ? orig : r));
 	metadata(&w);
 	ao_ch(w.o, '{');
 	w.first = true;
-	body_process(&w);
-	body_bundle(&w);
-	apple_exc e;
-	crp__apple_exception(&w.f, &e);
-	body_exception(&w, &e);
-	body_termination(&w, &e);
-	asi_json a = {&w, 0};
-	crp__apple_asi(&w.f, asi_line, &a);
-	if (orig)
-		recrash_line(&w, r, &a);
-	if (a.lines)
-		AO_LIT(w.o, "]}");
-	bool any_unknown = false;
-	body_threads(&w, &any_unknown);
-	const crp_thread *ht = orig ? crp_report_crashed_thread(r, NULL) : NULL;
-	if (ht && CRP_HAS(ht, CRP_THREAD_BACKTRACE)) {
-		/* the crash handler's own thread, as a backtrace of the report */
-		bkey(&w, "recrashBacktrace");
-		frames(&w, &ht->backtrace, &any_unknown);
-	}
-	body_images(&w, any_unknown);
-	if (crp_report_is_incomplete(r) || (orig && crp_report_is_incomplete(orig))) {
-		bkey(&w, "reportNotes");
-		AO_LIT(w.o, "[\"incomplete report: the crash reporter did not finish writing it\"]");
-	}
+	body(&w);
 	AO_LIT(w.o, "\n}\n");
 	crp__ao_flush(w.o);
 	return CRP_OK;

@@ -605,12 +605,14 @@ static int get_symbolication(dec *d, crpb_cursor *c, const crp_symbolication **o
 		return oom(d);
 	CRP_TRY(get_varint(d, c, &source));
 	CRP_TRY(get_varint(d, c, &flags));
-	if (source > CRP_SYMSRC_FUNCTION_STARTS || flags > UINT32_MAX)
+	if (source > CRP_SYMSRC_REPORT || flags > UINT32_MAX)
 		return bad_stream(d, c, "bad symbolication source or flags");
 	s->source = (crp_symbol_source)source;
 	s->flags = (unsigned)flags;
 	CRP_TRY(get_varint(d, c, &image));
 	CRP_TRY(c_string(d, c, image, &s->image));
+	if (source == CRP_SYMSRC_REPORT && !s->image[0])
+		s->image = NULL; /* the report named no image */
 	CRP_TRY(get_varint(d, c, &s->lookup_addr));
 	CRP_TRY(get_varint(d, c, &s->function_addr));
 	CRP_TRY(opt_string(d, c, &s->linkage_name));

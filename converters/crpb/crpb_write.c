@@ -338,11 +338,13 @@ static void put_symbolication(crpb_w *w, wbuf *b, const crp_symbolication *s)
 {
 	put_varint(w, b, (uint64_t)s->source);
 	put_varint(w, b, s->flags);
-	if (!s->image || !s->count || !s->locs) {
-		fail(w, CRP_EUNSUPPORTED); /* report.h: the symbol file that answered, and a location */
+	/* report.h: the symbol file that answered (the report itself may name none), and a
+	 * location */
+	if ((!s->image && s->source != CRP_SYMSRC_REPORT) || !s->count || !s->locs) {
+		fail(w, CRP_EUNSUPPORTED);
 		return;
 	}
-	put_str(w, b, s->image, strlen(s->image));
+	put_str(w, b, s->image ? s->image : "", s->image ? strlen(s->image) : 0);
 	put_varint(w, b, s->lookup_addr);
 	put_varint(w, b, s->function_addr);
 	put_opt_str(w, b, s->linkage_name);

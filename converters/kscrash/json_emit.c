@@ -262,14 +262,14 @@ static void write_location(jw *w, jcont *a, const crp_symloc *loc, char *dm, siz
 /* frame.symbolicated (crp_report_symbolicate()); the shape is in schema/symbolication.md. */
 static void write_symbolicated(jcont *fo, const crp_symbolication *sy)
 {
-	static const char *const sources[] = {"none", "symtab", "dwarf", "function_starts"};
+	static const char *const sources[] = {"none", "symtab", "dwarf", "function_starts", "report"};
 	static const char *const flags[] = {"adjusted", "pac_stripped", "swift", "demangled"};
 	jw *w = fo->w;
 	jcont o, a;
 	write_key(fo, "symbolicated", 12);
 	open_cont(w, &o, fo->depth, '{');
 	write_key(&o, "source", 6);
-	const char *src = (unsigned)sy->source < 4 ? sources[sy->source] : "none";
+	const char *src = (unsigned)sy->source < 5 ? sources[sy->source] : "none";
 	write_string(w, src, strlen(src));
 	if (sy->flags & 0xfu) {
 		write_key(&o, "flags", 5);

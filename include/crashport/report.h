@@ -287,7 +287,11 @@ typedef enum crp_symbol_source {
 	CRP_SYMSRC_NONE = 0,
 	CRP_SYMSRC_SYMTAB = 1,          /**< the Mach-O symbol table */
 	CRP_SYMSRC_DWARF = 2,           /**< debug information (dSYM, or DWARF in the binary) */
-	CRP_SYMSRC_FUNCTION_STARTS = 3  /**< stripped image: only LC_FUNCTION_STARTS bounds */
+	CRP_SYMSRC_FUNCTION_STARTS = 3, /**< stripped image: only LC_FUNCTION_STARTS bounds */
+	/** The report itself: an Apple report symbolicated before it was read (a source file and
+	 * line, or inlined levels). crp_report_symbolicate() leaves such frames as they are.
+	 * Added in 0.1. */
+	CRP_SYMSRC_REPORT = 4
 } crp_symbol_source;
 
 /** Symbolication flags. */
@@ -606,6 +610,9 @@ typedef struct crp_debug {
 #define CRP_PROV_RECRASH_OLD 0x04u      /**< old recrash layout, normalised to the new one */
 #define CRP_PROV_ATCRASH_MERGED 0x08u   /**< system_atcrash / user_atcrash were merged */
 #define CRP_PROV_SALVAGED 0x10u         /**< a JSON syntax slip was repaired */
+/** Read from Apple's own report (.ips, or .crash text), whose facts KSCrash's keys do not all
+ * have: validation does not ask it for a report id. Added in 0.1. */
+#define CRP_PROV_APPLE 0x20u
 
 /** Free a report and everything it owns. NULL is ignored; embedded reports are ignored. */
 CRP_API void crp_report_free(crp_report *r);

@@ -266,7 +266,8 @@ typedef struct crp_symbolicate_stats {
  *   demangles them in its own style (crp_demangle(): full, or Apple's simplified one).
  * A frame outside every image, or in an image without symbol file, is left as it was, with one
  * CRP_W_SYMBOLS warning on the report per image (or for frames outside every image). The
- * report's own symbol_name fields are never changed.
+ * report's own symbol_name fields are never changed. A frame the report itself symbolicated
+ * (CRP_SYMSRC_REPORT: an Apple report read with a source file and line) is left as it is.
  *
  * Symbolicating a report again replaces its frames' results and adds its warnings again.
  * Several threads may symbolicate different reports with one symbolicator at once (see the

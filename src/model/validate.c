@@ -85,12 +85,14 @@ static bool is_known_type(const char *t)
 static void check_info(ctx *c)
 {
 	const crp_info *in = crp_report_info(c->r);
+	/* Apple's text before macOS 12 has no Incident Identifier: its reports are not wrong */
+	crp_severity sev = crp_report_provenance(c->r) & CRP_PROV_APPLE ? WARN : ERROR;
 	if (!(crp_report_sections(c->r) & CRP_SECTION_REPORT)) {
-		add(c, ERROR, CRP_CHECK_MISSING, "report", "no \"report\" section");
+		add(c, sev, CRP_CHECK_MISSING, "report", "no \"report\" section");
 		return;
 	}
 	if (!CRP_HAS(in, CRP_INFO_ID))
-		add(c, ERROR, CRP_CHECK_MISSING, "report.id", "no report id");
+		add(c, sev, CRP_CHECK_MISSING, "report.id", "no report id");
 	if (CRP_HAS(in, CRP_INFO_TYPE) && strcmp(in->type, "standard") != 0 && strcmp(in->type, "minimal") != 0 &&
 	    strcmp(in->type, "custom") != 0)
 		add(c, WARN, CRP_CHECK_UNKNOWN, "report.type", "unknown report type \"%s\"", in->type);

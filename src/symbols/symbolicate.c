@@ -224,6 +224,8 @@ static int frame(sctx *c, crp_frame *f, bool is_pc, const char *path)
 	unsigned flags = 0;
 	uint64_t addr = f->instruction_addr;
 	c->st->frames++;
+	if (f->symbolicated && f->symbolicated->source == CRP_SYMSRC_REPORT)
+		return CRP_OK; /* symbolicated before it was read (an Apple report): left as it is */
 	size_t i = find_image(c, &addr, &flags);
 	if (i == SIZE_MAX) {
 		if (!c->outside++)

@@ -41,11 +41,11 @@ expect_exit 0 "$CP" info --from json "$FX/kscrash/ios18-watchdog-hang.json"
 expect_exit 1 "$CP" info --from json "$T/stream-three-reports.crpb"
 lacks "$T/out" "CRPB archive"
 expect_exit 2 "$CP" convert --from minidump --to json "$T/ios18-watchdog-hang.crpb"
-contains "$T/err" "unknown input format 'minidump' (readable: json crpb)"
+contains "$T/err" "unknown input format 'minidump' (readable: json crpb apple ips)"
 expect_exit 2 "$CP" info --from nope "$T/ios18-watchdog-hang.crpb"
 expect_exit 2 "$CP" validate --from nope "$T/ios18-watchdog-hang.crpb"
 expect_exit 0 "$CP" convert --help
-contains "$T/out" "default \*.json \*.ndjson \*.jsonl \*.crpb)"
+contains "$T/out" "default \*.json \*.ndjson \*.jsonl \*.crpb \*.crash \*.ips)"
 
 # -- info lists an archive, then summarises its reports ---------------------------------------
 expect_exit 0 "$CP" info "$T/stream-three-reports.crpb"

@@ -26,6 +26,7 @@ static int read_one(const crp_format *f, const void *buf, size_t len, size_t chu
 	crp_reader *rd;
 	*out = NULL; /* also when the reader cannot be made: callers free it */
 	int rc = crp_reader_new(&rd, f, po);
+	*out = NULL; /* also when the reader cannot even be made (out of memory) */
 	if (rc != CRP_OK)
 		return rc;
 	for (size_t off = 0; rc == CRP_OK && off < len; off += chunk)
@@ -86,8 +87,15 @@ START_TEST(detection_by_content)
 	ck_assert_ptr_eq(crp_format_detect(bin, 3, true), json);
 	ck_assert_ptr_null(crp_format_detect(bin, 0, false));
 	ck_assert_ptr_eq(crp_format_detect("", 0, true), json);
+	/* "{" may still become an .ips metadata line; a KSCrash key decides at once */
+	ck_assert_ptr_null(crp_format_detect("{", 1, false));
+	ck_assert_ptr_eq(crp_format_detect("{", 1, true), json);
+	ck_assert_ptr_eq(crp_format_detect("{\"report\":", 10, false), json);
+	ck_assert_ptr_eq(crp_format_detect("{\n", 2, false), json);
+	ck_assert_ptr_eq(crp_format_detect("{\"bug_type\":\"309\"}\n{", 22, false), crp_format_lookup("ips"));
+	ck_assert_ptr_eq(crp_format_detect("Process:  x [1]\n", 16, false), crp_format_lookup("apple"));
+	ck_assert_ptr_null(crp_format_detect("Proc", 4, false));
 	/* anything else is KSCrash JSON, whose reader names what is wrong */
-	ck_assert_ptr_eq(crp_format_detect("{", 1, false), json);
 	ck_assert_ptr_eq(crp_format_detect("garbage", 7, false), json);
 	free(bin);
 }

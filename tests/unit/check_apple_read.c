@@ -1,0 +1,748 @@
+/* The Apple readers (converters/apple): .ips and .crash text into the model. Our fixtures
+ * (fixtures/apple) against their goldens; every input, ours and the corpus's
+ * (../shared/corpus/apple), read in chunks of 1 to 31 bytes, and round trips through CRPB, JSON
+ * and Apple's own formats; what is not an Apple crash report; cut-off input, limits and
+ * allocation failures; issue 14's items; symbolication of Apple input. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apple/apple_read.h"
+#include "crashport/symbols.h"
+#include "model/compare.h"
+#include "testutil.h"
+
+#define MAX_CHUNK 31
+
+static char **inputs; /* fixtures/apple, then ../shared/corpus/apple */
+static size_t n_fixtures, n_inputs;
+
+/* -- helpers ------------------------------------------------------------------------------ */
+
+static char *read_in(const char *dir, const char *name, size_t *len)
+{
+	char *path = tu_path(dir, name);
+	char *data = tu_read_file(path, len);
+	ck_assert_msg(data != NULL, "cannot read %s", path);
+	free(path);
+	return data;
+}
+
+static char *input(size_t i, size_t *len)
+{
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *data = read_in(i < n_fixtures ? fx : tu_apple_corpus_dir(), inputs[i], len);
+	free(fx);
+	return data;
+}
+
+/* Read by content; the input must read. */
+static crp_report **read_all(const char *data, size_t len, size_t chunk, const crp_parse_options *o, size_t *n,
+			     const char *what)
+{
+	crp_report **r;
+	crp_error e;
+	int rc = tu_read(data, len, chunk, NULL, o, &r, n, &e);
+	ck_assert_msg(rc == CRP_OK, "%s: %llu:%llu %s: %s", what, (unsigned long long)e.line,
+		      (unsigned long long)e.column, e.json_path, e.message);
+	ck_assert_uint_ge(*n, 1);
+	return r;
+}
+
+static crp_report *read_one(const char *text, const char *format)
+{
+	crp_report **r;
+	size_t n;
+	crp_error e;
+	int rc = tu_read(text, strlen(text), 0, format, NULL, &r, &n, &e);
+	ck_assert_msg(rc == CRP_OK, "%s", e.message);
+	ck_assert_uint_eq(n, 1);
+	crp_report *one = r[0];
+	free(r);
+	return one;
+}
+
+static char *emit(const char *format, crp_report **r, size_t n, size_t *len)
+{
+	return tu_emit(format, r, n, NULL, len);
+}
+
+static bool has_warning(const crp_report *r, int code)
+{
+	for (size_t i = 0; i < crp_report_warning_count(r); i++)
+		if (crp_report_warning(r, i)->code == code)
+			return true;
+	return false;
+}
+
+static void same_reports(crp_report **a, size_t na, crp_report **b, size_t nb, const char *what)
+{
+	char where[256];
+	ck_assert_msg(na == nb, "%s: %zu reports, then %zu", what, na, nb);
+	for (size_t i = 0; i < na; i++)
+		ck_assert_msg(crp__report_compare(a[i], b[i], where, sizeof where) == 0, "%s, report %zu: %s", what, i,
+			      where);
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+#define ASSERT_LINE(text, line) ck_assert_msg(has_line(text, line), "missing line: %s\n--- in:\n%s", line, text)
+
+/* -- goldens ------------------------------------------------------------------------------ */
+
+static const struct {
+	const char *format, *ext;
+} outputs[] = {{"apple", ".crash"}, {"ips", ".ips"}, {"json", ".json"}};
+
+/* _i = fixture * 3 + output; goldens are fixtures/expected/apple/<input name><ext> */
+START_TEST(fixture_matches_its_goldens)
+{
+	size_t fx = (size_t)_i / 3, k = (size_t)_i % 3, len, glen, olen, n;
+	char *dir = tu_path(tu_fixtures_dir(), "expected/apple"), gname[256];
+	char *data = input(fx, &len);
+	snprintf(gname, sizeof gname, "%s%s", inputs[fx], outputs[k].ext);
+	char *golden = read_in(dir, gname, &glen);
+	crp_report **r = read_all(data, len, 0, NULL, &n, inputs[fx]);
+	char *out = emit(outputs[k].format, r, n, &olen);
+	ck_assert_msg(olen == glen && memcmp(out, golden, glen) == 0,
+		      "%s differs from fixtures/expected/apple/%s (regenerate deliberately with tests/regen-goldens.sh)",
+		      inputs[fx], gname);
+	char *again = emit(outputs[k].format, r, n, NULL);
+	ck_assert_str_eq(out, again);
+	free(again);
+	free(out);
+	tu_free_reports(r, n);
+	free(golden);
+	free(data);
+	free(dir);
+}
+END_TEST
+
+/* -- every input: chunks and round trips -------------------------------------------------- */
+
+/* _i = input * MAX_CHUNK + chunk - 1: the same reports and warnings in any chunks */
+START_TEST(input_reads_the_same_in_any_chunks)
+{
+	size_t in = (size_t)_i / MAX_CHUNK, chunk = (size_t)_i % MAX_CHUNK + 1, len, na, nb;
+	char what[300];
+	char *data = input(in, &len);
+	snprintf(what, sizeof what, "%s, chunk %zu", inputs[in], chunk);
+	crp_report **a = read_all(data, len, 0, NULL, &na, inputs[in]);
+	crp_report **b = read_all(data, len, chunk, NULL, &nb, what);
+	same_reports(a, na, b, nb, what);
+	for (size_t i = 0; i < na; i++) {
+		ck_assert_uint_eq(crp_report_warning_count(a[i]), crp_report_warning_count(b[i]));
+		for (size_t k = 0; k < crp_report_warning_count(a[i]); k++)
+			ck_assert_msg(memcmp(crp_report_warning(a[i], k), crp_report_warning(b[i], k), sizeof(crp_diag)) == 0,
+				      "%s: warning %zu differs", what, k);
+	}
+	tu_free_reports(a, na);
+	tu_free_reports(b, nb);
+	free(data);
+}
+END_TEST
+
+/* Written as `format`, read back, written again: the same bytes. */
+static void fixed_point(crp_report **r, size_t n, const char *format, const char *what)
+{
+	size_t l1, l2, n2;
+	char *first = emit(format, r, n, &l1);
+	crp_report **back = read_all(first, l1, 0, NULL, &n2, what);
+	char *second = emit(format, back, n2, &l2);
+	ck_assert_msg(l1 == l2 && memcmp(first, second, l1) == 0, "%s: %s read back is written differently", what,
+		      format);
+	tu_free_reports(back, n2);
+	free(first);
+	free(second);
+}
+
+static bool any_symbolicated(crp_report **r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const crp_crash *c = crp_report_crash(r[i]);
+		for (size_t t = 0; t < c->thread_count; t++)
+			for (size_t k = 0; k < c->threads[t].backtrace.frame_count; k++)
+				if (c->threads[t].backtrace.frames[k].symbolicated)
+					return true;
+		for (size_t k = 0; k < c->last_exception_backtrace.frame_count; k++)
+			if (c->last_exception_backtrace.frames[k].symbolicated)
+				return true;
+	}
+	return false;
+}
+
+/* CRPB is lossless (.ips -> crpb -> ips is .ips -> ips); .ips, .crash and JSON written from
+ * Apple input read back to what writes them again the same; JSON carries the Apple facts, so
+ * the .crash written from it is the one written from the input, but for symbolication (file
+ * and line, inlined levels), which JSON writes and does not read (schema/symbolication.md). */
+START_TEST(input_round_trips)
+{
+	size_t len, n, nb, lb, ljson, ln;
+	char *data = input((size_t)_i, &len);
+	const char *what = inputs[_i];
+	crp_report **r = read_all(data, len, 0, NULL, &n, what);
+	char *bin = emit("crpb", r, n, &lb);
+	crp_report **b = read_all(bin, lb, 0, NULL, &nb, what);
+	same_reports(r, n, b, nb, what);
+	for (size_t k = 0; k < 2; k++) {
+		char *direct = emit(outputs[k].format, r, n, NULL), *via = emit(outputs[k].format, b, nb, NULL);
+		ck_assert_msg(strcmp(direct, via) == 0, "%s: %s through CRPB differs", what, outputs[k].format);
+		free(direct);
+		free(via);
+	}
+	for (size_t k = 0; k < 3; k++)
+		fixed_point(r, n, outputs[k].format, what);
+	char *json = emit("json", r, n, &ljson);
+	crp_report **j = read_all(json, ljson, 0, NULL, &ln, what);
+	char *direct = emit("apple", r, n, NULL), *via = emit("apple", j, ln, NULL);
+	ck_assert_msg(any_symbolicated(r, n) || strcmp(direct, via) == 0, "%s: .crash through JSON differs", what);
+	free(direct);
+	free(via);
+	tu_free_reports(j, ln);
+	free(json);
+	tu_free_reports(b, nb);
+	free(bin);
+	tu_free_reports(r, n);
+	free(data);
+}
+END_TEST
+
+/* The corpus: every Apple report reads; the two cut off where Apple's text would go on are
+ * marked so, and nothing else is. */
+START_TEST(corpus_reads_with_truncation_marked_only_where_it_is)
+{
+	size_t len, n;
+	char *data = input((size_t)_i, &len);
+	crp_report **r = read_all(data, len, 0, NULL, &n, inputs[_i]);
+	bool cut = strstr(inputs[_i], "fuzzmanager_macos10.11") || strstr(inputs[_i], "sentry-acrp_xcode16");
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(has_warning(r[i], CRP_W_TRUNCATED) == cut, "%s: truncation %s", inputs[_i],
+			      cut ? "not marked" : "marked");
+		ck_assert_msg(crp_report_is_incomplete(r[i]) == cut, "%s", inputs[_i]);
+	}
+	tu_free_reports(r, n);
+	free(data);
+}
+END_TEST
+
+/* -- what is not an Apple crash report ---------------------------------------------------- */
+
+static void read_fails(const char *data, size_t len, const char *format, int code, const char *msg,
+		       unsigned long long line, unsigned long long col)
+{
+	crp_report **r;
+	size_t n;
+	crp_error e;
+	for (size_t chunk = 0; chunk < 8; chunk += 7) {
+		ck_assert_int_eq(tu_read(data, len, chunk, format, NULL, &r, &n, &e), code);
+		ck_assert_msg(strstr(e.message, msg) != NULL, "'%s' does not say '%s'", e.message, msg);
+		ck_assert_uint_eq(e.line, line);
+		ck_assert_uint_eq(e.column, col);
+		tu_free_reports(r, n);
+	}
+}
+
+/* Apple's text in the layouts the writer knows (iOS Report Version 104, Apple's translation of
+ * an .ips on iOS and macOS 12+, symbolicated or not) read and written again: byte for byte. */
+START_TEST(apple_texts_reproduce_themselves)
+{
+	static const char *const texts[] = {
+		"macsym_2022_ios-crash.crash", "macsym_2022_ios-crash_symbolicated.crash",
+		"macsym_2022_multi-target-crash.crash", "macsym_2022_multi-target-crash_symbolicated.crash",
+		"macsym_2022_single-target-crash.crash", "macsym_2022_single-target-crash_symbolicated.crash",
+		"macsym_ios-crash-without-json-header.crash", "macsym_ios13-report.crash",
+		"macsym_ios13-report_symbolicated.crash", "macsym_ios14-crash.crash"};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		size_t len, n, olen;
+		char *data = read_in(tu_apple_corpus_dir(), texts[i], &len);
+		crp_report **r = read_all(data, len, 0, NULL, &n, texts[i]);
+		char *out = emit("apple", r, n, &olen);
+		ck_assert_msg(olen == len && memcmp(out, data, len) == 0, "%s is not written back as it was", texts[i]);
+		free(out);
+		tu_free_reports(r, n);
+		free(data);
+	}
+}
+END_TEST
+
+START_TEST(negative_is_not_an_apple_report)
+{
+	size_t len;
+	char *data = read_in(tu_apple_corpus_dir(), "sym_NEGATIVE_umeng-format.crash", &len);
+	read_fails(data, len, "apple", CRP_ESCHEMA, "not an Apple crash report", 1, 1);
+	read_fails(data, len, "ips", CRP_ESYNTAX, "", 1, 1);
+	crp_report **r;
+	size_t n;
+	ck_assert_int_ne(tu_read(data, len, 0, NULL, NULL, &r, &n, NULL), CRP_OK);
+	tu_free_reports(r, n);
+	free(data);
+}
+END_TEST
+
+START_TEST(other_bug_types_are_not_crash_reports)
+{
+	size_t len;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *data = read_in(fx, "bug-type-288-stackshot.ips", &len);
+	read_fails(data, len, NULL, CRP_ESCHEMA, "not a crash report (bug_type 288)", 1, 1);
+	static const char jetsam[] = "{\"bug_type\":298,\"os_version\":\"iPhone OS 17.0\"}\n{\"memoryStatus\":{}}\n";
+	read_fails(jetsam, strlen(jetsam), NULL, CRP_ESCHEMA, "not a crash report (bug_type 298)", 1, 1);
+	static const char none[] = "{\"os_version\":\"x\"}\n{\"procName\":\"x\"}\n";
+	read_fails(none, strlen(none), "ips", CRP_ESCHEMA, "without a bug_type", 1, 1);
+	static const char text[] = "Hello: world\nThis is not a crash report\n";
+	read_fails(text, strlen(text), "apple", CRP_ESCHEMA, "not an Apple crash report", 1, 1);
+	free(data);
+	free(fx);
+}
+END_TEST
+
+/* -- cut-off input ------------------------------------------------------------------------ */
+
+/* Where a cut makes a report detectably incomplete: before the body's last brace of an .ips,
+ * before the Binary Images list of a text (a cut inside that list leaves lines that may be
+ * complete: Apple's text has no end marker there but on iOS). */
+static size_t detectable_until(const char *data, size_t len, bool ips)
+{
+	if (ips) {
+		while (len && data[len - 1] != '}')
+			len--;
+		return len ? len - 1 : 0;
+	}
+	const char *bi = strstr(data, "\nBinary Images:");
+	return bi ? (size_t)(bi - data) + 1 : len;
+}
+
+/* _i = fixture: cut at 40 places, the reports read keep what was complete, with a warning;
+ * in strict mode that is an error. */
+START_TEST(cut_off_input_keeps_what_is_complete)
+{
+	size_t len;
+	char *data = input((size_t)_i, &len);
+	bool ips = strstr(inputs[_i], ".ips") != NULL;
+	const char *format = ips ? "ips" : "apple";
+	size_t until = detectable_until(data, len, ips);
+	crp_parse_options strict = CRP_PARSE_OPTIONS_INIT;
+	strict.flags = CRP_PARSE_STRICT;
+	for (size_t k = 1; k <= 40; k++) {
+		size_t cut = until * k / 41;
+		crp_report **r;
+		size_t n;
+		crp_error e;
+		int rc = tu_read(data, cut, 3, format, NULL, &r, &n, &e);
+		if (rc == CRP_EEMPTY || (rc == CRP_ESCHEMA && strstr(e.message, "not an Apple crash report"))) {
+			tu_free_reports(r, n); /* nothing recognisable yet */
+			continue;
+		}
+		ck_assert_msg(rc == CRP_OK, "%s cut at %zu: %s", inputs[_i], cut, e.message);
+		ck_assert_msg(n >= 1 && has_warning(r[n - 1], CRP_W_TRUNCATED), "%s cut at %zu: no warning", inputs[_i],
+			      cut);
+		ck_assert(crp_report_is_incomplete(r[n - 1]));
+		char *text = emit("apple", r, n, NULL), *json = emit("ips", r, n, NULL); /* writable */
+		free(text);
+		free(json);
+		tu_free_reports(r, n);
+		ck_assert_int_eq(tu_read(data, cut, 0, format, &strict, &r, &n, &e), CRP_ETRUNCATED);
+		tu_free_reports(r, n);
+	}
+	free(data);
+}
+END_TEST
+
+START_TEST(metadata_line_alone)
+{
+	static const char meta[] = "{\"app_name\":\"Lumen\",\"timestamp\":\"2024-03-05 09:41:12.00 +0100\","
+				   "\"app_version\":\"2.4\",\"build_version\":\"241\",\"bundleID\":\"org.example.lumen\","
+				   "\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\","
+				   "\"incident_id\":\"7E1D2C3B-4A59-4687-9F10-2B3C4D5E6F70\"}";
+	for (int nl = 0; nl < 2; nl++) { /* with its newline, and cut inside before it */
+		char buf[sizeof meta + 1];
+		snprintf(buf, sizeof buf, "%s%s", meta, nl ? "\n" : "");
+		crp_report *r = read_one(buf, NULL);
+		const crp_system *s = crp_report_system(r);
+		ck_assert(has_warning(r, CRP_W_TRUNCATED));
+		ck_assert_str_eq(crp_report_info(r)->id, "7E1D2C3B-4A59-4687-9F10-2B3C4D5E6F70");
+		ck_assert_str_eq(s->process_name, "Lumen");
+		ck_assert_str_eq(s->bundle_short_version, "2.4");
+		ck_assert_str_eq(s->bundle_version, "241");
+		ck_assert_str_eq(s->system_name, "iPhone OS");
+		ck_assert_str_eq(s->system_version, "17.3.1");
+		ck_assert_str_eq(s->os_version, "21D61");
+		ck_assert_str_eq(s->time_zone, "GMT+0100");
+		ck_assert_uint_eq(crp_report_info(r)->timestamp.usec, 1709628072000000ull);
+		crp_report_free(r);
+	}
+	/* cut before the bug_type: kept, since nothing said it is another kind of report */
+	crp_report *r = read_one("{\"app_name\":\"Lumen\",\"timest", NULL);
+	ck_assert(has_warning(r, CRP_W_TRUNCATED));
+	ck_assert_str_eq(crp_report_system(r)->process_name, "Lumen");
+	crp_report_free(r);
+}
+END_TEST
+
+/* -- several reports in one input --------------------------------------------------------- */
+
+START_TEST(reports_one_after_another)
+{
+	size_t len, n;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *data = read_in(fx, "two-reports.crash", &len);
+	crp_report **r = read_all(data, len, 0, NULL, &n, "two-reports.crash");
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(crp_report_info(r[0])->id, "4D3C2B1A-0F9E-4D8C-9B7A-6F5E4D3C2B1A");
+	ck_assert_ptr_ne(crp_report_info(r[1])->id, NULL);
+	ck_assert_str_ne(crp_report_info(r[0])->id, crp_report_info(r[1])->id);
+	tu_free_reports(r, n);
+	free(data);
+	/* two .ips files concatenated: two reports */
+	char *ips = read_in(fx, "ios17-arm64-nsexception.ips", &len);
+	char *two = malloc(2 * len + 1);
+	memcpy(two, ips, len);
+	memcpy(two + len, ips, len + 1);
+	r = read_all(two, 2 * len, 5, NULL, &n, "two .ips");
+	ck_assert_uint_eq(n, 2);
+	same_reports(r, 1, r + 1, 1, "two .ips");
+	tu_free_reports(r, n);
+	free(two);
+	free(ips);
+	free(fx);
+}
+END_TEST
+
+/* -- limits and allocation ---------------------------------------------------------------- */
+
+static void over_limit(const char *name, const crp_parse_options *o, const char *msg)
+{
+	size_t len;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *data = read_in(fx, name, &len);
+	crp_report **r;
+	size_t n;
+	crp_error e;
+	ck_assert_int_eq(tu_read(data, len, 7, NULL, o, &r, &n, &e), CRP_ELIMIT);
+	ck_assert_msg(strstr(e.message, msg) != NULL, "%s: '%s' does not say '%s'", name, e.message, msg);
+	ck_assert_uint_ge(e.line, 1);
+	tu_free_reports(r, n);
+	free(data);
+	free(fx);
+}
+
+START_TEST(limits_are_enforced)
+{
+	static const char *const files[] = {"ios17-arm64-nsexception.ips", "macos11-legacy-sigill.crash"};
+	for (size_t f = 0; f < 2; f++) {
+		crp_parse_options o = CRP_PARSE_OPTIONS_INIT;
+		o.max_items = 3;
+		over_limit(files[f], &o, "more than 3");
+		o = (crp_parse_options)CRP_PARSE_OPTIONS_INIT;
+		o.max_string_bytes = 16;
+		over_limit(files[f], &o, "longer than 16 bytes");
+		o = (crp_parse_options)CRP_PARSE_OPTIONS_INIT;
+		o.max_report_bytes = 1000;
+		over_limit(files[f], &o, "larger than 1000 bytes");
+		o = (crp_parse_options)CRP_PARSE_OPTIONS_INIT;
+		o.max_memory = 1 << 12;
+		over_limit(files[f], &o, "memory");
+	}
+	crp_parse_options o = CRP_PARSE_OPTIONS_INIT;
+	o.max_depth = 3;
+	over_limit("ios17-arm64-nsexception.ips", &o, "nesting deeper than 3");
+	/* warnings past the cap are counted */
+	o = (crp_parse_options)CRP_PARSE_OPTIONS_INIT;
+	o.max_warnings = 1;
+	static const char odd[] = "Process: A [1]\nHardware Model: ???\nFoo Bar\nBaz Qux\nQuux Corge\n\n"
+				  "Binary Images:\n";
+	crp_report **r;
+	size_t n;
+	ck_assert_int_eq(tu_read(odd, strlen(odd), 0, "apple", &o, &r, &n, NULL), CRP_OK);
+	ck_assert_uint_eq(crp_report_warning_count(r[0]), 2);
+	ck_assert_int_eq(crp_report_warning(r[0], 1)->code, CRP_W_SUPPRESSED);
+	tu_free_reports(r, n);
+}
+END_TEST
+
+/* Every allocation the readers make may fail: CRP_ENOMEM, nothing leaked. */
+START_TEST(every_allocation_may_fail)
+{
+	static const char *const files[] = {"ios17-arm64-nsexception.ips", "macos14-translated-report.crash",
+					    "two-reports.crash", "ios14-bugtype109-legacy.ips"};
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+		size_t len, n;
+		char *data = read_in(fx, files[f], &len);
+		tu_alloc st = {0, 0, 0};
+		crp_allocator a = tu_allocator(&st);
+		crp_parse_options o = CRP_PARSE_OPTIONS_INIT;
+		o.allocator = &a;
+		crp_report **r;
+		ck_assert_int_eq(tu_read(data, len, 64, NULL, &o, &r, &n, NULL), CRP_OK);
+		tu_free_reports(r, n);
+		ck_assert_uint_eq(st.live, 0);
+		size_t total = st.count;
+		for (size_t fail = 1; fail <= total; fail++) {
+			tu_alloc t = {0, 0, fail};
+			crp_allocator ta = tu_allocator(&t);
+			o.allocator = &ta;
+			int rc = tu_read(data, len, 64, NULL, &o, &r, &n, NULL);
+			ck_assert_msg(rc == CRP_ENOMEM || rc == CRP_OK, "%s: allocation %zu gave %d", files[f], fail, rc);
+			tu_free_reports(r, n);
+			ck_assert_msg(t.live == 0, "%s: allocation %zu leaked", files[f], fail);
+		}
+		free(data);
+	}
+	free(fx);
+}
+END_TEST
+
+/* -- issue 14: what Apple's readers need ------------------------------------------------- */
+
+/* A minimal watchdog-like report: no id, no pid, no threads, an image without a UUID. */
+static const char bare_json[] =
+	"{\"system\":{\"system_name\":\"iOS\",\"system_version\":\"17.0\",\"cpu_arch\":\"arm64\","
+	"\"CFBundleExecutable\":\"App\"},"
+	"\"binary_images\":[{\"image_addr\":4295000064,\"image_size\":65536,\"name\":\"/var/App.app/App\","
+	"\"cpu_type\":16777228,\"cpu_subtype\":0}],"
+	"\"crash\":{\"error\":{\"type\":\"signal\",\"signal\":{\"signal\":9}}}}";
+
+static const char *value_after(const char *text, const char *key, char *out, size_t cap)
+{
+	const char *p = strstr(text, key);
+	ck_assert_msg(p != NULL, "no %s in\n%s", key, text);
+	p += strlen(key);
+	size_t n = strcspn(p, "\"\n");
+	snprintf(out, cap, "%.*s", (int)n, p);
+	return out;
+}
+
+/* 14.1 and 14.2: "Process: name [pid]" always; an Incident Identifier derived from the report
+ * when it has none, the same in .crash and .ips, stable, a version 8 UUID, and read back. */
+START_TEST(process_and_incident_are_always_written)
+{
+	crp_report *r = read_one(bare_json, "json");
+	char *crash = emit("apple", &r, 1, NULL), *ips = emit("ips", &r, 1, NULL), *again = emit("apple", &r, 1, NULL);
+	char id[64], meta_id[64], body_id[64];
+	ASSERT_LINE(crash, "Process:             App [0]");
+	value_after(crash, "Incident Identifier: ", id, sizeof id);
+	ck_assert_uint_eq(strlen(id), 36);
+	ck_assert_int_eq(id[14], '8');                     /* version 8: derived, not random */
+	ck_assert_ptr_nonnull(strchr("89AB", id[19])); /* RFC 9562 variant */
+	ck_assert_str_eq(crash, again);
+	ck_assert_str_eq(value_after(ips, "\"incident_id\":\"", meta_id, sizeof meta_id), id);
+	ck_assert_str_eq(value_after(ips, "\"incident\" : \"", body_id, sizeof body_id), id);
+	crp_report *back = read_one(crash, "apple");
+	ck_assert_str_eq(crp_report_info(back)->id, id);
+	crp_report_free(back);
+	/* another report, another id */
+	char *other_json = strdup(bare_json);
+	memcpy(strstr(other_json, "\"signal\":9"), "\"signal\":6", 11);
+	crp_report *other = read_one(other_json, "json");
+	char *other_crash = emit("apple", &other, 1, NULL), oid[64];
+	ck_assert_str_ne(value_after(other_crash, "Incident Identifier: ", oid, sizeof oid), id);
+	free(other_crash);
+	crp_report_free(other);
+	free(other_json);
+	free(again);
+	free(ips);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
+/* 14.3: pid, procName and every image's uuid are in the .ips; a report without threads gets
+ * one empty stand-in thread, which reading drops again. */
+START_TEST(ips_has_what_lldb_needs)
+{
+	crp_report *r = read_one(bare_json, "json");
+	char *ips = emit("ips", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(ips, "\n  \"pid\" : 0,\n"));
+	ck_assert_ptr_nonnull(strstr(ips, "\n  \"procName\" : \"App\",\n"));
+	ck_assert_ptr_nonnull(strstr(ips, "\"uuid\" : \"00000000-0000-0000-0000-000000000000\""));
+	ck_assert_ptr_nonnull(strstr(ips, "\"threads\" : [{\"id\":0,\"frames\":[]}]"));
+	crp_report *back = read_one(ips, "ips");
+	ck_assert_uint_eq(crp_report_crash(back)->thread_count, 0);
+	char *again = emit("ips", &back, 1, NULL);
+	ck_assert_str_eq(ips, again);
+	free(again);
+	crp_report_free(back);
+	free(ips);
+	crp_report_free(r);
+}
+END_TEST
+
+/* 14.7: a macOS report in macOS's layout: its header block, "name (version) <UUID> path". */
+START_TEST(macos_reports_in_macos_layout)
+{
+	static const char mac[] =
+		"{\"system\":{\"system_name\":\"macOS\",\"system_version\":\"14.1\",\"os_version\":\"23B74\","
+		"\"cpu_arch\":\"x86_64\",\"CFBundleExecutable\":\"Demo\",\"CFBundleShortVersionString\":\"1.2\","
+		"\"CFBundleVersion\":\"12\",\"CFBundleIdentifier\":\"org.example.demo\",\"process_id\":42},"
+		"\"binary_images\":[{\"image_addr\":4470878208,\"image_size\":4096,"
+		"\"name\":\"/Applications/Demo.app/Contents/MacOS/Demo\",\"uuid\":\"4C4C44D7-5555-3144-A1ED-9D98060FB335\","
+		"\"cpu_type\":16777223,\"cpu_subtype\":3}],"
+		"\"crash\":{\"error\":{\"type\":\"signal\",\"signal\":{\"signal\":11}},\"threads\":[{\"index\":0,"
+		"\"crashed\":true,\"backtrace\":{\"contents\":[{\"instruction_addr\":4470879554}]}}]}}";
+	crp_report *r = read_one(mac, "json");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Process:               Demo [42]");
+	ASSERT_LINE(crash, "Report Version:        12");
+	ASSERT_LINE(crash, "       0x10a7c3000 -        0x10a7c3fff org.example.demo (1.2) "
+			   "<4c4c44d7-5555-3144-a1ed-9d98060fb335> /Applications/Demo.app/Contents/MacOS/Demo");
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
+/* -- symbolication of Apple input --------------------------------------------------------- */
+
+/* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
+ * symbolicated; a frame the report already names with a file and line stays as it is. */
+static const char demo_crash[] =
+	"Process:               Demo [42]\n"
+	"Path:                  /Applications/Demo.app/Contents/MacOS/Demo\n"
+	"Identifier:            org.example.demo\n"
+	"Version:               1.0 (1)\n"
+	"Code Type:             X86-64 (Native)\n"
+	"Parent Process:        launchd [1]\n"
+	"\n"
+	"Date/Time:             2024-01-02 03:04:05.0000 +0000\n"
+	"OS Version:            macOS 14.1 (23B74)\n"
+	"Report Version:        12\n"
+	"\n"
+	"Crashed Thread:        0\n"
+	"\n"
+	"Exception Type:        EXC_BAD_ACCESS (SIGSEGV)\n"
+	"Exception Codes:       KERN_INVALID_ADDRESS at 0x0000000000000000\n"
+	"\n"
+	"Thread 0 Crashed:\n"
+	"0   Demo                          \t       0x10a7c3542 0x10a7c3000 + 1346\n"
+	"1   Demo                          \t       0x10a7c3597 0x10a7c3000 + 1431\n"
+	"2   Demo                          \t       0x10a7c35bf\n"
+	"3   Demo                          \t       0x10a7c360e main (in Demo) (elsewhere.c:7)\n"
+	"\n"
+	"Binary Images:\n"
+	"       0x10a7c3000 -        0x10a7c3fff org.example.demo (1.0) <4c4c44d7-5555-3144-a1ed-9d98060fb335> "
+	"/Applications/Demo.app/Contents/MacOS/Demo\n";
+
+START_TEST(apple_input_is_symbolicated)
+{
+	crp_report *r = read_one(demo_crash, "apple");
+	crp_symbolicator *s;
+	crp_error err;
+	char *path = tu_path(tu_fixtures_dir(), "macho/x86_64");
+	ck_assert_int_eq(crp_symbolicator_new(&s, NULL), CRP_OK);
+	ck_assert_msg(crp_symbolicator_add_path(s, path, &err) == CRP_OK, "%s", err.message);
+	crp_symbolicate_stats st;
+	ck_assert_int_eq(crp_report_symbolicate(r, s, NULL, &st, &err), CRP_OK);
+	crp_symbolicator_free(s);
+	const crp_backtrace *bt = &crp_report_crash(r)->threads[0].backtrace;
+	ck_assert_uint_eq(bt->frame_count, 4);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_ptr_nonnull(bt->frames[i].symbolicated);
+		ck_assert_int_eq(bt->frames[i].symbolicated->source, CRP_SYMSRC_DWARF);
+	}
+	ck_assert_int_eq(bt->frames[3].symbolicated->source, CRP_SYMSRC_REPORT);
+	ck_assert_str_eq(bt->frames[3].symbolicated->locs[0].file, "elsewhere.c");
+	char *crash = emit("apple", &r, 1, NULL);
+	/* atos's form, as Apple's symbolicated reports have it */
+	ck_assert_ptr_nonnull(strstr(crash, "0   Demo                          \t       0x10a7c3542 leaf_math (in Demo) ("));
+	/* inlined levels get lines of their own, numbered on, as in Apple's symbolicated reports */
+	ASSERT_LINE(crash, "3   Demo                          \t       0x10a7c3542 crash_here (in Demo) (demo.c:58)");
+	ASSERT_LINE(crash, "6   Demo                          \t       0x10a7c360e main (in Demo) (elsewhere.c:7)");
+	crp_report *back = read_one(crash, "apple"); /* what it says is read as the report's own */
+	ck_assert_int_eq(crp_report_crash(back)->threads[0].backtrace.frames[0].symbolicated->source,
+			 CRP_SYMSRC_REPORT);
+	crp_report_free(back);
+	free(crash);
+	free(path);
+	crp_report_free(r);
+}
+END_TEST
+
+/* The reader's table of arch names agrees with crp_arch_name(): every name it gives the CPU
+ * types of Apple's reports is found, and found as a type and subtype that give that name. */
+START_TEST(arch_names_agree_with_crp_arch_name)
+{
+	static const int32_t types[] = {12, 0x0100000c, 0x0200000c, 7, 0x01000007, 18, 0x01000012};
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		for (int32_t sub = 0; sub <= 16; sub++) {
+			const char *name = crp_arch_name(types[i], sub);
+			int32_t t, st;
+			if (!name)
+				continue;
+			ck_assert_msg(crp__ar_arch(name, strlen(name), &t, &st), "%s not read", name);
+			ck_assert_str_eq(crp_arch_name(t, st), name);
+		}
+	int32_t t, st;
+	ck_assert(!crp__ar_arch("arm64x", 6, &t, &st));
+	ck_assert(!crp__ar_arch("???", 3, &t, &st));
+}
+END_TEST
+
+/* -- suite -------------------------------------------------------------------------------- */
+
+static void free_inputs(void)
+{
+	for (size_t i = 0; i < n_inputs; i++)
+		free(inputs[i]);
+	free(inputs);
+}
+
+static void list_inputs(void)
+{
+	const char *dirs[2] = {NULL, tu_apple_corpus_dir()};
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	dirs[0] = fx;
+	inputs = calloc(1, sizeof *inputs);
+	for (int d = 0; d < 2 && dirs[d]; d++) {
+		char **l;
+		size_t n = tu_list(dirs[d], ".ips,.crash", &l);
+		inputs = realloc(inputs, (n_inputs + n + 1) * sizeof *inputs);
+		for (size_t i = 0; i < n; i++)
+			if (!strstr(l[i], "NEGATIVE") && !strstr(l[i], "bug-type-288"))
+				inputs[n_inputs++] = strdup(l[i]);
+		tu_free_names(l);
+		if (d == 0)
+			n_fixtures = n_inputs;
+	}
+	free(fx);
+	atexit(free_inputs);
+}
+
+Suite *suite_apple_read(void)
+{
+	Suite *s = suite_create("apple_read");
+	TCase *tc = tcase_create("apple_read");
+	tcase_set_timeout(tc, 600);
+	list_inputs();
+	tcase_add_loop_test(tc, fixture_matches_its_goldens, 0, (int)(n_fixtures * 3));
+	tcase_add_loop_test(tc, input_reads_the_same_in_any_chunks, 0, (int)(n_inputs * MAX_CHUNK));
+	tcase_add_loop_test(tc, input_round_trips, 0, (int)n_inputs);
+	tcase_add_loop_test(tc, cut_off_input_keeps_what_is_complete, 0, (int)n_fixtures);
+	tcase_add_test(tc, other_bug_types_are_not_crash_reports);
+	tcase_add_test(tc, metadata_line_alone);
+	tcase_add_test(tc, reports_one_after_another);
+	tcase_add_test(tc, limits_are_enforced);
+	tcase_add_test(tc, process_and_incident_are_always_written);
+	tcase_add_test(tc, ips_has_what_lldb_needs);
+	tcase_add_test(tc, macos_reports_in_macos_layout);
+	tcase_add_test(tc, apple_input_is_symbolicated);
+	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
+	if (tu_apple_corpus_dir()) {
+		tcase_add_loop_test(tc, corpus_reads_with_truncation_marked_only_where_it_is, (int)n_fixtures,
+				    (int)n_inputs);
+		tcase_add_test(tc, negative_is_not_an_apple_report);
+		tcase_add_test(tc, apple_texts_reproduce_themselves);
+	}
+	suite_add_tcase(s, tc);
+	TCase *slow = tcase_create("alloc");
+	tcase_set_timeout(slow, 600);
+	tcase_set_tags(slow, "slow");
+	tcase_add_test(slow, every_allocation_may_fail);
+	suite_add_tcase(s, slow);
+	return s;
+}
