@@ -859,6 +859,12 @@ static bool has_plans(const crp_dwarf_unit *u, const abbrev *ab)
 	return u->offset_size == 4 && u->version >= 3 && !ab->indirect;
 }
 
+/* A plan's operations; NULL when it has none (a table without any has no array). */
+static const plan_op *plan_ops(const abbrev_table *t, uint32_t first, uint16_t count)
+{
+	return count ? t->ops + first : NULL;
+}
+
 /* One attribute that places a DIE, as set_attr() and resolve_pending() would take it. */
 static void set_place(const crp_dwarf_unit *u, crp_dwarf_die *die, pending *pd, uint8_t place,
 		      unsigned form, uint64_t v)
@@ -880,7 +886,7 @@ static int run_place(const crp_dwarf *d, const crp_dwarf_unit *u, const abbrev_t
 		     const plan_op *op, uint16_t count, crp_cursor *c, crp_dwarf_die *die)
 {
 	pending pd = {0, 0, 0, 0, 0, 0, {0, 0}};
-	for (const plan_op *end = op + count; op < end; op++) {
+	for (const plan_op *end = count ? op + count : op; op < end; op++) {
 		crp__cur_take(c, op->bytes);
 		if (!op->form)
 			continue;
@@ -905,8 +911,8 @@ static int skip_die(const crp_dwarf_unit *u, const abbrev_table *t, const abbrev
 {
 	if (has_plans(u, ab)) {
 		unsigned k = u->addr_size == 8;
-		const plan_op *op = t->ops + ab->skip_first[k], *end = op + ab->skip_count[k];
-		for (; op < end; op++) {
+		const plan_op *op = plan_ops(t, ab->skip_first[k], ab->skip_count[k]);
+		for (const plan_op *end = op ? op + ab->skip_count[k] : op; op < end; op++) {
 			crp__cur_take(c, op->bytes);
 			if (op->form)
 				CRP_TRY(skip_form(u, c, op->form));
@@ -956,7 +962,8 @@ static int next_entry(crp_dwarf_walk *w, const abbrev_table *t, crp_dwarf_die *d
 	}
 	die->call_file = die->call_line = die->call_column = 0; /* what a plan may leave unset */
 	unsigned k = w->unit->addr_size == 8;
-	return run_place(w->d, w->unit, t, ab, t->ops + ab->place_first[k], ab->place_count[k], &w->c, die);
+	return run_place(w->d, w->unit, t, ab, plan_ops(t, ab->place_first[k], ab->place_count[k]), ab->place_count[k],
+			 &w->c, die);
 }
 
 int crp__dwarf_walk_next(crp_dwarf_walk *w, crp_dwarf_die *die)
