@@ -626,6 +626,9 @@ static int build_index(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b
 	CRP_TRY(crp__symbols_load_sources(s, im, err));
 	crp__symbols_choose_sources(s, im, &src, b->src);
 	crp_symindex_hooks hooks = crp__symbols_hooks(s);
+	const sym_file *f = b->src[0] != NO_OBJECT ? &s->files[s->objects[b->src[0]].file] : NULL;
+	if (s->cap && f && !f->in_memory) /* dropped units give their DWARF pages back */
+		hooks.mapped = f->data, hooks.mapped_size = f->size;
 	crp_symindex_stats stats;
 	CRP_TRY(crp__symindex_build(&b->ix, &src, &s->alloc, &hooks, &stats, err));
 	b->hooked = true;

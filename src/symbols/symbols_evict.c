@@ -33,12 +33,20 @@ unsigned crp__symbols_enter(crp_symbolicator *s)
 	}
 }
 
+static void reclaim(crp_symbolicator *s);
+
+/* What waits for lookups to leave is freed by the next one that can take the lock without
+ * waiting: dropped indexes do not linger until the next eviction. */
 void crp__symbols_leave(crp_symbolicator *s, unsigned slot)
 {
 	if (slot >= SYM_READERS)
 		return;
 	atomic_store_explicit(&s->readers[slot].epoch, 0, memory_order_release);
 	atomic_store_explicit(&s->readers[slot].busy, 0, memory_order_release);
+	if (atomic_load_explicit(&s->waiting, memory_order_relaxed) && pthread_mutex_trylock(&s->evict_lock) == 0) {
+		reclaim(s);
+		pthread_mutex_unlock(&s->evict_lock);
+	}
 }
 
 /* The oldest epoch a lookup in progress may still be reading in (UINT64_MAX: none). */
@@ -111,10 +119,11 @@ static void reclaim(crp_symbolicator *s)
 	for (size_t i = 0; i < s->retired_count; i++) {
 		if (s->retired[i].epoch <= oldest)
 			release(s, i);
-		else
+			else
 			s->retired[kept++] = s->retired[i];
 	}
 	s->retired_count = kept;
+	atomic_store_explicit(&s->waiting, kept, memory_order_relaxed);
 }
 
 static bool retire(crp_symbolicator *s, sym_retired r)
@@ -129,6 +138,7 @@ static bool retire(crp_symbolicator *s, sym_retired r)
 	}
 	r.epoch = atomic_fetch_add(&s->epoch, 1) + 1; /* after the pointer was unpublished */
 	s->retired[s->retired_count++] = r;
+	atomic_store_explicit(&s->waiting, s->retired_count, memory_order_relaxed);
 	s->pending += r.unit ? crp__symindex_unit_size(r.unit) : r.backend->hooked ? crp__symindex_held(r.backend->ix)
 										   : r.backend->bytes;
 	atomic_fetch_add(&s->evictions, 1);
@@ -143,31 +153,32 @@ typedef struct victim {
 	uint64_t last_used;
 } victim;
 
-/* The least recently used unit index of any image (not `keep`); else the least recently used
- * backend. False when there is nothing to drop. */
+/* The least recently used index, a unit's or an image's (not `keep`, nor what holds it). An
+ * image is used whenever one of its units is, so its units go before it, and an image nobody
+ * used for longest goes whole before the units of the images in use. Ties: units first, the
+ * smaller loss. False when there is nothing to drop. */
+static void consider(victim *v, crp_symbol_image *im, size_t unit, uint64_t used)
+{
+	if (used < v->last_used || (used == v->last_used && unit != SIZE_MAX && v->unit == SIZE_MAX))
+		*v = (victim){im, unit, used};
+}
+
 static bool choose(crp_symbolicator *s, const void *keep, victim *v)
 {
-	v->im = NULL;
-	v->last_used = UINT64_MAX;
+	*v = (victim){NULL, SIZE_MAX, UINT64_MAX};
 	for (size_t i = 0; i < s->image_count; i++) {
 		crp_symbol_image *im = s->images[i];
 		sym_backend *b = atomic_load(&im->backend);
-		for (size_t k = 0; b && b->ix && k < crp__symindex_unit_count(b->ix); k++) {
+		if (!b)
+			continue;
+		for (size_t k = 0; b->ix && k < crp__symindex_unit_count(b->ix); k++) {
 			size_t bytes;
 			uint64_t used;
-			if (crp__symindex_unit_peek(b->ix, k, &bytes, &used) && used < v->last_used &&
-			    crp__symindex_unit_at(b->ix, k) != keep)
-				*v = (victim){im, k, used};
+			if (crp__symindex_unit_peek(b->ix, k, &bytes, &used) && crp__symindex_unit_at(b->ix, k) != keep)
+				consider(v, im, k, used);
 		}
-	}
-	if (v->im)
-		return true;
-	for (size_t i = 0; i < s->image_count; i++) {
-		crp_symbol_image *im = s->images[i];
-		sym_backend *b = atomic_load(&im->backend);
-		uint64_t used = atomic_load(&im->last_used);
-		if (b && used < v->last_used && b != keep && !(b->ix && crp__symindex_owns(b->ix, keep)))
-			*v = (victim){im, SIZE_MAX, used};
+		if (b != keep && !(b->ix && crp__symindex_owns(b->ix, keep)))
+			consider(v, im, SIZE_MAX, atomic_load(&im->last_used));
 	}
 	return v->im != NULL;
 }
@@ -191,12 +202,17 @@ void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep)
 	size_t peak = atomic_load_explicit(&s->peak, memory_order_relaxed);
 	while (held > peak && !atomic_compare_exchange_weak(&s->peak, &peak, held))
 		;
-	if (!s->cap || held <= s->cap)
+	size_t largest = atomic_load_explicit(&s->largest, memory_order_relaxed);
+	while (bytes > largest && !atomic_compare_exchange_weak(&s->largest, &largest, bytes))
+		;
+	/* room is kept for the largest index built so far: the next one fits under the cap */
+	largest = bytes > largest ? bytes : largest;
+	if (!s->cap || held + largest <= s->cap)
 		return;
 	pthread_mutex_lock(&s->evict_lock);
 	reclaim(s);
 	victim v; /* what waits for lookups to leave is gone as far as choosing more goes */
-	while (atomic_load(&s->held) - s->pending > s->cap && choose(s, keep, &v) && drop(s, &v))
+	while (atomic_load(&s->held) - s->pending + largest > s->cap && choose(s, keep, &v) && drop(s, &v))
 		reclaim(s);
 	pthread_mutex_unlock(&s->evict_lock);
 }
@@ -227,7 +243,7 @@ static void unit_grew(void *ctx, size_t bytes)
 
 crp_symindex_hooks crp__symbols_hooks(crp_symbolicator *s)
 {
-	crp_symindex_hooks h = {s, unit_built, unit_grew, s->cap ? &s->clock : NULL};
+	crp_symindex_hooks h = {s, unit_built, unit_grew, s->cap ? &s->clock : NULL, NULL, 0};
 	return h;
 }
 

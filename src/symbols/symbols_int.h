@@ -127,6 +127,8 @@ struct crp_symbolicator {
 	sym_retired *retired;
 	size_t retired_count, retired_cap;
 	size_t pending;            /* bytes retired, not freed yet */
+	atomic_size_t waiting;     /* retired_count, for lookups leaving to see without the lock */
+	_Atomic size_t largest;    /* the largest index charged at once: room kept for the next */
 	_Atomic size_t evictions;  /* statistics: unit and backend indexes dropped */
 };
 

@@ -1,6 +1,7 @@
 /* The symbol index: construction of the image level, unit indexes built on first use, interval
  * painting, and lookups. */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "symindex_int.h"
 
@@ -363,8 +364,26 @@ void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes)
 	return u;
 }
 
+/* The whole pages of [p, p + n) inside the mapping, dropped from the resident set. */
+static void drop_pages(const crp_symindex *ix, const uint8_t *p, size_t n)
+{
+	const uint8_t *lo = ix->hooks.mapped, *hi = lo + ix->hooks.mapped_size;
+	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
+	if (lo && p >= lo && p + n <= hi && a < b)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 void crp__symindex_unit_release(crp_symindex *ix, void *unit)
 {
+	ix_unitidx *u = unit;
+	if (ix->hooks.mapped) {
+		const crp_dwarf_unit *du = crp__dwarf_unit(ix->dwarf, u->unit);
+		const crp_dwarf_sections *secs = crp__dwarf_sections(ix->dwarf);
+		if (du->end <= secs->size[CRP_DW_SEC_INFO])
+			drop_pages(ix, secs->data[CRP_DW_SEC_INFO] + du->offset, (size_t)(du->end - du->offset));
+		if (u->has_lines)
+			drop_pages(ix, u->lines.program, u->lines.program_size);
+	}
 	crp__ix_unit_free(ix, unit);
 }
 

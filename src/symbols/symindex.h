@@ -65,6 +65,10 @@ typedef struct crp_symindex_hooks {
 	void (*unit_grew)(void *ctx, size_t bytes);
 	/* Read by every lookup into a unit's last_used (least recently used first out). */
 	const _Atomic uint64_t *clock;
+	/* The DWARF file's read-only mapping, NULL when it is not one: a released unit's DWARF
+	 * pages inside it leave the resident set (MADV_DONTNEED; read again if needed). */
+	const uint8_t *mapped;
+	size_t mapped_size;
 } crp_symindex_hooks;
 
 int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
@@ -79,7 +83,8 @@ size_t crp__symindex_unit_count(const crp_symindex *ix);
 bool crp__symindex_unit_peek(const crp_symindex *ix, size_t i, size_t *bytes, uint64_t *last_used);
 /* Unpublishes unit i's index (the next lookup there builds it again) and returns it, or NULL
  * when it is not built. Lookups that already hold it may still read it: release it with
- * crp__symindex_unit_release() only once they are done. */
+ * crp__symindex_unit_release() only once they are done (its DWARF pages then leave the
+ * resident set, when hooks.mapped says where they are). */
 void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes);
 void crp__symindex_unit_release(crp_symindex *ix, void *unit);
 /* Builds every unit now (for a symbol cache): CRP_OK or CRP_ENOMEM / CRP_ELIMIT. */
