@@ -660,18 +660,25 @@ static int make_backend(crp_symbolicator *s, crp_symbol_image *im, sym_backend *
 /* Under the image's lock: the first thread builds (or, after the cap dropped it, builds
  * again), the others wait and find it built. A lasting error is kept; out of memory is not.
  * *out: the backend, NULL after a lasting error. */
-static int build_once(crp_symbolicator *s, crp_symbol_image *im, sym_backend **out, crp_error *err)
+static int build_once(crp_symbolicator *s, crp_symbol_image *im, sym_pass *pass, sym_backend **out,
+		      crp_error *err)
 {
 	int rc = CRP_OK;
-	bool fresh = false;
+	crp__symbols_step_out(pass); /* waiting and building hold nothing the cap may drop */
 	pthread_mutex_lock(&im->build_lock);
-	sym_backend *b = atomic_load_explicit(&im->backend, memory_order_relaxed);
+	crp__symbols_step_in(pass);
+	sym_backend *b = atomic_load_explicit(&im->backend, memory_order_acquire);
 	bool failed = atomic_load_explicit(&im->built, memory_order_relaxed) && im->ix_status != CRP_OK;
 	if (!b && !failed) {
 		crp_error why = {0};
+		crp__symbols_step_out(pass);
+		atomic_fetch_add(&s->building, 1);
 		rc = make_backend(s, im, &b, &why);
+		if (rc == CRP_OK) /* room made before it is published, holding nothing */
+			crp__symbols_charge(s, b->bytes, b, pass->s->cap != 0);
+		atomic_fetch_sub(&s->building, 1);
+		crp__symbols_step_in(pass); /* before publishing: dropping it then waits for this pass */
 		if (rc == CRP_OK) {
-			fresh = true;
 			atomic_store(&im->last_used, atomic_load(&s->clock));
 			atomic_store_explicit(&im->backend, b, memory_order_release);
 		} else if (rc != CRP_ENOMEM) {
@@ -682,21 +689,20 @@ static int build_once(crp_symbolicator *s, crp_symbol_image *im, sym_backend **o
 		atomic_store_explicit(&im->built, true, memory_order_release);
 	}
 	pthread_mutex_unlock(&im->build_lock);
-	if (fresh) /* charged once published: past the cap, others go first (it is in use) */
-		crp__symbols_charge(s, b->bytes, b);
 	*out = b;
 	return rc;
 }
 
-/* The image's backend, made on first use. The caller has entered (crp__symbols_enter): what
- * it gets stays valid until it leaves, even if the cap drops it meanwhile. */
-static int backend_of(crp_symbolicator *s, crp_symbol_image *im, sym_backend **out, crp_error *err)
+/* The image's backend, made on first use. The pass has entered (crp__symbols_enter): what it
+ * gets stays valid until it leaves, even if the cap drops it meanwhile. */
+static int backend_of(crp_symbolicator *s, crp_symbol_image *im, sym_pass *pass, sym_backend **out,
+		      crp_error *err)
 {
 	sym_backend *b = atomic_load_explicit(&im->backend, memory_order_acquire);
 	if (!b) {
 		bool failed = atomic_load_explicit(&im->built, memory_order_acquire) && im->ix_status != CRP_OK;
 		if (!failed)
-			CRP_TRY(build_once(s, im, &b, err));
+			CRP_TRY(build_once(s, im, pass, &b, err));
 		if (!b) {
 			if (err)
 				*err = im->ix_error;
@@ -713,21 +719,23 @@ int crp__symbols_prepare(const crp_symbolicator *cs, const crp_symbol_image *cim
 	crp_symbolicator *s = (crp_symbolicator *)(uintptr_t)cs;
 	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
 	sym_backend *b = NULL;
-	unsigned slot = crp__symbols_enter(s);
-	int rc = backend_of(s, im, &b, err);
-	crp__symbols_leave(s, slot);
+	sym_pass pass;
+	crp__symbols_enter(s, &pass);
+	int rc = backend_of(s, im, &pass, &b, err);
+	crp__symbols_leave(&pass);
 	return rc;
 }
 
 static int lookup_in(const crp_symbolication **out, crp_symbol_answer *room, const crp_symbolicator *s,
-		     const crp_symbol_image *im, const sym_backend *b, uint64_t lookup_addr, uint64_t slide,
+		     const crp_symbol_image *im, sym_pass *pass, uint64_t lookup_addr, uint64_t slide,
 		     unsigned flags, uint64_t addr)
 {
+	const sym_backend *b = pass->using;
 	if (b->sc)
 		return crp__symcache_lookup(out, &room->sym, room->locs, CRP_SYMINDEX_MAX_FRAMES, b->sc, lookup_addr,
 					    slide, flags, addr);
 	crp_symindex_result res; /* about 4 KiB: on the stack, not allocated per lookup */
-	CRP_TRY(crp__symindex_lookup(b->ix, lookup_addr, &res));
+	CRP_TRY(crp__symindex_lookup(b->ix, lookup_addr, &res, pass));
 	return crp__symbols_answer(out, room, s, im, b, &res, lookup_addr, slide, flags, addr);
 }
 
@@ -745,21 +753,21 @@ int crp__symbols_lookup(const crp_symbolication **out, crp_symbol_answer *room, 
 {
 	crp_symbolicator *s = (crp_symbolicator *)(uintptr_t)cs;
 	crp_symbol_image *im = (crp_symbol_image *)(uintptr_t)cim;
-	sym_backend *b = NULL;
+	sym_pass pass;
 	*out = NULL;
-	unsigned slot = crp__symbols_enter(s);
-	int rc = backend_of(s, im, &b, err);
+	crp__symbols_enter(s, &pass);
+	int rc = backend_of(s, im, &pass, &pass.using, err);
 	if (rc == CRP_OK) {
 		if (s->cap)
 			touch(s, im);
-		rc = lookup_in(out, room, s, im, b, lookup_addr, slide, flags, addr);
+		rc = lookup_in(out, room, s, im, &pass, lookup_addr, slide, flags, addr);
 		if (rc == CRP_OK && s->cap) /* the indexes may go once this lookup leaves */
 			rc = crp__symbols_keep_answer(room, out);
 		if (rc != CRP_OK)
 			crp__symbols_set_err(err, rc, rc == CRP_ECORRUPT ? "%s: damaged symbol cache" : "%s",
 					     crp_status_str(rc));
 	}
-	crp__symbols_leave(s, slot);
+	crp__symbols_leave(&pass);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
  * evictor sees an epoch older than the tag: it waits), or after (and then the unpublishing came
  * first: the reader cannot find the pointer). So something tagged E is freed once every busy
  * slot shows an epoch of E or more. Readers take no lock and write only their own slot. */
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -16,10 +17,8 @@
 
 /* -- readers ----------------------------------------------------------------------------- */
 
-unsigned crp__symbols_enter(crp_symbolicator *s)
+static unsigned take_slot(crp_symbolicator *s)
 {
-	if (!s->cap)
-		return SYM_READERS;
 	int here; /* threads' stacks differ: where to start looking for a free slot */
 	unsigned start = (unsigned)(((uintptr_t)&here >> 12) * 0x9e3779b1u >> 7) % SYM_READERS;
 	for (unsigned spin = 0;; spin++) {
@@ -37,16 +36,42 @@ static void reclaim(crp_symbolicator *s);
 
 /* What waits for lookups to leave is freed by the next one that can take the lock without
  * waiting: dropped indexes do not linger until the next eviction. */
-void crp__symbols_leave(crp_symbolicator *s, unsigned slot)
+static void give_slot(crp_symbolicator *s, unsigned slot)
 {
-	if (slot >= SYM_READERS)
-		return;
-	atomic_store_explicit(&s->readers[slot].epoch, 0, memory_order_release);
+	atomic_store(&s->readers[slot].epoch, 0);
 	atomic_store_explicit(&s->readers[slot].busy, 0, memory_order_release);
 	if (atomic_load_explicit(&s->waiting, memory_order_relaxed) && pthread_mutex_trylock(&s->evict_lock) == 0) {
 		reclaim(s);
 		pthread_mutex_unlock(&s->evict_lock);
 	}
+}
+
+void crp__symbols_enter(crp_symbolicator *s, sym_pass *p)
+{
+	*p = (sym_pass){s, SYM_READERS, NULL, NULL};
+	if (s->cap)
+		p->slot = take_slot(s);
+}
+
+void crp__symbols_step_out(sym_pass *p)
+{
+	if (p->slot < SYM_READERS)
+		give_slot(p->s, p->slot);
+	p->slot = SYM_READERS;
+}
+
+void crp__symbols_step_in(sym_pass *p)
+{
+	if (p->s->cap && p->slot == SYM_READERS)
+		p->slot = take_slot(p->s);
+}
+
+void crp__symbols_leave(sym_pass *p)
+{
+	crp__symbols_step_out(p);
+	if (p->pinned)
+		atomic_fetch_sub(&p->pinned->pins, 1);
+	p->pinned = NULL;
 }
 
 /* The oldest epoch a lookup in progress may still be reading in (UINT64_MAX: none). */
@@ -117,7 +142,8 @@ static void reclaim(crp_symbolicator *s)
 	uint64_t oldest = oldest_reader(s);
 	size_t kept = 0;
 	for (size_t i = 0; i < s->retired_count; i++) {
-		if (s->retired[i].epoch <= oldest)
+		sym_backend *b = s->retired[i].backend;
+		if (s->retired[i].epoch <= oldest && !(b && atomic_load(&b->pins)))
 			release(s, i);
 			else
 			s->retired[kept++] = s->retired[i];
@@ -174,10 +200,10 @@ static bool choose(crp_symbolicator *s, const void *keep, victim *v)
 		for (size_t k = 0; b->ix && k < crp__symindex_unit_count(b->ix); k++) {
 			size_t bytes;
 			uint64_t used;
-			if (crp__symindex_unit_peek(b->ix, k, &bytes, &used) && crp__symindex_unit_at(b->ix, k) != keep)
+			if (crp__symindex_unit_peek(b->ix, k, &bytes, &used))
 				consider(v, im, k, used);
 		}
-		if (b != keep && !(b->ix && crp__symindex_owns(b->ix, keep)))
+		if (b != keep && (const void *)b->ix != keep)
 			consider(v, im, SIZE_MAX, atomic_load(&im->last_used));
 	}
 	return v->im != NULL;
@@ -196,24 +222,47 @@ static bool drop(crp_symbolicator *s, const victim *v)
 	return !u || retire(s, (sym_retired){NULL, b->ix, u, 0});
 }
 
-void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep)
+static void note_max(_Atomic size_t *m, size_t v)
+{
+	size_t cur = atomic_load_explicit(m, memory_order_relaxed);
+	while (v > cur && !atomic_compare_exchange_weak(m, &cur, v))
+		;
+}
+
+/* Under evict_lock: true while something dropped waits only for lookups in their slots (short:
+ * a lookup that builds steps out), not for a pin. */
+static bool draining(crp_symbolicator *s)
+{
+	for (size_t i = 0; i < s->retired_count; i++)
+		if (!s->retired[i].backend || !atomic_load(&s->retired[i].backend->pins))
+			return true;
+	return false;
+}
+
+#define DRAIN_TRIES 2000 /* yields: a few milliseconds at most */
+
+void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep, bool stepped_out)
 {
 	size_t held = atomic_fetch_add(&s->held, bytes) + bytes;
-	size_t peak = atomic_load_explicit(&s->peak, memory_order_relaxed);
-	while (held > peak && !atomic_compare_exchange_weak(&s->peak, &peak, held))
-		;
-	size_t largest = atomic_load_explicit(&s->largest, memory_order_relaxed);
-	while (bytes > largest && !atomic_compare_exchange_weak(&s->largest, &largest, bytes))
-		;
-	/* room is kept for the largest index built so far: the next one fits under the cap */
-	largest = bytes > largest ? bytes : largest;
-	if (!s->cap || held + largest <= s->cap)
+	note_max(&s->peak, held);
+	note_max(&s->largest, bytes);
+	/* room is kept for the largest index built so far, for each build in progress: they fit */
+	size_t building = atomic_load(&s->building), room = atomic_load(&s->largest) * (building ? building : 1);
+	if (!s->cap || held + room <= s->cap)
 		return;
 	pthread_mutex_lock(&s->evict_lock);
 	reclaim(s);
 	victim v; /* what waits for lookups to leave is gone as far as choosing more goes */
-	while (atomic_load(&s->held) - s->pending + largest > s->cap && choose(s, keep, &v) && drop(s, &v))
+	while (atomic_load(&s->held) - s->pending + room > s->cap && choose(s, keep, &v) && drop(s, &v))
 		reclaim(s);
+	/* a caller that holds nothing waits for the lookups in progress to let go of what was
+	 * dropped, so that what is held, not only what is published, fits */
+	for (int i = 0; stepped_out && i < DRAIN_TRIES && atomic_load(&s->held) + room > s->cap && draining(s); i++) {
+		pthread_mutex_unlock(&s->evict_lock);
+		sched_yield();
+		pthread_mutex_lock(&s->evict_lock);
+		reclaim(s);
+	}
 	pthread_mutex_unlock(&s->evict_lock);
 }
 
@@ -228,22 +277,52 @@ void crp__symbols_evict_dispose(crp_symbolicator *s)
 
 /* -- hooks ------------------------------------------------------------------------------- */
 
-static void unit_built(void *ctx, crp_symindex *ix, const void *unit, size_t bytes)
+static void unit_building(void *ctx)
 {
 	crp_symbolicator *s = ctx;
-	CRP_UNUSED(ix);
-	atomic_fetch_add(&s->clock, 1);
-	crp__symbols_charge(s, bytes, unit);
+	atomic_fetch_add(&s->building, 1);
+}
+
+static void unit_built(void *ctx, crp_symindex *ix, const void *unit, size_t bytes, bool stepped_out)
+{
+	crp_symbolicator *s = ctx;
+	if (unit) {
+		atomic_fetch_add(&s->clock, 1);
+		crp__symbols_charge(s, bytes, ix, stepped_out);
+	}
+	atomic_fetch_sub(&s->building, 1);
 }
 
 static void unit_grew(void *ctx, size_t bytes)
 {
-	crp__symbols_charge(ctx, bytes, NULL);
+	crp__symbols_charge(ctx, bytes, NULL, false);
+}
+
+/* A unit build inside a lookup: the pass steps out of its slot with its backend pinned (the
+ * pin lasts until the pass leaves: stepping in again gives a new epoch, which would not keep a
+ * backend dropped meanwhile), and steps in before the unit is published. */
+static void build_begin(void *ctx, void *reader)
+{
+	sym_pass *p = reader;
+	CRP_UNUSED(ctx);
+	if (!p->pinned && p->using) {
+		atomic_fetch_add(&p->using->pins, 1);
+		p->pinned = p->using;
+	}
+	crp__symbols_step_out(p);
+}
+
+static void build_end(void *ctx, void *reader)
+{
+	CRP_UNUSED(ctx);
+	crp__symbols_step_in(reader);
 }
 
 crp_symindex_hooks crp__symbols_hooks(crp_symbolicator *s)
 {
-	crp_symindex_hooks h = {s, unit_built, unit_grew, s->cap ? &s->clock : NULL, NULL, 0};
+	crp_symindex_hooks h = {s, unit_building, unit_built, unit_grew, NULL, NULL, NULL, NULL, 0};
+	if (s->cap)
+		h.clock = &s->clock, h.build_begin = build_begin, h.build_end = build_end;
 	return h;
 }
 

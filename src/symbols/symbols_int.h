@@ -84,6 +84,7 @@ typedef struct sym_backend {
 	size_t sc_size;
 	uint32_t src[3];         /* objects the index was built from: DWARF, symbol table, starts */
 	bool hooked;             /* the index reports what it builds to the cap (symbols_evict.c) */
+	atomic_uint pins;        /* passes building a unit in it outside their reader slot */
 	size_t bytes;            /* charged when published: a hooked index's own level; else all */
 } sym_backend;
 
@@ -129,6 +130,7 @@ struct crp_symbolicator {
 	size_t pending;            /* bytes retired, not freed yet */
 	atomic_size_t waiting;     /* retired_count, for lookups leaving to see without the lock */
 	_Atomic size_t largest;    /* the largest index charged at once: room kept for the next */
+	atomic_uint building;      /* indexes being built now (room is kept for each) */
 	_Atomic size_t evictions;  /* statistics: unit and backend indexes dropped */
 };
 
@@ -169,13 +171,24 @@ int crp__symbols_open_cache(crp_symbolicator *s, crp_symbol_image *im, sym_backe
 void crp__symbols_backend_free(sym_backend *b, const crp_allocator *a);
 
 /* symbols_evict.c: the memory cap. */
-/* A lookup enters before it reads a backend and leaves after its answer is copied: the slot
- * to leave, or SYM_READERS when there is no cap. */
-unsigned crp__symbols_enter(crp_symbolicator *s);
-void crp__symbols_leave(crp_symbolicator *s, unsigned slot);
+/* One lookup's (or preparation's) pass: it enters before it reads a backend and leaves after
+ * its answer is copied. While it builds an index, which takes milliseconds, it steps out of its
+ * reader slot, so that what the cap drops meanwhile is freed without waiting for it; the
+ * backend it builds into is pinned instead (a dropped backend is freed once unpinned). */
+typedef struct sym_pass {
+	crp_symbolicator *s;
+	unsigned slot;           /* SYM_READERS: none (no cap, or stepped out) */
+	sym_backend *using;      /* the backend the lookup reads */
+	sym_backend *pinned;     /* pinned by a step out during a unit build; unpinned on leaving */
+} sym_pass;
+void crp__symbols_enter(crp_symbolicator *s, sym_pass *p);
+void crp__symbols_leave(sym_pass *p);
+void crp__symbols_step_out(sym_pass *p);
+void crp__symbols_step_in(sym_pass *p);
 /* Index memory came into being; past the cap, the least recently used indexes are dropped
- * (never `keep`: the unit index or backend just built, in use by the caller). */
-void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep);
+ * (never `keep`: the backend, or the index, the caller builds into), and a caller that is
+ * stepped out of its slot waits a little for what lookups in progress still hold. */
+void crp__symbols_charge(crp_symbolicator *s, size_t bytes, const void *keep, bool stepped_out);
 /* The hooks an index built for this symbolicator reports to. */
 crp_symindex_hooks crp__symbols_hooks(crp_symbolicator *s);
 /* Everything retired, freed (the symbolicator is going away: nothing reads any more). */

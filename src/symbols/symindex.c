@@ -302,19 +302,42 @@ void crp__symindex_free(crp_symindex *ix)
 
 /* -- unit indexes ------------------------------------------------------------------------ */
 
-static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **out)
+static void step_out(const crp_symindex *ix, void *reader)
+{
+	if (reader && ix->hooks.build_begin)
+		ix->hooks.build_begin(ix->hooks.ctx, reader);
+}
+
+static void step_in(const crp_symindex *ix, void *reader)
+{
+	if (reader && ix->hooks.build_end)
+		ix->hooks.build_end(ix->hooks.ctx, reader);
+}
+
+/* Waiting for the unit's lock and building happen stepped out (build hooks): the unit is
+ * loaded, or published, only once the reader is back in. */
+static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **out, void *reader)
 {
 	ix_unit *iu = &ix->units[i];
 	pthread_mutex_t *lock = &ix->unit_locks[i % IX_UNIT_LOCKS];
 	int rc = CRP_OK;
 	bool built = false;
+	step_out(ix, reader);
 	pthread_mutex_lock(lock);
+	step_in(ix, reader);
 	ix_unitidx *u = atomic_load_explicit(&iu->idx, memory_order_acquire);
 	if (!u) { /* else another thread built it while this one waited */
+		step_out(ix, reader);
+		if (ix->hooks.unit_building)
+			ix->hooks.unit_building(ix->hooks.ctx);
 		rc = crp__ix_build_unit(ix, i, &u);
 		built = rc == CRP_OK;
 		if (built && ix->hooks.clock) /* new: the most recently used */
 			atomic_store_explicit(&u->last_used, atomic_load(ix->hooks.clock), memory_order_relaxed);
+		if (ix->hooks.unit_built) /* room is made before it is published */
+			ix->hooks.unit_built(ix->hooks.ctx, ix, built ? u : NULL, built ? atomic_load(&u->bytes) : 0,
+					     reader && ix->hooks.build_begin);
+		step_in(ix, reader);
 	}
 	if (built) {
 		atomic_fetch_add_explicit(&ix->units_built, 1, memory_order_relaxed);
@@ -322,17 +345,15 @@ static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **ou
 		atomic_store_explicit(&iu->idx, u, memory_order_release);
 	}
 	pthread_mutex_unlock(lock);
-	if (built && ix->hooks.unit_built)
-		ix->hooks.unit_built(ix->hooks.ctx, ix, u, atomic_load(&u->bytes));
 	*out = u;
 	return rc;
 }
 
-static int unit_index(crp_symindex *ix, uint32_t i, ix_unitidx **out)
+static int unit_index(crp_symindex *ix, uint32_t i, ix_unitidx **out, void *reader)
 {
 	ix_unitidx *u = atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
 	if (!u)
-		CRP_TRY(build_unit(ix, i, &u));
+		CRP_TRY(build_unit(ix, i, &u, reader));
 	if (ix->hooks.clock) {
 		uint64_t now = atomic_load_explicit(ix->hooks.clock, memory_order_relaxed);
 		if (atomic_load_explicit(&u->last_used, memory_order_relaxed) != now)
@@ -387,19 +408,6 @@ void crp__symindex_unit_release(crp_symindex *ix, void *unit)
 	crp__ix_unit_free(ix, unit);
 }
 
-const void *crp__symindex_unit_at(const crp_symindex *ix, size_t i)
-{
-	return atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
-}
-
-bool crp__symindex_owns(const crp_symindex *ix, const void *unit)
-{
-	for (size_t i = 0; unit && i < ix->unit_count; i++)
-		if (atomic_load_explicit(&ix->units[i].idx, memory_order_acquire) == unit)
-			return true;
-	return false;
-}
-
 size_t crp__symindex_unit_size(const void *unit)
 {
 	return atomic_load(&((const ix_unitidx *)unit)->bytes);
@@ -420,7 +428,7 @@ int crp__symindex_build_all(crp_symindex *ix)
 	for (size_t i = 0; i < ix->unit_count; i++) {
 		ix_unitidx *u;
 		if (ix->units[i].indexable)
-			CRP_TRY(unit_index(ix, (uint32_t)i, &u));
+			CRP_TRY(unit_index(ix, (uint32_t)i, &u, NULL));
 	}
 	return CRP_OK;
 }
@@ -589,7 +597,7 @@ static int symbol_answer(crp_symindex *ix, uint64_t addr, const ix_sym *sym, crp
 	return CRP_OK;
 }
 
-int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res)
+int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res, void *reader)
 {
 	res->source = CRP_SYMSRC_NONE;
 	res->function_addr = 0;
@@ -601,7 +609,7 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	const ix_sym *sym = find_symbol(ix, addr);
 	if (cu != IX_NONE) {
 		ix_unitidx *u;
-		CRP_TRY(unit_index(ix, cu, &u));
+		CRP_TRY(unit_index(ix, cu, &u, reader));
 		const ix_row *row = find_place(u, addr);
 		uint32_t s = crp__ix_map_find(&u->paint, addr);
 		if (s != IX_NONE)

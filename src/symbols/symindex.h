@@ -58,13 +58,20 @@ typedef struct crp_symindex_stats {
 /* What the index tells its owner, which keeps the memory cap (symbols.c). All may be NULL. */
 typedef struct crp_symindex_hooks {
 	void *ctx;
-	/* A unit index of `bytes` was built and published: the owner may drop others. */
-	void (*unit_built)(void *ctx, crp_symindex *ix, const void *unit, size_t bytes);
+	/* A unit index is about to be built; then it was (`unit` NULL: it failed), `bytes` big,
+	 * not yet published: the owner may drop others to make room. `stepped_out`: the lookup
+	 * building it holds no unit index (build_begin was called). */
+	void (*unit_building)(void *ctx);
+	void (*unit_built)(void *ctx, crp_symindex *ix, const void *unit, size_t bytes, bool stepped_out);
 	/* Names, paths or slots added to a unit index or to the index's own level after they
 	 * were built: `bytes` more. */
 	void (*unit_grew)(void *ctx, size_t bytes);
 	/* Read by every lookup into a unit's last_used (least recently used first out). */
 	const _Atomic uint64_t *clock;
+	/* Around a unit build in crp__symindex_lookup(), with the reader it was given: from begin
+	 * to end the lookup holds no unit index (the index itself it holds). */
+	void (*build_begin)(void *ctx, void *reader);
+	void (*build_end)(void *ctx, void *reader);
 	/* The DWARF file's read-only mapping, NULL when it is not one: a released unit's DWARF
 	 * pages inside it leave the resident set (MADV_DONTNEED; read again if needed). */
 	const uint8_t *mapped;
@@ -96,9 +103,6 @@ size_t crp__symindex_units_built(const crp_symindex *ix);
 size_t crp__symindex_held(const crp_symindex *ix);
 /* Bytes a unit index taken out holds (what releasing it frees). */
 size_t crp__symindex_unit_size(const void *unit);
-/* Unit i's published index (NULL: none), and whether `unit` is one of ix's. */
-const void *crp__symindex_unit_at(const crp_symindex *ix, size_t i);
-bool crp__symindex_owns(const crp_symindex *ix, const void *unit);
 
 /* A place the index keeps for its user to store what it derives from a name or a file (a
  * demangled name, a joined path), so that is done once per index, not once per lookup. Filled
@@ -130,9 +134,10 @@ typedef struct crp_symindex_result {
 	crp_symindex_frame frames[CRP_SYMINDEX_MAX_FRAMES];  /* innermost first */
 } crp_symindex_result;
 
-/* Look up a file (vm) address; safe from several threads at once (res is the caller's).
+/* Look up a file (vm) address; safe from several threads at once (res is the caller's;
+ * `reader`, the caller's state, is passed to the build hooks).
  * Returns CRP_OK (res->source says whether anything was found) or CRP_ENOMEM. */
-int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res);
+int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *res, void *reader);
 
 /* The slot of a frame's file in *out (NULL when the frame has no file). CRP_OK or CRP_ENOMEM. */
 int crp__symindex_path_slot(crp_symindex_slot **out, crp_symindex *ix, const crp_symindex_frame *f);
