@@ -371,24 +371,30 @@ const uint8_t *crp__macho_section_data(const crp_macho *m, const crp_macho_secti
 	return m->data + s->offset;
 }
 
-void crp__macho_symbol(const crp_macho *m, uint32_t i, crp_macho_nlist *out)
+void crp__macho_symbol_head(const crp_macho *m, uint32_t i, crp_macho_nlist *out)
 {
 	const uint8_t *p = m->data + m->symoff + (size_t)i * (m->is64 ? 16 : 12);
-	uint32_t strx = crp__le32(p);
+	const crp_strtab *t = &m->strtab;
+	out->strx = crp__le32(p);
 	out->type = p[4];
 	out->sect = p[5];
 	out->desc = crp__le16(p + 6);
 	out->value = m->is64 ? crp__le64(p + 8) : crp__le32(p + 8);
-	out->bad_name = false;
-	out->name = "";
-	if (strx == 0)
-		return;
-	const char *s = crp__strtab_get(&m->strtab, strx);
-	if (!s) {
-		out->bad_name = true;
-		return;
-	}
-	out->name = s;
+	out->name = NULL;
+	/* a table ending in NUL terminates every string in it: no need to look */
+	bool terminated = t->size && t->data[t->size - 1] == '\0';
+	out->bad_name = out->strx && (out->strx >= t->size || (!terminated && !crp__strtab_get(t, out->strx)));
+}
+
+const char *crp__macho_symbol_name(const crp_macho *m, uint32_t strx)
+{
+	return strx ? crp__strtab_get(&m->strtab, strx) : "";
+}
+
+void crp__macho_symbol(const crp_macho *m, uint32_t i, crp_macho_nlist *out)
+{
+	crp__macho_symbol_head(m, i, out);
+	out->name = out->bad_name ? "" : crp__macho_symbol_name(m, out->strx);
 }
 
 /* Entries before the terminating zero delta (or the end of the data). */

@@ -122,7 +122,8 @@ void crp__macho_dwarf_sections(const crp_macho *m, crp_dwarf_sections *s);
 /* One symbol table entry. The name is NUL-terminated inside the string table ("" when its
  * offset is 0 or damaged: see @c bad_name). */
 typedef struct crp_macho_nlist {
-	const char *name;
+	const char *name;        /* NULL from crp__macho_symbol_head() */
+	uint32_t strx;
 	uint8_t type;
 	uint8_t sect;
 	uint16_t desc;
@@ -132,6 +133,11 @@ typedef struct crp_macho_nlist {
 
 /* Entry @p i < m->nsyms (bounds were checked when parsing). */
 void crp__macho_symbol(const crp_macho *m, uint32_t i, crp_macho_nlist *out);
+/* The same without looking the name up (name NULL; bad_name as crp__macho_symbol() says):
+ * an index of hundreds of thousands of symbols reads the names a lookup needs only. */
+void crp__macho_symbol_head(const crp_macho *m, uint32_t i, crp_macho_nlist *out);
+/* The name at string index strx: "" for 0, NULL when it is outside the table or unterminated. */
+const char *crp__macho_symbol_name(const crp_macho *m, uint32_t strx);
 
 /* LC_FUNCTION_STARTS as ascending vm addresses in a fresh array (free with m->alloc); on ARM
  * the Thumb bit is cleared. *out is NULL and *count 0 when there are none. */

@@ -247,7 +247,7 @@ static uint32_t count_defined(const crp_macho *m)
 	uint32_t n = 0;
 	for (uint32_t i = 0; m->has_symtab && i < m->nsyms; i++) {
 		crp_macho_nlist e;
-		crp__macho_symbol(m, i, &e);
+		crp__macho_symbol_head(m, i, &e);
 		n += !(e.type & CRP_N_STAB) && (e.type & CRP_N_TYPE) == CRP_N_SECT;
 	}
 	return n;

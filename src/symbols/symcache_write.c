@@ -506,7 +506,8 @@ static void symbols(writer *w)
 		}
 		col_push(w, &w->sym_addr, (uint32_t)(s->addr - w->base));
 		col_push(w, &w->sym_size, (uint32_t)s->size);
-		col_push(w, &w->sym_name, name_of(w, s->name[0] ? s->name : NULL, true));
+		const char *name = crp__ix_sym_name(ix, s);
+		col_push(w, &w->sym_name, name_of(w, name[0] ? name : NULL, true));
 	}
 	for (size_t i = 0; i < ix->fs_count && w->rc == CRP_OK; i++) {
 		if (!fits(w, ix->fs_lo[i]) || !fits(w, ix->fs_hi[i])) {

@@ -544,7 +544,8 @@ static int name_from_symbol(crp_symindex *ix, crp_symindex_frame *f, const ix_sy
 {
 	size_t i = (size_t)(s - ix->syms);
 	crp_symindex_slot *chunk = atomic_load_explicit(&ix->sym_slots[i / IX_SLOT_CHUNK], memory_order_acquire);
-	f->name = s->name[0] ? s->name : NULL;
+	const char *name = crp__ix_sym_name(ix, s);
+	f->name = name[0] ? name : NULL;
 	f->name_slot = NULL;
 	f->name_unit = NULL;
 	if (f->name && !chunk && !(chunk = new_slots(ix, i / IX_SLOT_CHUNK)))

@@ -95,8 +95,11 @@ typedef struct ix_unit {
 
 typedef struct ix_sym {
 	uint64_t addr, size;
-	const char *name;       /* leading '_' removed */
+	uint32_t strx;          /* its name in the symbol table's strings: crp__ix_sym_name() */
 } ix_sym;
+
+/* A symbol's name, its leading '_' removed; "" when it has none. */
+const char *crp__ix_sym_name(const crp_symindex *ix, const ix_sym *s);
 
 /* Symbols' slots come in chunks allocated when a lookup first names a symbol of the chunk: an
  * image has hundreds of thousands of symbols, a crash report names a few. */
@@ -106,6 +109,7 @@ typedef struct ix_sym {
 
 struct crp_symindex {
 	crp_allocator alloc;
+	const crp_macho *symtab;       /* the symbols' source (it outlives the index): their names */
 	crp_symindex_hooks hooks;
 	/* Taken only to fill what lookups cache (scope names, slots, path tables, `strings`). */
 	pthread_mutex_t lock;

@@ -80,7 +80,7 @@ static size_t collect(const crp_macho *m, sym_entry *e)
 	size_t n = 0;
 	for (uint32_t i = 0; i < m->nsyms; i++) {
 		crp_macho_nlist s;
-		crp__macho_symbol(m, i, &s);
+		crp__macho_symbol_head(m, i, &s);
 		e[n++] = (sym_entry){s.value, (uint32_t)s.sect - 1u, i, 0};
 	}
 	for (size_t i = 0; i < m->section_count; i++)
@@ -95,11 +95,10 @@ static size_t keep_symbols(const crp_macho *m, const sym_entry *e, size_t n, sym
 		if (e[i].index == IX_NONE)
 			continue;
 		crp_macho_nlist s;
-		crp__macho_symbol(m, e[i].index, &s);
+		crp__macho_symbol_head(m, e[i].index, &s);
 		if (!keeps(m, &s))
 			continue;
-		const char *name = s.name[0] == '_' ? s.name + 1 : s.name;
-		k[kept++] = (sym_keep){{s.value, e[i].size, name}, e[i].index};
+		k[kept++] = (sym_keep){{s.value, e[i].size, s.strx}, e[i].index};
 	}
 	bool sorted = true; /* usually: sections do not overlap */
 	for (size_t i = 1; i < kept && sorted; i++)
@@ -168,7 +167,7 @@ static bool make_keys(const crp_macho *m, crp_sort_key *k, bool *sorted)
 	*sorted = true;
 	for (uint32_t i = 0; i < m->nsyms; i++) {
 		crp_macho_nlist s;
-		crp__macho_symbol(m, i, &s);
+		crp__macho_symbol_head(m, i, &s);
 		uint64_t sect = s.sect ? (uint64_t)s.sect - 1 : 0xffff;
 		any |= s.value;
 		k[n] = (crp_sort_key){sect << KEY_ADDR_BITS | (s.value & KEY_ADDR_MASK), n};
@@ -206,7 +205,7 @@ static bool keep_sorted(crp_symindex *ix, const crp_macho *m, const crp_sort_key
 		if (k[i].pos >= m->nsyms)
 			continue;
 		crp_macho_nlist s;
-		crp__macho_symbol(m, (uint32_t)k[i].pos, &s);
+		crp__macho_symbol_head(m, (uint32_t)k[i].pos, &s);
 		if (!keeps(m, &s))
 			continue;
 		uint64_t size = i + 1 < n ? (k[next].key & KEY_ADDR_MASK) - s.value : 0;
@@ -216,14 +215,21 @@ static bool keep_sorted(crp_symindex *ix, const crp_macho *m, const crp_sort_key
 			return false;
 		if (p && p->addr == s.value)
 			--*kept; /* the last of an address group has the largest size */
-		ix->syms[(*kept)++] = (ix_sym){s.value, size, s.name[0] == '_' ? s.name + 1 : s.name};
+		ix->syms[(*kept)++] = (ix_sym){s.value, size, s.strx};
 		prev_index = (uint32_t)k[i].pos;
 	}
 	return true;
 }
 
+const char *crp__ix_sym_name(const crp_symindex *ix, const ix_sym *s)
+{
+	const char *name = crp__macho_symbol_name(ix->symtab, s->strx);
+	return !name ? "" : name[0] == '_' ? name + 1 : name;
+}
+
 int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
 {
+	ix->symtab = m;
 	if (!m->has_symtab || !m->nsyms)
 		return CRP_OK;
 	size_t n = (size_t)m->nsyms + m->section_count, kept = 0;
