@@ -1,4 +1,7 @@
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "internal.h"
 
@@ -30,4 +33,14 @@ void crp__allocator_init(crp_allocator *dst, const crp_allocator *src)
 	dst->realloc = default_realloc;
 	dst->free = default_free;
 	dst->ctx = NULL;
+}
+
+void crp__allocator_give_back(const crp_allocator *a)
+{
+#ifdef __GLIBC__
+	if (a->free == default_free)
+		malloc_trim(0); /* free pages inside the heap too, not only its top */
+#else
+	CRP_UNUSED(a);
+#endif
 }

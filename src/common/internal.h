@@ -41,6 +41,9 @@ void crp__sort_keys(crp_sort_key *v, crp_sort_key *tmp, size_t n);
 
 /* alloc.c */
 void crp__allocator_init(crp_allocator *dst, const crp_allocator *src);
+/* After much was freed: when a is malloc's, the free memory goes back to the system (glibc
+ * keeps freed pages in its heap otherwise); a caller's allocator is left alone. */
+void crp__allocator_give_back(const crp_allocator *a);
 static inline void *crp__malloc(const crp_allocator *a, size_t n) { return a->malloc(a->ctx, n); }
 static inline void *crp__realloc(const crp_allocator *a, void *p, size_t n)
 {

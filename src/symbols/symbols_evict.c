@@ -88,9 +88,19 @@ static uint64_t oldest_reader(crp_symbolicator *s)
 
 /* -- freeing what is retired ------------------------------------------------------------- */
 
+#define GIVE_BACK_MIN ((size_t)32 << 20)
+
+/* Under evict_lock. Every quarter of the cap freed (32 MiB at least), malloc's free pages go
+ * back to the system: the cap bounds what the process holds, not only what the indexes use;
+ * more often costs more time than it saves memory. */
 static void uncharge(crp_symbolicator *s, size_t bytes)
 {
 	atomic_fetch_sub(&s->held, bytes);
+	s->freed += bytes;
+	if (s->cap && s->freed >= (s->cap / 4 > GIVE_BACK_MIN ? s->cap / 4 : GIVE_BACK_MIN)) {
+		s->freed = 0;
+		crp__allocator_give_back(&s->alloc);
+	}
 }
 
 static void release_unit(crp_symbolicator *s, crp_symindex *ix, void *unit)

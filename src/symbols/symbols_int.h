@@ -128,6 +128,7 @@ struct crp_symbolicator {
 	sym_retired *retired;
 	size_t retired_count, retired_cap;
 	size_t pending;            /* bytes retired, not freed yet */
+	size_t freed;              /* since memory was last given back to the system */
 	atomic_size_t waiting;     /* retired_count, for lookups leaving to see without the lock */
 	_Atomic size_t largest;    /* the largest index charged at once: room kept for the next */
 	atomic_uint building;      /* indexes being built now (room is kept for each) */
