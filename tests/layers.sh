@@ -1,6 +1,6 @@
 #!/bin/sh
-# The tree's architecture, checked: no source sits directly in src/, every folder of src/ and
-# converters/ has a README.md, each folder includes only the layers below it (the table below,
+# The tree's architecture, checked: no source sits directly in src/, every top-level folder and
+# every folder of src/ and converters/ has a README.md saying what it owns, each folder includes only the layers below it (the table below,
 # which the READMEs explain), converters never include one another, and the CLI sees only the
 # public headers. usage: layers.sh SOURCE_DIR
 set -u
@@ -27,7 +27,7 @@ allowed() {
 for f in src/*.c src/*.h; do
 	[ -e "$f" ] && bad "$f: sources belong in a subsystem folder of src/"
 done
-for d in src/*/ converters/ converters/*/ tools/crashport/; do
+for d in src/*/ converters/ converters/*/ tools/ tools/crashport/ include/ schema/ fixtures/ tests/ fuzz/ bench/ docs/ cmake/; do
 	[ -f "$d/README.md" ] || bad "${d%/} has no README.md"
 done
 
