@@ -1,8 +1,9 @@
 #!/bin/sh
 # The tree's architecture, checked: no source sits directly in src/, every top-level folder and
-# every folder of src/ and converters/ has a README.md saying what it owns, each folder includes only the layers below it (the table below,
-# which the READMEs explain), converters never include one another, and the CLI sees only the
-# public headers. usage: layers.sh SOURCE_DIR
+# every folder of src/ and converters/ has a README.md saying what it owns, each folder
+# includes only the layers below it (the table below, which the READMEs explain), converters
+# never include one another, and the CLI sees only the public headers.
+# usage: layers.sh SOURCE_DIR
 set -u
 cd "$1" || exit 2
 fails=0
