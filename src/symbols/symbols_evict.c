@@ -1,6 +1,6 @@
 /* The memory cap (crp_symbolicator_options.max_index_bytes): indexes are charged as they are
- * built and grow; past the cap the least recently used unit indexes, then whole backends, are
- * unpublished and retired, and freed once no lookup can still hold them.
+ * built and grow; past the cap the least recently used index, a unit's or a whole image's, is
+ * unpublished and retired, and freed once no lookup can still hold it.
  *
  * Epoch-based reclamation. A lookup takes a reader slot and announces the global epoch it read
  * (a sequentially consistent store, then a full fence, then its loads of published pointers).
@@ -8,7 +8,13 @@
  * new value. Either a reader's announcement comes before the evictor looks at the slots (and the
  * evictor sees an epoch older than the tag: it waits), or after (and then the unpublishing came
  * first: the reader cannot find the pointer). So something tagged E is freed once every busy
- * slot shows an epoch of E or more. Readers take no lock and write only their own slot. */
+ * slot shows an epoch of E or more. Readers take no lock and write only their own slot (64
+ * slots: more lookups at once than that wait for one to free).
+ *
+ * Builds take milliseconds, so a lookup that waits for or builds an index steps out of its
+ * slot (sym_pass): it then holds no unit index, and the image index it builds into is pinned
+ * instead (a retired backend is freed once unpinned). It steps in again before it publishes
+ * or loads anything, so its new epoch covers what it reads next. */
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
