@@ -35,6 +35,8 @@ static unsigned take_slot(crp_symbolicator *s)
 			atomic_thread_fence(memory_order_seq_cst);
 			return i;
 		}
+		if (spin % SYM_READERS == SYM_READERS - 1)
+			sched_yield(); /* all busy: let one finish */
 	}
 }
 
