@@ -58,7 +58,8 @@ typedef struct crp_symbol_image crp_symbol_image;
 
 /**
  * Symbolicator options. Initialise with CRP_SYMBOLICATOR_OPTIONS_INIT. Added in 0.1; version 2
- * appends @c cache_dir and @c max_index_bytes (callers compiled with version 1 keep working).
+ * appends @c cache_dir and @c max_index_bytes, version 3 @c flags (callers compiled with an
+ * earlier version keep working).
  * @c on_skip, when set, is told about every file a directory search skips because it cannot
  * be read or is a damaged Mach-O (files that are not Mach-O at all are skipped silently), and
  * about every symbol cache that cannot be used or written (the lookup then goes on without
@@ -86,10 +87,18 @@ typedef struct crp_symbolicator_options {
 	 * least the index of the image each one is in). With a cap, answers are copies (see
 	 * crp_symbolicator_lookup_r()). 0: no cap. Added in 0.1 (version 2). */
 	size_t max_index_bytes;
+	/** CRP_SYMBOLICATOR_* flags. Added in 0.1 (version 3). */
+	unsigned int flags;
 } crp_symbolicator_options;
 
-#define CRP_SYMBOLICATOR_OPTIONS_VERSION 2
-#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, NULL, 0}
+/** Index a compile unit whole at its first lookup. By default a unit's first lookups index
+ * only what answers near their address (a few KiB instead of the unit's megabytes; the DWARF is
+ * read all the same), and a unit looked up again elsewhere is indexed whole: right for a few
+ * reports. Set this for many lookups per image (atos over thousands of addresses). */
+#define CRP_SYMBOLICATOR_WHOLE_UNITS 0x01u
+
+#define CRP_SYMBOLICATOR_OPTIONS_VERSION 3
+#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0}
 
 /**
  * Create a symbolicator.

@@ -56,10 +56,12 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 	crp_symbolicator_options o = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	*out = NULL;
 	if (opts) {
-		if (opts->version != CRP_SYMBOLICATOR_OPTIONS_VERSION && opts->version != 1)
+		if (opts->version < 1 || opts->version > CRP_SYMBOLICATOR_OPTIONS_VERSION)
 			return CRP_EINVAL;
-		/* version 1 ends before cache_dir: only that much of the caller's struct is read */
-		memcpy(&o, opts, opts->version == 1 ? offsetof(crp_symbolicator_options, cache_dir) : sizeof o);
+		/* an earlier version's struct ends before the fields added since: only that is read */
+		static const size_t size_of[] = {0, offsetof(crp_symbolicator_options, cache_dir),
+						 offsetof(crp_symbolicator_options, flags), sizeof o};
+		memcpy(&o, opts, size_of[opts->version]);
 		o.version = CRP_SYMBOLICATOR_OPTIONS_VERSION;
 	}
 	crp_allocator a;
@@ -78,6 +80,7 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 		return CRP_ENOMEM;
 	}
 	s->cap = o.max_index_bytes;
+	s->windows = o.flags & CRP_SYMBOLICATOR_WHOLE_UNITS ? 0 : SYM_WINDOWS;
 	atomic_init(&s->clock, 1);
 	atomic_init(&s->epoch, 1);
 	s->alloc = a;
@@ -627,8 +630,9 @@ static int build_index(crp_symbolicator *s, crp_symbol_image *im, sym_backend *b
 	crp__symbols_choose_sources(s, im, &src, b->src);
 	crp_symindex_hooks hooks = crp__symbols_hooks(s);
 	const sym_file *f = b->src[0] != NO_OBJECT ? &s->files[s->objects[b->src[0]].file] : NULL;
-	if (s->cap && f && !f->in_memory) /* dropped units give their DWARF pages back */
+	if (f && !f->in_memory) /* indexed units give their DWARF pages back */
 		hooks.mapped = f->data, hooks.mapped_size = f->size;
+
 	crp_symindex_stats stats;
 	CRP_TRY(crp__symindex_build(&b->ix, &src, &s->alloc, &hooks, &stats, err));
 	b->hooked = true;
@@ -819,4 +823,9 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 	if (!s->last && crp_symbol_answer_new(&s->last, s) != CRP_OK)
 		return crp__symbols_set_err(err, CRP_ENOMEM, "out of memory");
 	return lookup(out, s->last, s, im, file_addr, err);
+}
+
+void crp__symbols_set_windows(crp_symbolicator *s, unsigned n)
+{
+	s->windows = n;
 }

@@ -338,7 +338,7 @@ static void build_end(void *ctx, void *reader)
 
 crp_symindex_hooks crp__symbols_hooks(crp_symbolicator *s)
 {
-	crp_symindex_hooks h = {s, unit_building, unit_built, unit_grew, NULL, NULL, NULL, NULL, 0};
+	crp_symindex_hooks h = {s, unit_building, unit_built, unit_grew, NULL, NULL, NULL, NULL, 0, s->windows};
 	if (s->cap)
 		h.clock = &s->clock, h.build_begin = build_begin, h.build_end = build_end;
 	return h;

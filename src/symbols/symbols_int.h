@@ -117,6 +117,7 @@ struct crp_symbolicator {
 	size_t files_examined;
 	pthread_mutex_t map_lock;  /* sym_file.data (and size, dev, ino) once files are added */
 	crp_symbol_answer *last;   /* crp_symbolicator_lookup()'s answer (one thread at a time) */
+	unsigned windows;          /* window indexes a unit gets before it is indexed whole */
 	/* The memory cap (opts.max_index_bytes; 0: none) and what enforces it. */
 	size_t cap;
 	_Atomic size_t held;       /* bytes of published and retired indexes (kept without a cap) */
@@ -199,6 +200,12 @@ int crp__symbols_keep_answer(crp_symbol_answer *room, const crp_symbolication **
 /* crp_symbol_image_get_info() of an image known only from its cache object c. */
 void crp__symbols_cache_info(const crp_symbolicator *s, const sym_object *c, crp_symbol_image_info *out);
 int crp__symbols_file_object(crp_symbolicator *s, uint32_t idx);
+
+/* A unit's first lookups get window indexes (symindex_unit.c: a few KiB where the whole unit
+ * takes megabytes); one looked up outside its window this many times is indexed whole. */
+#define SYM_WINDOWS 2u
+/* For tests: window indexes per unit from now on (UINT_MAX: only windows, 0: whole units). */
+void crp__symbols_set_windows(crp_symbolicator *s, unsigned n);
 
 /* The __TEXT vmaddr the image's addresses are relative to. */
 uint64_t crp__symbols_text_vmaddr(const crp_symbolicator *s, const crp_symbol_image *im);

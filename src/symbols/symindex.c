@@ -204,7 +204,7 @@ static size_t footprint(const crp_symindex *ix)
 	size_t b = sizeof *ix + ix->unit_count * sizeof *ix->units + ix->sym_count * sizeof *ix->syms;
 	b += ix->cus.cap * (sizeof *ix->cus.lo + sizeof *ix->cus.id);
 	b += (ix->cus.accel.count + ix->sym_accel.count + ix->fs_accel.count + 3) * sizeof(uint32_t);
-	return b + 2 * ix->fs_count * sizeof *ix->fs_lo + ix->sym_count * sizeof *ix->sym_addr;
+	return b + 2 * ix->fs_count * sizeof *ix->fs_lo;
 }
 
 static int init_locks(crp_symindex *ix)
@@ -237,6 +237,28 @@ static int build_parts(crp_symindex *ix, const crp_symindex_sources *src)
 	return src->dwarf ? crp__ix_build_dwarf(ix, src->dwarf, NULL) : CRP_OK;
 }
 
+/* The whole pages of [p, p + n) inside the DWARF file's mapping leave the resident set. */
+static void drop_pages(const crp_symindex *ix, const uint8_t *p, size_t n)
+{
+	const uint8_t *lo = ix->hooks.mapped, *hi = lo + ix->hooks.mapped_size;
+	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
+	if (lo && p >= lo && p + n <= hi && a < b)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* What only building the image level reads (the symbol entries, .debug_aranges) leaves the
+ * resident set: names are read from the string table as lookups need them. */
+static void drop_image_pages(const crp_symindex *ix)
+{
+	const crp_macho *m = ix->symtab;
+	if (m && m->has_symtab)
+		drop_pages(ix, m->data + m->symoff, (size_t)m->nsyms * (m->is64 ? 16 : 12));
+	if (ix->dwarf) {
+		const crp_dwarf_sections *secs = crp__dwarf_sections(ix->dwarf);
+		drop_pages(ix, secs->data[CRP_DW_SEC_ARANGES], secs->size[CRP_DW_SEC_ARANGES]);
+	}
+}
+
 int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 			const crp_allocator *alloc, const crp_symindex_hooks *hooks,
 			crp_symindex_stats *stats, crp_error *err)
@@ -265,6 +287,7 @@ int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,
 			crp__error_set(err, rc, "%s while indexing symbols", crp_status_str(rc));
 		return rc;
 	}
+	drop_image_pages(ix);
 	ix->stats.bytes = footprint(ix);
 	atomic_init(&ix->own_bytes, ix->stats.bytes);
 	if (stats)
@@ -292,7 +315,6 @@ void crp__symindex_free(crp_symindex *ix)
 	for (size_t i = 0; ix->sym_slots && i <= ix->sym_count / IX_SLOT_CHUNK; i++)
 		crp__free(&ix->alloc, atomic_load_explicit(&ix->sym_slots[i], memory_order_relaxed));
 	crp__free(&ix->alloc, (void *)ix->sym_slots);
-	crp__free(&ix->alloc, ix->sym_addr);
 	crp__free(&ix->alloc, ix->syms);
 	crp__free(&ix->alloc, ix->fs_lo);
 	crp__free(&ix->alloc, ix->fs_hi);
@@ -314,9 +336,53 @@ static void step_in(const crp_symindex *ix, void *reader)
 		ix->hooks.build_end(ix->hooks.ctx, reader);
 }
 
+static bool covers(const ix_unitidx *u, uint64_t addr)
+{
+	return u && (!u->partial || (addr != IX_WHOLE && addr >= u->cov_lo && addr < u->cov_hi));
+}
+
+/* Under the unit's lock: a window around addr for the unit's first lookups, else the whole. */
+static uint64_t build_what(crp_symindex *ix, ix_unit *iu, uint64_t addr)
+{
+	if (addr == IX_WHOLE || iu->windows >= ix->hooks.max_windows)
+		return IX_WHOLE;
+	iu->windows++;
+	return addr;
+}
+
+
+/* A unit's DIEs and line program leave the resident set once indexed (names are read again
+ * from the page cache when a lookup needs them). */
+static void drop_unit_pages(const crp_symindex *ix, const ix_unitidx *u)
+{
+	if (!ix->hooks.mapped)
+		return;
+	const crp_dwarf_unit *du = crp__dwarf_unit(ix->dwarf, u->unit);
+	const crp_dwarf_sections *secs = crp__dwarf_sections(ix->dwarf);
+	if (du->end <= secs->size[CRP_DW_SEC_INFO])
+		drop_pages(ix, secs->data[CRP_DW_SEC_INFO] + du->offset, (size_t)(du->end - du->offset));
+	if (u->has_lines)
+		drop_pages(ix, u->lines.program, u->lines.program_size);
+}
+
+/* Publishes u in place of what the unit had: a window it replaces stays reachable from it
+ * (a lookup may still read it) and is freed with it. */
+static void publish(crp_symindex *ix, ix_unit *iu, ix_unitidx *u)
+{
+	ix_unitidx *old = atomic_load_explicit(&iu->idx, memory_order_relaxed);
+	size_t bytes = atomic_load(&u->bytes);
+	if (old) {
+		u->older = old;
+		atomic_fetch_add(&u->bytes, atomic_load(&old->bytes));
+	}
+	atomic_fetch_add_explicit(&ix->units_built, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&ix->unit_bytes, bytes, memory_order_relaxed);
+	atomic_store_explicit(&iu->idx, u, memory_order_release);
+}
+
 /* Waiting for the unit's lock and building happen stepped out (build hooks): the unit is
  * loaded, or published, only once the reader is back in. */
-static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **out, void *reader)
+static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, uint64_t addr, ix_unitidx **out, void *reader)
 {
 	ix_unit *iu = &ix->units[i];
 	pthread_mutex_t *lock = &ix->unit_locks[i % IX_UNIT_LOCKS];
@@ -326,34 +392,36 @@ static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, ix_unitidx **ou
 	pthread_mutex_lock(lock);
 	step_in(ix, reader);
 	ix_unitidx *u = atomic_load_explicit(&iu->idx, memory_order_acquire);
-	if (!u) { /* else another thread built it while this one waited */
+	if (!covers(u, addr)) { /* else another thread built it while this one waited */
+		uint64_t what = build_what(ix, iu, addr);
 		step_out(ix, reader);
 		if (ix->hooks.unit_building)
 			ix->hooks.unit_building(ix->hooks.ctx);
-		rc = crp__ix_build_unit(ix, i, &u);
+		rc = crp__ix_build_unit(ix, i, what, &u);
 		built = rc == CRP_OK;
-		if (built && ix->hooks.clock) /* new: the most recently used */
-			atomic_store_explicit(&u->last_used, atomic_load(ix->hooks.clock), memory_order_relaxed);
+		if (built) {
+			drop_unit_pages(ix, u);
+			if (ix->hooks.clock) /* new: the most recently used */
+				atomic_store_explicit(&u->last_used, atomic_load(ix->hooks.clock), memory_order_relaxed);
+		}
 		if (ix->hooks.unit_built) /* room is made before it is published */
 			ix->hooks.unit_built(ix->hooks.ctx, ix, built ? u : NULL, built ? atomic_load(&u->bytes) : 0,
 					     reader && ix->hooks.build_begin);
 		step_in(ix, reader);
 	}
-	if (built) {
-		atomic_fetch_add_explicit(&ix->units_built, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&ix->unit_bytes, atomic_load(&u->bytes), memory_order_relaxed);
-		atomic_store_explicit(&iu->idx, u, memory_order_release);
-	}
+	if (built)
+		publish(ix, iu, u);
 	pthread_mutex_unlock(lock);
 	*out = u;
 	return rc;
 }
 
-static int unit_index(crp_symindex *ix, uint32_t i, ix_unitidx **out, void *reader)
+/* The unit's index answering addr (IX_WHOLE: the whole unit's). */
+static int unit_index(crp_symindex *ix, uint32_t i, uint64_t addr, ix_unitidx **out, void *reader)
 {
 	ix_unitidx *u = atomic_load_explicit(&ix->units[i].idx, memory_order_acquire);
-	if (!u)
-		CRP_TRY(build_unit(ix, i, &u, reader));
+	if (!covers(u, addr))
+		CRP_TRY(build_unit(ix, i, addr, &u, reader));
 	if (ix->hooks.clock) {
 		uint64_t now = atomic_load_explicit(ix->hooks.clock, memory_order_relaxed);
 		if (atomic_load_explicit(&u->last_used, memory_order_relaxed) != now)
@@ -385,26 +453,9 @@ void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes)
 	return u;
 }
 
-/* The whole pages of [p, p + n) inside the mapping, dropped from the resident set. */
-static void drop_pages(const crp_symindex *ix, const uint8_t *p, size_t n)
-{
-	const uint8_t *lo = ix->hooks.mapped, *hi = lo + ix->hooks.mapped_size;
-	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
-	if (lo && p >= lo && p + n <= hi && a < b)
-		madvise((void *)a, b - a, MADV_DONTNEED);
-}
 
 void crp__symindex_unit_release(crp_symindex *ix, void *unit)
 {
-	ix_unitidx *u = unit;
-	if (ix->hooks.mapped) {
-		const crp_dwarf_unit *du = crp__dwarf_unit(ix->dwarf, u->unit);
-		const crp_dwarf_sections *secs = crp__dwarf_sections(ix->dwarf);
-		if (du->end <= secs->size[CRP_DW_SEC_INFO])
-			drop_pages(ix, secs->data[CRP_DW_SEC_INFO] + du->offset, (size_t)(du->end - du->offset));
-		if (u->has_lines)
-			drop_pages(ix, u->lines.program, u->lines.program_size);
-	}
 	crp__ix_unit_free(ix, unit);
 }
 
@@ -428,7 +479,7 @@ int crp__symindex_build_all(crp_symindex *ix)
 	for (size_t i = 0; i < ix->unit_count; i++) {
 		ix_unitidx *u;
 		if (ix->units[i].indexable)
-			CRP_TRY(unit_index(ix, (uint32_t)i, &u, NULL));
+			CRP_TRY(unit_index(ix, (uint32_t)i, IX_WHOLE, &u, NULL));
 	}
 	return CRP_OK;
 }
@@ -440,7 +491,7 @@ size_t crp__symindex_units_built(const crp_symindex *ix) { return atomic_load(&i
 
 static const ix_sym *find_symbol(const crp_symindex *ix, uint64_t addr)
 {
-	size_t i = crp__ix_upper(&ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, ix->sym_count, addr);
+	size_t i = crp__ix_upper(&ix->sym_accel, ix->syms, sizeof *ix->syms, ix->sym_count, addr);
 	if (i == 0)
 		return NULL;
 	const ix_sym *s = &ix->syms[i - 1];
@@ -610,7 +661,7 @@ int crp__symindex_lookup(crp_symindex *ix, uint64_t addr, crp_symindex_result *r
 	const ix_sym *sym = find_symbol(ix, addr);
 	if (cu != IX_NONE) {
 		ix_unitidx *u;
-		CRP_TRY(unit_index(ix, cu, &u, reader));
+		CRP_TRY(unit_index(ix, cu, addr, &u, reader));
 		const ix_row *row = find_place(u, addr);
 		uint32_t s = crp__ix_map_find(&u->paint, addr);
 		if (s != IX_NONE)

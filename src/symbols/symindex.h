@@ -76,6 +76,8 @@ typedef struct crp_symindex_hooks {
 	 * pages inside it leave the resident set (MADV_DONTNEED; read again if needed). */
 	const uint8_t *mapped;
 	size_t mapped_size;
+	/* Window indexes a unit gets before it is indexed whole (0: whole at once). */
+	unsigned max_windows;
 } crp_symindex_hooks;
 
 int crp__symindex_build(crp_symindex **out, const crp_symindex_sources *src,

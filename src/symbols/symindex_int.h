@@ -83,10 +83,16 @@ typedef struct ix_unitidx {
 	size_t path_count;                  /* set before paths is published */
 	_Atomic size_t bytes;   /* memory held (grows as names and paths are copied in) */
 	_Atomic uint64_t last_used;
+	bool partial;           /* a window index: it answers [cov_lo, cov_hi) only */
+	uint64_t cov_lo, cov_hi;
+	struct ix_unitidx *older;  /* what it replaced: kept (a lookup may hold it) until freed */
 } ix_unitidx;
+
+#define IX_WHOLE UINT64_MAX     /* crp__ix_build_unit(): the whole unit */
 
 typedef struct ix_unit {
 	_Atomic(ix_unitidx *) idx;  /* NULL until built (or after it was dropped) */
+	unsigned windows;       /* window indexes built so far (under the unit's lock) */
 	const char *comp_dir;
 	bool indexable;
 	bool read_once;         /* `budget` holds what the first reading drew */
@@ -94,7 +100,7 @@ typedef struct ix_unit {
 } ix_unit;
 
 typedef struct ix_sym {
-	uint64_t addr, size;
+	uint64_t addr, size;    /* addr first: searched as the key */
 	uint32_t strx;          /* its name in the symbol table's strings: crp__ix_sym_name() */
 } ix_sym;
 
@@ -122,7 +128,6 @@ struct crp_symindex {
 	ix_map cus;             /* address -> unit */
 	ix_sym *syms;
 	_Atomic(crp_symindex_slot *) *sym_slots;  /* per IX_SLOT_CHUNK symbols; NULL until used */
-	uint64_t *sym_addr;       /* the symbols' addresses, for searching */
 	size_t sym_count;
 	ix_accel sym_accel;
 	uint64_t *fs_lo, *fs_hi;  /* function starts and where each ends */
@@ -170,9 +175,9 @@ int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m);
 int crp__ix_build_starts(crp_symindex *ix, const crp_macho *m, crp_error *err);
 /* The DWARF context and the address -> unit map (symindex_dwarf.c). */
 int crp__ix_build_dwarf(crp_symindex *ix, const crp_macho *m, crp_error *err);
-/* One unit's index (symindex_unit.c): CRP_OK (damage is recorded in it), CRP_ENOMEM or
- * CRP_ELIMIT. */
-int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, ix_unitidx **out);
+/* One unit's index (symindex_unit.c), whole (addr IX_WHOLE) or a window around addr: CRP_OK
+ * (damage is recorded in it), CRP_ENOMEM or CRP_ELIMIT. */
+int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, uint64_t addr, ix_unitidx **out);
 void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u);
 
 #endif

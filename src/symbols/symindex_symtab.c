@@ -123,11 +123,13 @@ static int finish_symbols(crp_symindex *ix, size_t kept)
 		return CRP_ENOMEM;
 	for (size_t i = 0; i < chunks; i++)
 		atomic_init(&ix->sym_slots[i], NULL);
-	if (!(ix->sym_addr = crp__malloc(&ix->alloc, (kept ? kept : 1) * sizeof *ix->sym_addr)))
+	/* room was made for every entry; stabs and the like are not kept (an allocator that
+	 * cannot even shrink a block is out of memory, as everywhere) */
+	ix_sym *fit = kept ? crp__realloc(&ix->alloc, ix->syms, kept * sizeof *ix->syms) : ix->syms;
+	if (!fit)
 		return CRP_ENOMEM;
-	for (size_t i = 0; i < kept; i++)
-		ix->sym_addr[i] = ix->syms[i].addr;
-	return crp__ix_accel_build(&ix->alloc, &ix->sym_accel, ix->sym_addr, sizeof *ix->sym_addr, kept);
+	ix->syms = fit;
+	return crp__ix_accel_build(&ix->alloc, &ix->sym_accel, ix->syms, sizeof *ix->syms, kept);
 }
 
 /* The general way: every entry sorted by (section, address, index), sized, filtered, sorted

@@ -1,6 +1,13 @@
 /* One compile unit's index, built the first time a lookup lands in the unit: one pass over its
  * DIEs collecting subroutine scopes and their ranges, painted into address intervals (the
- * innermost scope wins); its line program turned into sorted sequences of rows. */
+ * innermost scope wins); its line program turned into sorted sequences of rows.
+ *
+ * A window index keeps only what answers one address and its surroundings: the subroutines
+ * whose ranges hold the address (and their enclosing chain), and the rows of the sequences
+ * holding it near it. Its window is the widest interval around the address that no range or
+ * sequence of the unit begins or ends in: every address in it is held by the same ranges and
+ * sequences, so it is answered exactly as by the whole index. A lookup outside it builds again
+ * (symindex.c decides when the whole unit is worth it). */
 #include <stdlib.h>
 
 #include "symindex_int.h"
@@ -11,6 +18,7 @@
 
 /* What the walk remembers about each open subroutine DIE (the walk shows no other). */
 typedef struct open_die {
+	size_t first_range, range_n;  /* ranges kept aside (a window left it out so far) */
 	uint64_t die;
 	uint64_t entry;
 	bool has_entry;
@@ -32,6 +40,10 @@ typedef struct builder {
 	size_t seq_n, seq_cap;
 	bool seq_sorted;
 	int failure;
+	bool window;          /* a window index around addr: [cov_lo, cov_hi) */
+	uint64_t addr, cov_lo, cov_hi;
+	uint64_t held_end;    /* the lowest end of the sequences holding addr */
+	ix_seq stub;          /* the earliest-ending sequence after addr (hi 0: none) */
 } builder;
 
 /* -- scopes ------------------------------------------------------------------------------ */
@@ -58,6 +70,20 @@ static int new_scope(builder *b, open_die *o, uint32_t parent)
 	return CRP_OK;
 }
 
+static void fill_scope(builder *b, uint32_t scope, size_t first, size_t end)
+{
+	ix_scope *s = &b->u->scopes[scope];
+	for (size_t i = first; i < end; i++) {
+		b->ranges[i].id = scope;
+		b->ranges[i].prio = scope; /* DFS order: a later (inner) DIE wins */
+		s->lo = b->ranges[i].lo < s->lo ? b->ranges[i].lo : s->lo;
+		s->hi = b->ranges[i].hi > s->hi ? b->ranges[i].hi : s->hi;
+	}
+	s->flags |= SCOPE_HAS_RANGES;
+	if (!(s->flags & SCOPE_HAS_ENTRY))
+		s->entry = s->lo;
+}
+
 /* Makes scopes for the innermost open subroutine and the enclosing ones up to its subprogram
  * (the chain LLVM walks), outermost first so every parent exists before its child. */
 static int materialize(builder *b)
@@ -73,8 +99,34 @@ static int materialize(builder *b)
 		if (o->kind == KIND_INLINED && j > 0)
 			parent = b->stack[j - 1].scope;
 		CRP_TRY(new_scope(b, o, parent));
+		if (o->range_n) /* a window left it out, but it encloses what it keeps */
+			fill_scope(b, o->scope, o->first_range, o->first_range + o->range_n);
 	}
 	return CRP_OK;
+}
+
+/* The window shrinks to stay clear of [lo, hi)'s ends: inside it, or wholly outside. */
+static void narrow(builder *b, uint64_t lo, uint64_t hi)
+{
+	if (hi <= b->addr) {
+		b->cov_lo = hi > b->cov_lo ? hi : b->cov_lo;
+	} else if (lo > b->addr) {
+		b->cov_hi = lo < b->cov_hi ? lo : b->cov_hi;
+	} else {
+		b->cov_lo = lo > b->cov_lo ? lo : b->cov_lo;
+		b->cov_hi = hi < b->cov_hi ? hi : b->cov_hi;
+	}
+}
+
+/* Whether a window keeps the subroutine whose ranges are ranges[first..]: one holds addr. */
+static bool window_keeps(builder *b, size_t first)
+{
+	bool holds = false;
+	for (size_t i = first; i < b->range_count; i++) {
+		narrow(b, b->ranges[i].lo, b->ranges[i].hi);
+		holds |= b->ranges[i].lo <= b->addr && b->addr < b->ranges[i].hi;
+	}
+	return holds;
 }
 
 static int add_range(void *ctx, uint64_t lo, uint64_t hi)
@@ -93,19 +145,6 @@ static int add_range(void *ctx, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-static void fill_scope(builder *b, uint32_t scope, size_t first)
-{
-	ix_scope *s = &b->u->scopes[scope];
-	for (size_t i = first; i < b->range_count; i++) {
-		b->ranges[i].id = scope;
-		b->ranges[i].prio = scope; /* DFS order: a later (inner) DIE wins */
-		s->lo = b->ranges[i].lo < s->lo ? b->ranges[i].lo : s->lo;
-		s->hi = b->ranges[i].hi > s->hi ? b->ranges[i].hi : s->hi;
-	}
-	s->flags |= SCOPE_HAS_RANGES;
-	if (!(s->flags & SCOPE_HAS_ENTRY))
-		s->entry = s->lo;
-}
 
 static int subroutine(builder *b, const crp_dwarf_die *die)
 {
@@ -115,8 +154,14 @@ static int subroutine(builder *b, const crp_dwarf_die *die)
 		return b->failure;
 	if (b->range_count == first)
 		return rc;
+	open_die *o = &b->stack[b->open - 1];
+	if (b->window && !window_keeps(b, first)) { /* kept aside, in case it encloses one kept */
+		o->first_range = first;
+		o->range_n = b->range_count - first;
+		return rc;
+	}
 	CRP_TRY(materialize(b));
-	fill_scope(b, b->stack[b->open - 1].scope, first);
+	fill_scope(b, o->scope, first, b->range_count);
 	return rc;
 }
 
@@ -161,6 +206,46 @@ static bool same_place(const ix_row *a, const ix_row *b)
 	return a->line == b->line && a->file == b->file && a->column == b->column;
 }
 
+/* Whether a window keeps the sequence [lo, hi): it holds addr. A lookup in the window takes
+ * the first sequence by end that ends after it, so of those after addr the earliest-ending is
+ * remembered: if it ends before the ones holding addr, nothing answers in the window. */
+static bool window_sequence(builder *b, uint64_t lo, uint64_t hi)
+{
+	narrow(b, lo, hi);
+	if (lo <= b->addr && b->addr < hi) {
+		b->held_end = hi < b->held_end ? hi : b->held_end;
+		return true;
+	}
+	if (lo > b->addr && (!b->stub.hi || hi < b->stub.hi))
+		b->stub = (ix_seq){hi, lo, 0, 0};
+	return false;
+}
+
+/* The window's sequences cut to the rows around it (the last at or before cov_lo up to the
+ * first at or after cov_hi), and the stub when it ends first. */
+static int window_rows(builder *b)
+{
+	ix_unitidx *u = b->u;
+	size_t w = 0;
+	for (size_t k = 0; k < u->seq_count; k++) {
+		ix_seq *q = &u->seqs[k];
+		size_t from = crp__ix_row_in(u, q, b->cov_lo), to = from;
+		while (to + 1 < q->first + q->count && u->rows[to].addr < b->cov_hi)
+			to++;
+		memmove(u->rows + w, u->rows + from, (to - from + 1) * sizeof *u->rows);
+		q->first = (uint32_t)w;
+		q->count = (uint32_t)(to - from + 1);
+		w += q->count;
+	}
+	u->row_count = w;
+	if (b->stub.hi && b->stub.hi < b->held_end) {
+		CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->seqs, &u->seq_cap, u->seq_count + 1, sizeof *u->seqs));
+		b->stub.first = (uint32_t)w;
+		u->seqs[u->seq_count++] = b->stub;
+	}
+	return CRP_OK;
+}
+
 /* Appends the finished sequence, dropping rows a lookup can never return: of rows sharing an
  * address only the last is used, and a row repeating its predecessor's place adds nothing. */
 static int flush_sequence(builder *b, uint64_t end)
@@ -190,6 +275,8 @@ static int flush_sequence(builder *b, uint64_t end)
 		}
 	}
 	out[n++] = (ix_row){end, 0, 0, 0};
+	if (b->window && !window_sequence(b, out[0].addr, end))
+		return CRP_OK; /* its rows are written over by the next */
 	u->seqs[u->seq_count++] = (ix_seq){end, out[0].addr, (uint32_t)first, (uint32_t)n};
 	u->row_count += n;
 	return CRP_OK;
@@ -249,6 +336,8 @@ static int unit_lines(builder *b, const crp_dwarf_unit *du)
 	b->seq_sorted = true;
 	b->failure = CRP_OK;
 	rc = crp__dwarf_lines_run(&u->lines, on_row, b);
+	if (b->window && !b->failure)
+		b->failure = window_rows(b);
 	sort_sequences(u);
 	if (crp__ix_accel_build(&b->ix->alloc, &u->seq_accel, u->seqs, sizeof *u->seqs, u->seq_count) != CRP_OK)
 		return CRP_ENOMEM;
@@ -279,7 +368,14 @@ static int unit_dies(builder *b)
 		rc = on_die(b, &die);
 	if (rc == CRP_ENOMEM)
 		return rc;
-	int prc = crp__ix_paint(&b->ix->alloc, b->ranges, b->range_count, &b->u->paint);
+	size_t n = b->range_count;
+	if (b->window) { /* what it left out is not painted */
+		n = 0;
+		for (size_t i = 0; i < b->range_count; i++)
+			if (b->ranges[i].id != IX_NONE)
+				b->ranges[n++] = b->ranges[i];
+	}
+	int prc = crp__ix_paint(&b->ix->alloc, b->ranges, n, &b->u->paint);
 	if (prc == CRP_OK)
 		prc = crp__ix_accel_build(&b->ix->alloc, &b->u->paint.accel, b->u->paint.lo,
 					  sizeof *b->u->paint.lo, b->u->paint.count);
@@ -361,10 +457,20 @@ static int build(builder *b)
 	return shrink_all(b);
 }
 
+static void unit_free_one(crp_symindex *ix, ix_unitidx *u);
+
+/* With the windows it replaced. */
 void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
 {
-	if (!u)
-		return;
+	while (u) {
+		ix_unitidx *older = u->older;
+		unit_free_one(ix, u);
+		u = older;
+	}
+}
+
+static void unit_free_one(crp_symindex *ix, ix_unitidx *u)
+{
 	crp__dwarf_lines_dispose(&u->lines);
 	crp__free(&ix->alloc, atomic_load_explicit(&u->paths, memory_order_relaxed));
 	crp__arena_dispose(&u->strings);
@@ -376,7 +482,7 @@ void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
 	crp__free(&ix->alloc, u);
 }
 
-int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, ix_unitidx **out)
+int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, uint64_t addr, ix_unitidx **out)
 {
 	ix_unit *iu = &ix->units[unit];
 	ix_unitidx *u = crp__malloc(&ix->alloc, sizeof *u);
@@ -396,7 +502,15 @@ int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, ix_unitidx **out)
 	b.ix = ix;
 	b.u = u;
 	b.budget = &budget;
+	b.window = addr != IX_WHOLE;
+	b.addr = addr;
+	b.cov_lo = 0;
+	b.cov_hi = UINT64_MAX;
+	b.held_end = UINT64_MAX;
 	int rc = build(&b);
+	u->partial = b.window;
+	u->cov_lo = b.cov_lo;
+	u->cov_hi = b.cov_hi;
 	crp__free(&ix->alloc, b.stack);
 	crp__free(&ix->alloc, b.ranges);
 	crp__free(&ix->alloc, b.seq_rows);

@@ -7,10 +7,12 @@
  * stripped binary without dSYM it names an address after the nearest preceding symbol, even
  * when LC_FUNCTION_STARTS shows a function starting in between; crashport answers "a function
  * starting there, name unknown" instead. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crashport/symbols.h"
+#include "symbols/symbols_int.h"
 #include "testutil.h"
 
 enum { F_KIND, F_PATH, F_ARCH, F_ADDR, F_SECTION, F_NEAREST, F_OFFSET, F_SYMTAB_RAW, F_SYMTAB,
@@ -238,11 +240,24 @@ static expectation manifest_expectation(const mrow *row)
 	return e;
 }
 
-static void check_image(size_t image_row, mode m)
+/* WINDOWS_ONLY: every lookup outside the unit's window index builds another window, never the
+ * whole unit (symindex_unit.c): each address is answered from what its window kept. */
+#define DEFAULT_WINDOWS 0u
+#define WINDOWS_ONLY UINT_MAX
+
+static crp_symbolicator *new_symbolicator(unsigned windows)
 {
-	const mrow *img = &rows[image_row];
 	crp_symbolicator *s;
 	ck_assert_int_eq(crp_symbolicator_new(&s, NULL), CRP_OK);
+	if (windows != DEFAULT_WINDOWS)
+		crp__symbols_set_windows(s, windows);
+	return s;
+}
+
+static void check_image(size_t image_row, mode m, unsigned windows)
+{
+	const mrow *img = &rows[image_row];
+	crp_symbolicator *s = new_symbolicator(windows);
 	const crp_symbol_image *im = load_image(s, tu_macho_fixtures_dir(), img->f[I_PATH], img->f[I_DSYM], m,
 						img->f[I_ARCH]);
 	crp_symbol_image_info info;
@@ -272,19 +287,31 @@ static void check_image(size_t image_row, mode m)
 
 START_TEST(agrees_with_llvm_symbolizer_with_dsym)
 {
-	check_image(images[_i], WITH_DSYM);
+	check_image(images[_i], WITH_DSYM, DEFAULT_WINDOWS);
+}
+END_TEST
+
+START_TEST(agrees_with_llvm_symbolizer_by_windows)
+{
+	check_image(images[_i], WITH_DSYM, WINDOWS_ONLY);
+}
+END_TEST
+
+START_TEST(agrees_with_llvm_symbolizer_by_whole_units)
+{
+	check_image(images[_i], DSYM_ONLY, 0);
 }
 END_TEST
 
 START_TEST(agrees_with_llvm_symbolizer_from_dsym_alone)
 {
-	check_image(images[_i], DSYM_ONLY);
+	check_image(images[_i], DSYM_ONLY, DEFAULT_WINDOWS);
 }
 END_TEST
 
 START_TEST(agrees_with_llvm_symbolizer_from_symbol_table)
 {
-	check_image(images[_i], BINARY_ONLY);
+	check_image(images[_i], BINARY_ONLY, DEFAULT_WINDOWS);
 }
 END_TEST
 
@@ -344,10 +371,9 @@ static const struct own_image {
 	{"universal/Demo", "x86_64", "dsym", "universal/Demo.dSYM"},
 };
 
-static void check_own(const struct own_image *oi, mode m)
+static void check_own(const struct own_image *oi, mode m, unsigned windows)
 {
-	crp_symbolicator *s;
-	ck_assert_int_eq(crp_symbolicator_new(&s, NULL), CRP_OK);
+	crp_symbolicator *s = new_symbolicator(windows);
 	char *dir = tu_path(tu_fixtures_dir(), "macho");
 	const crp_symbol_image *im = load_image(s, dir, oi->image, oi->dsym, m, oi->arch);
 	report r = {{0}, 0, 0, 0, 0};
@@ -371,7 +397,21 @@ static void check_own(const struct own_image *oi, mode m)
 START_TEST(own_fixtures_agree_with_llvm_symbolizer)
 {
 	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM);
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS);
+}
+END_TEST
+
+START_TEST(own_fixtures_agree_by_windows)
+{
+	const struct own_image *oi = &own_images[_i];
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, WINDOWS_ONLY);
+}
+END_TEST
+
+START_TEST(own_fixtures_agree_by_whole_units)
+{
+	const struct own_image *oi = &own_images[_i];
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, 0);
 }
 END_TEST
 
@@ -379,7 +419,7 @@ START_TEST(own_fixtures_agree_from_dsym_alone)
 {
 	const struct own_image *oi = &own_images[_i];
 	if (strcmp(oi->mode, "dsym") == 0)
-		check_own(oi, DSYM_ONLY);
+		check_own(oi, DSYM_ONLY, DEFAULT_WINDOWS);
 }
 END_TEST
 
@@ -390,6 +430,8 @@ Suite *suite_symbols_fixtures(void)
 	load_own();
 	tcase_add_loop_test(tc, own_fixtures_agree_with_llvm_symbolizer, 0, (int)(sizeof own_images / sizeof *own_images));
 	tcase_add_loop_test(tc, own_fixtures_agree_from_dsym_alone, 0, (int)(sizeof own_images / sizeof *own_images));
+	tcase_add_loop_test(tc, own_fixtures_agree_by_windows, 0, (int)(sizeof own_images / sizeof *own_images));
+	tcase_add_loop_test(tc, own_fixtures_agree_by_whole_units, 0, (int)(sizeof own_images / sizeof *own_images));
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -408,6 +450,8 @@ Suite *suite_symbols(void)
 	tcase_add_loop_test(tc, agrees_with_llvm_symbolizer_with_dsym, 0, (int)n_images);
 	tcase_add_loop_test(tc, agrees_with_llvm_symbolizer_from_dsym_alone, 0, (int)n_images);
 	tcase_add_loop_test(tc, agrees_with_llvm_symbolizer_from_symbol_table, 0, (int)n_images);
+	tcase_add_loop_test(tc, agrees_with_llvm_symbolizer_by_windows, 0, (int)n_images);
+	tcase_add_loop_test(tc, agrees_with_llvm_symbolizer_by_whole_units, 0, (int)n_images);
 	suite_add_tcase(s, tc);
 	return s;
 }

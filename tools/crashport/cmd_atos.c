@@ -463,6 +463,22 @@ static int run(session *x, int argc, char **argv)
 	return x->status;
 }
 
+/* Thousands of addresses to come (arguments, or an address file of 64 KiB or more): units are
+ * indexed whole at once, not by windows around their first addresses. */
+#define MANY_ADDRESSES 1024
+#define MANY_ADDRESS_BYTES (64 * 1024)
+
+static bool many_addresses(int argc, const atos_opts *o)
+{
+	struct stat st;
+	if (argc - optind >= MANY_ADDRESSES)
+		return true;
+	if (optind < argc)
+		return false;
+	int ok = o->addr_file ? stat(o->addr_file, &st) : fstat(STDIN_FILENO, &st);
+	return ok == 0 && S_ISREG(st.st_mode) && st.st_size >= MANY_ADDRESS_BYTES;
+}
+
 int cmd_atos(int argc, char **argv)
 {
 	atos_opts o = {0};
@@ -472,6 +488,8 @@ int cmd_atos(int argc, char **argv)
 	so.on_skip = on_skip;
 	so.cache_dir = o.symbols_cache;
 	so.max_index_bytes = o.index_memory;
+	if (many_addresses(argc, &o))
+		so.flags |= CRP_SYMBOLICATOR_WHOLE_UNITS;
 	crp_symbolicator *s;
 	if (crp_symbolicator_new(&s, &so) != CRP_OK) {
 		cli_msg("atos: out of memory");
