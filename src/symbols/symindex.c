@@ -240,9 +240,10 @@ static int build_parts(crp_symindex *ix, const crp_symindex_sources *src)
 /* The whole pages of [p, p + n) inside the DWARF file's mapping leave the resident set. */
 static void drop_pages(const crp_symindex *ix, const uint8_t *p, size_t n)
 {
-	const uint8_t *lo = ix->hooks.mapped, *hi = lo + ix->hooks.mapped_size;
-	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
-	if (lo && p >= lo && p + n <= hi && a < b)
+	/* in integers: p may be NULL (an absent section), and so may the mapping */
+	uintptr_t lo = (uintptr_t)ix->hooks.mapped, hi = lo + ix->hooks.mapped_size, at = (uintptr_t)p;
+	uintptr_t page = 4096, a = (at + page - 1) & ~(page - 1), b = (at + n) & ~(page - 1);
+	if (lo && at >= lo && n <= hi - at && a < b)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
