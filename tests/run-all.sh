@@ -114,8 +114,9 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 		name=$(basename "$t" _fuzzer)
 		work=$(mktemp -d)
 		cp fuzz/corpora/"$name"/* "$work"/
+		dict=$(awk -v t="$name" '$1 == t { print "-dict=fuzz/" $2 }' fuzz/dicts.txt)
 		"$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-			-dict=fuzz/kscrash.dict "$work" >/dev/null 2>"$work.log" ||
+			$dict "$work" >/dev/null 2>"$work.log" ||
 			{ tail -50 "$work.log"; exit 1; }
 		echo "$name: $(grep -o "stat::number_of_executed_units: [0-9]*" "$work.log")"
 		rm -rf "$work" "$work.log"
