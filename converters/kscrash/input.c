@@ -291,6 +291,20 @@ static size_t offending_token_length(crp_parser *p)
 	return (size_t)(end - i);
 }
 
+/* Inside a string yajl's lexer stops at the bad byte itself (in this window or in the carried
+ * string alike); a bad escape is put at its backslash. */
+static size_t string_error_back(const char *msg)
+{
+	return strstr(msg, "'\\' occurs before") ? 1 : 0;
+}
+
+/* After a member's value, yajl steps back to the first byte of the token that should have been
+ * a ',' or '}' (only there): its position is already the token's. */
+static bool yajl_stepped_back(const char *msg)
+{
+	return strstr(msg, "after key and value, inside map") != NULL;
+}
+
 /* yajl's own message ("parse error: unallowed token ...") at the offending token. */
 int crp__input_fail_syntax(crp_parser *p)
 {
@@ -308,7 +322,10 @@ int crp__input_fail_syntax(crp_parser *p)
 		}
 	}
 	p->oom_jmp = NULL;
-	p->tok_back = offending_token_length(p);
+	if (strstr(msg, "lexical error") && strstr(msg, "string"))
+		p->tok_back = string_error_back(msg);
+	else
+		p->tok_back = yajl_stepped_back(msg) ? 0 : offending_token_length(p);
 	crp__reader_fail(p, CRP_ESYNTAX, "%s", msg);
 	return CRP_ESYNTAX;
 }
@@ -320,8 +337,19 @@ static bool frame_is_object(const crp_frame_state *f)
 	return f->kind == CRP_F_RECORD || f->kind == CRP_F_REGSET || f->kind == CRP_F_VOBJ;
 }
 
-/* yajl stopped at a closing bracket right after a comma: the only way a '}' or ']' is wrong
- * inside a non-empty container whose last member is complete. */
+/* The last byte before squeezed byte `at` that is not white space, or -1. */
+static int byte_before(const crp_parser *p, size_t at)
+{
+	for (ptrdiff_t k = (ptrdiff_t)at - 1;; k--) {
+		int c = squeezed_byte(p, k);
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			return c;
+	}
+}
+
+/* yajl stopped at the closing bracket of a non-empty container whose last member is complete,
+ * and a comma comes right before it. The bytes are looked at, not only the nesting: where yajl
+ * steps back (yajl_stepped_back), `at` is the byte before the offending token. */
 static bool is_trailing_comma(const crp_parser *p, size_t at)
 {
 	if (p->depth == 0 || at >= p->flen || (p->opts.flags & (CRP_PARSE_NO_SALVAGE | CRP_PARSE_STRICT)))
@@ -330,7 +358,7 @@ static bool is_trailing_comma(const crp_parser *p, size_t at)
 	bool obj = frame_is_object(f);
 	if (f->n == 0 || (obj && f->in_member))
 		return false;
-	return p->ybuf[at] == (obj ? '}' : ']');
+	return p->ybuf[at] == (obj ? '}' : ']') && byte_before(p, at) == ',';
 }
 
 /* Restart yajl in the same nesting state, the closing bracket next. */

@@ -363,6 +363,47 @@ START_TEST(trailing_commas_are_repaired)
 	/* not a trailing comma: a comma with nothing before it */
 	parse_as("{\"user\":[,1]}", NULL, CRP_ESYNTAX, NULL);
 	parse_as("{\"user\":{,}}", NULL, CRP_ESYNTAX, NULL);
+	/* nor a closing bracket yajl stepped back to from the token after it (chunking fuzz
+	 * finding: a missing comma was "repaired" when the bracket and the next token came in one
+	 * chunk, and a syntax error when they came in two) */
+	static const char missing_comma[] = "{\"user\":{\"a\":{\"b\":1}{\"c\":2}},\"crash\":{}}";
+	for (size_t chunk = 0; chunk <= 24; chunk++) {
+		crp_report **r;
+		size_t n;
+		crp_error ce;
+		ck_assert_int_eq(tu_parse(missing_comma, strlen(missing_comma), chunk, NULL, &r, &n, &ce), CRP_ESYNTAX);
+		ck_assert_uint_eq(ce.column, 21);
+		ck_assert_str_eq(ce.json_path, "user");
+		tu_free_reports(r, n);
+	}
+}
+END_TEST
+
+/* A bad byte inside a string is located at itself (a bad escape at its backslash), whether
+ * the string came in one chunk or was carried across many (chunking fuzz finding: the column
+ * depended on the chunk size). */
+START_TEST(string_errors_are_located_in_any_chunks)
+{
+	static const struct {
+		const char *json;
+		uint64_t column;
+	} cases[] = {
+		{"{\"report\":{\"id\":\"x\", \"n\":\"ab\001cd\"}}", 29},
+		{"{\"report\":{\"id\":\"x\", \"n\":\"\001\"}}", 27},
+		{"{\"report\":{\"id\":\"x\", \"n\":\"a\\\"b\\q\"}}", 31},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		for (size_t chunk = 0; chunk <= 12; chunk++) {
+			crp_report **r;
+			size_t n;
+			crp_error e;
+			const char *j = cases[i].json;
+			ck_assert_int_eq(tu_parse(j, strlen(j), chunk, NULL, &r, &n, &e), CRP_ESYNTAX);
+			ck_assert_msg(e.column == cases[i].column, "case %zu, chunk %zu: column %llu", i, chunk,
+				      (unsigned long long)e.column);
+			ck_assert_str_eq(e.json_path, "report.n");
+			tu_free_reports(r, n);
+		}
 }
 END_TEST
 
@@ -578,6 +619,7 @@ Suite *suite_parse(void)
 	tcase_add_test(tc, truncated_input_keeps_what_was_complete);
 	tcase_add_test(tc, every_prefix_salvages);
 	tcase_add_test(tc, trailing_commas_are_repaired);
+	tcase_add_test(tc, string_errors_are_located_in_any_chunks);
 	tcase_add_test(tc, mistyped_values_are_kept_untyped);
 	tcase_add_test(tc, duplicates_are_kept);
 	tcase_add_test(tc, invalid_utf8_is_repaired);
