@@ -4,6 +4,8 @@
  * The chunked side takes reports as soon as they are ready, as a line filter does. The first
  * byte picks the reader (KSCrash JSON, CRPB, .crash text, .ips, or detection by content) and
  * strict mode; the second seeds the chunk sizes. Any difference aborts. */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +64,26 @@ static void print_diag(const char *who, const crp_error *e)
 		e->json_path, e->message);
 }
 
+/* Known exception: the KSCrash reader never gives yajl a string in two parts, but a number or
+ * literal may be, and yajl only judges such a token when it ends, in a later call; an error at
+ * it may then be located at a different byte of it, or just after it. So where the whole input
+ * puts an error at a number or literal, only the position may differ. */
+static const uint8_t *input;
+static size_t input_len;
+
+static bool position_may_move(const crp_error *e)
+{
+	if (e->byte_offset >= input_len)
+		return false;
+	int c = input[e->byte_offset];
+	return isalnum(c) || c == '-' || c == '+' || c == '.';
+}
+
 static void same_diag(const crp_error *a, const crp_error *b)
 {
-	if (a->code != b->code || a->byte_offset != b->byte_offset || a->line != b->line ||
-	    a->column != b->column || strcmp(a->json_path, b->json_path) != 0 ||
+	bool where = !position_may_move(a) &&
+		     (a->byte_offset != b->byte_offset || a->line != b->line || a->column != b->column);
+	if (a->code != b->code || where || strcmp(a->json_path, b->json_path) != 0 ||
 	    strcmp(a->message, b->message) != 0) {
 		print_diag("whole", a);
 		print_diag("chunked", b);
@@ -109,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.flags = data[0] & 8 ? CRP_PARSE_STRICT : 0;
 	uint32_t seed = 0x9e3779b9u ^ data[1];
 	side whole, chunked;
+	input = data + 2;
+	input_len = size - 2;
 	read_side(f, &o, data + 2, size - 2, 0, &whole);
 	read_side(f, &o, data + 2, size - 2, seed, &chunked);
 	if (whole.n != chunked.n || whole.finish_rc != chunked.finish_rc) {
