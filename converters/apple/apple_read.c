@@ -42,7 +42,16 @@ void crp__ar_position(const ar_reader *rd, uint64_t *offset, uint64_t *line, uin
 {
 	if (rd->yajl && rd->chunk) {
 		size_t used = yajl_get_bytes_consumed(rd->yajl), last = 0;
-		size_t pos = used >= rd->tok_back ? used - rd->tok_back : 0;
+		if (used < rd->tok_back) {
+			/* the token began in an earlier chunk (yajl kept its start): a token holds no
+			 * newline, so it began on the line this chunk began on */
+			uint64_t back = rd->tok_back - used;
+			*offset = rd->chunk_base > back ? rd->chunk_base - back : 0;
+			*line = rd->chunk_line;
+			*col = *offset >= rd->chunk_line_start ? *offset - rd->chunk_line_start + 1 : 1;
+			return;
+		}
+		size_t pos = used - rd->tok_back;
 		size_t k = count_newlines(rd->chunk, pos, &last);
 		uint64_t start = k ? rd->chunk_base + last + 1 : rd->chunk_line_start;
 		*offset = rd->chunk_base + pos;

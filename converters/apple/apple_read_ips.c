@@ -1222,9 +1222,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		default: break;
 		}
 	} else { /* copied now: its value may come in the next chunk, when s is gone */
-		c->key.ptr = crp__ar_textn(rd, (const char *)s, len, &c->key.len);
-		if (!c->key.ptr)
+		size_t n; /* c->key stays the raw key while a repair warns with its path */
+		const char *copy = crp__ar_textn(rd, (const char *)s, len, &n);
+		if (!copy)
 			return 0;
+		c->key.ptr = copy;
+		c->key.len = n;
 	}
 	return 1;
 }

@@ -148,6 +148,42 @@ START_TEST(input_reads_the_same_in_any_chunks)
 }
 END_TEST
 
+/* A key with invalid UTF-8 warns at its opening quote, named as written, in any chunks (chunking
+ * fuzz finding: the path read past the key, and a key split between chunks was put at the
+ * second chunk's start). */
+START_TEST(bad_key_warns_in_place_in_any_chunks)
+{
+	size_t len, na;
+	char *data = read_in(tu_fixtures_dir(), "apple/ios17-arm64-nsexception.ips", &len);
+	char *body = memchr(data, '\n', len);
+	ck_assert_ptr_nonnull(body);
+	body = strchr(body, '{');
+	size_t at = (size_t)(body - data) + 1;
+	static const char key[] = "\"k\xe5y\":1,";
+	char *in = malloc(len + sizeof key);
+	memcpy(in, data, at);
+	memcpy(in + at, key, sizeof key - 1);
+	memcpy(in + at + sizeof key - 1, data + at, len - at);
+	len += sizeof key - 1;
+	crp_report **a = read_all(in, len, 0, NULL, &na, "whole");
+	const crp_diag *w = crp_report_warning(a[0], 0);
+	ck_assert_int_eq(w->code, CRP_W_UTF8);
+	ck_assert_uint_eq(w->byte_offset, at);
+	ck_assert_str_eq(w->json_path, "k\xe5y");
+	for (size_t chunk = 1; chunk <= 24; chunk++) {
+		size_t nb;
+		crp_report **b = read_all(in, len, chunk, NULL, &nb, "chunked");
+		ck_assert_msg(memcmp(w, crp_report_warning(b[0], 0), sizeof *w) == 0, "chunk %zu: at %llu, %s", chunk,
+			      (unsigned long long)crp_report_warning(b[0], 0)->byte_offset,
+			      crp_report_warning(b[0], 0)->json_path);
+		tu_free_reports(b, nb);
+	}
+	tu_free_reports(a, na);
+	free(in);
+	free(data);
+}
+END_TEST
+
 /* Written as `format`, read back, written again: the same bytes. */
 static void fixed_point(crp_report **r, size_t n, const char *format, const char *what)
 {
@@ -722,6 +758,7 @@ Suite *suite_apple_read(void)
 	tcase_add_loop_test(tc, fixture_matches_its_goldens, 0, (int)(n_fixtures * 3));
 	tcase_add_loop_test(tc, input_reads_the_same_in_any_chunks, 0, (int)(n_inputs * MAX_CHUNK));
 	tcase_add_loop_test(tc, input_round_trips, 0, (int)n_inputs);
+	tcase_add_test(tc, bad_key_warns_in_place_in_any_chunks);
 	tcase_add_loop_test(tc, cut_off_input_keeps_what_is_complete, 0, (int)n_fixtures);
 	tcase_add_test(tc, other_bug_types_are_not_crash_reports);
 	tcase_add_test(tc, metadata_line_alone);
