@@ -1092,6 +1092,7 @@ static int begin_text(ar_reader *rd)
 	rd->t.last_line = last;
 	rd->t.in_report = true;
 	rd->t.first_line = rd->line;
+	rd->t.first_line_start = rd->line_start;
 	return CRP_OK;
 }
 
@@ -1292,10 +1293,16 @@ int crp__ar_text_end(ar_reader *rd)
 		return rd->err.code;
 	CRP_TRY(close_sections(rd));
 	if (!t->known) {
-		rd->line = t->first_line; /* the error names where the text starts */
-		rd->line_start = rd->report_start;
-		return crp__ar_fail(rd, CRP_ESCHEMA, "not an Apple crash report: no header, thread or "
-						     "Binary Images line was recognised");
+		/* the error names where the text starts, whatever is being read now (the next
+		 * report's metadata line, say) */
+		const unsigned char *chunk = rd->chunk;
+		rd->chunk = NULL;
+		rd->line = t->first_line;
+		rd->line_start = t->first_line_start;
+		int rc = crp__ar_fail(rd, CRP_ESCHEMA, "not an Apple crash report: no header, thread or "
+						       "Binary Images line was recognised");
+		rd->chunk = chunk;
+		return rc;
 	}
 	CRP_TRY(ends_early(rd));
 	if (t->crashed_no >= 0 && !crp_report_crashed_thread(rd->report, NULL)) {
