@@ -305,11 +305,11 @@ static bool yajl_stepped_back(const char *msg)
 	return strstr(msg, "after key and value, inside map") != NULL;
 }
 
-/* yajl's own message ("parse error: unallowed token ...") at the offending token. */
-int crp__input_fail_syntax(crp_parser *p)
+/* yajl's message for the error it stopped at, without its trailing newline. */
+static void yajl_message(crp_parser *p, char *msg, size_t cap)
 {
-	char msg[CRP_ERROR_MESSAGE_SIZE] = "invalid JSON";
 	jmp_buf env;
+	snprintf(msg, cap, "invalid JSON");
 	p->oom_jmp = &env;
 	if (!setjmp(env)) {
 		unsigned char *e = yajl_get_error(p->yajl, 0, NULL, 0);
@@ -317,11 +317,18 @@ int crp__input_fail_syntax(crp_parser *p)
 			size_t n = strlen((const char *)e);
 			while (n && (e[n - 1] == '\n' || e[n - 1] == ' '))
 				n--;
-			snprintf(msg, sizeof msg, "%.*s", (int)n, (const char *)e);
+			snprintf(msg, cap, "%.*s", (int)n, (const char *)e);
 			yajl_free_error(p->yajl, e);
 		}
 	}
 	p->oom_jmp = NULL;
+}
+
+/* yajl's own message ("parse error: unallowed token ...") at the offending token. */
+int crp__input_fail_syntax(crp_parser *p)
+{
+	char msg[CRP_ERROR_MESSAGE_SIZE];
+	yajl_message(p, msg, sizeof msg);
 	if (strstr(msg, "lexical error") && strstr(msg, "string"))
 		p->tok_back = string_error_back(msg);
 	else
@@ -348,9 +355,10 @@ static int byte_before(const crp_parser *p, size_t at)
 }
 
 /* yajl stopped at the closing bracket of a non-empty container whose last member is complete,
- * and a comma comes right before it. The bytes are looked at, not only the nesting: where yajl
- * steps back (yajl_stepped_back), `at` is the byte before the offending token. */
-static bool is_trailing_comma(const crp_parser *p, size_t at)
+ * and a comma comes right before it. The bytes are looked at, not only the nesting, and yajl's
+ * message: where yajl steps back (yajl_stepped_back), `at` is the byte before the offending
+ * token, a bracket that was accepted. */
+static bool is_trailing_comma(crp_parser *p, size_t at)
 {
 	if (p->depth == 0 || at >= p->flen || (p->opts.flags & (CRP_PARSE_NO_SALVAGE | CRP_PARSE_STRICT)))
 		return false;
@@ -358,7 +366,11 @@ static bool is_trailing_comma(const crp_parser *p, size_t at)
 	bool obj = frame_is_object(f);
 	if (f->n == 0 || (obj && f->in_member))
 		return false;
-	return p->ybuf[at] == (obj ? '}' : ']') && byte_before(p, at) == ',';
+	if (p->ybuf[at] != (obj ? '}' : ']') || byte_before(p, at) != ',')
+		return false;
+	char msg[CRP_ERROR_MESSAGE_SIZE];
+	yajl_message(p, msg, sizeof msg);
+	return !yajl_stepped_back(msg);
 }
 
 /* Restart yajl in the same nesting state, the closing bracket next. */

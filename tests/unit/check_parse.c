@@ -376,6 +376,19 @@ START_TEST(trailing_commas_are_repaired)
 		ck_assert_str_eq(ce.json_path, "user");
 		tu_free_reports(r, n);
 	}
+	/* a repaired comma, then a bracket that does not fit: the error is at that bracket, not a
+	 * second "repair" popping one level after another until the report ended early */
+	static const char then_wrong[] = "{\"crash\":{\"error\":{\"address\":0,}],\"x\":1}}";
+	for (size_t chunk = 0; chunk <= 24; chunk++) {
+		crp_report **r;
+		size_t n;
+		crp_error ce;
+		ck_assert_int_eq(tu_parse(then_wrong, strlen(then_wrong), chunk, NULL, &r, &n, &ce), CRP_ESYNTAX);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_uint_eq(ce.column, 33);
+		ck_assert_str_eq(ce.json_path, "crash");
+		tu_free_reports(r, n);
+	}
 }
 END_TEST
 
