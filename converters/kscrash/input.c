@@ -291,11 +291,27 @@ static size_t offending_token_length(crp_parser *p)
 	return (size_t)(end - i);
 }
 
-/* Inside a string yajl's lexer stops at the bad byte itself (in this window or in the carried
- * string alike); a bad escape is put at its backslash. */
-static size_t string_error_back(const char *msg)
+/* An error inside a string is put at its opening quote: the first unescaped quote before
+ * where yajl's lexer stopped (at or just after the bad byte, which is no quote). Not at the
+ * bad byte: a string carried across windows is held squeezed ("\/" became "/"), so only its
+ * start maps back to the input exactly, and a place must not depend on the chunks. */
+static size_t string_error_length(const crp_parser *p)
 {
-	return strstr(msg, "'\\' occurs before") ? 1 : 0;
+	ptrdiff_t end = (ptrdiff_t)(p->fbase + yajl_get_bytes_consumed(p->yajl));
+	for (ptrdiff_t j = end - 1; squeezed_byte(p, j) >= 0; j--) {
+		size_t bs = 0;
+		while (squeezed_byte(p, j - (ptrdiff_t)bs - 1) == '\\')
+			bs++;
+		if (squeezed_byte(p, j) == '"' && bs % 2 == 0)
+			return (size_t)(end - j);
+	}
+	return 0;
+}
+
+/* yajl's lexical errors inside a string (not "invalid string in json text": a bad literal) */
+static bool inside_string(const char *msg)
+{
+	return strstr(msg, "inside string") || strstr(msg, "inside a string") || strstr(msg, "UTF8 string");
 }
 
 /* After a member's value, yajl steps back to the first byte of the token that should have been
@@ -329,8 +345,8 @@ int crp__input_fail_syntax(crp_parser *p)
 {
 	char msg[CRP_ERROR_MESSAGE_SIZE];
 	yajl_message(p, msg, sizeof msg);
-	if (strstr(msg, "lexical error") && strstr(msg, "string"))
-		p->tok_back = string_error_back(msg);
+	if (inside_string(msg) && p->window && p->yajl)
+		p->tok_back = string_error_length(p);
 	else
 		p->tok_back = yajl_stepped_back(msg) ? 0 : offending_token_length(p);
 	crp__reader_fail(p, CRP_ESYNTAX, "%s", msg);

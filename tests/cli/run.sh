@@ -173,7 +173,7 @@ expect_exit 1 "$CP" validate "$FX/kscrash/quirks-odd-values.json" "$FX/kscrash/i
 contains "$T/out" "ios17-oom-memory-termination.json: report 1: valid"
 expect_exit 1 "$CP" validate --json "$FX/invalid/bad-escape.json" "$FX/kscrash/truncated-mid-frame.json"
 if [ "$(wc -l < "$T/out")" -eq 2 ]; then ok; else bad "validate --json: one line per report"; fi
-contains "$T/out" '"valid":false,"errors":1,"warnings":0,"findings":.{"severity":"error","code":"syntax","path":"report.id","line":1,"column":21'
+contains "$T/out" '"valid":false,"errors":1,"warnings":0,"findings":.{"severity":"error","code":"syntax","path":"report.id","line":1,"column":19'
 contains "$T/out" '"code":"truncated"'
 expect_exit 2 "$CP" validate
 # an object that is no crash report is no report: not converted, not valid
