@@ -70,7 +70,11 @@ static void print_diag(const char *who, const crp_error *e)
  * a token split between calls may be located at another byte of it: (1) an error at a number
  * or literal, which the KSCrash reader may split (never a string); (2) in the .ips reader,
  * which gives yajl the bytes as they come, an error after a member's value, where yajl steps
- * back to the offending token's first byte, or only to the first byte of this call. */
+ * back to the offending token's first byte, or only to the first byte of this call; (3) a byte
+ * no JSON token starts with ("invalid char in json text"): when a backslash follows it outside
+ * any string, the KSCrash reader's guess of where a string left open at a window's end begins
+ * (the last quote not escaped) is wrong, and the error is placed as if no white space had been
+ * squeezed out of what follows that guess. */
 static const uint8_t *input;
 static size_t input_len;
 static bool ips;
@@ -78,6 +82,8 @@ static bool ips;
 static bool position_may_move(const crp_error *e)
 {
 	if (ips && strstr(e->message, "after key and value, inside map"))
+		return true;
+	if (strstr(e->message, "invalid char in json text"))
 		return true;
 	if (e->byte_offset >= input_len)
 		return false;
