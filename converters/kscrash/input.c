@@ -314,11 +314,12 @@ static bool inside_string(const char *msg)
 	return strstr(msg, "inside string") || strstr(msg, "inside a string") || strstr(msg, "UTF8 string");
 }
 
-/* After a member's value, yajl steps back to the first byte of the token that should have been
- * a ',' or '}' (only there): its position is already the token's. */
+/* Where yajl's position is already the offending byte's: after a member's value it steps back
+ * to the first byte of the token that should have been a ',' or '}', and its lexer steps back
+ * to a '/' that would begin a comment. */
 static bool yajl_stepped_back(const char *msg)
 {
-	return strstr(msg, "after key and value, inside map") != NULL;
+	return strstr(msg, "after key and value, inside map") || strstr(msg, "probable comment found");
 }
 
 /* yajl's message for the error it stopped at, without its trailing newline. */

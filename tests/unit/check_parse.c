@@ -418,6 +418,17 @@ START_TEST(string_errors_are_located_in_any_chunks)
 			ck_assert_str_eq(e.json_path, "report.n");
 			tu_free_reports(r, n);
 		}
+	/* and a comment at its '/' (yajl's lexer steps back to it) */
+	static const char comment[] = "{\"report\":{\"id\":\"x\",\n /* c */ \"a\":1}}";
+	for (size_t chunk = 0; chunk <= 12; chunk++) {
+		crp_report **r;
+		size_t n;
+		crp_error e;
+		ck_assert_int_eq(tu_parse(comment, strlen(comment), chunk, NULL, &r, &n, &e), CRP_ESYNTAX);
+		ck_assert_uint_eq(e.line, 2);
+		ck_assert_uint_eq(e.column, 2);
+		tu_free_reports(r, n);
+	}
 }
 END_TEST
 
