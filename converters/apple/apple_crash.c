@@ -256,8 +256,10 @@ static void termination_lines(cw *w, const apple_exc *e)
 /* The thread the report says crashed, and the number it is printed with. */
 static const crp_thread *crashed_thread(const cw *w, size_t *number)
 {
-	*number = w->f.crashed_pos == SIZE_MAX ? 0 : w->f.crashed_pos;
-	return w->f.crashed;
+	const crp_thread *t = w->f.crashed;
+	size_t pos = w->f.crashed_pos == SIZE_MAX ? 0 : w->f.crashed_pos;
+	*number = t ? crp__apple_thread_number(&w->f, t, pos) : pos;
+	return t;
 }
 
 static void exception_block(cw *w)
@@ -427,7 +429,7 @@ static void threads(cw *w)
 {
 	const crp_crash *c = w->f.crash;
 	for (size_t i = 0; i < c->thread_count; i++)
-		thread_block(w, &c->threads[i], i);
+		thread_block(w, &c->threads[i], crp__apple_thread_number(&w->f, &c->threads[i], i));
 	if (!c->thread_count && w->f.crashed) /* a minimal report: its one thread */
 		thread_block(w, w->f.crashed, 0);
 }

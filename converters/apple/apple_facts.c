@@ -491,6 +491,7 @@ int crp__apple_facts(apple_facts *f, crp_emit_ctx *c, apple_scratch *s, const cr
 	if (!f->tz_known)
 		f->tz_minutes = 0;
 	find_cpu(f);
+	f->apple_input = (crp_report_provenance(r) & CRP_PROV_APPLE) != 0;
 	f->x = crp_extras_get(crp_report_extras(r), "apple");
 	if (f->x && f->x->type != CRP_VALUE_OBJECT)
 		f->x = NULL;
@@ -965,4 +966,9 @@ size_t crp__apple_pagefault_text(uint64_t err, char *b, size_t cap)
 	size_t n = put(b, 0, cap, err & 1 ? "protection violation" : "no mapping");
 	n = put(b, n, cap, err & 4 ? " for user " : " for kernel ");
 	return put(b, n, cap, err & 16 ? "instruction fetch" : err & 2 ? "data write" : "data read");
+}
+
+size_t crp__apple_thread_number(const apple_facts *f, const crp_thread *t, size_t pos)
+{
+	return f->apple_input && CRP_HAS(t, CRP_THREAD_INDEX) && t->index <= SIZE_MAX ? (size_t)t->index : pos;
 }

@@ -264,8 +264,8 @@ void crp__ips_faulting(iw *w, const char *key)
 	crp__ips_bkey(w, key);
 	if (x)
 		crp__ips_value(w->o, x);
-	else
-		crp__ao_dec(w->o, w->f.crashed_pos == SIZE_MAX ? 0 : w->f.crashed_pos);
+	else /* a crashed thread the list lacks is written after it (crp__ips_threads) */
+		crp__ao_dec(w->o, w->f.crashed_pos != SIZE_MAX ? w->f.crashed_pos : w->f.crash->thread_count);
 }
 
 /* Every thread; a report without one gets an empty thread with id 0, which lldb's parser needs
@@ -280,9 +280,11 @@ void crp__ips_threads(iw *w, const char *key)
 			ao_ch(w->o, ',');
 		thread_object(w, &c->threads[i], i);
 	}
-	if (!c->thread_count && w->f.crashed)
-		thread_object(w, w->f.crashed, 0);
-	else if (!c->thread_count)
+	if (w->f.crashed && w->f.crashed_pos == SIZE_MAX) { /* e.g. a .crash without its block */
+		if (c->thread_count)
+			ao_ch(w->o, ',');
+		thread_object(w, w->f.crashed, c->thread_count);
+	} else if (!c->thread_count)
 		AO_LIT(w->o, "{\"id\":0,\"frames\":[]}");
 	ao_ch(w->o, ']');
 }

@@ -336,7 +336,8 @@ static void header_macos(tw *w)
 
 static size_t crashed_number(const tw *w)
 {
-	return w->f->crashed_pos == SIZE_MAX ? 0 : w->f->crashed_pos;
+	size_t pos = w->f->crashed_pos == SIZE_MAX ? 0 : w->f->crashed_pos;
+	return w->f->crashed ? crp__apple_thread_number(w->f, w->f->crashed, pos) : pos;
 }
 
 static void exc_label(tw *w, const char *l, const char *ios_spacing)
@@ -846,7 +847,7 @@ static void threads(tw *w)
 	}
 	for (size_t i = 0; i < c->thread_count; i++) {
 		const crp_thread *t = &c->threads[i];
-		thread_title(w, t, i);
+		thread_title(w, t, crp__apple_thread_number(w->f, t, i));
 		if (CRP_HAS(t, CRP_THREAD_BACKTRACE))
 			backtrace(w, &t->backtrace);
 		ao_ch(w->o, '\n');
