@@ -565,7 +565,7 @@ static bool may_become_first_line(const unsigned char *s, size_t n)
 	size_t d = 0;
 	while (d < n && s[d] == '-')
 		d++;
-	if (d == n)
+	if (d == n || d >= 3) /* a banner: crp__apple_detect skips any line starting "---" */
 		return true;
 	for (size_t k = 0; k < CRP_ARRAY_LEN(first_keys); k++) {
 		size_t l = strlen(first_keys[k]);
