@@ -749,7 +749,8 @@ static int write_file(writer *w, const crp_uuid *uuid, int32_t type, int32_t sub
 		crc[i] = (uint32_t)crc32(0, Z_NULL, 0);
 	stream st = {crc, 0, NULL, CRP_OK};
 	emit_data(&st, s, n);
-	header(h, uuid, type, subtype, src, w->base, gathered >> 62);
+	header(h, uuid, type, subtype, src, w->base,
+	       (unsigned)(gathered >> 63 & 1) | (unsigned)(gathered >> 62 & 1) << 1);
 	put64(h + 96, start + data);
 	put32(h + 104, (uint32_t)n);
 	put32(h + 108, CRP_SYMCACHE_BLOCK);

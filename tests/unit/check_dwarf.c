@@ -166,8 +166,11 @@ static void end_sequence(mb_buf *l)
 	mb_u8(l, 0), mb_uleb(l, 1), mb_u8(l, 1);
 }
 
-/* Rows: 0x1000 d5.c:10, 0x1010 inc.h:3:5, 0x1020 d5.c:12, end 0x1040; 0x1100 d5.c:20:1,
- * end 0x1120 */
+/* The column of the 0x1100 row: 4096 and more makes a symbol cache's line rows wide. */
+static unsigned last_column = 1;
+
+/* Rows: 0x1000 d5.c:10, 0x1010 inc.h:3:5, 0x1020 d5.c:12, end 0x1040; 0x1100 d5.c:20:1
+ * (last_column), end 0x1120 */
 static void v5_program(mb_buf *l)
 {
 	/* the file register starts at 1, the second entry in DWARF 5: name file 0 first */
@@ -181,7 +184,7 @@ static void v5_program(mb_buf *l)
 	end_sequence(l);
 	set_address(l, 0x1100);
 	mb_u8(l, 4), mb_uleb(l, 0);
-	mb_u8(l, 3), mb_sleb(l, 19), mb_u8(l, 5), mb_uleb(l, 1), mb_u8(l, 1);
+	mb_u8(l, 3), mb_sleb(l, 19), mb_u8(l, 5), mb_uleb(l, last_column), mb_u8(l, 1);
 	mb_u8(l, 2), mb_uleb(l, 0x20);
 	end_sequence(l);
 }
@@ -320,6 +323,33 @@ START_TEST(dwarf5_unit)
 	ck_assert_str_eq(sym->linkage_name, "_ZN2ns5outerEi");
 	ck_assert_uint_eq(sym->flags, CRP_SYM_DEMANGLED);
 	crp_symbolicator_free(s);
+	free(img.p);
+	free_set(&d);
+}
+END_TEST
+
+/* A column past 4095 makes the cache's line rows wide while its scopes stay narrow: the header
+ * said the opposite (the two flags were swapped), and such a cache did not open
+ * (symcache_roundtrip fuzz finding). */
+START_TEST(wide_lines_through_a_cache)
+{
+	last_column = 5000;
+	dwarf_set d = build_v5();
+	last_column = 1;
+	mb_buf img = image_of(&d);
+	crp_symbolicator *s = load(&img), *c;
+	crp_buffer cache = CRP_BUFFER_INIT;
+	crp_sink sink;
+	crp_sink_init_buffer(&sink, &cache);
+	ck_assert_int_eq(crp_symbol_image_write_cache(s, crp_symbolicator_image(s, 0), &sink, NULL), CRP_OK);
+	mb_buf cimg = {(uint8_t *)cache.data, cache.len, 0};
+	c = load(&cimg);
+	expect_at(s, 0x1110, "ns::outer(int) /src/d5.c:20:5000");
+	expect_at(c, 0x1110, "ns::outer(int) /src/d5.c:20:5000");
+	expect_at(c, 0x1010, "inl /src/inc.h:3:5 ; ns::outer(int) /src/d5.c:7:3");
+	crp_symbolicator_free(c);
+	crp_symbolicator_free(s);
+	crp_buffer_dispose(&cache);
 	free(img.p);
 	free_set(&d);
 }
@@ -652,6 +682,7 @@ Suite *suite_dwarf(void)
 	TCase *tc = tcase_create("dwarf");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, dwarf5_unit);
+	tcase_add_test(tc, wide_lines_through_a_cache);
 	tcase_add_test(tc, dwarf64_unit);
 	tcase_add_test(tc, synthetic_units_agree_with_llvm_symbolizer);
 	tcase_add_test(tc, every_truncation_of_every_section);
