@@ -259,6 +259,9 @@ int crp__ar_frame_line(ar_reader *rd, const char *s, size_t len, crp_frame *f)
 	if (!at)
 		return 1;
 	size_t name_end = trim_end(s, at);
+	const char *nul = memchr(s + name, '\0', name_end > name ? name_end - name : 0);
+	if (nul) /* the name ends there (a C string would), without the spaces before it */
+		name_end = trim_end(s, (size_t)(nul - s));
 	const char *tab = memchr(s + name_end, '\t', at - name_end);
 	if (tab && tab + 1 < s + at && tab[1] == ' ')
 		rd->t.translated = true; /* "\t       0x1ad98ab74": the iOS 15+ translation */
