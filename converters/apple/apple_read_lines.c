@@ -179,6 +179,9 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 	if (k < end && k >= 4 && memcmp(s + k - 3, " + ", 3) == 0 && crp__ar_dec(s + k, end - k, &off)) {
 		have_off = true;
 		end = k - 3;
+	} else if (k < end && k == 2 && memcmp(s, "+ ", 2) == 0 && crp__ar_dec(s + k, end - k, &off)) {
+		have_off = true; /* an offset and no name: not a symbol called "+ 8688" */
+		end = 0;
 	}
 	if (end && s[end - 1] == ')') {
 		for (k = end; k > 0 && s[k - 1] != '('; k--)
