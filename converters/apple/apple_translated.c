@@ -189,9 +189,13 @@ static void role_and_parent(tw *w)
 
 /* Header lines the model has no field for, as they were read. */
 /* Where a header line the model has no field for goes: after CrashReporter Key (0), after
- * Version (1), or at the end of the first block (2), as Apple's older text has them. */
+ * Version (1), or at the end of the first block (2), as Apple's older text has them; a second
+ * time line after the one the model holds (3), so that it stays the second when read back. */
 static int header_slot(const crp_span *k)
 {
+	if ((k->len == 9 && memcmp(k->ptr, "Date/Time", 9) == 0) ||
+	    (k->len == 11 && memcmp(k->ptr, "Launch Time", 11) == 0))
+		return 3;
 	static const char *const after_key[] = {"Beta Identifier"};
 	static const char *const after_version[] = {"Beta", "AppStoreTools", "AppVariant"};
 	for (size_t i = 0; i < CRP_ARRAY_LEN(after_key); i++)
@@ -279,6 +283,7 @@ static void header_ios(tw *w)
 		time_line(w, "Date/Time:", &f->info->timestamp);
 	if (CRP_HAS(f->sys, CRP_SYSTEM_APP_START_TIME))
 		time_line(w, "Launch Time:", &f->sys->app_start_time);
+	other_header(w, 3);
 	os_line(w);
 	xfield(w, "Release Type:", crp__apple_xx(f, "osVersion", "releaseType"));
 	xfield(w, "Baseband Version:", crp__apple_x(f, "basebandVersion"));
@@ -310,6 +315,7 @@ static void header_macos(tw *w)
 	ao_ch(w->o, '\n');
 	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP))
 		time_line(w, "Date/Time:", &f->info->timestamp);
+	other_header(w, 3);
 	os_line(w);
 	AO_LIT(w->o, "Report Version:        12\n");
 	report_notes(w);
