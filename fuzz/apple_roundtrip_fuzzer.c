@@ -4,7 +4,9 @@
  * on nothing moves: written, read, written again gives the same bytes, and the two models read
  * give the same CRPB. (The first trip through an Apple format may drop what it has no place for,
  * e.g. KSCrash-only fields of a model, so it is the second trip that must be the identity.)
- * Any difference aborts, with what differed on stderr. */
+ * Nothing moving is asked only of input read without a warning: lines the reader did not
+ * understand are kept as text, and where such text goes back is not promised. Any difference
+ * aborts, with what differed on stderr. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,28 +99,40 @@ static void through_crpb(crp_report **r, size_t n)
 	crp_buffer_dispose(&c2);
 }
 
+static bool clean(crp_report **r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (crp_report_warning_count(r[i]))
+			return false;
+	return true;
+}
+
 /* Written as `format` and read back twice: the second trip changes nothing. */
 static void through(const char *format, crp_report **r, size_t n)
 {
 	crp_buffer w1 = CRP_BUFFER_INIT, w2 = CRP_BUFFER_INIT, m2 = CRP_BUFFER_INIT, m3 = CRP_BUFFER_INIT;
 	crp_report *r2[MAX_REPORTS], *r3[MAX_REPORTS];
 	int rc;
+	size_t n3;
 	emit(format, r, n, &w1);
 	size_t n2 = read_all(format, (const uint8_t *)w1.data, w1.len, r2, &rc);
 	if (rc != CRP_OK || n2 != n)
 		fail("what the writer wrote does not read back");
 	emit(format, r2, n2, &w2);
+	if (!clean(r, n))
+		goto out;
 	if (!same_bytes(&w1, &w2))
 		fail("written, read and written again differs");
-	size_t n3 = read_all(format, (const uint8_t *)w2.data, w2.len, r3, &rc);
+	n3 = read_all(format, (const uint8_t *)w2.data, w2.len, r3, &rc);
 	if (rc != CRP_OK || n3 != n2)
 		fail("the second writing does not read back");
 	emit("crpb", r2, n2, &m2);
 	emit("crpb", r3, n3, &m3);
 	if (!same_bytes(&m2, &m3))
 		fail("the second trip changes the model");
-	free_all(r2, n2);
 	free_all(r3, n3);
+out:
+	free_all(r2, n2);
 	crp_buffer_dispose(&w1);
 	crp_buffer_dispose(&w2);
 	crp_buffer_dispose(&m2);
