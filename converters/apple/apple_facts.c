@@ -357,7 +357,7 @@ static enum apple_layout find_layout(const apple_facts *f)
 {
 	size_t n = 0;
 	const char *l = crp__apple_xstr(crp__apple_x(f, "layout"), &n);
-	if (is_macos(f))
+	if (is_macos(f) || (l && n == 5 && memcmp(l, "macos", 5) == 0))
 		return APPLE_LAYOUT_MACOS;
 	if (!f->x || (l && n == 6 && memcmp(l, "legacy", 6) == 0))
 		return APPLE_LAYOUT_LEGACY;

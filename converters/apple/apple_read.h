@@ -107,6 +107,7 @@ typedef struct ar_text {
 	bool last_line;          /* the input's last line, without a newline: maybe cut short */
 	bool saw_eof;            /* the "EOF" line of a translated iOS report */
 	bool saw_images;         /* its "Binary Images:" line: every Apple text ends with that list */
+	bool macos_version;      /* "Report Version:" other than 104: only macOS writes those */
 	uint64_t first_line;     /* where the report's text starts: its line, */
 	uint64_t first_line_start; /* and that line's offset */
 	ar_list details;         /* termination details, one per line */

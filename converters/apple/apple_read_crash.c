@@ -994,6 +994,8 @@ static int field(ar_reader *rd, const char *k, size_t kn, const char *v, size_t 
 	}
 	if (equals(k, kn, "Termination Signal") || equals(k, kn, "Report Version")) {
 		rd->t.known++; /* both follow from the signal and the layout: every writer derives them */
+		if (equals(k, kn, "Report Version") && n && v[0] >= '0' && v[0] <= '9' && !(n == 3 && !memcmp(v, "104", 3)))
+			rd->t.macos_version = true;
 		return CRP_OK;
 	}
 	return add_copy(rd, &rd->t.header, k, kn, v, n);
@@ -1263,6 +1265,10 @@ static int keep_lists(ar_reader *rd)
 	CRP_TRY(list_object(rd, &t->header, "header"));
 	CRP_TRY(list_object(rd, &t->sections, "sections"));
 	CRP_TRY(list_array(rd, &t->unparsed, "unparsed", &v));
+	/* macOS text whose OS Version says nothing ("???"): only the layout tells, and it is
+	 * written back so */
+	if (t->macos_version && !(rd->report->body.system.has & CRP_SYSTEM_SYSTEM_NAME))
+		return add_str(rd, &rd->apple, "layout", "macos", 5);
 	return add_str(rd, &rd->apple, "layout", t->translated ? "translated" : "legacy",
 		       t->translated ? 10 : 6);
 }
