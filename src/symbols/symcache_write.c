@@ -307,11 +307,18 @@ static void row_push(writer *w, ix_unitidx *u, uint64_t at, const ix_row *r)
 		lines_push(w, at, r->line, r->column, path_of(w, u, r->file));
 }
 
+/* Sequences that do not overlap and rows in address order within each: lines_walk can visit
+ * them in order. A line program may go backwards (hostile or broken DWARF); lookups then answer
+ * what their binary search finds, which lines_asked reproduces. */
 static bool disjoint(const ix_unitidx *u)
 {
-	for (size_t k = 1; k < u->seq_count; k++)
-		if (u->seqs[k].lo < u->seqs[k - 1].hi)
+	for (size_t k = 0; k < u->seq_count; k++) {
+		if (k && u->seqs[k].lo < u->seqs[k - 1].hi)
 			return false;
+		for (size_t r = u->seqs[k].first + 1; r < (size_t)u->seqs[k].first + u->seqs[k].count; r++)
+			if (u->rows[r].addr < u->rows[r - 1].addr)
+				return false;
+	}
 	return true;
 }
 
