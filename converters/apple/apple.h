@@ -126,7 +126,6 @@ typedef struct apple_facts {
 	size_t sorted_count;
 	size_t lookup_count;           /* the first lookup_count entries have an address */
 	const crp_value *x;            /* the "apple" extras of a report read from Apple input */
-	bool apple_input;              /* read from an .ips or .crash (CRP_PROV_APPLE) */
 	enum apple_layout layout;
 	const crp_image *placeholder;  /* an .ips "A" image (base 0, size 0) frames in no image use */
 } apple_facts;
@@ -135,11 +134,14 @@ typedef struct apple_facts {
 int crp__apple_facts(apple_facts *f, crp_emit_ctx *c, apple_scratch *s, const crp_report *r);
 void crp__apple_scratch_free(crp_emit_ctx *c, apple_scratch *s);
 
-/* A member of the report's "apple" extras (or of one of its objects), or NULL. */
 /* The number a .crash shows a thread with: for a report read from Apple text, the number it
  * had there (a report may lack some threads); else its position, as KSCrash's own Apple
  * format does. */
 size_t crp__apple_thread_number(const apple_facts *f, const crp_thread *t, size_t pos);
+/* The number the crashed thread is shown with (0 when none). */
+size_t crp__apple_crashed_number(const apple_facts *f);
+
+/* A member of the report's "apple" extras (or of one of its objects), or NULL. */
 const crp_value *crp__apple_x(const apple_facts *f, const char *key);
 const crp_value *crp__apple_xx(const apple_facts *f, const char *obj, const char *key);
 /* A string value's text (NULL when v is not a string); a number value's text too. */

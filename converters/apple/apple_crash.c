@@ -256,10 +256,8 @@ static void termination_lines(cw *w, const apple_exc *e)
 /* The thread the report says crashed, and the number it is printed with. */
 static const crp_thread *crashed_thread(const cw *w, size_t *number)
 {
-	const crp_thread *t = w->f.crashed;
-	size_t pos = w->f.crashed_pos == SIZE_MAX ? 0 : w->f.crashed_pos;
-	*number = t ? crp__apple_thread_number(&w->f, t, pos) : pos;
-	return t;
+	*number = crp__apple_crashed_number(&w->f);
+	return w->f.crashed;
 }
 
 static void exception_block(cw *w)

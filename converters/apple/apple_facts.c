@@ -491,7 +491,6 @@ int crp__apple_facts(apple_facts *f, crp_emit_ctx *c, apple_scratch *s, const cr
 	if (!f->tz_known)
 		f->tz_minutes = 0;
 	find_cpu(f);
-	f->apple_input = (crp_report_provenance(r) & CRP_PROV_APPLE) != 0;
 	f->x = crp_extras_get(crp_report_extras(r), "apple");
 	if (f->x && f->x->type != CRP_VALUE_OBJECT)
 		f->x = NULL;
@@ -970,5 +969,12 @@ size_t crp__apple_pagefault_text(uint64_t err, char *b, size_t cap)
 
 size_t crp__apple_thread_number(const apple_facts *f, const crp_thread *t, size_t pos)
 {
-	return f->apple_input && CRP_HAS(t, CRP_THREAD_INDEX) && t->index <= SIZE_MAX ? (size_t)t->index : pos;
+	bool apple_input = crp_report_provenance(f->r) & CRP_PROV_APPLE;
+	return apple_input && CRP_HAS(t, CRP_THREAD_INDEX) && t->index <= SIZE_MAX ? (size_t)t->index : pos;
+}
+
+size_t crp__apple_crashed_number(const apple_facts *f)
+{
+	size_t pos = f->crashed_pos == SIZE_MAX ? 0 : f->crashed_pos;
+	return f->crashed ? crp__apple_thread_number(f, f->crashed, pos) : pos;
 }

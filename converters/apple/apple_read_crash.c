@@ -994,7 +994,7 @@ static int field(ar_reader *rd, const char *k, size_t kn, const char *v, size_t 
 	}
 	if (equals(k, kn, "Termination Signal") || equals(k, kn, "Report Version")) {
 		rd->t.known++; /* both follow from the signal and the layout: every writer derives them */
-		if (equals(k, kn, "Report Version") && n && v[0] >= '0' && v[0] <= '9' && !(n == 3 && !memcmp(v, "104", 3)))
+		if (equals(k, kn, "Report Version") && n && v[0] >= '0' && v[0] <= '9' && !equals(v, n, "104"))
 			rd->t.macos_version = true;
 		return CRP_OK;
 	}

@@ -340,12 +340,6 @@ static void header_macos(tw *w)
 
 /* -- exception ---------------------------------------------------------------------------- */
 
-static size_t crashed_number(const tw *w)
-{
-	size_t pos = w->f->crashed_pos == SIZE_MAX ? 0 : w->f->crashed_pos;
-	return w->f->crashed ? crp__apple_thread_number(w->f, w->f->crashed, pos) : pos;
-}
-
 static void exc_label(tw *w, const char *l, const char *ios_spacing)
 {
 	if (w->mac)
@@ -538,7 +532,7 @@ static void crashed_line_macos(tw *w)
 	if (!t)
 		return;
 	label(w, "Crashed Thread:");
-	crp__ao_dec(w->o, crashed_number(w));
+	crp__ao_dec(w->o, crp__apple_crashed_number(w->f));
 	if (CRP_HAS(t, CRP_THREAD_DISPATCH_QUEUE)) {
 		AO_LIT(w->o, "  Dispatch queue: ");
 		crp__ao_text(w->o, t->dispatch_queue);
@@ -573,7 +567,7 @@ static void exception_block(tw *w)
 			ao_ch(w->o, '\n');
 		if (w->f->crashed) {
 			AO_LIT(w->o, "Triggered by Thread:  ");
-			crp__ao_dec(w->o, crashed_number(w));
+			crp__ao_dec(w->o, crp__apple_crashed_number(w->f));
 			AO_LIT(w->o, "\n\n");
 		} else if (w->legacy) {
 			ao_ch(w->o, '\n');
@@ -905,7 +899,7 @@ static void instruction_stream(tw *w)
 		return;
 	crp__apple_xu64(crp_value_get(st, "offset"), &mark);
 	AO_LIT(w->o, "Thread ");
-	crp__ao_dec(w->o, crashed_number(w));
+	crp__ao_dec(w->o, crp__apple_crashed_number(w->f));
 	AO_LIT(w->o, " instruction stream:\n");
 	for (size_t i = 0; i < bytes->u.arr.count; i += 16)
 		dump_row(w, bytes, i, bytes->u.arr.count, mark);
@@ -1115,7 +1109,7 @@ int crp__apple_translated(ao *o, apple_facts *f, const crp_report *handler, bool
 	exception_block(&w);
 	text_blocks(&w);
 	threads(&w);
-	crp__apple_thread_state(o, f, f->crashed, crashed_number(&w), true);
+	crp__apple_thread_state(o, f, f->crashed, crp__apple_crashed_number(f), true);
 	if (w.mac)
 		instruction_stream(&w);
 	binary_images(&w);
