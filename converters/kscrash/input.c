@@ -266,46 +266,46 @@ static bool token_char(int c)
 	return c >= 0 && (isalnum(c) || c == '.' || c == '-' || c == '+');
 }
 
+/* The first quote at or before squeezed byte j that no odd run of backslashes escapes (a
+ * string's opening quote, looking back from inside it), or false. */
+static bool opening_quote(const crp_parser *p, ptrdiff_t j, ptrdiff_t *at)
+{
+	for (; squeezed_byte(p, j) >= 0; j--) {
+		size_t bs = 0;
+		while (squeezed_byte(p, j - (ptrdiff_t)bs - 1) == '\\')
+			bs++;
+		if (squeezed_byte(p, j) == '"' && bs % 2 == 0) {
+			*at = j;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* yajl stops after the offending token; its length, so positions point at its first byte. */
 static size_t offending_token_length(crp_parser *p)
 {
 	if (!p->window || !p->yajl)
 		return 0;
-	ptrdiff_t end = (ptrdiff_t)(p->fbase + yajl_get_bytes_consumed(p->yajl)), i = end - 1;
+	ptrdiff_t end = (ptrdiff_t)(p->fbase + yajl_get_bytes_consumed(p->yajl)), i = end - 1, q;
 	int c = squeezed_byte(p, i);
 	if (c < 0)
 		return 0;
-	if (c == '"') {
-		/* back to the opening quote: a quote not escaped by an odd run of backslashes */
-		for (ptrdiff_t j = i - 1; squeezed_byte(p, j) >= 0; j--) {
-			size_t bs = 0;
-			while (squeezed_byte(p, j - (ptrdiff_t)bs - 1) == '\\')
-				bs++;
-			if (squeezed_byte(p, j) == '"' && bs % 2 == 0)
-				return (size_t)(end - j);
-		}
-		return 1;
-	}
+	if (c == '"') /* back to the opening quote */
+		return opening_quote(p, i - 1, &q) ? (size_t)(end - q) : 1;
 	while (token_char(c) && token_char(squeezed_byte(p, i - 1)))
 		i--;
 	return (size_t)(end - i);
 }
 
-/* An error inside a string is put at its opening quote: the first unescaped quote before
- * where yajl's lexer stopped (at or just after the bad byte, which is no quote). Not at the
- * bad byte: a string carried across windows is held squeezed ("\/" became "/"), so only its
- * start maps back to the input exactly, and a place must not depend on the chunks. */
+/* An error inside a string is put at its opening quote, looking back from where yajl's lexer
+ * stopped (at or just after the bad byte, which is no quote). Not at the bad byte: a string
+ * carried across windows is held squeezed ("\/" became "/"), so only its start maps back to
+ * the input exactly, and a place must not depend on the chunks. */
 static size_t string_error_length(const crp_parser *p)
 {
-	ptrdiff_t end = (ptrdiff_t)(p->fbase + yajl_get_bytes_consumed(p->yajl));
-	for (ptrdiff_t j = end - 1; squeezed_byte(p, j) >= 0; j--) {
-		size_t bs = 0;
-		while (squeezed_byte(p, j - (ptrdiff_t)bs - 1) == '\\')
-			bs++;
-		if (squeezed_byte(p, j) == '"' && bs % 2 == 0)
-			return (size_t)(end - j);
-	}
-	return 0;
+	ptrdiff_t end = (ptrdiff_t)(p->fbase + yajl_get_bytes_consumed(p->yajl)), q;
+	return opening_quote(p, end - 1, &q) ? (size_t)(end - q) : 0;
 }
 
 /* yajl's lexical errors inside a string (not "invalid string in json text": a bad literal) */
