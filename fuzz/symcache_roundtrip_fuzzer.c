@@ -1,10 +1,8 @@
 /* The symbol cache round trip: whatever DWARF the symbolicator accepts, the cache written from
  * it answers every lookup exactly as the DWARF did (schema/symcache-format.md promises
  * byte-identical answers), and writing it twice gives the same bytes.
- * The input is the dwarf_fuzzer's: ten little-endian 16-bit section sizes, then .debug_info,
- * _abbrev, _line, _str, _line_str, _ranges, _rnglists, _addr, _str_offsets, _aranges, wrapped
- * in a synthetic dSYM; every 4th address of [0x1000, 0x2000) is looked up. Any difference
- * aborts, with the address and what differed on stderr. */
+ * The input is the dwarf_fuzzer's (dwarf_input.h); every 4th address of the synthetic dSYM's
+ * __TEXT is looked up. Any difference aborts, with the address and what differed on stderr. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +10,9 @@
 
 #include "crashport/crashport.h"
 #include "crashport/symbols.h"
-#include "machobuild.h"
+#include "dwarf_input.h"
 
-#define NSECT 10
-#define LO 0x1000u
-#define HI 0x2000u
 #define STEP 4u
-
-static const char *const names[NSECT] = {"__debug_info", "__debug_abbrev", "__debug_line",
-					  "__debug_str", "__debug_line_str", "__debug_ranges",
-					  "__debug_rnglists", "__debug_addr", "__debug_str_offs",
-					  "__debug_aranges"};
 
 static void differ(uint64_t addr, const char *what)
 {
@@ -73,7 +63,7 @@ static void compare(const mb_buf *img)
 	crp_error e;
 	if (crp_symbolicator_add_memory(sc, cache.data, cache.len, "fuzz.symcache", &e) != CRP_OK)
 		differ(0, e.message);
-	for (uint64_t a = LO; a < HI; a += STEP) {
+	for (uint64_t a = DWARF_INPUT_TEXT_LO; a < DWARF_INPUT_TEXT_HI; a += STEP) {
 		const crp_symbolication *x, *y;
 		int rx = crp_symbolicator_lookup(&x, dw, crp_symbolicator_image(dw, 0), a, NULL);
 		int ry = crp_symbolicator_lookup(&y, sc, crp_symbolicator_image(sc, 0), a, NULL);
@@ -95,17 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t uuid[16] = {0xf0, 0x23};
-	if (size < 2 * NSECT)
+	mb_buf img = dwarf_input_dsym(data, size, uuid);
+	if (!img.p)
 		return 0;
-	mb_section secs[NSECT];
-	size_t off = 2 * NSECT;
-	for (int i = 0; i < NSECT; i++) {
-		size_t want = (size_t)data[2 * i] | (size_t)data[2 * i + 1] << 8;
-		size_t n = want < size - off ? want : size - off;
-		secs[i] = (mb_section){names[i], data + off, n};
-		off += n;
-	}
-	mb_buf img = mb_dsym(uuid, LO, HI - LO, secs, NSECT);
 	compare(&img);
 	free(img.p);
 	return 0;
