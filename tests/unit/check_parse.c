@@ -339,6 +339,23 @@ START_TEST(every_prefix_salvages)
 }
 END_TEST
 
+/* The same syntax error in every chunking up to max_chunk (0: in one piece), at line:column
+ * (line 0: not checked) with the JSON path, and no report read. */
+static void syntax_error_in_any_chunks(const char *json, size_t max_chunk, uint64_t line, uint64_t column,
+				       const char *path)
+{
+	for (size_t chunk = 0; chunk <= max_chunk; chunk++) {
+		crp_report **r;
+		size_t n;
+		crp_error e;
+		ck_assert_int_eq(tu_parse(json, strlen(json), chunk, NULL, &r, &n, &e), CRP_ESYNTAX);
+		ck_assert_msg(n == 0 && (!line || e.line == line) && e.column == column, "%s, chunk %zu: at %llu:%llu",
+			      json, chunk, (unsigned long long)e.line, (unsigned long long)e.column);
+		ck_assert_str_eq(e.json_path, path);
+		tu_free_reports(r, n);
+	}
+}
+
 START_TEST(trailing_commas_are_repaired)
 {
 	static const char json[] = "{\"report\":{\"id\":\"C\",},\"user\":{\"a\":[1,2,],\"b\":{\"c\":1,},},}";
@@ -366,29 +383,10 @@ START_TEST(trailing_commas_are_repaired)
 	/* nor a closing bracket yajl stepped back to from the token after it (chunking fuzz
 	 * finding: a missing comma was "repaired" when the bracket and the next token came in one
 	 * chunk, and a syntax error when they came in two) */
-	static const char missing_comma[] = "{\"user\":{\"a\":{\"b\":1}{\"c\":2}},\"crash\":{}}";
-	for (size_t chunk = 0; chunk <= 24; chunk++) {
-		crp_report **r;
-		size_t n;
-		crp_error ce;
-		ck_assert_int_eq(tu_parse(missing_comma, strlen(missing_comma), chunk, NULL, &r, &n, &ce), CRP_ESYNTAX);
-		ck_assert_uint_eq(ce.column, 21);
-		ck_assert_str_eq(ce.json_path, "user");
-		tu_free_reports(r, n);
-	}
+	syntax_error_in_any_chunks("{\"user\":{\"a\":{\"b\":1}{\"c\":2}},\"crash\":{}}", 24, 0, 21, "user");
 	/* a repaired comma, then a bracket that does not fit: the error is at that bracket, not a
 	 * second "repair" popping one level after another until the report ended early */
-	static const char then_wrong[] = "{\"crash\":{\"error\":{\"address\":0,}],\"x\":1}}";
-	for (size_t chunk = 0; chunk <= 24; chunk++) {
-		crp_report **r;
-		size_t n;
-		crp_error ce;
-		ck_assert_int_eq(tu_parse(then_wrong, strlen(then_wrong), chunk, NULL, &r, &n, &ce), CRP_ESYNTAX);
-		ck_assert_uint_eq(n, 0);
-		ck_assert_uint_eq(ce.column, 33);
-		ck_assert_str_eq(ce.json_path, "crash");
-		tu_free_reports(r, n);
-	}
+	syntax_error_in_any_chunks("{\"crash\":{\"error\":{\"address\":0,}],\"x\":1}}", 24, 0, 33, "crash");
 }
 END_TEST
 
@@ -397,38 +395,12 @@ END_TEST
  * column depended on the chunk size). */
 START_TEST(string_errors_are_located_in_any_chunks)
 {
-	static const struct {
-		const char *json;
-		uint64_t column;
-	} cases[] = {
-		{"{\"report\":{\"id\":\"x\", \"n\":\"ab\001cd\"}}", 26},
-		{"{\"report\":{\"id\":\"x\", \"n\":\"\001\"}}", 26},
-		{"{\"report\":{\"id\":\"x\", \"n\":\"a\\\"b\\q\"}}", 26},
-		{"{\"report\":{\"id\":\"x\", \"n\":\"\\/a\\/b\\/c\001\"}}", 26},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-		for (size_t chunk = 0; chunk <= 12; chunk++) {
-			crp_report **r;
-			size_t n;
-			crp_error e;
-			const char *j = cases[i].json;
-			ck_assert_int_eq(tu_parse(j, strlen(j), chunk, NULL, &r, &n, &e), CRP_ESYNTAX);
-			ck_assert_msg(e.column == cases[i].column, "case %zu, chunk %zu: column %llu", i, chunk,
-				      (unsigned long long)e.column);
-			ck_assert_str_eq(e.json_path, "report.n");
-			tu_free_reports(r, n);
-		}
+	syntax_error_in_any_chunks("{\"report\":{\"id\":\"x\", \"n\":\"ab\001cd\"}}", 12, 1, 26, "report.n");
+	syntax_error_in_any_chunks("{\"report\":{\"id\":\"x\", \"n\":\"\001\"}}", 12, 1, 26, "report.n");
+	syntax_error_in_any_chunks("{\"report\":{\"id\":\"x\", \"n\":\"a\\\"b\\q\"}}", 12, 1, 26, "report.n");
+	syntax_error_in_any_chunks("{\"report\":{\"id\":\"x\", \"n\":\"\\/a\\/b\\/c\001\"}}", 12, 1, 26, "report.n");
 	/* and a comment at its '/' (yajl's lexer steps back to it) */
-	static const char comment[] = "{\"report\":{\"id\":\"x\",\n /* c */ \"a\":1}}";
-	for (size_t chunk = 0; chunk <= 12; chunk++) {
-		crp_report **r;
-		size_t n;
-		crp_error e;
-		ck_assert_int_eq(tu_parse(comment, strlen(comment), chunk, NULL, &r, &n, &e), CRP_ESYNTAX);
-		ck_assert_uint_eq(e.line, 2);
-		ck_assert_uint_eq(e.column, 2);
-		tu_free_reports(r, n);
-	}
+	syntax_error_in_any_chunks("{\"report\":{\"id\":\"x\",\n /* c */ \"a\":1}}", 12, 2, 2, "report");
 }
 END_TEST
 
