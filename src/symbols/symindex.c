@@ -351,7 +351,6 @@ static uint64_t build_what(crp_symindex *ix, ix_unit *iu, uint64_t addr)
 	return addr;
 }
 
-
 /* A unit's DIEs and line program leave the resident set once indexed (names are read again
  * from the page cache when a lookup needs them). */
 static void drop_unit_pages(const crp_symindex *ix, const ix_unitidx *u)
@@ -453,7 +452,6 @@ void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes)
 	}
 	return u;
 }
-
 
 void crp__symindex_unit_release(crp_symindex *ix, void *unit)
 {

@@ -145,7 +145,6 @@ static int add_range(void *ctx, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-
 static int subroutine(builder *b, const crp_dwarf_die *die)
 {
 	size_t first = b->range_count;
@@ -457,18 +456,6 @@ static int build(builder *b)
 	return shrink_all(b);
 }
 
-static void unit_free_one(crp_symindex *ix, ix_unitidx *u);
-
-/* With the windows it replaced. */
-void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
-{
-	while (u) {
-		ix_unitidx *older = u->older;
-		unit_free_one(ix, u);
-		u = older;
-	}
-}
-
 static void unit_free_one(crp_symindex *ix, ix_unitidx *u)
 {
 	crp__dwarf_lines_dispose(&u->lines);
@@ -480,6 +467,16 @@ static void unit_free_one(crp_symindex *ix, ix_unitidx *u)
 	crp__ix_accel_free(&ix->alloc, &u->seq_accel);
 	crp__free(&ix->alloc, u->rows);
 	crp__free(&ix->alloc, u);
+}
+
+/* With the windows it replaced. */
+void crp__ix_unit_free(crp_symindex *ix, ix_unitidx *u)
+{
+	while (u) {
+		ix_unitidx *older = u->older;
+		unit_free_one(ix, u);
+		u = older;
+	}
 }
 
 int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, uint64_t addr, ix_unitidx **out)
