@@ -16,11 +16,12 @@ allowed() {
 	src/mem) echo "common" ;;
 	src/model) echo "common mem" ;;
 	src/emit) echo "common mem model" ;;
+	src/json) echo "common" ;;
 	src/macho) echo "common mem" ;;
 	src/demangle) echo "common mem" ;;
 	src/symbols) echo "common mem model macho demangle" ;;
 	converters) echo "common mem model emit" ;;
-	converters/*) echo "common mem model emit macho demangle symbols" ;;
+	converters/*) echo "common mem model emit json macho demangle symbols" ;;
 	*) echo "?" ;;
 	esac
 }

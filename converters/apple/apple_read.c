@@ -1,6 +1,6 @@
 /* Apple crash reports in the format table: the readers of .ips and .crash, their detectors and
  * file endings. One reader serves both rows: it frames the stream (a byte order mark, the
- * IPS metadata line, then a JSON body through yajl or .crash text line by line; several reports
+ * IPS metadata line, then a JSON body through src/json's parser or .crash text line by line; several reports
  * one after another), keeps positions for diagnostics and hands out finished reports. */
 #include <stdio.h>
 
@@ -40,18 +40,18 @@ static void advance(ar_reader *rd, const unsigned char *p, size_t n)
 
 void crp__ar_position(const ar_reader *rd, uint64_t *offset, uint64_t *line, uint64_t *col)
 {
-	if (rd->yajl && rd->chunk) {
-		size_t used = yajl_get_bytes_consumed(rd->yajl), last = 0;
-		if (used < rd->tok_back) {
-			/* the token began in an earlier chunk (yajl kept its start): a token holds no
+	if (rd->json_open && rd->chunk) {
+		size_t used = rd->json.consumed, last = 0;
+		if (used < rd->json.token_len) {
+			/* the token began in an earlier chunk (the parser carried it): a token holds no
 			 * newline, so it began on the line this chunk began on */
-			uint64_t back = rd->tok_back - used;
+			uint64_t back = rd->json.token_len - used;
 			*offset = rd->chunk_base > back ? rd->chunk_base - back : 0;
 			*line = rd->chunk_line;
 			*col = *offset >= rd->chunk_line_start ? *offset - rd->chunk_line_start + 1 : 1;
 			return;
 		}
-		size_t pos = used - rd->tok_back;
+		size_t pos = used - rd->json.token_len;
 		size_t k = count_newlines(rd->chunk, pos, &last);
 		uint64_t start = k ? rd->chunk_base + last + 1 : rd->chunk_line_start;
 		*offset = rd->chunk_base + pos;
@@ -66,7 +66,7 @@ void crp__ar_position(const ar_reader *rd, uint64_t *offset, uint64_t *line, uin
 
 size_t crp__ar_path(const ar_reader *rd, char *out, size_t cap)
 {
-	if (rd->yajl && !rd->meta_mode)
+	if (rd->json_open && !rd->meta_mode)
 		return crp__ar_ips_path(rd, out, cap);
 	if (rd->state == AS_TEXT)
 		return crp__ar_text_path(rd, out, cap);
@@ -220,8 +220,8 @@ static size_t step_after_meta(ar_reader *rd, const unsigned char *p, size_t n)
 	if (i == n)
 		return i;
 	if (p[i] == '{') {
-		if (crp__ar_yajl_new(rd) == CRP_OK)
-			rd->state = AS_JSON;
+		crp__ar_json_open(rd);
+		rd->state = AS_JSON;
 	} else {
 		rd->state = AS_TEXT;
 		rd->t.in_report = false; /* the text reader takes over the report begun by the metadata */
@@ -229,31 +229,29 @@ static size_t step_after_meta(ar_reader *rd, const unsigned char *p, size_t n)
 	return i;
 }
 
-/* The JSON body: yajl stops at the body's last brace, the rest goes back to framing. */
+/* The JSON body: the parser stops at the body's last brace, the rest goes back to framing. */
 static size_t step_json(ar_reader *rd, const unsigned char *p, size_t n)
 {
 	rd->chunk = p;
 	rd->chunk_base = rd->offset;
 	rd->chunk_line = rd->line;
 	rd->chunk_line_start = rd->line_start;
-	int st = crp__ar_yajl_parse(rd, p, n, false);
+	crp_json_status st = crp__json_parse(&rd->json, p, n);
 	size_t used = n;
-	if (st < 0) {
+	if (st == CRP_JSON_NOMEM)
 		crp__ar_fail(rd, CRP_ENOMEM, "out of memory");
-	} else if (rd->body_done) {
-		used = yajl_get_bytes_consumed(rd->yajl);
-	} else if (st != yajl_status_ok && rd->err.code == CRP_OK) {
+	else if (st == CRP_JSON_DONE)
+		used = rd->json.consumed;
+	else if (st != CRP_JSON_MORE && rd->err.code == CRP_OK)
 		crp__ar_json_syntax(rd, "invalid JSON");
-	}
 	if (rd->err.code == CRP_OK && rd->offset + used - rd->report_start > rd->opts.max_report_bytes)
 		crp__ar_fail(rd, CRP_ELIMIT, "report larger than %zu bytes", rd->opts.max_report_bytes);
 	rd->chunk = NULL;
 	if (rd->err.code != CRP_OK)
 		return n;
 	advance(rd, p, used);
-	if (rd->body_done) {
-		yajl_free(rd->yajl);
-		rd->yajl = NULL;
+	if (st == CRP_JSON_DONE) {
+		crp__ar_json_close(rd);
 		if (crp__ar_end(rd) == CRP_OK)
 			rd->state = AS_START;
 	}
@@ -340,8 +338,9 @@ static int truncated(ar_reader *rd, const char *what)
 static int finish_json(ar_reader *rd)
 {
 	rd->chunk = NULL;
-	int st = crp__ar_yajl_parse(rd, NULL, 0, true);
-	if (st < 0)
+	/* a number or literal the input ended in is delivered; a token cut short is not an error:
+	 * the report is truncated */
+	if (crp__json_finish(&rd->json) == CRP_JSON_NOMEM)
 		return crp__ar_fail(rd, CRP_ENOMEM, "out of memory");
 	if (rd->err.code != CRP_OK)
 		return rd->err.code;
@@ -350,8 +349,7 @@ static int finish_json(ar_reader *rd)
 		CRP_TRY(crp__ar_ips_salvage(rd));
 		CRP_TRY(crp__ar_meta_facts(rd, &rd->meta));
 	}
-	yajl_free(rd->yajl);
-	rd->yajl = NULL;
+	crp__ar_json_close(rd);
 	return crp__ar_end(rd);
 }
 
@@ -454,8 +452,7 @@ static void close_reader(void *impl)
 {
 	ar_reader *rd = impl;
 	crp_allocator a = rd->alloc;
-	if (rd->yajl)
-		yajl_free(rd->yajl);
+	crp__ar_json_close(rd);
 	crp__ar_discard(rd);
 	for (size_t i = 0; i < rd->ready_count; i++)
 		crp_report_free(rd->ready[rd->ready_head + i]);

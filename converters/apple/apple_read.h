@@ -4,14 +4,12 @@
  * apple_read.c frames the stream (metadata line, body kind, report boundaries, positions,
  * the ready queue), apple_build.c holds what both bodies share (copies into the arena,
  * untyped values, the "apple" extras, warnings, finishing a report), apple_read_ips.c drives
- * yajl over the JSON body, apple_read_crash.c reads the text line by line. */
+ * the JSON parser (src/json) over the JSON body, apple_read_crash.c reads the text line by line. */
 #ifndef CRP_APPLE_READ_H
 #define CRP_APPLE_READ_H
 
-#include <setjmp.h>
-#include <yajl/yajl_parse.h>
-
 #include "format.h"
+#include "json/json.h"
 #include "mem/scratch.h"
 #include "model/model.h"
 
@@ -82,7 +80,7 @@ enum ar_state {
 	AS_START,     /* before a report: whitespace, then a metadata line or text */
 	AS_META,      /* collecting the metadata line */
 	AS_AFTER_META,/* between the metadata line and the body */
-	AS_JSON,      /* the JSON body, through yajl */
+	AS_JSON,      /* the JSON body, through the JSON parser */
 	AS_TEXT,      /* .crash text, line by line */
 	AS_FAILED
 };
@@ -177,12 +175,8 @@ typedef struct ar_reader {
 	bool has_faulting;
 
 	/* the JSON body */
-	yajl_handle yajl;
-	yajl_alloc_funcs yajl_alloc;
-	jmp_buf *oom_jmp;
-	bool tracking;
-	void *tracked[8];
-	size_t tracked_count;
+	crp_json json;
+	bool json_open;          /* json holds a body or metadata line being parsed */
 	ar_ctx *ctx;             /* stack of open containers, max_depth deep */
 	size_t depth;
 	bool body_done;          /* the body's last brace was read */
@@ -192,7 +186,6 @@ typedef struct ar_reader {
 	uint64_t chunk_base;     /* their stream offset */
 	uint64_t chunk_line;     /* the line the chunk starts in, and where that line starts */
 	uint64_t chunk_line_start;
-	size_t tok_back;         /* length of the token a diagnostic points at */
 
 	/* the text body */
 	ar_text t;
@@ -255,10 +248,9 @@ const char *crp__ar_reg_name(ar_reader *rd, const char *s, size_t len, bool *exc
 
 /* -- apple_read_ips.c --------------------------------------------------------------------- */
 
-extern const yajl_callbacks crp__ar_ips_callbacks;
-int crp__ar_yajl_new(ar_reader *rd);
-/* yajl_parse / yajl_complete_parse under the allocation guard: the status, or -1. */
-int crp__ar_yajl_parse(ar_reader *rd, const unsigned char *buf, size_t len, bool complete);
+/* The JSON body begins: a parser opens for it. */
+void crp__ar_json_open(ar_reader *rd);
+void crp__ar_json_close(ar_reader *rd);
 /* Close every open container as if the input had ended there. */
 int crp__ar_ips_salvage(ar_reader *rd);
 int crp__ar_meta_facts(ar_reader *rd, const crp_value *meta);
@@ -266,7 +258,7 @@ size_t crp__ar_ips_path(const ar_reader *rd, char *out, size_t cap);
 /* The metadata line, parsed into an object value. */
 /* cut: the input ended inside the line; what was complete is kept (the caller warns). */
 int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, bool cut, crp_value *out);
-/* A syntax error: yajl's message (or `what`) at the current position. */
+/* A syntax error: the parser's message (or `what`) at the token it stopped at. */
 int crp__ar_json_syntax(ar_reader *rd, const char *what);
 
 /* -- apple_read_crash.c ------------------------------------------------------------------- */

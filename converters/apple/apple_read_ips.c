@@ -1,4 +1,5 @@
-/* The JSON body of an .ips file (bug_type 309), read with yajl straight into the model.
+/* The JSON body of an .ips file (bug_type 309), read with src/json's parser straight into the
+ * model.
  *
  * Every container opens a context. The body, threads, frames, register states, images and
  * the small typed objects (osVersion, bundleInfo, exception) fill records in place; typed
@@ -122,92 +123,29 @@ static int key_of(uint8_t kind, const unsigned char *s, size_t len)
 	}
 }
 
-/* -- yajl allocations: a failure unwinds instead of letting yajl use NULL ------------------ */
+/* -- the parser ------------------------------------------------------------------------- */
 
-static void track(ar_reader *rd, void *old, void *q)
-{
-	if (!rd->tracking || !q)
-		return;
-	for (size_t i = 0; i < rd->tracked_count; i++)
-		if (old && rd->tracked[i] == old) {
-			rd->tracked[i] = q;
-			return;
-		}
-	if (rd->tracked_count < CRP_ARRAY_LEN(rd->tracked))
-		rd->tracked[rd->tracked_count++] = q;
-}
+static const crp_json_callbacks ips_callbacks;
 
-static void *y_malloc(void *ctx, size_t n)
+/* One level above the reader's own limit, so that its message (with the path) is the one given. */
+static void json_open(ar_reader *rd)
 {
-	ar_reader *rd = ctx;
-	void *q = crp__malloc(&rd->alloc, n);
-	if (!q && rd->oom_jmp)
-		longjmp(*rd->oom_jmp, 1);
-	track(rd, NULL, q);
-	return q;
-}
-
-static void *y_realloc(void *ctx, void *p, size_t n)
-{
-	ar_reader *rd = ctx;
-	void *q = crp__realloc(&rd->alloc, p, n);
-	if (!q && rd->oom_jmp)
-		longjmp(*rd->oom_jmp, 1);
-	track(rd, p, q);
-	return q;
-}
-
-static void y_free(void *ctx, void *p)
-{
-	ar_reader *rd = ctx;
-	crp__free(&rd->alloc, p);
-}
-
-static yajl_handle make_yajl(ar_reader *rd, const yajl_callbacks *cb, void *ctx)
-{
-	jmp_buf env;
-	rd->yajl_alloc = (yajl_alloc_funcs){y_malloc, y_realloc, y_free, rd};
-	rd->tracked_count = 0;
-	rd->oom_jmp = &env;
-	if (setjmp(env)) {
-		rd->oom_jmp = NULL;
-		rd->tracking = false;
-		for (size_t i = 0; i < rd->tracked_count; i++)
-			crp__free(&rd->alloc, rd->tracked[i]);
-		return NULL;
-	}
-	rd->tracking = true;
-	yajl_handle h = yajl_alloc(cb, &rd->yajl_alloc, ctx);
-	if (h) {
-		yajl_config(h, yajl_dont_validate_strings, 1); /* we validate, and repair, ourselves */
-		yajl_config(h, yajl_allow_trailing_garbage, 1);
-		/* yajl allocates its lexer lazily: now, while a failure can still free every piece */
-		yajl_parse(h, (const unsigned char *)" ", 1);
-	}
-	rd->tracking = false;
-	rd->oom_jmp = NULL;
-	return h;
-}
-
-int crp__ar_yajl_new(ar_reader *rd)
-{
+	crp__json_init(&rd->json, &ips_callbacks, rd, &rd->alloc, rd->opts.max_depth + 1);
+	rd->json_open = true;
 	rd->depth = 0;
 	rd->body_done = false;
-	rd->yajl = make_yajl(rd, &crp__ar_ips_callbacks, rd);
-	return rd->yajl ? CRP_OK : crp__ar_fail(rd, CRP_ENOMEM, "out of memory");
 }
 
-int crp__ar_yajl_parse(ar_reader *rd, const unsigned char *buf, size_t len, bool complete)
+void crp__ar_json_open(ar_reader *rd)
 {
-	jmp_buf env;
-	rd->oom_jmp = &env;
-	if (setjmp(env)) {
-		rd->oom_jmp = NULL;
-		return -1;
-	}
-	yajl_status st = complete ? yajl_complete_parse(rd->yajl) : yajl_parse(rd->yajl, buf, len);
-	rd->oom_jmp = NULL;
-	return (int)st;
+	json_open(rd);
+}
+
+void crp__ar_json_close(ar_reader *rd)
+{
+	if (rd->json_open)
+		crp__json_dispose(&rd->json);
+	rd->json_open = false;
 }
 
 /* -- the path of what is being read ------------------------------------------------------- */
@@ -1115,11 +1053,10 @@ static int deliver(ar_reader *rd, const tok *t)
 	return rc;
 }
 
-/* -- yajl callbacks ----------------------------------------------------------------------- */
+/* -- the parser's callbacks-------------------------------------------------------------------- */
 
-static int on_scalar(ar_reader *rd, const tok *t, size_t back)
+static int on_scalar(ar_reader *rd, const tok *t)
 {
-	rd->tok_back = back;
 	if (rd->depth == 0)
 		return crp__ar_fail(rd, CRP_ESYNTAX, "the body is not a JSON object"), 0;
 	ar_ctx *c = &rd->ctx[rd->depth - 1];
@@ -1131,13 +1068,13 @@ static int on_scalar(ar_reader *rd, const tok *t, size_t back)
 static int cb_null(void *ctx)
 {
 	tok t = {.type = CRP_VALUE_NULL};
-	return on_scalar(ctx, &t, 4);
+	return on_scalar(ctx, &t);
 }
 
 static int cb_boolean(void *ctx, int b)
 {
 	tok t = {.type = CRP_VALUE_BOOL, .boolean = b != 0};
-	return on_scalar(ctx, &t, b ? 4 : 5);
+	return on_scalar(ctx, &t);
 }
 
 /* imageOffset / imageIndex / symbolLocation of a frame: most numbers of a body. */
@@ -1162,7 +1099,7 @@ static int cb_number(void *ctx, const char *s, size_t len)
 		}
 	}
 	tok t = {.type = CRP_VALUE_NUMBER, .s = s, .len = len};
-	return on_scalar(rd, &t, len);
+	return on_scalar(rd, &t);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
@@ -1174,7 +1111,6 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	if (c && c->kind == AK_FRAME && c->key_id == F_SYMBOL) { /* most strings of a body */
 		crp_frame *f = c->rec;
 		if (!(f->has & CRP_FRAME_SYMBOL_NAME)) {
-			rd->tok_back = len + 2;
 			if (!(f->symbol_name = crp__ar_text(rd, (const char *)s, len)))
 				return 0;
 			f->has |= CRP_FRAME_SYMBOL_NAME;
@@ -1183,13 +1119,12 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		}
 	}
 	tok t = {.type = CRP_VALUE_STRING, .s = (const char *)s, .len = len};
-	return on_scalar(rd, &t, len + 2);
+	return on_scalar(rd, &t);
 }
 
 static int cb_start_map(void *ctx)
 {
 	ar_reader *rd = ctx;
-	rd->tok_back = 1;
 	if (rd->depth == 0)
 		return push(rd, rd->meta_mode ? AK_CAP_OBJ : AK_BODY, &rd->report->body) != NULL;
 	return open_in(rd, &rd->ctx[rd->depth - 1], true) == CRP_OK;
@@ -1199,7 +1134,6 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	ar_reader *rd = ctx;
 	ar_ctx *c = &rd->ctx[rd->depth - 1];
-	rd->tok_back = len + 2;
 	if (len > rd->opts.max_string_bytes)
 		return crp__ar_fail(rd, CRP_ELIMIT, "key longer than %zu bytes", rd->opts.max_string_bytes), 0;
 	if (++c->n > rd->opts.max_items)
@@ -1235,24 +1169,19 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 static int cb_end(void *ctx)
 {
 	ar_reader *rd = ctx;
-	rd->tok_back = 1;
-	if (close_ctx(rd) != CRP_OK)
-		return 0;
-	return !rd->body_done; /* the body's end: stop, the stream goes on with what follows */
+	return close_ctx(rd) == CRP_OK;
 }
 
 static int cb_start_array(void *ctx)
 {
 	ar_reader *rd = ctx;
-	rd->tok_back = 1;
 	if (rd->depth == 0)
 		return crp__ar_fail(rd, CRP_ESYNTAX, "the body is not a JSON object"), 0;
 	return open_in(rd, &rd->ctx[rd->depth - 1], false) == CRP_OK;
 }
 
-const yajl_callbacks crp__ar_ips_callbacks = {
-	cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
-	cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end,
+static const crp_json_callbacks ips_callbacks = {
+	cb_null, cb_boolean, cb_number, cb_string, cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end,
 };
 
 int crp__ar_ips_salvage(ar_reader *rd)
@@ -1268,25 +1197,19 @@ int crp__ar_ips_salvage(ar_reader *rd)
 /* The metadata line: a JSON object of its own, captured whole. */
 int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, bool cut, crp_value *out)
 {
-	yajl_handle h = make_yajl(rd, &crp__ar_ips_callbacks, rd);
-	if (!h)
-		return crp__ar_fail(rd, CRP_ENOMEM, "out of memory");
-	rd->yajl = h;
+	json_open(rd);
 	rd->meta_mode = true;
-	rd->depth = 0;
-	rd->body_done = false;
-	int st = crp__ar_yajl_parse(rd, line, len, false);
-	if (st == yajl_status_ok && cut && !rd->body_done && rd->depth > 0)
+	crp_json_status st = crp__json_parse(&rd->json, line, len);
+	if (st == CRP_JSON_MORE && cut && rd->depth > 0)
 		crp__ar_ips_salvage(rd);
-	else if (st == yajl_status_ok)
-		st = crp__ar_yajl_parse(rd, NULL, 0, true);
+	else if (st == CRP_JSON_MORE)
+		st = crp__json_finish(&rd->json);
 	rd->meta_mode = false;
-	if (st < 0)
+	if (st == CRP_JSON_NOMEM)
 		crp__ar_fail(rd, CRP_ENOMEM, "out of memory");
 	else if (!rd->body_done && rd->err.code == CRP_OK)
 		crp__ar_json_syntax(rd, "the metadata line is not a JSON object");
-	yajl_free(h);
-	rd->yajl = NULL;
+	crp__ar_json_close(rd);
 	rd->depth = 0;
 	if (rd->err.code != CRP_OK)
 		return rd->err.code;
@@ -1294,24 +1217,8 @@ int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, bool 
 	return CRP_OK;
 }
 
-/* yajl's own message at the offending token, or `what`. */
 int crp__ar_json_syntax(ar_reader *rd, const char *what)
 {
-	char msg[CRP_ERROR_MESSAGE_SIZE];
-	snprintf(msg, sizeof msg, "%s", what);
-	jmp_buf env;
-	rd->oom_jmp = &env;
-	if (!setjmp(env)) {
-		unsigned char *e = yajl_get_error(rd->yajl, 0, NULL, 0);
-		if (e) {
-			size_t n = strlen((const char *)e);
-			while (n && (e[n - 1] == '\n' || e[n - 1] == ' '))
-				n--;
-			snprintf(msg, sizeof msg, "%.*s", (int)n, (const char *)e);
-			yajl_free_error(rd->yajl, e);
-		}
-	}
-	rd->oom_jmp = NULL;
-	rd->tok_back = 0;
+	const char *msg = rd->json_open && rd->json.message ? rd->json.message : what;
 	return crp__ar_fail(rd, CRP_ESYNTAX, "%s", msg);
 }
