@@ -71,6 +71,18 @@ static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static bool in_number(unsigned char c) { return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
 static bool is_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
+/* Where a number or a word (true, false, null, or a bad one) that goes on at p[i] ends. */
+static size_t scalar_end(uint8_t kind, const unsigned char *p, size_t i, size_t n)
+{
+	if (kind == T_NUMBER)
+		while (i < n && in_number(p[i]))
+			i++;
+	else
+		while (i < n && is_letter(p[i]))
+			i++;
+	return i;
+}
+
 static size_t skip_digits(const unsigned char *s, size_t i, size_t n)
 {
 	while (i < n && is_digit(s[i]))
@@ -322,8 +334,12 @@ static int string_token(crp_json *j, const unsigned char *s, size_t len, size_t 
 	const unsigned char *body = s + 1;
 	size_t n = len - 2;
 	if (!plain) {
+		/* the scan that delimited the token stopped at its closing quote or a control byte */
 		if (s[len - 1] != '"')
 			return invalid(j, "invalid JSON string: a control character must be escaped");
+		plain = !memchr(body, '\\', n);
+	}
+	if (!plain) {
 		int st = decode(j, s + 1, s + len - 1, &n);
 		if (st != GO)
 			return st;
@@ -404,9 +420,7 @@ static int resume(crp_json *j, const unsigned char *p, size_t n, size_t *at)
 		whole = k < n;
 		k += whole;
 	} else {
-		bool (*part)(unsigned char) = j->carry_kind == T_NUMBER ? in_number : is_letter;
-		while (k < n && part(p[k]))
-			k++;
+		k = scalar_end(j->carry_kind, p, 0, n);
 		whole = k < n;
 	}
 	int st = carry_append(j, p, k);
@@ -438,16 +452,14 @@ static int string_at(crp_json *j, const unsigned char *p, size_t n, size_t *at)
 
 static int scalar_at(crp_json *j, const unsigned char *p, size_t n, size_t *at)
 {
-	size_t i = *at, k = i + 1;
+	size_t i = *at, k;
 	unsigned char c = p[i];
 	uint8_t kind = is_digit(c) || c == '-' ? T_NUMBER : is_letter(c) ? T_LITERAL : T_NONE;
 	if (kind == T_NONE) {
 		mark(j, i + 1, 1);
 		return unexpected(j, c);
 	}
-	bool (*part)(unsigned char) = kind == T_NUMBER ? in_number : is_letter;
-	while (k < n && part(p[k]))
-		k++;
+	k = scalar_end(kind, p, i + 1, n);
 	*at = k;
 	if (k == n)
 		return carry_start(j, kind, p + i, n - i, false);
