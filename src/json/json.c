@@ -195,9 +195,7 @@ static int open_container(crp_json *j, bool object, size_t i)
 	}
 	j->stack[j->depth++] = object;
 	j->expect = object ? E_KEY_OR_CLOSE : E_VALUE_OR_CLOSE;
-	if (!(object ? j->cb->start_map(j->ctx) : j->cb->start_array(j->ctx)))
-		return end_with(j, CRP_JSON_STOPPED);
-	return GO;
+	return called(j, object ? j->cb->start_map(j->ctx) : j->cb->start_array(j->ctx));
 }
 
 static int close_container(crp_json *j, bool object, size_t i)
