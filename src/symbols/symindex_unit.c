@@ -36,8 +36,7 @@ typedef struct builder {
 	size_t open;
 	ix_range *ranges;
 	size_t range_count, range_cap;
-	ix_row *seq_rows;     /* rows of the sequence being read */
-	size_t seq_n, seq_cap;
+	size_t seq_n;         /* rows of the sequence being read, after the unit's rows */
 	bool seq_sorted;
 	int failure;
 	bool window;          /* a window index around addr: [cov_lo, cov_hi) */
@@ -245,32 +244,32 @@ static int window_rows(builder *b)
 	return CRP_OK;
 }
 
-/* Appends the finished sequence, dropping rows a lookup can never return: of rows sharing an
- * address only the last is used, and a row repeating its predecessor's place adds nothing. */
+/* Closes the sequence read after the unit's rows, in place, dropping rows a lookup can never
+ * return: of rows sharing an address only the last is used, and a row repeating its
+ * predecessor's place adds nothing. (Rows go straight into the unit's array: a buffer of their
+ * own was written and copied once more, and its pages faulted in again for every unit.) */
 static int flush_sequence(builder *b, uint64_t end)
 {
 	ix_unitidx *u = b->u;
+	size_t first = u->row_count, n = 0;
+	ix_row *out = u->rows + first;
 	if (!b->seq_n)
 		return CRP_OK;
 	if (!b->seq_sorted) /* out-of-order rows (damage): stable by index, then by address */
-		qsort(b->seq_rows, b->seq_n, sizeof *b->seq_rows, cmp_row);
-	if (end <= b->seq_rows[0].addr)
+		qsort(out, b->seq_n, sizeof *out, cmp_row);
+	if (end <= out[0].addr)
 		return CRP_OK; /* LLVM drops sequences that cover nothing */
 	if (u->seq_count >= IX_MAX_ITEMS || u->row_count + b->seq_n + 1 > IX_MAX_ITEMS)
 		return CRP_ELIMIT;
-	CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->rows, &u->row_cap, u->row_count + b->seq_n + 1,
-			     sizeof *u->rows));
 	CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->seqs, &u->seq_cap, u->seq_count + 1, sizeof *u->seqs));
-	size_t first = u->row_count, n = 0;
-	ix_row *out = u->rows + first;
 	for (size_t i = 0; i < b->seq_n; i++) {
-		const ix_row *r = &b->seq_rows[i];
-		if (n && out[n - 1].addr == r->addr) {
-			out[n - 1] = *r;
+		ix_row r = out[i]; /* n <= i: what is written never overtakes what is read */
+		if (n && out[n - 1].addr == r.addr) {
+			out[n - 1] = r;
 			if (n > 1 && same_place(&out[n - 2], &out[n - 1]))
 				n--;
-		} else if (!n || !same_place(&out[n - 1], r)) {
-			out[n++] = *r;
+		} else if (!n || !same_place(&out[n - 1], &r)) {
+			out[n++] = r;
 		}
 	}
 	out[n++] = (ix_row){end, 0, 0, 0};
@@ -290,14 +289,17 @@ static int on_row(void *ctx, const crp_dwarf_row *r)
 		b->seq_sorted = true;
 		return b->failure != CRP_OK;
 	}
-	if (CRP_UNLIKELY(b->seq_n == b->seq_cap) &&
-	    crp__ix_grow(&b->ix->alloc, (void **)&b->seq_rows, &b->seq_cap, b->seq_n + 1, sizeof *b->seq_rows)) {
+	ix_unitidx *u = b->u;
+	size_t at = u->row_count + b->seq_n; /* room for this row and the sequence's end */
+	if (CRP_UNLIKELY(at + 2 > u->row_cap) &&
+	    crp__ix_grow(&b->ix->alloc, (void **)&u->rows, &u->row_cap, at + 2, sizeof *u->rows)) {
 		b->failure = CRP_ENOMEM;
 		return 1;
 	}
-	if (b->seq_n && r->addr < b->seq_rows[b->seq_n - 1].addr)
+	if (b->seq_n && r->addr < u->rows[at - 1].addr)
 		b->seq_sorted = false;
-	b->seq_rows[b->seq_n++] = (ix_row){r->addr, r->line, r->file, r->column};
+	u->rows[at] = (ix_row){r->addr, r->line, r->file, r->column};
+	b->seq_n++;
 	return 0;
 }
 
@@ -510,7 +512,6 @@ int crp__ix_build_unit(crp_symindex *ix, uint32_t unit, uint64_t addr, ix_unitid
 	u->cov_hi = b.cov_hi;
 	crp__free(&ix->alloc, b.stack);
 	crp__free(&ix->alloc, b.ranges);
-	crp__free(&ix->alloc, b.seq_rows);
 	if (rc != CRP_OK) {
 		crp__ix_unit_free(ix, u);
 		return rc;

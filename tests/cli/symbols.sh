@@ -92,6 +92,16 @@ expect_exit 0 sh -c "\"$CP\" atos -o $M/x86_64/Demo < \"$T/addrs\""
 same_file "$T/out" $E/atos-x86_64.txt
 expect_exit 0 "$CP" atos -o $M/x86_64/Demo -f "$T/addrs"
 same_file "$T/out" $E/atos-x86_64.txt
+# addresses known up front are looked up in address order and printed in input order: out of
+# order, repeated and unknown ones answer as they do one at a time from a pipe
+{ printf '%s\n' $addrs | sort -r; printf '%s\n' $addrs; echo 0x1; printf '%s\n' $addrs | head -3; } >"$T/mixed"
+expect_exit 0 sh -c "cat \"$T/mixed\" | \"$CP\" atos -i -o $M/x86_64/Demo"
+mv "$T/out" "$T/mixed-piped"
+count_lines "$T/mixed" $(( 2 * $(echo "$addrs" | wc -l) + 4 ))
+for j in 1 3; do
+	expect_exit 0 "$CP" atos -i -j$j -o $M/x86_64/Demo -f "$T/mixed"
+	same_file "$T/out" "$T/mixed-piped"
+done
 first=$(echo "$addrs" | head -1)
 # -l: run-time addresses; -s: a slide; -offset: offsets into __TEXT; all give the same answer
 first_answer=$(head -1 $E/atos-x86_64.txt)

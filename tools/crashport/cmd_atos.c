@@ -316,35 +316,52 @@ static void read_tokens(session *x, FILE *in, crp_symbol_answer *room)
 	} while (ch != EOF);
 }
 
-/* Addresses known up front are looked up by threads, in chunks printed in input order. */
+/* Addresses known up front are looked up in windows, each in address order and printed in
+ * input order: neighbouring lookups share cache lines and compile units (200,000 random
+ * addresses spend a fifth of their time in cache misses otherwise), and threads given distinct
+ * address ranges build distinct units instead of waiting for the same one. */
+#define WINDOW 65536
+
+typedef struct item {
+	uint64_t addr;
+	uint32_t pos;            /* in the window, in input order */
+} item;
+
 typedef struct chunk {
 	char *text;
 	size_t len;
-	bool done;
-	bool failed;             /* text ends where the symbols could not be read */
+	size_t failed_at;        /* SIZE_MAX, or the item whose symbols could not be read */
 	crp_error err;
 } chunk;
 
 typedef struct pool {
 	const session *x;
+	item *items;             /* the window, sorted by address */
+	size_t *end;             /* per sorted item: where its text ends in its chunk's */
+	size_t n;
 	chunk *chunks;
-	size_t count, size;      /* chunks, addresses per chunk */
+	size_t count, size;      /* chunks, items per chunk */
 	size_t next;             /* the next chunk to take (under lock) */
 	pthread_mutex_t lock;
-	pthread_cond_t done;
 } pool;
 
 static void run_chunk(pool *p, size_t i, crp_symbol_answer *room)
 {
 	chunk *c = &p->chunks[i];
 	FILE *out = open_memstream(&c->text, &c->len);
-	size_t end = (i + 1) * p->size < p->x->count ? (i + 1) * p->size : p->x->count;
+	size_t end = (i + 1) * p->size < p->n ? (i + 1) * p->size : p->n;
 	if (!out) {
 		cli_msg("atos: out of memory");
 		exit(EXIT_SOME_FAILED);
 	}
-	for (size_t k = i * p->size; k < end && !c->failed; k++)
-		c->failed = !lookup(p->x, room, p->x->addrs[k], out, &c->err);
+	c->failed_at = SIZE_MAX;
+	for (size_t k = i * p->size; k < end; k++) {
+		if (!lookup(p->x, room, p->items[k].addr, out, &c->err)) {
+			c->failed_at = k;
+			break;
+		}
+		p->end[k] = (size_t)ftell(out);
+	}
 	fclose(out);
 }
 
@@ -363,31 +380,39 @@ static void *worker(void *arg)
 		if (i == SIZE_MAX)
 			break;
 		run_chunk(p, i, room);
-		pthread_mutex_lock(&p->lock);
-		p->chunks[i].done = true;
-		pthread_cond_broadcast(&p->done);
-		pthread_mutex_unlock(&p->lock);
 	}
 	crp_symbol_answer_free(room);
 	return NULL;
 }
 
-/* Prints the chunks in order as they complete; stops at the first that failed. */
-static void print_chunks(pool *p)
+static int by_address(const void *a, const void *b)
 {
-	for (size_t i = 0; i < p->count; i++) {
-		pthread_mutex_lock(&p->lock);
-		while (!p->chunks[i].done)
-			pthread_cond_wait(&p->done, &p->lock);
-		pthread_mutex_unlock(&p->lock);
-		fwrite(p->chunks[i].text, 1, p->chunks[i].len, stdout);
-		free(p->chunks[i].text);
-		if (p->chunks[i].failed) {
-			cli_msg("atos: %s", p->chunks[i].err.message);
+	const item *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Once every chunk is done: the answers in input order, up to the first that failed. */
+static void print_window(const pool *p)
+{
+	size_t *rank = cli_xmalloc((p->n ? p->n : 1) * sizeof *rank);
+	for (size_t k = 0; k < p->n; k++)
+		rank[p->items[k].pos] = k;
+	for (size_t pos = 0; pos < p->n; pos++) {
+		size_t k = rank[pos];
+		chunk *c = &p->chunks[k / p->size];
+		if (k >= c->failed_at) {
+			cli_msg("atos: %s", c->err.message);
 			fflush(stdout);
 			exit(EXIT_SOME_FAILED);
 		}
+		size_t start = k % p->size ? p->end[k - 1] : 0;
+		fwrite(c->text + start, 1, p->end[k] - start, stdout);
 	}
+	for (size_t i = 0; i < p->count; i++)
+		free(p->chunks[i].text);
+	free(rank);
 }
 
 static unsigned jobs_for(const atos_opts *o, size_t count)
@@ -397,40 +422,40 @@ static unsigned jobs_for(const atos_opts *o, size_t count)
 	return count < 2 * (size_t)n ? 1 : n;
 }
 
-static void lookup_all(session *x)
+static void lookup_window(const session *x, const uint64_t *addrs, size_t n, item *items, size_t *end,
+			  chunk *chunks)
 {
-	unsigned jobs = jobs_for(x->o, x->count);
-	if (jobs == 1) {
-		crp_symbol_answer *room;
-		crp_error err;
-		if (crp_symbol_answer_new(&room, x->s) != CRP_OK) {
-			cli_msg("atos: out of memory");
-			exit(EXIT_SOME_FAILED);
-		}
-		for (size_t i = 0; i < x->count; i++)
-			if (!lookup(x, room, x->addrs[i], stdout, &err)) {
-				cli_msg("atos: %s", err.message);
-				exit(EXIT_SOME_FAILED);
-			}
-		crp_symbol_answer_free(room);
-		return;
-	}
-	pool p = {x, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
-	p.size = x->count / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
+	unsigned jobs = jobs_for(x->o, n);
+	pool p = {x, items, end, n, chunks, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	for (size_t i = 0; i < n; i++)
+		items[i] = (item){addrs[i], (uint32_t)i};
+	qsort(items, n, sizeof *items, by_address);
+	p.size = n / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
 	p.size = p.size > 4096 ? 4096 : p.size;
-	p.count = (x->count + p.size - 1) / p.size;
-	p.chunks = cli_xmalloc((p.count ? p.count : 1) * sizeof *p.chunks);
-	memset(p.chunks, 0, (p.count ? p.count : 1) * sizeof *p.chunks);
+	p.count = (n + p.size - 1) / p.size;
+	memset(chunks, 0, p.count * sizeof *chunks);
 	pthread_t t[64];
 	unsigned started = 0;
-	while (started < jobs && pthread_create(&t[started], NULL, worker, &p) == 0)
+	while (jobs > 1 && started < jobs && pthread_create(&t[started], NULL, worker, &p) == 0)
 		started++;
 	if (!started)
 		worker(&p);
-	print_chunks(&p); /* this thread prints, as chunks complete */
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
-	free(p.chunks);
+	print_window(&p);
+}
+
+static void lookup_all(session *x)
+{
+	size_t most = x->count < WINDOW ? x->count : WINDOW;
+	item *items = cli_xmalloc((most ? most : 1) * sizeof *items);
+	size_t *end = cli_xmalloc((most ? most : 1) * sizeof *end);
+	chunk *chunks = cli_xmalloc((most ? most : 1) * sizeof *chunks);
+	for (size_t at = 0; at < x->count; at += WINDOW)
+		lookup_window(x, x->addrs + at, x->count - at < WINDOW ? x->count - at : WINDOW, items, end, chunks);
+	free(items);
+	free(end);
+	free(chunks);
 }
 
 /* Stdin read as it comes (a pipe or a terminal: answers as soon as asked), else everything
