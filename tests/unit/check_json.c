@@ -85,7 +85,7 @@ static void parse_all_ways(const char *text, result *whole)
 {
 	parse(text, 0, whole);
 	for (size_t chunk = 1; chunk < strlen(text); chunk++) {
-		result cut;
+		result cut = {0};
 		parse(text, chunk, &cut);
 		ck_assert_msg(cut.st == whole->st && cut.at == whole->at, "%s in chunks of %zu: status %d at %zu, not %d at %zu",
 			      text, chunk, cut.st, cut.at, whole->st, whole->at);
@@ -96,7 +96,7 @@ static void parse_all_ways(const char *text, result *whole)
 
 START_TEST(events_of_every_kind)
 {
-	result r;
+	result r = {0};
 	parse_all_ways(" {\"a\":[1,-2.5e+3,true,false,null,\"x\"],\"b\":{},\"c\":[]}\n", &r);
 	ck_assert_int_eq(r.st, CRP_JSON_DONE);
 	ck_assert_uint_eq(r.at, 52);
@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(escapes_decoded)
 {
-	result r;
+	result r = {0};
 	parse_all_ways("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"\\u00e9\\u20AC\\ud83d\\ude00\",\"a\\u0000b\",\"\\ud800x\\udc00\"]",
 		       &r);
 	ck_assert_int_eq(r.st, CRP_JSON_DONE);
@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST(one_value_then_stop)
 {
-	result r;
+	result r = {0};
 	parse_all_ways("{\"a\":1}garbage{", &r);
 	ck_assert_int_eq(r.st, CRP_JSON_DONE);
 	ck_assert_uint_eq(r.at, 7);
@@ -132,7 +132,7 @@ END_TEST
 
 START_TEST(end_of_input)
 {
-	result r;
+	result r = {0};
 	parse_all_ways("  12", &r); /* a number is whole only at the end */
 	ck_assert_int_eq(r.st, CRP_JSON_DONE);
 	ck_assert_str_eq(r.log.s, "n:12 ");
@@ -176,7 +176,7 @@ static const struct bad {
 
 START_TEST(errors_name_the_offending_token)
 {
-	result r;
+	result r = {0};
 	parse_all_ways(bad[_i].text, &r);
 	ck_assert_msg(r.st == CRP_JSON_INVALID, "%s: status %d", bad[_i].text, r.st);
 	ck_assert_uint_eq(r.at, bad[_i].at);
@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(depth_limit)
 {
-	result r;
+	result r = {0};
 	parse_with("[[[1]]]", 0, 3, &heap, &r);
 	ck_assert_int_eq(r.st, CRP_JSON_DONE);
 	parse_with("[[[[1]]]]", 0, 3, &heap, &r);
@@ -215,7 +215,7 @@ END_TEST
 
 START_TEST(memory_running_out)
 {
-	result r;
+	result r = {0};
 	parse_with("[1]", 0, 8, &no_memory, &r); /* the first container needs the stack */
 	ck_assert_int_eq(r.st, CRP_JSON_NOMEM);
 	parse_with("\"a\\nb\"", 0, 8, &no_memory, &r); /* an escape needs the decoding buffer */
@@ -239,7 +239,7 @@ START_TEST(long_strings_across_chunks)
 	text[k++] = '"';
 	text[k++] = ']';
 	text[k] = 0;
-	result whole;
+	result whole = {0};
 	parse_all_ways(text, &whole);
 	ck_assert_int_eq(whole.st, CRP_JSON_DONE);
 	ck_assert_uint_eq(whole.log.len, 2 + 2 + (14 * 3 + 26 * 5) + 1 + 2); /* \"x\\ decodes to 3 bytes */
