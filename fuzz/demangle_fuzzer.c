@@ -1,7 +1,9 @@
 /* The demanglers on arbitrary names: the first byte picks the style and the output size, the
  * rest is the name (symbolic-reference bytes and NULs included). Must never crash, hang or
- * leak, and must never write past the caller's buffer. */
+ * leak, and must never write past the caller's buffer; C++ names demangle to the same text
+ * with and without the fast path for simple names. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,17 @@
 #include "demangle/demangle.h"
 
 #define MAX_NAME 8192
+
+/* The fast path for simple C++ names writes exactly what libiberty writes. */
+static void same_as_libiberty(const char *name, size_t cap)
+{
+	static char fast[65536], full[65536];
+	size_t a = crp__demangle_cxx(name, fast, cap), b = crp__demangle_cxx_libiberty(name, full, cap);
+	if (a != b || (a && memcmp(fast, full, a) != 0)) {
+		fprintf(stderr, "demangle: '%s': fast path '%.*s', libiberty '%.*s'\n", name, (int)a, fast, (int)b, full);
+		abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (out[cap] != 0x5a)
 		abort();
+	same_as_libiberty(name, cap);
 	free(out);
 	return 0;
 }

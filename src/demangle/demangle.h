@@ -15,6 +15,8 @@
  * out (NUL-terminated). Returns the length, or 0 when the name is not a mangled C++ name, does
  * not demangle, or does not fit in cap. */
 size_t crp__demangle_cxx(const char *name, char *out, size_t cap);
+/* The same through libiberty alone, without the fast path for simple names (for tests). */
+size_t crp__demangle_cxx_libiberty(const char *name, char *out, size_t cap);
 
 /* Demangle a Swift symbol of len bytes ($s, _$s, $S, _$S, $e, _T0, _T, _Tt, with one more
  * leading '_' as Mach-O symbol tables add to _T names) into out, NUL-terminated: full style,
