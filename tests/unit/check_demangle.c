@@ -320,6 +320,45 @@ START_TEST(writers_show_swift_names)
 }
 END_TEST
 
+/* Simple C++ names take a path of their own: the same text as libiberty, and what it does not
+ * know goes to libiberty. */
+static const struct {
+	const char *name, *text;
+} simple_cxx[] = {
+	{"_ZN3gen5unit0L4mix0Ei", "gen::unit0::mix0(int)"},
+	{"__ZN3gen5unit05step9Ei", "gen::unit0::step9(int)"},
+	{"_Z3foov", "foo()"},
+	{"_ZL3barcahstijlmxyfdewb", "bar(char, signed char, unsigned char, short, unsigned short, int, unsigned int, "
+				  "long, unsigned long, long long, unsigned long long, float, double, long double, "
+				  "wchar_t, bool)"},
+	{"_ZN1a1bE", "a::b"},
+	{"_Z1f", "f"},
+	{"_ZN3foo3barEPKc", "foo::bar(char const*)"},          /* libiberty's */
+	{"_ZNK3foo3barEv", "foo::bar() const"},                /* libiberty's */
+	{"_ZN12_GLOBAL__N_13fooEv", "(anonymous namespace)::foo()"}, /* libiberty's */
+	{"_Z3foov.cold", "foo() [clone .cold]"},               /* libiberty's */
+	{"_ZN3fooEv", "foo()"},                                /* libiberty's: one part */
+	{"_Z3fooiv", "foo(int, void)"},                        /* libiberty's: void among others */
+	{"_Z0v", NULL},
+};
+
+START_TEST(simple_cxx_names)
+{
+	char fast[256], full[256];
+	size_t a = crp__demangle_cxx(simple_cxx[_i].name, fast, sizeof fast);
+	size_t b = crp__demangle_cxx_libiberty(simple_cxx[_i].name, full, sizeof full);
+	ck_assert_uint_eq(a, b);
+	if (!simple_cxx[_i].text) {
+		ck_assert_uint_eq(a, 0);
+		return;
+	}
+	ck_assert_str_eq(fast, simple_cxx[_i].text);
+	ck_assert_str_eq(full, simple_cxx[_i].text);
+	/* cut short: nothing, as libiberty */
+	ck_assert_uint_eq(crp__demangle_cxx(simple_cxx[_i].name, fast, strlen(simple_cxx[_i].text)), 0);
+}
+END_TEST
+
 Suite *suite_demangle(void)
 {
 	Suite *s = suite_create("demangle");
@@ -332,6 +371,7 @@ Suite *suite_demangle(void)
 	tcase_add_test(tc, hostile_names);
 	tcase_add_test(tc, mutations);
 	tcase_add_test(tc, writers_show_swift_names);
+	tcase_add_loop_test(tc, simple_cxx_names, 0, (int)(sizeof simple_cxx / sizeof *simple_cxx));
 	suite_add_tcase(s, tc);
 	return s;
 }
