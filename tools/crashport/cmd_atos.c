@@ -415,12 +415,33 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int by_address(const void *a, const void *b)
+/* By address, equal ones in input order: a least-significant-digit radix sort, a byte at a time,
+ * skipping the bytes every address shares (qsort's calls through a comparison function were a
+ * twentieth of the time). The result is in v. */
+static void sort_items(item *v, item *tmp, size_t n)
 {
-	const item *x = a, *y = b;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
+	uint64_t any = 0, all = UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		any |= v[i].addr, all &= v[i].addr;
+	item *from = v, *to = tmp;
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		if (!((any ^ all) >> shift & 0xff))
+			continue;
+		size_t at[256] = {0};
+		for (size_t i = 0; i < n; i++)
+			at[from[i].addr >> shift & 0xff]++;
+		for (size_t b = 0, sum = 0; b < 256; b++) {
+			size_t c = at[b];
+			at[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[at[from[i].addr >> shift & 0xff]++] = from[i];
+		item *t = from;
+		from = to, to = t;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof *v);
 }
 
 /* Once every chunk is done: the answers in input order, up to the first that failed. */
@@ -453,14 +474,14 @@ static unsigned jobs_for(const atos_opts *o, size_t count)
 	return count < 2 * (size_t)n ? 1 : n;
 }
 
-static void lookup_window(const session *x, const uint64_t *addrs, size_t n, item *items, size_t *end,
-			  chunk *chunks)
+static void lookup_window(const session *x, const uint64_t *addrs, size_t n, item *items, item *tmp,
+			  size_t *end, chunk *chunks)
 {
 	unsigned jobs = jobs_for(x->o, n);
 	pool p = {x, items, end, n, chunks, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
 	for (size_t i = 0; i < n; i++)
 		items[i] = (item){addrs[i], (uint32_t)i};
-	qsort(items, n, sizeof *items, by_address);
+	sort_items(items, tmp, n);
 	p.size = n / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
 	p.size = p.size > 4096 ? 4096 : p.size;
 	p.count = (n + p.size - 1) / p.size;
@@ -480,11 +501,14 @@ static void lookup_all(session *x)
 {
 	size_t most = x->count < WINDOW ? x->count : WINDOW;
 	item *items = cli_xmalloc((most ? most : 1) * sizeof *items);
+	item *tmp = cli_xmalloc((most ? most : 1) * sizeof *tmp);
 	size_t *end = cli_xmalloc((most ? most : 1) * sizeof *end);
 	chunk *chunks = cli_xmalloc((most ? most : 1) * sizeof *chunks);
 	for (size_t at = 0; at < x->count; at += WINDOW)
-		lookup_window(x, x->addrs + at, x->count - at < WINDOW ? x->count - at : WINDOW, items, end, chunks);
+		lookup_window(x, x->addrs + at, x->count - at < WINDOW ? x->count - at : WINDOW, items, tmp, end,
+			      chunks);
 	free(items);
+	free(tmp);
 	free(end);
 	free(chunks);
 }
