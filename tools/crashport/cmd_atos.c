@@ -416,8 +416,8 @@ static void *worker(void *arg)
 }
 
 /* By address, equal ones in input order: a least-significant-digit radix sort, a byte at a time,
- * skipping the bytes every address shares (qsort's calls through a comparison function were a
- * twentieth of the time). The result is in v. */
+ * skipping the bytes every address shares (qsort, calling a comparison function, took 6% of
+ * the instructions of 200,000 lookups). The result is in v. */
 static void sort_items(item *v, item *tmp, size_t n)
 {
 	uint64_t any = 0, all = UINT64_MAX;
