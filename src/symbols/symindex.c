@@ -518,8 +518,13 @@ static CRP_NOINLINE const char *resolve_scope_name(crp_symindex *ix, ix_scope *s
 {
 	crp_dwarf_die die;
 	const char *name = NULL, *link = NULL, *expect = NULL;
-	if (crp__dwarf_die_at(ix->dwarf, s->die, &die) == CRP_OK)
-		crp__dwarf_die_names(ix->dwarf, &die, &name, &link);
+	if (crp__dwarf_die_at(ix->dwarf, s->die, &die) == CRP_OK) {
+		/* the plain name only when there is no linkage name: each search may decode the
+		 * abstract origin again */
+		crp__dwarf_die_names(ix->dwarf, &die, NULL, &link);
+		if (!link)
+			crp__dwarf_die_names(ix->dwarf, &die, &name, NULL);
+	}
 	const char *n = link ? link : name ? name : crp__symindex_nothing; /* NULL reads "not yet" */
 	if (!atomic_compare_exchange_strong_explicit(&s->name, &expect, n, memory_order_acq_rel,
 						     memory_order_acquire))
