@@ -386,7 +386,10 @@ static int image_fill(ar_reader *rd, crp_image *im, const image_parts *p)
 	base = base ? base + 1 : path_known ? im->name : NULL;
 	bool named = p->name_n && !(p->name_n == 3 && memcmp(p->name, "???", 3) == 0);
 	if (named && (!base || strlen(base) != p->name_n || memcmp(base, p->name, p->name_n) != 0)) {
-		bool bundle = memchr(p->name, '.', p->name_n) && !memchr(p->name, '/', p->name_n) && path_known;
+		/* macOS's form ("NAME (VERSION)") names bundles by identifier; iOS's ("NAME ARCH")
+		 * never does, so there a dotted name is only a name */
+		bool bundle = p->version && memchr(p->name, '.', p->name_n) &&
+			      !memchr(p->name, '/', p->name_n) && path_known;
 		CRP_TRY(crp__ar_add_str(rd, &l, bundle ? "CFBundleIdentifier" : "name", p->name, p->name_n));
 	}
 	if (p->version)

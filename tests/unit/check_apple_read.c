@@ -633,6 +633,34 @@ START_TEST(macos_reports_in_macos_layout)
 }
 END_TEST
 
+/* The name column of an image line: macOS's form ("NAME (VERSION)") names a bundle by its
+ * identifier, iOS's ("NAME ARCH") only ever a name, dotted or not. */
+START_TEST(image_name_column_by_layout)
+{
+	static const char text[] =
+		"Binary Images:\n"
+		"       0x1a13b8600 -        0x1a14385ff libc.dylib arm64e  <c3d4e5f600033000800000000000cc03> "
+		"/usr/lib/system/libsystem_c.dylib\n"
+		"       0x10a7c3000 -        0x10a7c3fff org.example.demo (1.0) <4c4c44d755553144a1ed9d98060fb335> "
+		"/Applications/Demo.app/Contents/MacOS/Demo\n";
+	crp_report *r = read_one(text, "apple");
+	size_t n;
+	const crp_image *im = crp_report_images(r, &n);
+	ck_assert_uint_eq(n, 2);
+	const crp_value *name = crp_extras_get(&im[0].extras, "name");
+	ck_assert_ptr_nonnull(name);
+	ck_assert_str_eq(name->u.str.ptr, "libc.dylib");
+	ck_assert_ptr_null(crp_extras_get(&im[0].extras, "CFBundleIdentifier"));
+	const crp_value *id = crp_extras_get(&im[1].extras, "CFBundleIdentifier");
+	ck_assert_ptr_nonnull(id);
+	ck_assert_str_eq(id->u.str.ptr, "org.example.demo");
+	char *again = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(again, " libc.dylib arm64e  <"));
+	free(again);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -767,6 +795,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, process_and_incident_are_always_written);
 	tcase_add_test(tc, ips_has_what_lldb_needs);
 	tcase_add_test(tc, macos_reports_in_macos_layout);
+	tcase_add_test(tc, image_name_column_by_layout);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
