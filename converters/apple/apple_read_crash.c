@@ -409,15 +409,15 @@ static int close_images(ar_reader *rd)
 	return CRP_OK;
 }
 
+static int open_block(ar_reader *rd, uint8_t kind, const char *first, size_t n);
+
 static int open_images(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
 	CRP_TRY(close_threads(rd));
 	if (rd->report->body.has & CRP_SECTION_BINARY_IMAGES) { /* a second list: kept as text */
-		t->section = AT_BLOCK;
-		t->block = BK_SECTION;
+		CRP_TRY(open_block(rd, BK_SECTION, NULL, 0));
 		t->block_key = "Binary Images";
-		t->buf_len = 0;
 		return CRP_OK;
 	}
 	t->image_mark = crp__scratch_mark(&rd->scratch);

@@ -642,7 +642,7 @@ static void asi_block(tw *w)
 	ao_ch(w->o, '\n');
 }
 
-static void sections(tw *w);
+static void sections(tw *w, bool after_images);
 
 /* In the exception block of the older iOS text, after the blocks in translations. */
 static void vm_region_info(tw *w)
@@ -669,7 +669,7 @@ static void text_blocks(tw *w)
 	if (!w->legacy)
 		vm_region_info(w);
 	asi_block(w);
-	sections(w);
+	sections(w, false);
 }
 
 /* -- frames and threads ------------------------------------------------------------------- */
@@ -1055,13 +1055,20 @@ static void summaries(tw *w)
 	}
 }
 
-/* Text blocks read from a .crash that the model has no field for, under their titles. */
-static void sections(tw *w)
+static bool is_images_list(const crp_member *m)
+{
+	return m->key.len == 13 && memcmp(m->key.ptr, "Binary Images", 13) == 0;
+}
+
+/* Text blocks read from a .crash that the model has no field for, under their titles. A second
+ * Binary Images list (the model holds the first) is written after the first (`after_images`),
+ * so that it is still the second when read back; the two swapped on every trip. */
+static void sections(tw *w, bool after_images)
 {
 	const crp_value *s = crp__apple_x(w->f, "sections");
 	for (size_t i = 0; s && s->type == CRP_VALUE_OBJECT && i < s->u.obj.count; i++) {
 		const crp_member *m = &s->u.obj.members[i];
-		if (m->value.type != CRP_VALUE_STRING)
+		if (m->value.type != CRP_VALUE_STRING || is_images_list(m) != after_images)
 			continue;
 		crp__ao_textn(w->o, m->key.ptr, m->key.len);
 		AO_LIT(w->o, ":\n");
@@ -1113,6 +1120,7 @@ int crp__apple_translated(ao *o, apple_facts *f, const crp_report *handler, bool
 	if (w.mac)
 		instruction_stream(&w);
 	binary_images(&w);
+	sections(&w, true);
 	if (w.mac) {
 		summaries(&w);
 		vm_summary(&w);

@@ -661,6 +661,33 @@ START_TEST(image_name_column_by_layout)
 }
 END_TEST
 
+/* A second Binary Images list is kept as text (the model holds the first) and written after
+ * the first, as it was: written before it, it would be read back as the list. */
+START_TEST(second_images_list_stays_second)
+{
+	static const char first[] = "0x10e2bf000 - 0x10e2d6fff Pixie x86_64  "
+				    "<c0d1e2f3a4b54c6d8e7f8091a2b3c4d5> /Applications/Pixie.app/Contents/MacOS/Pixie\n";
+	static const char second[] = "Binary Images:\n"
+				     "    0x7fff6e09f000 -     0x7fff6e0cbfff libsystem_kernel.dylib x86_64  "
+				     "<d1e2f3a4b5c64d7e8f9001a2b3c4d5e6> /usr/lib/system/libsystem_kernel.dylib\n";
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "Process:         Pixie [771]\nOS Version:      iPhone OS 14.2 (18B92)\n\nThread 0 Crashed:\n"
+		 "0   Pixie                               0x000000010e2c2a04 0x10e2bf000 + 14852\n\n"
+		 "Binary Images:\n%s\n%s",
+		 first, second);
+	crp_report *r = read_one(text, "apple");
+	size_t n;
+	crp_report_images(r, &n);
+	ck_assert_uint_eq(n, 1);
+	char *out = emit("apple", &r, 1, NULL);
+	const char *list = strstr(out, first), *kept = strstr(out, second);
+	ck_assert_msg(list && kept && list < kept, "the lists are not in order:\n%s", out);
+	free(out);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -796,6 +823,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, ips_has_what_lldb_needs);
 	tcase_add_test(tc, macos_reports_in_macos_layout);
 	tcase_add_test(tc, image_name_column_by_layout);
+	tcase_add_test(tc, second_images_list_stays_second);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
