@@ -840,13 +840,15 @@ static int exception_note(ar_reader *rd, const char *v, size_t n)
 }
 
 /* "Namespace SIGNAL, Code 0xb", "Namespace SIGNAL, Code 11 Segmentation fault: 11",
- * "SIGNAL 5 Trace/BPT trap: 5", "TCC 0". */
+ * "SIGNAL 5 Trace/BPT trap: 5", "TCC 0". Only iOS's translation of an .ips leaves out
+ * "Namespace": that tells the layout when no frame line does (a report without threads). */
 static int termination_reason(ar_reader *rd, const char *v, size_t n)
 {
 	ar_text *t = &rd->t;
 	size_t i = 0, ns, ns_n, c;
 	uint64_t code;
-	if (starts(v, n, "Namespace "))
+	bool named = starts(v, n, "Namespace ");
+	if (named)
 		i = 10;
 	ns = i;
 	while (i < n && v[i] != ' ' && v[i] != ',')
@@ -864,6 +866,7 @@ static int termination_reason(ar_reader *rd, const char *v, size_t n)
 	bool ok = starts(v + c, i - c, "0x") ? crp__ar_hex(v + c + 2, i - c - 2, &code) : crp__ar_dec(v + c, i - c, &code);
 	if (!ns_n || !ok)
 		return add_copy(rd, &t->header, "Termination Reason", 18, v, n);
+	t->translated = t->translated || !named;
 	CRP_TRY(crp__ar_add_u64(rd, &t->term, "code", code));
 	CRP_TRY(add_str(rd, &t->term, "namespace", v + ns, ns_n));
 	while (i < n && v[i] == ' ')

@@ -688,6 +688,26 @@ START_TEST(second_images_list_stays_second)
 }
 END_TEST
 
+/* The translation of an .ips without threads has no frame line to tell its layout by; its
+ * Termination Reason ("SIGNAL 6 Abort trap: 6", no "Namespace") tells it, and it is written
+ * back as it was, not in the older layout. */
+START_TEST(translation_without_threads_keeps_its_layout)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Termination Reason: SIGNAL 6 Abort trap: 6");
+	crp_report *back = read_one(crash, "apple");
+	char *again = emit("apple", &back, 1, NULL);
+	ck_assert_str_eq(again, crash);
+	free(again);
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -824,6 +844,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, macos_reports_in_macos_layout);
 	tcase_add_test(tc, image_name_column_by_layout);
 	tcase_add_test(tc, second_images_list_stays_second);
+	tcase_add_test(tc, translation_without_threads_keeps_its_layout);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
