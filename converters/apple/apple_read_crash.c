@@ -534,7 +534,9 @@ static int ext_mods(ar_reader *rd)
 	ar_list top = {NULL, NULL, 0}, cur = {NULL, NULL, 0};
 	const char *key = NULL;
 	crp_value v;
-	for (const char *p = t->buf, *end = t->buf + t->buf_len; p < end;) {
+	/* an empty block may have no buffer yet: NULL + 0 is undefined */
+	const char *end = t->buf_len ? t->buf + t->buf_len : t->buf;
+	for (const char *p = t->buf; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), k = trim(p, &n);
 		const char *l = p + k;
