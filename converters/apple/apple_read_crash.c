@@ -807,7 +807,26 @@ static int exception_type(ar_reader *rd, const char *v, size_t n)
 }
 
 /* "0x0000000000000001, 0x00000001ad98ab74": the codes; anything else names a code. */
-static int exception_codes(ar_reader *rd, const char *v, size_t n)
+static bool listed(const ar_list *l, const char *key)
+{
+	size_t n = strlen(key);
+	for (const ar_node *i = l->head; i; i = i->next)
+		if (i->m.key.len == n && memcmp(i->m.key.ptr, key, n) == 0)
+			return true;
+	return false;
+}
+
+/* An exception line whose member the report already has: the model keeps what the first said,
+ * and the line is kept as it was, written after the block's own lines (header slot 4). */
+static bool second_line(ar_reader *rd, const char *member)
+{
+	return listed(&rd->t.exc, member);
+}
+
+/* "0x0000000000000001, 0x0000000000000028": the code and subcode (they replace the code a
+ * subtype's name gave); anything else is a subtype ("KERN_INVALID_ADDRESS at 0x28", as macOS
+ * labels it). */
+static int exception_codes(ar_reader *rd, const char *k, size_t kn, const char *v, size_t n)
 {
 	crp_mach *m = &rd->report->body.crash.error.mach;
 	uint64_t a, b;
@@ -817,8 +836,11 @@ static int exception_codes(ar_reader *rd, const char *v, size_t n)
 	size_t b0 = comma + 1;
 	while (b0 < n && v[b0] == ' ')
 		b0++;
-	if (comma < n && n > b0 + 2 && starts(v, n, "0x") && v[b0] == '0' && v[b0 + 1] == 'x' &&
-	    crp__ar_hex(v + 2, comma - 2, &a) && crp__ar_hex(v + b0 + 2, n - b0 - 2, &b) && !(m->has & CRP_MACH_CODE)) {
+	bool pair = comma < n && n > b0 + 2 && starts(v, n, "0x") && v[b0] == '0' && v[b0 + 1] == 'x' &&
+		    crp__ar_hex(v + 2, comma - 2, &a) && crp__ar_hex(v + b0 + 2, n - b0 - 2, &b);
+	if (second_line(rd, pair ? "codes" : "subtype"))
+		return add_copy(rd, &rd->t.header, k, kn, v, n);
+	if (pair) {
 		m->code = a;
 		m->subcode = b;
 		m->has |= CRP_MACH_CODE | CRP_MACH_SUBCODE;
@@ -896,15 +918,19 @@ static int exception_field(ar_reader *rd, const char *k, size_t kn, const char *
 	if (equals(k, kn, "Exception Type"))
 		return exception_type(rd, v, n);
 	if (equals(k, kn, "Exception Codes"))
-		return exception_codes(rd, v, n);
-	if (equals(k, kn, "Exception Subtype")) {
+		return exception_codes(rd, k, kn, v, n);
+	bool subtype = equals(k, kn, "Exception Subtype"), message = equals(k, kn, "Exception Message");
+	bool note = equals(k, kn, "Exception Note");
+	if ((subtype || message || note) && second_line(rd, subtype ? "subtype" : message ? "message" : "note"))
+		return add_copy(rd, &t->header, k, kn, v, n);
+	if (subtype) {
 		crp__ar_code_at(rd, v, n);
 		CRP_TRY(rd->err.code);
 		return add_str(rd, &t->exc, "subtype", v, n);
 	}
-	if (equals(k, kn, "Exception Message"))
+	if (message)
 		return add_str(rd, &t->exc, "message", v, n);
-	if (equals(k, kn, "Exception Note"))
+	if (note)
 		return exception_note(rd, v, n);
 	if (equals(k, kn, "Termination Reason"))
 		return termination_reason(rd, v, n);

@@ -190,12 +190,15 @@ static void role_and_parent(tw *w)
 /* Header lines the model has no field for, as they were read. */
 /* Where a header line the model has no field for goes: after CrashReporter Key (0), after
  * Version (1), or at the end of the first block (2), as Apple's older text has them; a second
- * time line after the one the model holds (3), so that it stays the second when read back. */
+ * time line after the one the model holds (3), a second exception line after the exception
+ * block's own (4), so that they stay the second when read back. */
 static int header_slot(const crp_span *k)
 {
 	if ((k->len == 9 && memcmp(k->ptr, "Date/Time", 9) == 0) ||
 	    (k->len == 11 && memcmp(k->ptr, "Launch Time", 11) == 0))
 		return 3;
+	if (k->len > 10 && memcmp(k->ptr, "Exception ", 10) == 0)
+		return 4;
 	static const char *const after_key[] = {"Beta Identifier"};
 	static const char *const after_version[] = {"Beta", "AppStoreTools", "AppVariant"};
 	for (size_t i = 0; i < CRP_ARRAY_LEN(after_key); i++)
@@ -556,6 +559,7 @@ static void exception_block(tw *w)
 	if (w->mac)
 		message_line(w);
 	note_line(w, &e);
+	other_header(w, 4);
 	if (w->mac)
 		ao_ch(w->o, '\n');
 	bool any = w->legacy ? termination_legacy(w, &e) : termination_reason(w, &e);

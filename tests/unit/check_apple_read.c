@@ -708,6 +708,32 @@ START_TEST(translation_without_threads_keeps_its_layout)
 }
 END_TEST
 
+/* Exception Codes after a subtype are the code and subcode; a second line of the same kind
+ * leaves the model as the first said and is written back after the block's own lines. */
+START_TEST(exception_lines_read_once)
+{
+	static const char text[] =
+		"Process:             Orbit [4410]\nCode Type:           ARM-64 (Native)\n"
+		"OS Version:          iPhone OS 14.2 (18B92)\nReport Version:      104\n\n"
+		"Exception Type:  EXC_BAD_ACCESS (SIGSEGV)\n"
+		"Exception Subtype: KERN_INVALID_ADDRESS at 0x0000000000000028\n"
+		"Exception Codes: 0x0000000000000001, 0x0000000000000028\n"
+		"Exception Codes: SEGV_MAPERR at 0x18\n\n"
+		"Binary Images:\n";
+	crp_report *r = read_one(text, "apple");
+	const crp_crash_error *e = &crp_report_crash(r)->error;
+	ck_assert_uint_eq(e->address, 0x28);
+	ck_assert(CRP_HAS(&e->mach, CRP_MACH_SUBCODE));
+	ck_assert_uint_eq(e->mach.subcode, 0x28);
+	char *crash = emit("apple", &r, 1, NULL);
+	const char *codes = strstr(crash, "Exception Codes: 0x0000000000000001, 0x0000000000000028\n");
+	const char *second = strstr(crash, "SEGV_MAPERR at 0x18\n");
+	ck_assert_msg(codes && second && codes < second, "not in order:\n%s", crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -845,6 +871,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, image_name_column_by_layout);
 	tcase_add_test(tc, second_images_list_stays_second);
 	tcase_add_test(tc, translation_without_threads_keeps_its_layout);
+	tcase_add_test(tc, exception_lines_read_once);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
