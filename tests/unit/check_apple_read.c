@@ -734,6 +734,23 @@ START_TEST(exception_lines_read_once)
 }
 END_TEST
 
+/* A frame's symbol without symbolLocation is kept as the .crash reader keeps a name without
+ * "+ offset", and written back. */
+START_TEST(symbol_without_location_is_kept)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"cpuType\":\"ARM-64\",\"threads\":[{\"id\":1,\"frames\":"
+		"[{\"imageOffset\":8,\"symbol\":\"render_tile\",\"imageIndex\":0}]}],\"usedImages\":[{\"base\":4342808576,"
+		"\"size\":81920,\"uuid\":\"a1b2c3d4-0001-3000-8000-00000000aa01\",\"path\":\"/var/Lumen.app/Lumen\"}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *out = emit("ips", &r, 1, NULL);
+	ck_assert_msg(strstr(out, "\"symbol\":\"render_tile\"") != NULL, "symbol lost:\n%s", out);
+	free(out);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -872,6 +889,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, second_images_list_stays_second);
 	tcase_add_test(tc, translation_without_threads_keeps_its_layout);
 	tcase_add_test(tc, exception_lines_read_once);
+	tcase_add_test(tc, symbol_without_location_is_kept);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
