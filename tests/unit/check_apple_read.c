@@ -413,10 +413,16 @@ START_TEST(metadata_line_alone)
 		ck_assert_uint_eq(crp_report_info(r)->timestamp.usec, 1709628072000000ull);
 		crp_report_free(r);
 	}
-	/* cut before the bug_type: kept, since nothing said it is another kind of report */
+	/* cut before the bug_type: kept, since nothing said it is another kind of report; written
+	 * as an .ips, its line gets the bug_type a crash report's line needs to read back */
 	crp_report *r = read_one("{\"app_name\":\"Lumen\",\"timest", NULL);
 	ck_assert(has_warning(r, CRP_W_TRUNCATED));
 	ck_assert_str_eq(crp_report_system(r)->process_name, "Lumen");
+	char *ips = emit("ips", &r, 1, NULL);
+	ck_assert_msg(strncmp(ips, "{\"app_name\":\"Lumen\",\"bug_type\":\"309\"}\n", 38) == 0, "%s", ips);
+	crp_report *back = read_one(ips, "ips");
+	crp_report_free(back);
+	free(ips);
 	crp_report_free(r);
 }
 END_TEST
