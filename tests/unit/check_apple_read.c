@@ -757,6 +757,26 @@ START_TEST(symbol_without_location_is_kept)
 }
 END_TEST
 
+/* An .ips's codes text that is not a pair of codes would read back from the .crash as a
+ * subtype: the .crash shows the codes the model holds instead, and keeps them on the next trip. */
+START_TEST(codes_text_not_a_pair)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"exception\":{\"codes\":\"0x0000:0000, 0x0\","
+				  "\"rawCodes\":[0,0],\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Exception Codes: 0x0000000000000000, 0x0000000000000000");
+	crp_report *back = read_one(crash, "apple");
+	char *again = emit("apple", &back, 1, NULL);
+	ck_assert_str_eq(again, crash);
+	free(again);
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -896,6 +916,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, translation_without_threads_keeps_its_layout);
 	tcase_add_test(tc, exception_lines_read_once);
 	tcase_add_test(tc, symbol_without_location_is_kept);
+	tcase_add_test(tc, codes_text_not_a_pair);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
