@@ -344,21 +344,29 @@ static crp_thread *thread_numbered(ar_reader *rd, uint64_t no)
 }
 
 /* The registers go to the thread the block names; descriptions stay as "threadState". */
+/* The crashed thread, numbered where the text has no block for it: kept apart from the list. */
+static crp_thread *thread_apart(ar_reader *rd, uint64_t no)
+{
+	crp_thread *th = crp__arena_calloc(rd->arena, sizeof *th);
+	if (!th) {
+		crp__ar_oom(rd);
+		return NULL;
+	}
+	rd->report->body.crash.crashed_thread = th;
+	rd->report->body.crash.has |= CRP_CRASH_CRASHED_THREAD;
+	th->index = no;
+	th->has |= CRP_THREAD_INDEX;
+	return th;
+}
+
 static int end_state(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
 	crp_thread *th = thread_numbered(rd, t->state_thread);
 	crp_value rest;
 	t->section = AT_HEADER;
-	if (!th) {
-		th = crp__arena_calloc(rd->arena, sizeof *th); /* kept apart: no such thread */
-		if (!th)
-			return crp__ar_oom(rd);
-		rd->report->body.crash.crashed_thread = th;
-		rd->report->body.crash.has |= CRP_CRASH_CRASHED_THREAD;
-		th->index = t->state_thread;
-		th->has |= CRP_THREAD_INDEX;
-	}
+	if (!th && !(th = thread_apart(rd, t->state_thread)))
+		return rd->err.code;
 	CRP_TRY(regs_to_set(rd, false, &th->registers.basic));
 	CRP_TRY(regs_to_set(rd, true, &th->registers.exception));
 	th->registers.has |= (th->registers.basic.count ? CRP_REGISTERS_BASIC : 0) |
@@ -1347,6 +1355,8 @@ int crp__ar_text_end(ar_reader *rd)
 		if (th) {
 			th->crashed = true;
 			th->has |= CRP_THREAD_CRASHED;
+		} else if (!thread_apart(rd, (uint64_t)t->crashed_no)) { /* the number is all there is */
+			return rd->err.code;
 		}
 	}
 	CRP_TRY(keep_lists(rd));

@@ -777,6 +777,25 @@ START_TEST(codes_text_not_a_pair)
 }
 END_TEST
 
+/* "Triggered by Thread" naming a thread the text has no block for: the crashed thread is kept
+ * apart from the list with that number, and the line is written back. */
+START_TEST(triggered_thread_without_block)
+{
+	static const char text[] = "Process:             Orbit [771]\nCode Type:           ARM-64 (Native)\n"
+				   "OS Version:          iPhone OS 14.2 (18B92)\nReport Version:      104\n\n"
+				   "Exception Type:  EXC_CRASH (SIGABRT)\nTriggered by Thread:  3\n\nBinary Images:\n";
+	crp_report *r = read_one(text, "apple");
+	size_t pos;
+	const crp_thread *t = crp_report_crashed_thread(r, &pos);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->index, 3);
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Triggered by Thread:  3");
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -917,6 +936,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, exception_lines_read_once);
 	tcase_add_test(tc, symbol_without_location_is_kept);
 	tcase_add_test(tc, codes_text_not_a_pair);
+	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
