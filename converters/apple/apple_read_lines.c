@@ -292,8 +292,10 @@ typedef struct image_parts {
 	size_t name_n, arch_n, version_n, uuid_n, path_n;
 } image_parts;
 
-/* "NAME", "NAME ARCH", "NAME (VERSION)", "NAME ARCH (VERSION)", "NAME (ARCH)". */
-static void split_middle(const char *s, size_t n, image_parts *p)
+/* "NAME", "NAME ARCH", "NAME (VERSION)", "NAME ARCH (VERSION)", "NAME (ARCH)". With
+ * `arch_column` (two spaces before the UUID, as iOS's form sets the arch apart), the last word
+ * is the arch even when it is not one we know. */
+static void split_middle(const char *s, size_t n, bool arch_column, image_parts *p)
 {
 	n = trim_end(s, n);
 	if (n && s[n - 1] == ')') {
@@ -319,6 +321,10 @@ static void split_middle(const char *s, size_t n, image_parts *p)
 		p->arch = p->version;
 		p->arch_n = p->version_n;
 		p->version = NULL;
+	} else if (sp > 0 && arch_column && !p->version) {
+		p->arch = s + sp; /* an arch we do not know ("arm63e"): kept as written */
+		p->arch_n = n - sp;
+		n = trim_end(s, sp);
 	}
 	p->name = s;
 	p->name_n = n;
@@ -381,6 +387,8 @@ static int image_fill(ar_reader *rd, crp_image *im, const image_parts *p)
 		im->cpu_type = t;
 		im->cpu_subtype = st;
 		im->has |= CRP_IMAGE_CPU_TYPE | CRP_IMAGE_CPU_SUBTYPE;
+	} else if (p->arch) {
+		CRP_TRY(crp__ar_add_str(rd, &l, "arch", p->arch, p->arch_n));
 	}
 	const char *base = path_known ? strrchr(im->name, '/') : NULL;
 	base = base ? base + 1 : path_known ? im->name : NULL;
@@ -416,7 +424,8 @@ int crp__ar_image_line(ar_reader *rd, const char *s, size_t len, crp_image *im)
 	len = trim_end(s, len);
 	if (j >= len || !split_tail(s + j, len - j, &mid_end, &p))
 		return 1;
-	split_middle(s + j, mid_end, &p);
+	bool arch_column = p.uuid && mid_end >= 2 && s[j + mid_end - 1] == ' ' && s[j + mid_end - 2] == ' ';
+	split_middle(s + j, mid_end, arch_column, &p);
 	im->image_addr = lo;
 	im->image_size = hi - lo + 1; /* the end is inclusive; Apple's placeholder wraps to 0 */
 	im->has |= CRP_IMAGE_ADDR | CRP_IMAGE_SIZE;

@@ -999,6 +999,23 @@ static void image_middle_macos(tw *w, const crp_image *im)
 	crp__ao_uuid(w->o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, true);
 }
 
+/* An arch the model does not type (an .ips says "arm63e"), when it is one word the .crash
+ * reader reads back as the arch: letters, digits, '_' and '-', not "???". */
+static bool arch_word(tw *w, const crp_value *v)
+{
+	size_t n;
+	const char *s = crp__apple_xstr(v, &n);
+	if (!s || !n || (n == 3 && memcmp(s, "???", 3) == 0))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_' || c == '-'))
+			return false;
+	}
+	crp__ao_textn(w->o, s, n);
+	return true;
+}
+
 static void image_middle_ios(tw *w, const crp_image *im)
 {
 	size_t n = 0;
@@ -1013,7 +1030,7 @@ static void image_middle_ios(tw *w, const crp_image *im)
 				   : NULL;
 	if (arch)
 		ao_str(w->o, arch);
-	else if (!xtext(w, crp_extras_get(&im->extras, "arch")))
+	else if (!arch_word(w, crp_extras_get(&im->extras, "arch")))
 		text_or_unknown(w->o, im == w->f->placeholder ? NULL : w->f->arch);
 	AO_LIT(w->o, "  <");
 	static const crp_uuid nil;

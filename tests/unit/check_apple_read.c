@@ -640,7 +640,8 @@ START_TEST(macos_reports_in_macos_layout)
 END_TEST
 
 /* The name column of an image line: macOS's form ("NAME (VERSION)") names a bundle by its
- * identifier, iOS's ("NAME ARCH") only ever a name, dotted or not. */
+ * identifier, iOS's ("NAME ARCH") only ever a name, dotted or not; its arch column may hold an
+ * arch we do not know. */
 START_TEST(image_name_column_by_layout)
 {
 	static const char text[] =
@@ -662,6 +663,17 @@ START_TEST(image_name_column_by_layout)
 	ck_assert_str_eq(id->u.str.ptr, "org.example.demo");
 	char *again = emit("apple", &r, 1, NULL);
 	ck_assert_ptr_nonnull(strstr(again, " libc.dylib arm64e  <"));
+	free(again);
+	crp_report_free(r);
+	/* an arch we do not know, set apart by two spaces: the arch, kept as written */
+	r = read_one("Binary Images:\n       0x1a13b8600 -        0x1a14385ff libsystem_c.dylib arm63e  "
+		     "<c3d4e5f600033000800000000000cc03> /usr/lib/system/libsystem_c.dylib\n",
+		     "apple");
+	im = crp_report_images(r, &n);
+	ck_assert_ptr_null(crp_extras_get(&im[0].extras, "name"));
+	ck_assert_str_eq(crp_extras_get(&im[0].extras, "arch")->u.str.ptr, "arm63e");
+	again = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(again, " libsystem_c.dylib arm63e  <"));
 	free(again);
 	crp_report_free(r);
 }
