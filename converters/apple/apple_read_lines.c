@@ -371,8 +371,18 @@ static int image_version(ar_reader *rd, ar_list *l, const char *v, size_t n)
 	return crp__ar_add_str(rd, l, "CFBundleShortVersionString", v, n);
 }
 
-static int image_fill(ar_reader *rd, crp_image *im, const image_parts *p)
+/* A part's length as a C string has it: an .ips keeps a name or version only up to a NUL. */
+static size_t c_len(const char *s, size_t n)
 {
+	const char *nul = s ? memchr(s, '\0', n) : NULL;
+	return nul ? (size_t)(nul - s) : n;
+}
+
+static int image_fill(ar_reader *rd, crp_image *im, const image_parts *given)
+{
+	image_parts cut = *given, *p = &cut;
+	cut.name_n = cut.name ? trim_end(cut.name, c_len(cut.name, cut.name_n)) : 0; /* as split_middle trims */
+	cut.version_n = c_len(cut.version, cut.version_n);
 	ar_list l = {NULL, NULL, 0};
 	int32_t t, st;
 	if (p->uuid && crp__parse_uuid(p->uuid, p->uuid_n, &im->uuid) == 0)
