@@ -156,6 +156,23 @@ static void code_type(tw *w)
 	ao_ch(w->o, '\n');
 }
 
+/* Without a bundle id a process is identified by its name, as Apple does, but without the blanks
+ * around it: the reader trims them from an Identifier (a name keeps them in its Process line). */
+static void identifier_from_process(tw *w, const char *proc)
+{
+	size_t n = proc ? strlen(proc) : 0, i = 0;
+	while (i < n && (proc[i] == ' ' || proc[i] == '\t'))
+		i++;
+	while (n > i && (proc[n - 1] == ' ' || proc[n - 1] == '\t'))
+		n--;
+	label(w, "Identifier:");
+	if (n > i)
+		crp__ao_textn(w->o, proc + i, n - i);
+	else
+		AO_LIT(w->o, "???");
+	ao_ch(w->o, '\n');
+}
+
 static void process_lines(tw *w)
 {
 	const crp_system *s = w->f->sys;
@@ -163,7 +180,10 @@ static void process_lines(tw *w)
 	label(w, "Process:");
 	name_pid(w, proc, NULL, CRP_HAS(s, CRP_SYSTEM_PROCESS_ID), s->process_id);
 	field(w, "Path:", s->executable_path);
-	field(w, "Identifier:", s->bundle_id ? s->bundle_id : proc);
+	if (s->bundle_id)
+		field(w, "Identifier:", s->bundle_id);
+	else
+		identifier_from_process(w, proc);
 	version_field(w);
 	other_header(w, 1);
 }
