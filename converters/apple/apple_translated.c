@@ -208,10 +208,10 @@ static void role_and_parent(tw *w)
 }
 
 /* Header lines the model has no field for, as they were read. */
-/* Where a header line the model has no field for goes: after CrashReporter Key (0), after
- * Version (1), or at the end of the first block (2), as Apple's older text has them; a second
- * time line after the one the model holds (3), a second exception line after the exception
- * block's own (4), so that they stay the second when read back. */
+/* Where a header line the model has no field for goes: after CrashReporter Key (0; macOS:
+ * after Anonymous UUID), after Version (1), or at the end of the first block (2), as Apple's
+ * older text has them; a second time line after the one the model holds (3), a second exception
+ * line after the exception block's own (4), so that they stay the second when read back. */
 static int header_slot(const crp_span *k)
 {
 	if ((k->len == 9 && memcmp(k->ptr, "Date/Time", 9) == 0) ||
@@ -219,7 +219,8 @@ static int header_slot(const crp_span *k)
 		return 3;
 	if (k->len > 10 && memcmp(k->ptr, "Exception ", 10) == 0)
 		return 4;
-	static const char *const after_key[] = {"Beta Identifier"};
+	/* a second device key follows the one the model holds, wherever the layout puts that */
+	static const char *const after_key[] = {"Beta Identifier", "Anonymous UUID", "CrashReporter Key"};
 	static const char *const after_version[] = {"Beta", "AppStoreTools", "AppVariant"};
 	for (size_t i = 0; i < CRP_ARRAY_LEN(after_key); i++)
 		if (strlen(after_key[i]) == k->len && memcmp(after_key[i], k->ptr, k->len) == 0)
@@ -345,6 +346,7 @@ static void header_macos(tw *w)
 	xfield(w, "Bridge OS Version:", crp__apple_x(f, "bridgeVersion"));
 	if (f->sys->device_app_hash)
 		field(w, "Anonymous UUID:", f->sys->device_app_hash);
+	other_header(w, 0);
 	ao_ch(w->o, '\n');
 	/* Apple's template keeps the blank line of a group it has nothing for; a report that is
 	 * not Apple's has none of these groups and gets no empty lines for them */
