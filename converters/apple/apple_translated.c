@@ -1167,9 +1167,13 @@ static void vm_summary(tw *w)
 	const char *v = crp__apple_xstr(crp__apple_x(w->f, "vmSummary"), &n);
 	if (!v)
 		return;
+	/* Apple's summary ends with one newline, and the reader gives it exactly one: any number
+	 * the .ips had is written as that one */
+	while (n && v[n - 1] == '\n')
+		n--;
 	AO_LIT(w->o, "VM Region Summary:\n");
 	lines(w, v, n);
-	AO_LIT(w->o, "\n\n\n");
+	AO_LIT(w->o, "\n\n\n\n");
 }
 
 /* -- the report --------------------------------------------------------------------------- */
