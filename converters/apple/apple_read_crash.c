@@ -61,6 +61,7 @@ static int add_bool(ar_reader *rd, ar_list *l, const char *key)
 }
 
 static int cut_short(ar_reader *rd);
+static int open_block(ar_reader *rd, uint8_t kind, const char *first, size_t n);
 
 /* A line that says nothing the reader understands: kept as written, with a warning. The last
  * line of a cut-off input is not kept: it was cut. */
@@ -240,12 +241,8 @@ static int thread_header(ar_reader *rd, const char *s, size_t len)
 		return CRP_OK;
 	}
 	if (starts(rest, n, " instruction stream:")) {
-		CRP_TRY(close_threads(rd));
 		t->instr_thread = no;
-		t->section = AT_BLOCK;
-		t->block = BK_INSTR;
-		t->buf_len = 0;
-		return CRP_OK;
+		return open_block(rd, BK_INSTR, NULL, 0);
 	}
 	return thread_start(rd, no, s, len, i);
 }
@@ -417,8 +414,6 @@ static int close_images(ar_reader *rd)
 	return CRP_OK;
 }
 
-static int open_block(ar_reader *rd, uint8_t kind, const char *first, size_t n);
-
 static int open_images(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
@@ -463,10 +458,9 @@ static int image_line(ar_reader *rd, const char *s, size_t len)
 
 /* -- text blocks -------------------------------------------------------------------------- */
 
-static int buf_add(ar_reader *rd, const char *s, size_t len)
+static int buf_grow(ar_reader *rd, size_t need)
 {
 	ar_text *t = &rd->t;
-	size_t need = t->buf_len + len + 1;
 	if (need > rd->opts.max_string_bytes)
 		return crp__ar_fail(rd, CRP_ELIMIT, "text block longer than %zu bytes", rd->opts.max_string_bytes);
 	if (need > t->buf_cap) {
@@ -479,6 +473,13 @@ static int buf_add(ar_reader *rd, const char *s, size_t len)
 		t->buf = b;
 		t->buf_cap = cap;
 	}
+	return CRP_OK;
+}
+
+static int buf_add(ar_reader *rd, const char *s, size_t len)
+{
+	ar_text *t = &rd->t;
+	CRP_TRY(buf_grow(rd, t->buf_len + len + 1));
 	if (t->block_lines++)
 		t->buf[t->buf_len++] = '\n';
 	memcpy(t->buf + t->buf_len, s, len);
@@ -495,6 +496,8 @@ static int open_block(ar_reader *rd, uint8_t kind, const char *first, size_t n)
 	t->buf_len = 0;
 	t->block_lines = 0;
 	t->known++;
+	/* a buffer even for a block without lines: its readers take t->buf + t->buf_len */
+	CRP_TRY(buf_grow(rd, 1));
 	return n ? buf_add(rd, first, n) : CRP_OK;
 }
 
@@ -542,9 +545,7 @@ static int ext_mods(ar_reader *rd)
 	ar_list top = {NULL, NULL, 0}, cur = {NULL, NULL, 0};
 	const char *key = NULL;
 	crp_value v;
-	/* an empty block may have no buffer yet: NULL + 0 is undefined */
-	const char *end = t->buf_len ? t->buf + t->buf_len : t->buf;
-	for (const char *p = t->buf; p < end;) {
+	for (const char *p = t->buf, *end = t->buf + t->buf_len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), k = trim(p, &n);
 		const char *l = p + k;
