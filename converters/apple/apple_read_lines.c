@@ -64,6 +64,13 @@ static size_t skip_ws(const char *s, size_t i, size_t n)
 	return i;
 }
 
+/* A part's length as a C string has it: the model keeps names and versions only up to a NUL. */
+static size_t c_len(const char *s, size_t n)
+{
+	const char *nul = s ? memchr(s, '\0', n) : NULL;
+	return nul ? (size_t)(nul - s) : n;
+}
+
 static size_t trim_end(const char *s, size_t n)
 {
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
@@ -192,7 +199,7 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 			end = k - 2;
 		}
 	}
-	end = trim_end(s, end);
+	end = trim_end(s, c_len(s, end)); /* a name ends at a NUL, without the spaces before it */
 	const char *sym = end ? crp__ar_text(rd, s, end) : NULL;
 	if (end && !sym)
 		return rd->err.code;
@@ -369,13 +376,6 @@ static int image_version(ar_reader *rd, ar_list *l, const char *v, size_t n)
 			return CRP_OK;
 		}
 	return crp__ar_add_str(rd, l, "CFBundleShortVersionString", v, n);
-}
-
-/* A part's length as a C string has it: an .ips keeps a name or version only up to a NUL. */
-static size_t c_len(const char *s, size_t n)
-{
-	const char *nul = s ? memchr(s, '\0', n) : NULL;
-	return nul ? (size_t)(nul - s) : n;
 }
 
 static int image_fill(ar_reader *rd, crp_image *im, const image_parts *given)
