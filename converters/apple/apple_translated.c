@@ -927,6 +927,7 @@ static void dump_row(tw *w, const crp_value *bytes, size_t from, size_t n, uint6
 			continue;
 		}
 		crp__apple_xu64(&bytes->u.arr.items[at], &b);
+		b &= 0xff; /* a dump holds bytes: a larger number is shown as its low byte, hex and text alike */
 		char sep = i == 8 ? '-' : ' ';
 		if (at == mark)
 			sep = '[';
