@@ -524,10 +524,11 @@ static int ext_group(ar_reader *rd, ar_list *top, ar_list *cur, const char *key)
 	return crp__ar_add(rd, top, (crp_span){key, strlen(key)}, &v);
 }
 
-/* "    task_for_pid: 0": a count of the current group. */
+/* "    task_for_pid: 0": a count of the current group, after the last colon (a name may hold
+ * one; a count cannot). */
 static int ext_count(ar_reader *rd, ar_list *cur, const char *l, size_t n)
 {
-	const char *c = memchr(l, ':', n);
+	const char *c = memrchr(l, ':', n);
 	uint64_t u;
 	if (!c || c + 2 >= l + n || !crp__ar_dec(c + 2, n - (size_t)(c + 2 - l), &u))
 		return CRP_OK;
