@@ -407,6 +407,11 @@ static void os_version(iw *w, const char *key)
 	const crp_value *x = crp__apple_x(f, key), *emb = crp_value_get(x, "isEmbedded"), *rel = crp_value_get(x, "releaseType");
 	if (!have_os(f) && !x)
 		return;
+	if (!have_os(f) && x->type != CRP_VALUE_OBJECT) { /* not Apple's object: as the .ips said it */
+		crp__ips_bkey(w, key);
+		crp__ips_value(w->o, x);
+		return;
+	}
 	iw in = *w;
 	in.first = true;
 	crp__ips_bkey(w, key);
