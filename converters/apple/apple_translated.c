@@ -90,6 +90,28 @@ static void lines(tw *w, const char *s, size_t n)
 	w->o->raw_lines = raw;
 }
 
+/* The text of a block that ends at an empty line: its own empty lines (and the newlines around
+ * it) are left out, having no place in it — read back, the first would end the block early.
+ * Returns whether anything was written. */
+static bool block_text(tw *w, const char *s, size_t n)
+{
+	size_t i = 0;
+	bool any = false;
+	while (i < n && s[i] == '\n')
+		i++;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		if (any)
+			ao_ch(w->o, '\n');
+		lines(w, s + i, e - i);
+		any = true;
+		for (i = e; i < n && s[i] == '\n'; i++)
+			;
+	}
+	return any;
+}
+
 static void name_pid(tw *w, const char *name, const crp_value *pid_v, bool has_pid, int64_t pid)
 {
 	uint64_t u;
@@ -708,7 +730,7 @@ static void vm_region_info(tw *w)
 	if (!vt)
 		return;
 	AO_LIT(w->o, "VM Region Info: ");
-	lines(w, vt, n);
+	block_text(w, vt, n);
 	AO_LIT(w->o, "\n\n");
 }
 
@@ -718,8 +740,8 @@ static void text_blocks(tw *w)
 	const char *kt = crp__apple_xstr(crp__apple_x(w->f, "ktriageinfo"), &n);
 	if (kt) {
 		AO_LIT(w->o, "Kernel Triage:\n");
-		lines(w, kt, n);
-		ao_str(w->o, n && kt[n - 1] == '\n' ? "\n\n" : "\n\n\n");
+		block_text(w, kt, n); /* Apple's ends with its one newline, the reader gives it that */
+		AO_LIT(w->o, "\n\n\n");
 	}
 	if (!w->legacy)
 		vm_region_info(w);
@@ -897,7 +919,7 @@ static void threads(tw *w)
 		AO_LIT(w->o, "Application Specific Backtrace ");
 		crp__ao_dec(w->o, i + 1);
 		AO_LIT(w->o, ":\n");
-		lines(w, v->u.str.ptr, v->u.str.len);
+		block_text(w, v->u.str.ptr, v->u.str.len);
 		AO_LIT(w->o, "\n\n");
 	}
 	for (size_t i = 0; i < c->thread_count; i++) {
@@ -1145,8 +1167,7 @@ static void sections(tw *w, bool after_images)
 			continue;
 		crp__ao_textn(w->o, m->key.ptr, m->key.len);
 		AO_LIT(w->o, ":\n");
-		lines(w, m->value.u.str.ptr, m->value.u.str.len);
-		ao_str(w->o, m->value.u.str.len ? "\n\n" : "\n");
+		ao_str(w->o, block_text(w, m->value.u.str.ptr, m->value.u.str.len) ? "\n\n" : "\n");
 	}
 }
 
