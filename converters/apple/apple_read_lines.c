@@ -477,12 +477,13 @@ static int describe(ar_reader *rd, const char *name, size_t n, const char *d, si
 }
 
 /* x86 lines below the registers: "Logical CPU:     2", "Error Code:      0x00000006 (...)",
- * "Trap Number:     14". */
+ * "Trap Number:     14". The Error Code's description is the trap's in the .ips (`described`),
+ * where the writers look for it. */
 static int x86_extra(ar_reader *rd, const char *s, size_t len)
 {
-	static const struct { const char *label, *reg, *apple; bool hex; } x[] = {
-		{"Logical CPU:", "cpu", "cpu", false}, {"Error Code:", "err", "err", true},
-		{"Trap Number:", "trapno", "trap", false}};
+	static const struct { const char *label, *reg, *apple, *described; bool hex; } x[] = {
+		{"Logical CPU:", "cpu", "cpu", "cpu", false}, {"Error Code:", "err", "err", "trap", true},
+		{"Trap Number:", "trapno", "trap", "trap", false}};
 	for (size_t k = 0; k < CRP_ARRAY_LEN(x); k++) {
 		size_t l = strlen(x[k].label);
 		if (len < l || memcmp(s, x[k].label, l) != 0)
@@ -498,7 +499,7 @@ static int x86_extra(ar_reader *rd, const char *s, size_t len)
 		CRP_TRY(push_reg(rd, x[k].apple, strlen(x[k].apple), v));
 		j += j < len; /* the one space before a description: what follows is all of it */
 		size_t dn = j < len ? trim_end(s + j, len - j) : 0;
-		return dn ? describe(rd, x[k].apple, strlen(x[k].apple), s + j, dn) : CRP_OK;
+		return dn ? describe(rd, x[k].described, strlen(x[k].described), s + j, dn) : CRP_OK;
 	}
 	return 1;
 }
