@@ -47,6 +47,12 @@ static void text_or_unknown(ao *o, const char *s)
 	crp__ao_text(o, s && s[0] ? s : "???");
 }
 
+/* A value the reader keeps: "???" and nothing stand for a value the report lacks. */
+static bool known_text(const char *s)
+{
+	return s && s[0] && strcmp(s, "???") != 0;
+}
+
 static void field(tw *w, const char *l, const char *value)
 {
 	label(w, l);
@@ -312,7 +318,7 @@ static void header_ios(tw *w)
 	ao_str(w->o, w->legacy ? "Incident Identifier: " : "\nIncident Identifier: ");
 	ao_str(w->o, id);
 	ao_ch(w->o, '\n');
-	if (f->sys->device_app_hash)
+	if (known_text(f->sys->device_app_hash))
 		field(w, "CrashReporter Key:", f->sys->device_app_hash);
 	other_header(w, 0);
 	if (f->sys->machine)
@@ -366,7 +372,7 @@ static void header_macos(tw *w)
 	AO_LIT(w->o, "Report Version:        12\n");
 	report_notes(w);
 	xfield(w, "Bridge OS Version:", crp__apple_x(f, "bridgeVersion"));
-	if (f->sys->device_app_hash)
+	if (known_text(f->sys->device_app_hash))
 		field(w, "Anonymous UUID:", f->sys->device_app_hash);
 	other_header(w, 0);
 	ao_ch(w->o, '\n');
