@@ -313,11 +313,12 @@ void crp__ips_recrash(iw *w, const char *key)
 
 /* -- images ------------------------------------------------------------------------------- */
 
+/* The key is escaped: an .ips may give an image any key (one with a newline, say). */
 static void image_member(ao *o, const char *key, size_t len)
 {
-	AO_LIT(o, ",\n    \"");
-	crp__ao_write(o, key, len);
-	AO_LIT(o, "\" : ");
+	AO_LIT(o, ",\n    ");
+	crp__ips_str(o, key, len);
+	AO_LIT(o, " : ");
 }
 
 static bool key_is(const crp_span *k, const char *s)
