@@ -740,7 +740,8 @@ static int os_line(ar_reader *rd, const char *v, size_t n)
 			n = o - 1;
 		}
 	}
-	if (!(s->has & (CRP_SYSTEM_SYSTEM_NAME | CRP_SYSTEM_SYSTEM_VERSION)))
+	/* "??? (21D61)": a build, and no name or version */
+	if (!(s->has & (CRP_SYSTEM_SYSTEM_NAME | CRP_SYSTEM_SYSTEM_VERSION)) && !unknown(v, n))
 		crp__ar_train(rd, v, n);
 	return rd->err.code;
 }
