@@ -21,6 +21,16 @@ static size_t image_index(iw *w, const crp_frame *fr, const apple_frame *a)
 	return w->f.image_count;
 }
 
+/* The base a frame's imageOffset is from: the image its kept imageIndex names (a frame outside
+ * that image, as the .ips said it), else the image found for its address. */
+static uint64_t offset_base(const iw *w, const crp_frame *fr, const apple_frame *a)
+{
+	uint64_t u;
+	if (crp__apple_xu64(crp_extras_get(&fr->extras, "imageIndex"), &u) && u < w->f.image_count)
+		return CRP_HAS(&w->f.images[u], CRP_IMAGE_ADDR) ? w->f.images[u].image_addr : 0;
+	return a->img ? a->img->lo : 0;
+}
+
 static const char *const frame_keys[] = {"imageOffset", "symbol", "symbolLocation", "imageIndex",
 					 "sourceFile", "sourceLine", "inline", "imageName", "symbolImage"};
 
@@ -29,7 +39,7 @@ static void frame_level(iw *w, const crp_frame *fr, const apple_frame *a, const 
 	iw in = *w;
 	const crp_symloc *l = sy ? &sy->locs[i] : NULL;
 	const char *sym = l ? l->function : a->symbol;
-	uint64_t base = a->img ? a->img->lo : 0, u;
+	uint64_t base = offset_base(w, fr, a), u;
 	bool report = sy && sy->source == CRP_SYMSRC_REPORT;
 	in.first = true;
 	ao_ch(w->o, '{');
