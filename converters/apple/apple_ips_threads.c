@@ -22,11 +22,13 @@ static size_t image_index(iw *w, const crp_frame *fr, const apple_frame *a)
 }
 
 /* The base a frame's imageOffset is from: the image its kept imageIndex names (a frame outside
- * that image, as the .ips said it), else the image found for its address. */
+ * that image, as the .ips said it), else the image found for its address. A frame without an
+ * address (its offset was missing) keeps offset 0 from no base, as before. */
 static uint64_t offset_base(const iw *w, const crp_frame *fr, const apple_frame *a)
 {
 	uint64_t u;
-	if (crp__apple_xu64(crp_extras_get(&fr->extras, "imageIndex"), &u) && u < w->f.image_count)
+	if (CRP_HAS(fr, CRP_FRAME_INSTRUCTION_ADDR) &&
+	    crp__apple_xu64(crp_extras_get(&fr->extras, "imageIndex"), &u) && u < w->f.image_count)
 		return CRP_HAS(&w->f.images[u], CRP_IMAGE_ADDR) ? w->f.images[u].image_addr : 0;
 	return a->img ? a->img->lo : 0;
 }
