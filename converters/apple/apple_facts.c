@@ -519,7 +519,9 @@ void crp__apple_frame(const apple_facts *f, const crp_frame *fr, apple_frame *ou
 	else if (out->img && CRP_HAS(out->img->im, CRP_IMAGE_NAME))
 		out->image = crp__apple_basename(out->img->im->name);
 	out->have_base = true;
-	if (CRP_HAS(fr, CRP_FRAME_OBJECT_ADDR))
+	/* an image cannot start above an address inside it: such a base (spliced text) gives way to
+	 * the image found for the address, as it would when read back */
+	if (CRP_HAS(fr, CRP_FRAME_OBJECT_ADDR) && fr->object_addr <= out->addr)
 		out->base = fr->object_addr;
 	else if (out->img)
 		out->base = out->img->lo;

@@ -256,21 +256,27 @@ static void incident(iw *w, const char *key)
 	crp__ips_cstr(w, key, id);
 }
 
-/* The metadata line read with the report, as it was (but for bug_type: the body is 309). */
+/* The metadata line read with the report, as it was (but for bug_type: the body is 309). One
+ * that had none (a line cut short) gets it last: without it the line is not a crash report's. */
 static bool kept_metadata(iw *w)
 {
 	static const char *const skip[] = {"bug_type"};
 	const crp_value *m = crp__apple_x(&w->f, "metadata");
+	bool typed = false;
 	if (!m || m->type != CRP_VALUE_OBJECT)
 		return false;
 	for (size_t i = 0; i < m->u.obj.count; i++) {
 		const crp_member *x = &m->u.obj.members[i];
 		if (x->key.len == 8 && memcmp(x->key.ptr, "bug_type", 8) == 0) {
-			crp__ips_cstr(w, "bug_type", "309");
+			if (!typed)
+				crp__ips_cstr(w, "bug_type", "309");
+			typed = true;
 			continue;
 		}
 		crp__ips_members(w, &(crp_value){.type = CRP_VALUE_OBJECT, .u.obj = {x, 1}}, skip, 0);
 	}
+	if (!typed)
+		crp__ips_cstr(w, "bug_type", "309");
 	return true;
 }
 
@@ -401,6 +407,11 @@ static void os_version(iw *w, const char *key)
 	const crp_value *x = crp__apple_x(f, key), *emb = crp_value_get(x, "isEmbedded"), *rel = crp_value_get(x, "releaseType");
 	if (!have_os(f) && !x)
 		return;
+	if (!have_os(f) && x->type != CRP_VALUE_OBJECT) { /* not Apple's object: as the .ips said it */
+		crp__ips_bkey(w, key);
+		crp__ips_value(w->o, x);
+		return;
+	}
 	iw in = *w;
 	in.first = true;
 	crp__ips_bkey(w, key);

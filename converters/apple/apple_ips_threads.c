@@ -21,6 +21,18 @@ static size_t image_index(iw *w, const crp_frame *fr, const apple_frame *a)
 	return w->f.image_count;
 }
 
+/* The base a frame's imageOffset is from: the image its kept imageIndex names (a frame outside
+ * that image, as the .ips said it), else the image found for its address. A frame without an
+ * address (its offset was missing) keeps offset 0 from no base, as before. */
+static uint64_t offset_base(const iw *w, const crp_frame *fr, const apple_frame *a)
+{
+	uint64_t u;
+	if (CRP_HAS(fr, CRP_FRAME_INSTRUCTION_ADDR) &&
+	    crp__apple_xu64(crp_extras_get(&fr->extras, "imageIndex"), &u) && u < w->f.image_count)
+		return CRP_HAS(&w->f.images[u], CRP_IMAGE_ADDR) ? w->f.images[u].image_addr : 0;
+	return a->img ? a->img->lo : 0;
+}
+
 static const char *const frame_keys[] = {"imageOffset", "symbol", "symbolLocation", "imageIndex",
 					 "sourceFile", "sourceLine", "inline", "imageName", "symbolImage"};
 
@@ -29,7 +41,7 @@ static void frame_level(iw *w, const crp_frame *fr, const apple_frame *a, const 
 	iw in = *w;
 	const crp_symloc *l = sy ? &sy->locs[i] : NULL;
 	const char *sym = l ? l->function : a->symbol;
-	uint64_t base = a->img ? a->img->lo : 0, u;
+	uint64_t base = offset_base(w, fr, a), u;
 	bool report = sy && sy->source == CRP_SYMSRC_REPORT;
 	in.first = true;
 	ao_ch(w->o, '{');
@@ -313,11 +325,12 @@ void crp__ips_recrash(iw *w, const char *key)
 
 /* -- images ------------------------------------------------------------------------------- */
 
+/* The key is escaped: an .ips may give an image any key (one with a newline, say). */
 static void image_member(ao *o, const char *key, size_t len)
 {
-	AO_LIT(o, ",\n    \"");
-	crp__ao_write(o, key, len);
-	AO_LIT(o, "\" : ");
+	AO_LIT(o, ",\n    ");
+	crp__ips_str(o, key, len);
+	AO_LIT(o, " : ");
 }
 
 static bool key_is(const crp_span *k, const char *s)

@@ -61,6 +61,7 @@ static int add_bool(ar_reader *rd, ar_list *l, const char *key)
 }
 
 static int cut_short(ar_reader *rd);
+static int open_block(ar_reader *rd, uint8_t kind, const char *first, size_t n);
 
 /* A line that says nothing the reader understands: kept as written, with a warning. The last
  * line of a cut-off input is not kept: it was cut. */
@@ -240,12 +241,8 @@ static int thread_header(ar_reader *rd, const char *s, size_t len)
 		return CRP_OK;
 	}
 	if (starts(rest, n, " instruction stream:")) {
-		CRP_TRY(close_threads(rd));
 		t->instr_thread = no;
-		t->section = AT_BLOCK;
-		t->block = BK_INSTR;
-		t->buf_len = 0;
-		return CRP_OK;
+		return open_block(rd, BK_INSTR, NULL, 0);
 	}
 	return thread_start(rd, no, s, len, i);
 }
@@ -344,21 +341,29 @@ static crp_thread *thread_numbered(ar_reader *rd, uint64_t no)
 }
 
 /* The registers go to the thread the block names; descriptions stay as "threadState". */
+/* The crashed thread, numbered where the text has no block for it: kept apart from the list. */
+static crp_thread *thread_apart(ar_reader *rd, uint64_t no)
+{
+	crp_thread *th = crp__arena_calloc(rd->arena, sizeof *th);
+	if (!th) {
+		crp__ar_oom(rd);
+		return NULL;
+	}
+	rd->report->body.crash.crashed_thread = th;
+	rd->report->body.crash.has |= CRP_CRASH_CRASHED_THREAD;
+	th->index = no;
+	th->has |= CRP_THREAD_INDEX;
+	return th;
+}
+
 static int end_state(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
 	crp_thread *th = thread_numbered(rd, t->state_thread);
 	crp_value rest;
 	t->section = AT_HEADER;
-	if (!th) {
-		th = crp__arena_calloc(rd->arena, sizeof *th); /* kept apart: no such thread */
-		if (!th)
-			return crp__ar_oom(rd);
-		rd->report->body.crash.crashed_thread = th;
-		rd->report->body.crash.has |= CRP_CRASH_CRASHED_THREAD;
-		th->index = t->state_thread;
-		th->has |= CRP_THREAD_INDEX;
-	}
+	if (!th && !(th = thread_apart(rd, t->state_thread)))
+		return rd->err.code;
 	CRP_TRY(regs_to_set(rd, false, &th->registers.basic));
 	CRP_TRY(regs_to_set(rd, true, &th->registers.exception));
 	th->registers.has |= (th->registers.basic.count ? CRP_REGISTERS_BASIC : 0) |
@@ -414,10 +419,8 @@ static int open_images(ar_reader *rd)
 	ar_text *t = &rd->t;
 	CRP_TRY(close_threads(rd));
 	if (rd->report->body.has & CRP_SECTION_BINARY_IMAGES) { /* a second list: kept as text */
-		t->section = AT_BLOCK;
-		t->block = BK_SECTION;
+		CRP_TRY(open_block(rd, BK_SECTION, NULL, 0));
 		t->block_key = "Binary Images";
-		t->buf_len = 0;
 		return CRP_OK;
 	}
 	t->image_mark = crp__scratch_mark(&rd->scratch);
@@ -455,10 +458,9 @@ static int image_line(ar_reader *rd, const char *s, size_t len)
 
 /* -- text blocks -------------------------------------------------------------------------- */
 
-static int buf_add(ar_reader *rd, const char *s, size_t len)
+static int buf_grow(ar_reader *rd, size_t need)
 {
 	ar_text *t = &rd->t;
-	size_t need = t->buf_len + len + 1;
 	if (need > rd->opts.max_string_bytes)
 		return crp__ar_fail(rd, CRP_ELIMIT, "text block longer than %zu bytes", rd->opts.max_string_bytes);
 	if (need > t->buf_cap) {
@@ -471,6 +473,13 @@ static int buf_add(ar_reader *rd, const char *s, size_t len)
 		t->buf = b;
 		t->buf_cap = cap;
 	}
+	return CRP_OK;
+}
+
+static int buf_add(ar_reader *rd, const char *s, size_t len)
+{
+	ar_text *t = &rd->t;
+	CRP_TRY(buf_grow(rd, t->buf_len + len + 1));
 	if (t->block_lines++)
 		t->buf[t->buf_len++] = '\n';
 	memcpy(t->buf + t->buf_len, s, len);
@@ -487,6 +496,8 @@ static int open_block(ar_reader *rd, uint8_t kind, const char *first, size_t n)
 	t->buf_len = 0;
 	t->block_lines = 0;
 	t->known++;
+	/* a buffer even for a block without lines: its readers take t->buf + t->buf_len */
+	CRP_TRY(buf_grow(rd, 1));
 	return n ? buf_add(rd, first, n) : CRP_OK;
 }
 
@@ -513,10 +524,11 @@ static int ext_group(ar_reader *rd, ar_list *top, ar_list *cur, const char *key)
 	return crp__ar_add(rd, top, (crp_span){key, strlen(key)}, &v);
 }
 
-/* "    task_for_pid: 0": a count of the current group. */
+/* "    task_for_pid: 0": a count of the current group, after the last colon (a name may hold
+ * one; a count cannot). */
 static int ext_count(ar_reader *rd, ar_list *cur, const char *l, size_t n)
 {
-	const char *c = memchr(l, ':', n);
+	const char *c = memrchr(l, ':', n);
 	uint64_t u;
 	if (!c || c + 2 >= l + n || !crp__ar_dec(c + 2, n - (size_t)(c + 2 - l), &u))
 		return CRP_OK;
@@ -728,7 +740,8 @@ static int os_line(ar_reader *rd, const char *v, size_t n)
 			n = o - 1;
 		}
 	}
-	if (!(s->has & (CRP_SYSTEM_SYSTEM_NAME | CRP_SYSTEM_SYSTEM_VERSION)))
+	/* "??? (21D61)": a build, and no name or version */
+	if (!(s->has & (CRP_SYSTEM_SYSTEM_NAME | CRP_SYSTEM_SYSTEM_VERSION)) && !unknown(v, n))
 		crp__ar_train(rd, v, n);
 	return rd->err.code;
 }
@@ -805,7 +818,26 @@ static int exception_type(ar_reader *rd, const char *v, size_t n)
 }
 
 /* "0x0000000000000001, 0x00000001ad98ab74": the codes; anything else names a code. */
-static int exception_codes(ar_reader *rd, const char *v, size_t n)
+static bool listed(const ar_list *l, const char *key)
+{
+	size_t n = strlen(key);
+	for (const ar_node *i = l->head; i; i = i->next)
+		if (i->m.key.len == n && memcmp(i->m.key.ptr, key, n) == 0)
+			return true;
+	return false;
+}
+
+/* An exception line whose member the report already has: the model keeps what the first said,
+ * and the line is kept as it was, written after the block's own lines (header slot 4). */
+static bool second_line(ar_reader *rd, const char *member)
+{
+	return listed(&rd->t.exc, member);
+}
+
+/* "0x0000000000000001, 0x0000000000000028": the code and subcode (they replace the code a
+ * subtype's name gave); anything else is a subtype ("KERN_INVALID_ADDRESS at 0x28", as macOS
+ * labels it). */
+static int exception_codes(ar_reader *rd, const char *k, size_t kn, const char *v, size_t n)
 {
 	crp_mach *m = &rd->report->body.crash.error.mach;
 	uint64_t a, b;
@@ -815,8 +847,11 @@ static int exception_codes(ar_reader *rd, const char *v, size_t n)
 	size_t b0 = comma + 1;
 	while (b0 < n && v[b0] == ' ')
 		b0++;
-	if (comma < n && n > b0 + 2 && starts(v, n, "0x") && v[b0] == '0' && v[b0 + 1] == 'x' &&
-	    crp__ar_hex(v + 2, comma - 2, &a) && crp__ar_hex(v + b0 + 2, n - b0 - 2, &b) && !(m->has & CRP_MACH_CODE)) {
+	bool pair = comma < n && n > b0 + 2 && starts(v, n, "0x") && v[b0] == '0' && v[b0 + 1] == 'x' &&
+		    crp__ar_hex(v + 2, comma - 2, &a) && crp__ar_hex(v + b0 + 2, n - b0 - 2, &b);
+	if (second_line(rd, pair ? "codes" : "subtype"))
+		return add_copy(rd, &rd->t.header, k, kn, v, n);
+	if (pair) {
 		m->code = a;
 		m->subcode = b;
 		m->has |= CRP_MACH_CODE | CRP_MACH_SUBCODE;
@@ -840,13 +875,15 @@ static int exception_note(ar_reader *rd, const char *v, size_t n)
 }
 
 /* "Namespace SIGNAL, Code 0xb", "Namespace SIGNAL, Code 11 Segmentation fault: 11",
- * "SIGNAL 5 Trace/BPT trap: 5", "TCC 0". */
+ * "SIGNAL 5 Trace/BPT trap: 5", "TCC 0". Only iOS's translation of an .ips leaves out
+ * "Namespace": that tells the layout when no frame line does (a report without threads). */
 static int termination_reason(ar_reader *rd, const char *v, size_t n)
 {
 	ar_text *t = &rd->t;
 	size_t i = 0, ns, ns_n, c;
 	uint64_t code;
-	if (starts(v, n, "Namespace "))
+	bool named = starts(v, n, "Namespace ");
+	if (named)
 		i = 10;
 	ns = i;
 	while (i < n && v[i] != ' ' && v[i] != ',')
@@ -864,6 +901,7 @@ static int termination_reason(ar_reader *rd, const char *v, size_t n)
 	bool ok = starts(v + c, i - c, "0x") ? crp__ar_hex(v + c + 2, i - c - 2, &code) : crp__ar_dec(v + c, i - c, &code);
 	if (!ns_n || !ok)
 		return add_copy(rd, &t->header, "Termination Reason", 18, v, n);
+	t->translated = t->translated || !named;
 	CRP_TRY(crp__ar_add_u64(rd, &t->term, "code", code));
 	CRP_TRY(add_str(rd, &t->term, "namespace", v + ns, ns_n));
 	while (i < n && v[i] == ' ')
@@ -891,15 +929,19 @@ static int exception_field(ar_reader *rd, const char *k, size_t kn, const char *
 	if (equals(k, kn, "Exception Type"))
 		return exception_type(rd, v, n);
 	if (equals(k, kn, "Exception Codes"))
-		return exception_codes(rd, v, n);
-	if (equals(k, kn, "Exception Subtype")) {
+		return exception_codes(rd, k, kn, v, n);
+	bool subtype = equals(k, kn, "Exception Subtype"), message = equals(k, kn, "Exception Message");
+	bool note = equals(k, kn, "Exception Note");
+	if ((subtype || message || note) && second_line(rd, subtype ? "subtype" : message ? "message" : "note"))
+		return add_copy(rd, &t->header, k, kn, v, n);
+	if (subtype) {
 		crp__ar_code_at(rd, v, n);
 		CRP_TRY(rd->err.code);
 		return add_str(rd, &t->exc, "subtype", v, n);
 	}
-	if (equals(k, kn, "Exception Message"))
+	if (message)
 		return add_str(rd, &t->exc, "message", v, n);
-	if (equals(k, kn, "Exception Note"))
+	if (note)
 		return exception_note(rd, v, n);
 	if (equals(k, kn, "Termination Reason"))
 		return termination_reason(rd, v, n);
@@ -1316,6 +1358,8 @@ int crp__ar_text_end(ar_reader *rd)
 		if (th) {
 			th->crashed = true;
 			th->has |= CRP_THREAD_CRASHED;
+		} else if (!thread_apart(rd, (uint64_t)t->crashed_no)) { /* the number is all there is */
+			return rd->err.code;
 		}
 	}
 	CRP_TRY(keep_lists(rd));

@@ -551,10 +551,13 @@ static int frame_value(ar_reader *rd, ar_ctx *c, const tok *t)
 	return keep(rd, c, &c->extras, t);
 }
 
-/* sourceFile / sourceLine / inline: what Apple's symbolication said, as the model keeps it. */
+/* sourceFile / sourceLine / inline: what Apple's symbolication said, as the model keeps it. So
+ * is a symbol without symbolLocation: a name without an address, as the .crash reader keeps a
+ * name without "+ offset" (the writers have no place for such a symbol otherwise). */
 static int frame_symbolication(ar_reader *rd, ar_ctx *c, crp_frame *f)
 {
-	if (!c->text && !c->line && !c->flag && !c->sym_image)
+	bool bare = CRP_HAS(f, CRP_FRAME_SYMBOL_NAME) && !(f->has & AR_PEND_SYMLOC);
+	if (!c->text && !c->line && !c->flag && !c->sym_image && !bare)
 		return CRP_OK;
 	crp_symbolication *sy = crp__arena_calloc(rd->arena, sizeof *sy);
 	crp_symloc *l = crp__arena_calloc(rd->arena, sizeof *l);

@@ -64,6 +64,13 @@ static size_t skip_ws(const char *s, size_t i, size_t n)
 	return i;
 }
 
+/* A part's length as a C string has it: the model keeps names and versions only up to a NUL. */
+static size_t c_len(const char *s, size_t n)
+{
+	const char *nul = s ? memchr(s, '\0', n) : NULL;
+	return nul ? (size_t)(nul - s) : n;
+}
+
 static size_t trim_end(const char *s, size_t n)
 {
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
@@ -192,7 +199,7 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 			end = k - 2;
 		}
 	}
-	end = trim_end(s, end);
+	end = trim_end(s, c_len(s, end)); /* a name ends at a NUL, without the spaces before it */
 	const char *sym = end ? crp__ar_text(rd, s, end) : NULL;
 	if (end && !sym)
 		return rd->err.code;
@@ -292,8 +299,10 @@ typedef struct image_parts {
 	size_t name_n, arch_n, version_n, uuid_n, path_n;
 } image_parts;
 
-/* "NAME", "NAME ARCH", "NAME (VERSION)", "NAME ARCH (VERSION)", "NAME (ARCH)". */
-static void split_middle(const char *s, size_t n, image_parts *p)
+/* "NAME", "NAME ARCH", "NAME (VERSION)", "NAME ARCH (VERSION)", "NAME (ARCH)". With
+ * `arch_column` (two spaces before the UUID, as iOS's form sets the arch apart), the last word
+ * is the arch even when it is not one we know. */
+static void split_middle(const char *s, size_t n, bool arch_column, image_parts *p)
 {
 	n = trim_end(s, n);
 	if (n && s[n - 1] == ')') {
@@ -319,6 +328,10 @@ static void split_middle(const char *s, size_t n, image_parts *p)
 		p->arch = p->version;
 		p->arch_n = p->version_n;
 		p->version = NULL;
+	} else if (sp > 0 && arch_column && !p->version) {
+		p->arch = s + sp; /* an arch we do not know ("arm63e"): kept as written */
+		p->arch_n = n - sp;
+		n = trim_end(s, sp);
 	}
 	p->name = s;
 	p->name_n = n;
@@ -365,8 +378,11 @@ static int image_version(ar_reader *rd, ar_list *l, const char *v, size_t n)
 	return crp__ar_add_str(rd, l, "CFBundleShortVersionString", v, n);
 }
 
-static int image_fill(ar_reader *rd, crp_image *im, const image_parts *p)
+static int image_fill(ar_reader *rd, crp_image *im, const image_parts *given)
 {
+	image_parts cut = *given, *p = &cut;
+	cut.name_n = cut.name ? trim_end(cut.name, c_len(cut.name, cut.name_n)) : 0; /* as split_middle trims */
+	cut.version_n = c_len(cut.version, cut.version_n);
 	ar_list l = {NULL, NULL, 0};
 	int32_t t, st;
 	if (p->uuid && crp__parse_uuid(p->uuid, p->uuid_n, &im->uuid) == 0)
@@ -381,12 +397,17 @@ static int image_fill(ar_reader *rd, crp_image *im, const image_parts *p)
 		im->cpu_type = t;
 		im->cpu_subtype = st;
 		im->has |= CRP_IMAGE_CPU_TYPE | CRP_IMAGE_CPU_SUBTYPE;
+	} else if (p->arch) {
+		CRP_TRY(crp__ar_add_str(rd, &l, "arch", p->arch, p->arch_n));
 	}
 	const char *base = path_known ? strrchr(im->name, '/') : NULL;
 	base = base ? base + 1 : path_known ? im->name : NULL;
 	bool named = p->name_n && !(p->name_n == 3 && memcmp(p->name, "???", 3) == 0);
 	if (named && (!base || strlen(base) != p->name_n || memcmp(base, p->name, p->name_n) != 0)) {
-		bool bundle = memchr(p->name, '.', p->name_n) && !memchr(p->name, '/', p->name_n) && path_known;
+		/* macOS's form ("NAME (VERSION)") names bundles by identifier; iOS's ("NAME ARCH")
+		 * never does, so there a dotted name is only a name */
+		bool bundle = p->version && memchr(p->name, '.', p->name_n) &&
+			      !memchr(p->name, '/', p->name_n) && path_known;
 		CRP_TRY(crp__ar_add_str(rd, &l, bundle ? "CFBundleIdentifier" : "name", p->name, p->name_n));
 	}
 	if (p->version)
@@ -413,7 +434,8 @@ int crp__ar_image_line(ar_reader *rd, const char *s, size_t len, crp_image *im)
 	len = trim_end(s, len);
 	if (j >= len || !split_tail(s + j, len - j, &mid_end, &p))
 		return 1;
-	split_middle(s + j, mid_end, &p);
+	bool arch_column = p.uuid && mid_end >= 2 && s[j + mid_end - 1] == ' ' && s[j + mid_end - 2] == ' ';
+	split_middle(s + j, mid_end, arch_column, &p);
 	im->image_addr = lo;
 	im->image_size = hi - lo + 1; /* the end is inclusive; Apple's placeholder wraps to 0 */
 	im->has |= CRP_IMAGE_ADDR | CRP_IMAGE_SIZE;
@@ -455,12 +477,13 @@ static int describe(ar_reader *rd, const char *name, size_t n, const char *d, si
 }
 
 /* x86 lines below the registers: "Logical CPU:     2", "Error Code:      0x00000006 (...)",
- * "Trap Number:     14". */
+ * "Trap Number:     14". The Error Code's description is the trap's in the .ips (`described`),
+ * where the writers look for it. */
 static int x86_extra(ar_reader *rd, const char *s, size_t len)
 {
-	static const struct { const char *label, *reg, *apple; bool hex; } x[] = {
-		{"Logical CPU:", "cpu", "cpu", false}, {"Error Code:", "err", "err", true},
-		{"Trap Number:", "trapno", "trap", false}};
+	static const struct { const char *label, *reg, *apple, *described; bool hex; } x[] = {
+		{"Logical CPU:", "cpu", "cpu", "cpu", false}, {"Error Code:", "err", "err", "trap", true},
+		{"Trap Number:", "trapno", "trap", "trap", false}};
 	for (size_t k = 0; k < CRP_ARRAY_LEN(x); k++) {
 		size_t l = strlen(x[k].label);
 		if (len < l || memcmp(s, x[k].label, l) != 0)
@@ -476,7 +499,7 @@ static int x86_extra(ar_reader *rd, const char *s, size_t len)
 		CRP_TRY(push_reg(rd, x[k].apple, strlen(x[k].apple), v));
 		j += j < len; /* the one space before a description: what follows is all of it */
 		size_t dn = j < len ? trim_end(s + j, len - j) : 0;
-		return dn ? describe(rd, x[k].apple, strlen(x[k].apple), s + j, dn) : CRP_OK;
+		return dn ? describe(rd, x[k].described, strlen(x[k].described), s + j, dn) : CRP_OK;
 	}
 	return 1;
 }

@@ -50,6 +50,30 @@ static bool row(ao *o, const crp_thread *t, const rcell *cells, const char *lead
 	return any;
 }
 
+/* Whether a row has any register to show. */
+static bool row_present(const crp_thread *t, const rcell *cells)
+{
+	for (const rcell *c = cells; c->name; c++)
+		if (cell_reg(t, c))
+			return true;
+	return false;
+}
+
+/* Rows, each ended by a newline; with no output (o NULL) only whether any would be written. */
+static bool rows(ao *o, const crp_thread *t, const rcell (*table)[5], size_t n, const char *lead)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!o) {
+			any = any || row_present(t, table[i]);
+		} else if (row(o, t, table[i], lead)) {
+			ao_ch(o, '\n');
+			any = true;
+		}
+	}
+	return any;
+}
+
 /* What the report says of a register besides its value (.ips "description"), or NULL. */
 static const char *reg_desc(const crp_thread *t, const char *apple_name)
 {
@@ -72,29 +96,30 @@ static void esr_text(ao *o, const crp_thread *t, uint64_t esr)
 }
 
 /* Apple's arm64 rows: x0-x27 four a row, then x28 fp lr, sp pc cpsr, far esr. */
-static void state_arm64(ao *o, const crp_thread *t)
+static bool state_arm64(ao *o, const crp_thread *t)
 {
-	static const char *const x[] = {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9",
-					"x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18",
-					"x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27"};
-	for (size_t i = 0; i < 28; i += 4) {
-		rcell r[5] = {C(x[i], 5, 16), C(x[i + 1], 5, 16), C(x[i + 2], 5, 16), C(x[i + 3], 5, 16), END};
-		if (row(o, t, r, " "))
-			ao_ch(o, '\n');
-	}
-	static const rcell r7[] = {C("x28", 5, 16), C("fp", 5, 16), C("lr", 5, 16), END},
-			   r8[] = {C("sp", 5, 16), C("pc", 5, 16), C("cpsr", 5, 8), END},
-			   r9[] = {CX("far", "far", 5, 16), CX("esr", "esr", 5, 8), END};
-	if (row(o, t, r7, " "))
-		ao_ch(o, '\n');
-	if (row(o, t, r8, " "))
-		ao_ch(o, '\n');
-	if (row(o, t, r9, " ")) {
+	static const rcell table[][5] = {
+		{C("x0", 5, 16), C("x1", 5, 16), C("x2", 5, 16), C("x3", 5, 16), END},
+		{C("x4", 5, 16), C("x5", 5, 16), C("x6", 5, 16), C("x7", 5, 16), END},
+		{C("x8", 5, 16), C("x9", 5, 16), C("x10", 5, 16), C("x11", 5, 16), END},
+		{C("x12", 5, 16), C("x13", 5, 16), C("x14", 5, 16), C("x15", 5, 16), END},
+		{C("x16", 5, 16), C("x17", 5, 16), C("x18", 5, 16), C("x19", 5, 16), END},
+		{C("x20", 5, 16), C("x21", 5, 16), C("x22", 5, 16), C("x23", 5, 16), END},
+		{C("x24", 5, 16), C("x25", 5, 16), C("x26", 5, 16), C("x27", 5, 16), END},
+		{C("x28", 5, 16), C("fp", 5, 16), C("lr", 5, 16), END, END},
+		{C("sp", 5, 16), C("pc", 5, 16), C("cpsr", 5, 8), END, END}};
+	static const rcell fault[] = {CX("far", "far", 5, 16), CX("esr", "esr", 5, 8), END};
+	bool any = rows(o, t, table, CRP_ARRAY_LEN(table), " ");
+	if (!o)
+		return any || row_present(t, fault);
+	if (row(o, t, fault, " ")) {
 		const crp_register *esr = reg(&t->registers.exception, "esr");
 		if (esr)
 			esr_text(o, t, esr->value);
 		ao_ch(o, '\n');
+		any = true;
 	}
+	return any;
 }
 
 /* The legacy layout's trap lines: the error code, worded for page faults, and the trap. */
@@ -152,57 +177,66 @@ static void x86_trap_translated(ao *o, const crp_thread *t, const crp_register *
 	}
 }
 
-static void state_x86_64(ao *o, const crp_thread *t, bool translated)
+static bool state_x86_64(ao *o, const crp_thread *t, bool translated)
 {
-	static const rcell rows[][5] = {
+	static const rcell table[][5] = {
 		{C("rax", 5, 16), C("rbx", 5, 16), C("rcx", 5, 16), C("rdx", 5, 16), END},
 		{C("rdi", 5, 16), C("rsi", 5, 16), C("rbp", 5, 16), C("rsp", 5, 16), END},
 		{C("r8", 5, 16), C("r9", 5, 16), C("r10", 5, 16), C("r11", 5, 16), END},
 		{C("r12", 5, 16), C("r13", 5, 16), C("r14", 5, 16), C("r15", 5, 16), END},
 		{C("rip", 5, 16), {"rflags", "rfl", 5, 16, false}, CX("faultvaddr", "cr2", 5, 16), END, END}};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(rows); i++)
-		if (row(o, t, rows[i], ""))
-			ao_ch(o, '\n');
+	bool any = rows(o, t, table, CRP_ARRAY_LEN(table), "");
 	const crp_register *err = reg(&t->registers.exception, "err"), *trap = reg(&t->registers.exception, "trapno");
 	if (!err && !trap)
-		return;
+		return any;
+	if (!o)
+		return true;
 	AO_LIT(o, "  \n");
 	if (translated)
 		x86_trap_translated(o, t, err, trap);
 	else
 		x86_trap_legacy(o, err, trap);
+	return true;
 }
 
 /* Apple's armv7 rows, with their uneven widths. */
-static void state_arm(ao *o, const crp_thread *t)
+static bool state_arm(ao *o, const crp_thread *t)
 {
-	static const rcell rows[][5] = {
+	static const rcell table[][5] = {
 		{C("r0", 6, 8), C("r1", 6, 8), C("r2", 8, 8), C("r3", 8, 8), END},
 		{C("r4", 6, 8), C("r5", 6, 8), C("r6", 8, 8), C("r7", 8, 8), END},
 		{C("r8", 6, 8), C("r9", 6, 8), C("r10", 8, 8), C("r11", 8, 8), END},
 		{C("ip", 6, 8), C("sp", 6, 8), C("lr", 8, 8), C("pc", 8, 8), END},
 		{C("cpsr", 6, 8), END, END, END, END}};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(rows); i++)
-		if (row(o, t, rows[i], ""))
-			ao_ch(o, '\n');
+	return rows(o, t, table, CRP_ARRAY_LEN(table), "");
 }
 
-static void state_x86(ao *o, const crp_thread *t)
+static bool state_x86(ao *o, const crp_thread *t)
 {
-	static const rcell rows[][5] = {
+	static const rcell table[][5] = {
 		{C("eax", 5, 8), C("ebx", 5, 8), C("ecx", 5, 8), C("edx", 5, 8), END},
 		{C("edi", 5, 8), C("esi", 5, 8), C("ebp", 5, 8), C("esp", 5, 8), END},
 		{C("ss", 5, 8), {"eflags", "efl", 5, 8, false}, C("eip", 5, 8), C("cs", 5, 8), END},
 		{C("ds", 5, 8), C("es", 5, 8), C("fs", 5, 8), C("gs", 5, 8), END},
 		{CX("faultvaddr", "cr2", 5, 8), END, END, END, END}};
-	for (size_t i = 0; i < CRP_ARRAY_LEN(rows); i++)
-		if (row(o, t, rows[i], ""))
-			ao_ch(o, '\n');
+	return rows(o, t, table, CRP_ARRAY_LEN(table), "");
 }
 
 #undef C
 #undef CX
 #undef END
+
+/* The rows of the report's CPU; with no output (o NULL) only whether there are any. */
+static bool cpu_state(ao *o, const apple_facts *f, const crp_thread *t, bool translated)
+{
+	switch (f->cpu) {
+	case APPLE_CPU_ARM64: return state_arm64(o, t);
+	case APPLE_CPU_X86_64: return state_x86_64(o, t, translated);
+	case APPLE_CPU_ARM: return state_arm(o, t);
+	case APPLE_CPU_X86: return state_x86(o, t);
+	default: return false;
+	}
+}
 
 void crp__apple_thread_state(ao *o, const apple_facts *f, const crp_thread *t, size_t number, bool translated)
 {
@@ -210,17 +244,15 @@ void crp__apple_thread_state(ao *o, const apple_facts *f, const crp_thread *t, s
 					     "X86 Thread State (32-bit)", "X86 Thread State (64-bit)"};
 	if (!t || !CRP_HAS(t, CRP_THREAD_REGISTERS) || !t->registers.basic.count || !titles[f->cpu])
 		return;
+	/* registers only of another CPU (the report's own have no rows for them): no block, not a
+	 * title without rows, which reads back as no registers at all */
+	if (!cpu_state(NULL, f, t, translated))
+		return;
 	AO_LIT(o, "Thread ");
 	crp__ao_dec(o, number);
 	AO_LIT(o, " crashed with ");
 	ao_str(o, titles[f->cpu]);
 	AO_LIT(o, ":\n");
-	switch (f->cpu) {
-	case APPLE_CPU_ARM64: state_arm64(o, t); break;
-	case APPLE_CPU_X86_64: state_x86_64(o, t, translated); break;
-	case APPLE_CPU_ARM: state_arm(o, t); break;
-	case APPLE_CPU_X86: state_x86(o, t); break;
-	default: break;
-	}
+	cpu_state(o, f, t, translated);
 	ao_ch(o, '\n');
 }

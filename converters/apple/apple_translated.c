@@ -47,6 +47,12 @@ static void text_or_unknown(ao *o, const char *s)
 	crp__ao_text(o, s && s[0] ? s : "???");
 }
 
+/* A value the reader keeps: "???" and nothing stand for a value the report lacks. */
+static bool known_text(const char *s)
+{
+	return s && s[0] && strcmp(s, "???") != 0;
+}
+
 static void field(tw *w, const char *l, const char *value)
 {
 	label(w, l);
@@ -88,6 +94,28 @@ static void lines(tw *w, const char *s, size_t n)
 		i = k;
 	}
 	w->o->raw_lines = raw;
+}
+
+/* The text of a block that ends at an empty line: its own empty lines (and the newlines around
+ * it) are left out, having no place in it — read back, the first would end the block early.
+ * Returns whether anything was written. */
+static bool block_text(tw *w, const char *s, size_t n)
+{
+	size_t i = 0;
+	bool any = false;
+	while (i < n && s[i] == '\n')
+		i++;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		if (any)
+			ao_ch(w->o, '\n');
+		lines(w, s + i, e - i);
+		any = true;
+		for (i = e; i < n && s[i] == '\n'; i++)
+			;
+	}
+	return any;
 }
 
 static void name_pid(tw *w, const char *name, const crp_value *pid_v, bool has_pid, int64_t pid)
@@ -156,6 +184,23 @@ static void code_type(tw *w)
 	ao_ch(w->o, '\n');
 }
 
+/* Without a bundle id a process is identified by its name, as Apple does, but without the blanks
+ * around it: the reader trims them from an Identifier (a name keeps them in its Process line). */
+static void identifier_from_process(tw *w, const char *proc)
+{
+	size_t n = proc ? strlen(proc) : 0, i = 0;
+	while (i < n && (proc[i] == ' ' || proc[i] == '\t'))
+		i++;
+	while (n > i && (proc[n - 1] == ' ' || proc[n - 1] == '\t'))
+		n--;
+	label(w, "Identifier:");
+	if (n > i)
+		crp__ao_textn(w->o, proc + i, n - i);
+	else
+		AO_LIT(w->o, "???");
+	ao_ch(w->o, '\n');
+}
+
 static void process_lines(tw *w)
 {
 	const crp_system *s = w->f->sys;
@@ -163,7 +208,10 @@ static void process_lines(tw *w)
 	label(w, "Process:");
 	name_pid(w, proc, NULL, CRP_HAS(s, CRP_SYSTEM_PROCESS_ID), s->process_id);
 	field(w, "Path:", s->executable_path);
-	field(w, "Identifier:", s->bundle_id ? s->bundle_id : proc);
+	if (s->bundle_id)
+		field(w, "Identifier:", s->bundle_id);
+	else
+		identifier_from_process(w, proc);
 	version_field(w);
 	other_header(w, 1);
 }
@@ -188,15 +236,19 @@ static void role_and_parent(tw *w)
 }
 
 /* Header lines the model has no field for, as they were read. */
-/* Where a header line the model has no field for goes: after CrashReporter Key (0), after
- * Version (1), or at the end of the first block (2), as Apple's older text has them; a second
- * time line after the one the model holds (3), so that it stays the second when read back. */
+/* Where a header line the model has no field for goes: after CrashReporter Key (0; macOS:
+ * after Anonymous UUID), after Version (1), or at the end of the first block (2), as Apple's
+ * older text has them; a second time line after the one the model holds (3), a second exception
+ * line after the exception block's own (4), so that they stay the second when read back. */
 static int header_slot(const crp_span *k)
 {
 	if ((k->len == 9 && memcmp(k->ptr, "Date/Time", 9) == 0) ||
 	    (k->len == 11 && memcmp(k->ptr, "Launch Time", 11) == 0))
 		return 3;
-	static const char *const after_key[] = {"Beta Identifier"};
+	if (k->len > 10 && memcmp(k->ptr, "Exception ", 10) == 0)
+		return 4;
+	/* a second device key follows the one the model holds, wherever the layout puts that */
+	static const char *const after_key[] = {"Beta Identifier", "Anonymous UUID", "CrashReporter Key"};
 	static const char *const after_version[] = {"Beta", "AppStoreTools", "AppVariant"};
 	for (size_t i = 0; i < CRP_ARRAY_LEN(after_key); i++)
 		if (strlen(after_key[i]) == k->len && memcmp(after_key[i], k->ptr, k->len) == 0)
@@ -266,7 +318,7 @@ static void header_ios(tw *w)
 	ao_str(w->o, w->legacy ? "Incident Identifier: " : "\nIncident Identifier: ");
 	ao_str(w->o, id);
 	ao_ch(w->o, '\n');
-	if (f->sys->device_app_hash)
+	if (known_text(f->sys->device_app_hash))
 		field(w, "CrashReporter Key:", f->sys->device_app_hash);
 	other_header(w, 0);
 	if (f->sys->machine)
@@ -320,8 +372,9 @@ static void header_macos(tw *w)
 	AO_LIT(w->o, "Report Version:        12\n");
 	report_notes(w);
 	xfield(w, "Bridge OS Version:", crp__apple_x(f, "bridgeVersion"));
-	if (f->sys->device_app_hash)
+	if (known_text(f->sys->device_app_hash))
 		field(w, "Anonymous UUID:", f->sys->device_app_hash);
+	other_header(w, 0);
 	ao_ch(w->o, '\n');
 	/* Apple's template keeps the blank line of a group it has nothing for; a report that is
 	 * not Apple's has none of these groups and gets no empty lines for them */
@@ -394,9 +447,38 @@ static void message_line(tw *w)
 	ao_ch(w->o, '\n');
 }
 
+/* 1 to 16 hex digits, as the .crash reader takes a code. */
+static bool hex_code(const char *s, size_t n)
+{
+	if (!n || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')))
+			return false;
+	return true;
+}
+
+/* Kept Codes text the .crash reader reads back as codes: "0x<hex>, 0x<hex>". */
+static bool codes_pair(const crp_value *x)
+{
+	size_t n;
+	const char *s = crp__apple_xstr(x, &n);
+	const char *comma = s ? memchr(s, ',', n) : NULL;
+	if (!comma || n < 2 || memcmp(s, "0x", 2) != 0)
+		return false;
+	size_t a = (size_t)(comma - s), b = a + 1;
+	while (b < n && s[b] == ' ')
+		b++;
+	return n > b + 2 && s[b] == '0' && s[b + 1] == 'x' && hex_code(s + 2, a - 2) && hex_code(s + b + 2, n - b - 2);
+}
+
+/* The codes as the report kept them; text that is not a pair of codes (an .ips may say anything)
+ * would read back as a subtype, so the codes the model holds are written instead. */
 static void codes_line(tw *w, const apple_exc *e)
 {
 	const crp_value *x = crp__apple_xx(w->f, "exception", "codes");
+	if (x && !codes_pair(x))
+		x = NULL;
 	if (!x && !e->have_codes)
 		return;
 	exc_label(w, "Exception Codes:", "Exception Codes: ");
@@ -556,6 +638,7 @@ static void exception_block(tw *w)
 	if (w->mac)
 		message_line(w);
 	note_line(w, &e);
+	other_header(w, 4);
 	if (w->mac)
 		ao_ch(w->o, '\n');
 	bool any = w->legacy ? termination_legacy(w, &e) : termination_reason(w, &e);
@@ -642,7 +725,7 @@ static void asi_block(tw *w)
 	ao_ch(w->o, '\n');
 }
 
-static void sections(tw *w);
+static void sections(tw *w, bool after_images);
 
 /* In the exception block of the older iOS text, after the blocks in translations. */
 static void vm_region_info(tw *w)
@@ -653,7 +736,7 @@ static void vm_region_info(tw *w)
 	if (!vt)
 		return;
 	AO_LIT(w->o, "VM Region Info: ");
-	lines(w, vt, n);
+	block_text(w, vt, n);
 	AO_LIT(w->o, "\n\n");
 }
 
@@ -663,13 +746,13 @@ static void text_blocks(tw *w)
 	const char *kt = crp__apple_xstr(crp__apple_x(w->f, "ktriageinfo"), &n);
 	if (kt) {
 		AO_LIT(w->o, "Kernel Triage:\n");
-		lines(w, kt, n);
-		ao_str(w->o, n && kt[n - 1] == '\n' ? "\n\n" : "\n\n\n");
+		block_text(w, kt, n); /* Apple's ends with its one newline, the reader gives it that */
+		AO_LIT(w->o, "\n\n\n");
 	}
 	if (!w->legacy)
 		vm_region_info(w);
 	asi_block(w);
-	sections(w);
+	sections(w, false);
 }
 
 /* -- frames and threads ------------------------------------------------------------------- */
@@ -842,7 +925,7 @@ static void threads(tw *w)
 		AO_LIT(w->o, "Application Specific Backtrace ");
 		crp__ao_dec(w->o, i + 1);
 		AO_LIT(w->o, ":\n");
-		lines(w, v->u.str.ptr, v->u.str.len);
+		block_text(w, v->u.str.ptr, v->u.str.len);
 		AO_LIT(w->o, "\n\n");
 	}
 	for (size_t i = 0; i < c->thread_count; i++) {
@@ -872,6 +955,7 @@ static void dump_row(tw *w, const crp_value *bytes, size_t from, size_t n, uint6
 			continue;
 		}
 		crp__apple_xu64(&bytes->u.arr.items[at], &b);
+		b &= 0xff; /* a dump holds bytes: a larger number is shown as its low byte, hex and text alike */
 		char sep = i == 8 ? '-' : ' ';
 		if (at == mark)
 			sep = '[';
@@ -966,6 +1050,23 @@ static void image_middle_macos(tw *w, const crp_image *im)
 	crp__ao_uuid(w->o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, true);
 }
 
+/* An arch the model does not type (an .ips says "arm63e"), when it is one word the .crash
+ * reader reads back as the arch: letters, digits, '_' and '-', not "???". */
+static bool arch_word(tw *w, const crp_value *v)
+{
+	size_t n;
+	const char *s = crp__apple_xstr(v, &n);
+	if (!s || !n || (n == 3 && memcmp(s, "???", 3) == 0))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_' || c == '-'))
+			return false;
+	}
+	crp__ao_textn(w->o, s, n);
+	return true;
+}
+
 static void image_middle_ios(tw *w, const crp_image *im)
 {
 	size_t n = 0;
@@ -980,7 +1081,7 @@ static void image_middle_ios(tw *w, const crp_image *im)
 				   : NULL;
 	if (arch)
 		ao_str(w->o, arch);
-	else if (!xtext(w, crp_extras_get(&im->extras, "arch")))
+	else if (!arch_word(w, crp_extras_get(&im->extras, "arch")))
 		text_or_unknown(w->o, im == w->f->placeholder ? NULL : w->f->arch);
 	AO_LIT(w->o, "  <");
 	static const crp_uuid nil;
@@ -1055,18 +1156,24 @@ static void summaries(tw *w)
 	}
 }
 
-/* Text blocks read from a .crash that the model has no field for, under their titles. */
-static void sections(tw *w)
+static bool is_images_list(const crp_member *m)
+{
+	return m->key.len == 13 && memcmp(m->key.ptr, "Binary Images", 13) == 0;
+}
+
+/* Text blocks read from a .crash that the model has no field for, under their titles. A second
+ * Binary Images list (the model holds the first) is written after the first (`after_images`),
+ * so that it is still the second when read back; the two swapped on every trip. */
+static void sections(tw *w, bool after_images)
 {
 	const crp_value *s = crp__apple_x(w->f, "sections");
 	for (size_t i = 0; s && s->type == CRP_VALUE_OBJECT && i < s->u.obj.count; i++) {
 		const crp_member *m = &s->u.obj.members[i];
-		if (m->value.type != CRP_VALUE_STRING)
+		if (m->value.type != CRP_VALUE_STRING || is_images_list(m) != after_images)
 			continue;
 		crp__ao_textn(w->o, m->key.ptr, m->key.len);
 		AO_LIT(w->o, ":\n");
-		lines(w, m->value.u.str.ptr, m->value.u.str.len);
-		ao_str(w->o, m->value.u.str.len ? "\n\n" : "\n");
+		ao_str(w->o, block_text(w, m->value.u.str.ptr, m->value.u.str.len) ? "\n\n" : "\n");
 	}
 }
 
@@ -1088,9 +1195,13 @@ static void vm_summary(tw *w)
 	const char *v = crp__apple_xstr(crp__apple_x(w->f, "vmSummary"), &n);
 	if (!v)
 		return;
+	/* Apple's summary ends with one newline, and the reader gives it exactly one: any number
+	 * the .ips had is written as that one */
+	while (n && v[n - 1] == '\n')
+		n--;
 	AO_LIT(w->o, "VM Region Summary:\n");
 	lines(w, v, n);
-	AO_LIT(w->o, "\n\n\n");
+	AO_LIT(w->o, "\n\n\n\n");
 }
 
 /* -- the report --------------------------------------------------------------------------- */
@@ -1113,6 +1224,7 @@ int crp__apple_translated(ao *o, apple_facts *f, const crp_report *handler, bool
 	if (w.mac)
 		instruction_stream(&w);
 	binary_images(&w);
+	sections(&w, true);
 	if (w.mac) {
 		summaries(&w);
 		vm_summary(&w);

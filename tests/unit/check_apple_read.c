@@ -413,10 +413,16 @@ START_TEST(metadata_line_alone)
 		ck_assert_uint_eq(crp_report_info(r)->timestamp.usec, 1709628072000000ull);
 		crp_report_free(r);
 	}
-	/* cut before the bug_type: kept, since nothing said it is another kind of report */
+	/* cut before the bug_type: kept, since nothing said it is another kind of report; written
+	 * as an .ips, its line gets the bug_type a crash report's line needs to read back */
 	crp_report *r = read_one("{\"app_name\":\"Lumen\",\"timest", NULL);
 	ck_assert(has_warning(r, CRP_W_TRUNCATED));
 	ck_assert_str_eq(crp_report_system(r)->process_name, "Lumen");
+	char *ips = emit("ips", &r, 1, NULL);
+	ck_assert_msg(strncmp(ips, "{\"app_name\":\"Lumen\",\"bug_type\":\"309\"}\n", 38) == 0, "%s", ips);
+	crp_report *back = read_one(ips, "ips");
+	crp_report_free(back);
+	free(ips);
 	crp_report_free(r);
 }
 END_TEST
@@ -633,6 +639,175 @@ START_TEST(macos_reports_in_macos_layout)
 }
 END_TEST
 
+/* The name column of an image line: macOS's form ("NAME (VERSION)") names a bundle by its
+ * identifier, iOS's ("NAME ARCH") only ever a name, dotted or not; its arch column may hold an
+ * arch we do not know. */
+START_TEST(image_name_column_by_layout)
+{
+	static const char text[] =
+		"Binary Images:\n"
+		"       0x1a13b8600 -        0x1a14385ff libc.dylib arm64e  <c3d4e5f600033000800000000000cc03> "
+		"/usr/lib/system/libsystem_c.dylib\n"
+		"       0x10a7c3000 -        0x10a7c3fff org.example.demo (1.0) <4c4c44d755553144a1ed9d98060fb335> "
+		"/Applications/Demo.app/Contents/MacOS/Demo\n";
+	crp_report *r = read_one(text, "apple");
+	size_t n;
+	const crp_image *im = crp_report_images(r, &n);
+	ck_assert_uint_eq(n, 2);
+	const crp_value *name = crp_extras_get(&im[0].extras, "name");
+	ck_assert_ptr_nonnull(name);
+	ck_assert_str_eq(name->u.str.ptr, "libc.dylib");
+	ck_assert_ptr_null(crp_extras_get(&im[0].extras, "CFBundleIdentifier"));
+	const crp_value *id = crp_extras_get(&im[1].extras, "CFBundleIdentifier");
+	ck_assert_ptr_nonnull(id);
+	ck_assert_str_eq(id->u.str.ptr, "org.example.demo");
+	char *again = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(again, " libc.dylib arm64e  <"));
+	free(again);
+	crp_report_free(r);
+	/* an arch we do not know, set apart by two spaces: the arch, kept as written */
+	r = read_one("Binary Images:\n       0x1a13b8600 -        0x1a14385ff libsystem_c.dylib arm63e  "
+		     "<c3d4e5f600033000800000000000cc03> /usr/lib/system/libsystem_c.dylib\n",
+		     "apple");
+	im = crp_report_images(r, &n);
+	ck_assert_ptr_null(crp_extras_get(&im[0].extras, "name"));
+	ck_assert_str_eq(crp_extras_get(&im[0].extras, "arch")->u.str.ptr, "arm63e");
+	again = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(again, " libsystem_c.dylib arm63e  <"));
+	free(again);
+	crp_report_free(r);
+}
+END_TEST
+
+/* A second Binary Images list is kept as text (the model holds the first) and written after
+ * the first, as it was: written before it, it would be read back as the list. */
+START_TEST(second_images_list_stays_second)
+{
+	static const char first[] = "0x10e2bf000 - 0x10e2d6fff Pixie x86_64  "
+				    "<c0d1e2f3a4b54c6d8e7f8091a2b3c4d5> /Applications/Pixie.app/Contents/MacOS/Pixie\n";
+	static const char second[] = "Binary Images:\n"
+				     "    0x7fff6e09f000 -     0x7fff6e0cbfff libsystem_kernel.dylib x86_64  "
+				     "<d1e2f3a4b5c64d7e8f9001a2b3c4d5e6> /usr/lib/system/libsystem_kernel.dylib\n";
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "Process:         Pixie [771]\nOS Version:      iPhone OS 14.2 (18B92)\n\nThread 0 Crashed:\n"
+		 "0   Pixie                               0x000000010e2c2a04 0x10e2bf000 + 14852\n\n"
+		 "Binary Images:\n%s\n%s",
+		 first, second);
+	crp_report *r = read_one(text, "apple");
+	size_t n;
+	crp_report_images(r, &n);
+	ck_assert_uint_eq(n, 1);
+	char *out = emit("apple", &r, 1, NULL);
+	const char *list = strstr(out, first), *kept = strstr(out, second);
+	ck_assert_msg(list && kept && list < kept, "the lists are not in order:\n%s", out);
+	free(out);
+	crp_report_free(r);
+}
+END_TEST
+
+/* The translation of an .ips without threads has no frame line to tell its layout by; its
+ * Termination Reason ("SIGNAL 6 Abort trap: 6", no "Namespace") tells it, and it is written
+ * back as it was, not in the older layout. */
+START_TEST(translation_without_threads_keeps_its_layout)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Termination Reason: SIGNAL 6 Abort trap: 6");
+	crp_report *back = read_one(crash, "apple");
+	char *again = emit("apple", &back, 1, NULL);
+	ck_assert_str_eq(again, crash);
+	free(again);
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
+/* Exception Codes after a subtype are the code and subcode; a second line of the same kind
+ * leaves the model as the first said and is written back after the block's own lines. */
+START_TEST(exception_lines_read_once)
+{
+	static const char text[] =
+		"Process:             Orbit [4410]\nCode Type:           ARM-64 (Native)\n"
+		"OS Version:          iPhone OS 14.2 (18B92)\nReport Version:      104\n\n"
+		"Exception Type:  EXC_BAD_ACCESS (SIGSEGV)\n"
+		"Exception Subtype: KERN_INVALID_ADDRESS at 0x0000000000000028\n"
+		"Exception Codes: 0x0000000000000001, 0x0000000000000028\n"
+		"Exception Codes: SEGV_MAPERR at 0x18\n\n"
+		"Binary Images:\n";
+	crp_report *r = read_one(text, "apple");
+	const crp_crash_error *e = &crp_report_crash(r)->error;
+	ck_assert_uint_eq(e->address, 0x28);
+	ck_assert(CRP_HAS(&e->mach, CRP_MACH_SUBCODE));
+	ck_assert_uint_eq(e->mach.subcode, 0x28);
+	char *crash = emit("apple", &r, 1, NULL);
+	const char *codes = strstr(crash, "Exception Codes: 0x0000000000000001, 0x0000000000000028\n");
+	const char *second = strstr(crash, "SEGV_MAPERR at 0x18\n");
+	ck_assert_msg(codes && second && codes < second, "not in order:\n%s", crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
+/* A frame's symbol without symbolLocation is kept as the .crash reader keeps a name without
+ * "+ offset", and written back. */
+START_TEST(symbol_without_location_is_kept)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"cpuType\":\"ARM-64\",\"threads\":[{\"id\":1,\"frames\":"
+		"[{\"imageOffset\":8,\"symbol\":\"render_tile\",\"imageIndex\":0}]}],\"usedImages\":[{\"base\":4342808576,"
+		"\"size\":81920,\"uuid\":\"a1b2c3d4-0001-3000-8000-00000000aa01\",\"path\":\"/var/Lumen.app/Lumen\"}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *out = emit("ips", &r, 1, NULL);
+	ck_assert_msg(strstr(out, "\"symbol\":\"render_tile\"") != NULL, "symbol lost:\n%s", out);
+	free(out);
+	crp_report_free(r);
+}
+END_TEST
+
+/* An .ips's codes text that is not a pair of codes would read back from the .crash as a
+ * subtype: the .crash shows the codes the model holds instead, and keeps them on the next trip. */
+START_TEST(codes_text_not_a_pair)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"exception\":{\"codes\":\"0x0000:0000, 0x0\","
+				  "\"rawCodes\":[0,0],\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Exception Codes: 0x0000000000000000, 0x0000000000000000");
+	crp_report *back = read_one(crash, "apple");
+	char *again = emit("apple", &back, 1, NULL);
+	ck_assert_str_eq(again, crash);
+	free(again);
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
+/* "Triggered by Thread" naming a thread the text has no block for: the crashed thread is kept
+ * apart from the list with that number, and the line is written back. */
+START_TEST(triggered_thread_without_block)
+{
+	static const char text[] = "Process:             Orbit [771]\nCode Type:           ARM-64 (Native)\n"
+				   "OS Version:          iPhone OS 14.2 (18B92)\nReport Version:      104\n\n"
+				   "Exception Type:  EXC_CRASH (SIGABRT)\nTriggered by Thread:  3\n\nBinary Images:\n";
+	crp_report *r = read_one(text, "apple");
+	size_t pos;
+	const crp_thread *t = crp_report_crashed_thread(r, &pos);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->index, 3);
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Triggered by Thread:  3");
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -767,6 +942,13 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, process_and_incident_are_always_written);
 	tcase_add_test(tc, ips_has_what_lldb_needs);
 	tcase_add_test(tc, macos_reports_in_macos_layout);
+	tcase_add_test(tc, image_name_column_by_layout);
+	tcase_add_test(tc, second_images_list_stays_second);
+	tcase_add_test(tc, translation_without_threads_keeps_its_layout);
+	tcase_add_test(tc, exception_lines_read_once);
+	tcase_add_test(tc, symbol_without_location_is_kept);
+	tcase_add_test(tc, codes_text_not_a_pair);
+	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	if (tu_apple_corpus_dir()) {
