@@ -220,13 +220,17 @@ static int frame_rest(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 {
 	uint64_t base, off;
 	size_t j = hex_token(s, 0, n, &base);
-	if (!j && n > 4 && s[0] == '0' && s[1] == ' ')
-		j = 1, base = 0; /* "0 + 4428344072": older reports' frames in no image */
+	/* "0 + 4428344072": older reports' frames in no image, the offset being the address (else
+	 * it is a symbol named "0") */
+	bool no_image = !j && n > 4 && s[0] == '0' && s[1] == ' ';
+	if (no_image)
+		j = 1, base = 0;
 	if (j && j + 3 < n && memcmp(s + j, " + ", 3) == 0) {
 		size_t k = j + 3;
 		while (k < n && is_digit(s[k]))
 			k++;
-		if (crp__ar_dec(s + j + 3, k - j - 3, &off) && (k == n || s[k] == ' ')) {
+		if (crp__ar_dec(s + j + 3, k - j - 3, &off) && (k == n || s[k] == ' ') &&
+		    !(no_image && off != f->instruction_addr)) {
 			if (base) {
 				f->object_addr = base;
 				f->has |= CRP_FRAME_OBJECT_ADDR;

@@ -808,6 +808,26 @@ START_TEST(triggered_thread_without_block)
 }
 END_TEST
 
+/* "0 + N" after a frame's address is older macOS's frame in no image when N is the address;
+ * else it is a symbol named "0" (which a writer may well write) and its offset. */
+START_TEST(zero_plus_offset_is_no_image_or_a_symbol)
+{
+	static const char text[] = "Process:             Quill [771]\nCode Type:           X86-64 (Native)\n"
+				   "OS Version:          Mac OS X 10.7.5 (11G63)\nReport Version:      9\n\n"
+				   "Thread 0 Crashed:\n"
+				   "0   ???                           \t0x0000000107f32b08 0 + 4428344072\n"
+				   "1   org.example.quill             \t0x000000010ab0e1f2 0 + 10\n\n";
+	crp_report *r = read_one(text, "apple");
+	const crp_thread *t = &crp_report_crash(r)->threads[0];
+	ck_assert_uint_eq(t->backtrace.frame_count, 2);
+	const crp_frame *f = t->backtrace.frames;
+	ck_assert(!(f[0].has & (CRP_FRAME_SYMBOL_NAME | CRP_FRAME_OBJECT_ADDR)));
+	ck_assert_str_eq(f[1].symbol_name, "0");
+	ck_assert_uint_eq(f[1].symbol_addr, 0x10ab0e1f2 - 10);
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -947,6 +967,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, translation_without_threads_keeps_its_layout);
 	tcase_add_test(tc, exception_lines_read_once);
 	tcase_add_test(tc, symbol_without_location_is_kept);
+	tcase_add_test(tc, zero_plus_offset_is_no_image_or_a_symbol);
 	tcase_add_test(tc, codes_text_not_a_pair);
 	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
