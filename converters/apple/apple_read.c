@@ -1,7 +1,8 @@
 /* Apple crash reports in the format table: the readers of .ips and .crash, their detectors and
  * file endings. One reader serves both rows: it frames the stream (a byte order mark, the
- * IPS metadata line, then a JSON body through src/json's parser or .crash text line by line; several reports
- * one after another), keeps positions for diagnostics and hands out finished reports. */
+ * IPS metadata line, then a JSON body through src/json's parser or .crash text line by line;
+ * several reports one after another), keeps positions for diagnostics and hands out finished
+ * reports. */
 #include <stdio.h>
 
 #include "apple_read.h"

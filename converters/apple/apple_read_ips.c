@@ -127,18 +127,15 @@ static int key_of(uint8_t kind, const unsigned char *s, size_t len)
 
 static const crp_json_callbacks ips_callbacks;
 
-/* One level above the reader's own limit, so that its message (with the path) is the one given. */
-static void json_open(ar_reader *rd)
+/* The parser's depth limit one level above the reader's own, so that the reader's message
+ * (with the path) is the one given. */
+void crp__ar_json_open(ar_reader *rd)
 {
-	crp__json_init(&rd->json, &ips_callbacks, rd, &rd->alloc, rd->opts.max_depth + 1);
+	size_t depth = rd->opts.max_depth < SIZE_MAX ? rd->opts.max_depth + 1 : SIZE_MAX;
+	crp__json_init(&rd->json, &ips_callbacks, rd, &rd->alloc, depth);
 	rd->json_open = true;
 	rd->depth = 0;
 	rd->body_done = false;
-}
-
-void crp__ar_json_open(ar_reader *rd)
-{
-	json_open(rd);
 }
 
 void crp__ar_json_close(ar_reader *rd)
@@ -1056,7 +1053,7 @@ static int deliver(ar_reader *rd, const tok *t)
 	return rc;
 }
 
-/* -- the parser's callbacks-------------------------------------------------------------------- */
+/* -- the parser's callbacks ----------------------------------------------------------------- */
 
 static int on_scalar(ar_reader *rd, const tok *t)
 {
@@ -1200,7 +1197,7 @@ int crp__ar_ips_salvage(ar_reader *rd)
 /* The metadata line: a JSON object of its own, captured whole. */
 int crp__ar_metadata(ar_reader *rd, const unsigned char *line, size_t len, bool cut, crp_value *out)
 {
-	json_open(rd);
+	crp__ar_json_open(rd);
 	rd->meta_mode = true;
 	crp_json_status st = crp__json_parse(&rd->json, line, len);
 	if (st == CRP_JSON_MORE && cut && rd->depth > 0)

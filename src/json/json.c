@@ -395,7 +395,8 @@ static int carry_append(crp_json *j, const unsigned char *p, size_t n)
 		j->carry = c;
 		j->carry_cap = cap;
 	}
-	memcpy(j->carry + j->carry_len, p, n);
+	if (n) /* an empty chunk may come with no buffer */
+		memcpy(j->carry + j->carry_len, p, n);
 	j->carry_len += n;
 	return GO;
 }
