@@ -55,6 +55,11 @@ static const char *basename_of(const char *path)
 static int keep_pending(ar_reader *rd, crp_frame *f)
 {
 	ar_list l = {NULL, NULL, 0};
+	if ((f->has & AR_PEND_INDEX) && (f->has & AR_PEND_OFFSET))
+		CRP_TRY(crp__ar_warn(rd, CRP_W_VALUE, "a frame's image %llu is %s: its address is unknown, "
+						      "imageIndex and imageOffset kept as written",
+				     (unsigned long long)f->object_addr,
+				     f->object_addr < rd->report->body.image_count ? "without a base" : "not listed"));
 	if (f->has & AR_PEND_INDEX)
 		CRP_TRY(crp__ar_add_u64(rd, &l, "imageIndex", f->object_addr));
 	if (f->has & AR_PEND_OFFSET)

@@ -828,6 +828,28 @@ START_TEST(zero_plus_offset_is_no_image_or_a_symbol)
 }
 END_TEST
 
+/* A frame whose image has no base (or is not listed) has no address: it keeps imageIndex and
+ * imageOffset as written, with a warning, since no .crash line can show it. */
+START_TEST(frame_in_image_without_base_warns)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"cpuType\":\"ARM-64\",\"threads\":[{\"id\":1,\"frames\":"
+		"[{\"imageOffset\":8,\"imageIndex\":0},{\"imageOffset\":4,\"imageIndex\":7}]}],\"usedImages\":[{\"size\":81920,"
+		"\"uuid\":\"a1b2c3d4-0001-3000-8000-00000000aa01\",\"path\":\"/var/Lumen.app/Lumen\"}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	ck_assert(has_warning(r, CRP_W_VALUE));
+	ck_assert_uint_eq(crp_report_warning_count(r), 2);
+	ck_assert_str_eq(crp_report_warning(r, 0)->message, "a frame's image 0 is without a base: its address is unknown, "
+							  "imageIndex and imageOffset kept as written");
+	ck_assert_ptr_nonnull(strstr(crp_report_warning(r, 1)->message, "image 7 is not listed"));
+	const crp_frame *f = crp_report_crash(r)->threads[0].backtrace.frames;
+	ck_assert(!(f[0].has & CRP_FRAME_INSTRUCTION_ADDR));
+	ck_assert_ptr_nonnull(crp_extras_get(&f[0].extras, "imageOffset"));
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -968,6 +990,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, exception_lines_read_once);
 	tcase_add_test(tc, symbol_without_location_is_kept);
 	tcase_add_test(tc, zero_plus_offset_is_no_image_or_a_symbol);
+	tcase_add_test(tc, frame_in_image_without_base_warns);
 	tcase_add_test(tc, codes_text_not_a_pair);
 	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
