@@ -134,8 +134,10 @@ static int64_t thread_index(const ks *k, const crp_thread *t)
 {
 	if (t && CRP_HAS(t, CRP_THREAD_INDEX))
 		return (int64_t)(int32_t)t->index;
-	if (t && k->y2012 && t >= k->f.crash->threads && t < k->f.crash->threads + k->f.crash->thread_count)
-		return t - k->f.crash->threads; /* 2012 reports have no index: that filter counted */
+	const crp_thread *list = k->f.crash->threads;
+	size_t n = k->f.crash->thread_count; /* with none, list may be NULL: no arithmetic on it */
+	if (t && k->y2012 && n && t >= list && t < list + n)
+		return t - list; /* 2012 reports have no index: that filter counted */
 	return 0;
 }
 
