@@ -706,6 +706,16 @@ START_TEST(second_images_list_stays_second)
 }
 END_TEST
 
+/* The .crash text reads back and is written again byte for byte. */
+static void rewrites_the_same(const char *crash)
+{
+	crp_report *back = read_one(crash, "apple");
+	char *again = emit("apple", &back, 1, NULL);
+	ck_assert_str_eq(again, crash);
+	free(again);
+	crp_report_free(back);
+}
+
 /* The translation of an .ips without threads has no frame line to tell its layout by; its
  * Termination Reason ("SIGNAL 6 Abort trap: 6", no "Namespace") tells it, and it is written
  * back as it was, not in the older layout. */
@@ -716,11 +726,7 @@ START_TEST(translation_without_threads_keeps_its_layout)
 	crp_report *r = read_one(ips, "ips");
 	char *crash = emit("apple", &r, 1, NULL);
 	ASSERT_LINE(crash, "Termination Reason: SIGNAL 6 Abort trap: 6");
-	crp_report *back = read_one(crash, "apple");
-	char *again = emit("apple", &back, 1, NULL);
-	ck_assert_str_eq(again, crash);
-	free(again);
-	crp_report_free(back);
+	rewrites_the_same(crash);
 	free(crash);
 	crp_report_free(r);
 }
@@ -779,11 +785,7 @@ START_TEST(codes_text_not_a_pair)
 	crp_report *r = read_one(ips, "ips");
 	char *crash = emit("apple", &r, 1, NULL);
 	ASSERT_LINE(crash, "Exception Codes: 0x0000000000000000, 0x0000000000000000");
-	crp_report *back = read_one(crash, "apple");
-	char *again = emit("apple", &back, 1, NULL);
-	ck_assert_str_eq(again, crash);
-	free(again);
-	crp_report_free(back);
+	rewrites_the_same(crash);
 	free(crash);
 	crp_report_free(r);
 }
