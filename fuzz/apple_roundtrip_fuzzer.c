@@ -6,7 +6,8 @@
  * e.g. KSCrash-only fields of a model, so it is the second trip that must be the identity.)
  * Nothing moving is asked only of input read without a warning: lines the reader did not
  * understand are kept as text, and where such text goes back is not promised. Any difference
- * aborts, with what differed on stderr. */
+ * aborts, with what differed on stderr; with CRP_FUZZ_DUMP=DIR set, the two writings that
+ * differ are also left in DIR/w1 and DIR/w2 (for diff). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,26 @@ static void through_crpb(crp_report **r, size_t n)
 	crp_buffer_dispose(&c2);
 }
 
+static void dump_one(const char *dir, const char *name, const crp_buffer *b)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(b->data, 1, b->len, f);
+		fclose(f);
+	}
+}
+
+static void dump(const crp_buffer *w1, const crp_buffer *w2)
+{
+	const char *dir = getenv("CRP_FUZZ_DUMP");
+	if (dir) {
+		dump_one(dir, "w1", w1);
+		dump_one(dir, "w2", w2);
+	}
+}
+
 static bool clean(crp_report **r, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -121,8 +142,10 @@ static void through(const char *format, crp_report **r, size_t n)
 	emit(format, r2, n2, &w2);
 	if (!clean(r, n))
 		goto out;
-	if (!same_bytes(&w1, &w2))
+	if (!same_bytes(&w1, &w2)) {
+		dump(&w1, &w2);
 		fail("written, read and written again differs");
+	}
 	n3 = read_all(format, (const uint8_t *)w2.data, w2.len, r3, &rc);
 	if (rc != CRP_OK || n3 != n2)
 		fail("the second writing does not read back");

@@ -169,12 +169,13 @@ static bool is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Whitespace before a report or between the metadata line and the body. */
+/* Whitespace before a report or between the metadata line and the body; its newlines count
+ * as blank lines (a blank first line tells Apple's translation from the older text). */
 static size_t skip_space(ar_reader *rd, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
-	while (i < n && is_space(p[i]))
-		i++;
+	for (; i < n && is_space(p[i]); i++)
+		rd->blank_run += p[i] == '\n';
 	advance(rd, p, i);
 	return i;
 }
@@ -210,6 +211,7 @@ static size_t step_meta(ar_reader *rd, const unsigned char *p, size_t n)
 	uint64_t start = rd->offset - (rd->llen - take);
 	if (on_metadata(rd, rd->lbuf, rd->llen - 1, start, false) == CRP_OK)
 		rd->state = AS_AFTER_META;
+	rd->blank_run = 0;
 	advance(rd, p, take);
 	rd->llen = 0;
 	return take;
@@ -255,6 +257,7 @@ static size_t step_json(ar_reader *rd, const unsigned char *p, size_t n)
 		crp__ar_json_close(rd);
 		if (crp__ar_end(rd) == CRP_OK)
 			rd->state = AS_START;
+		rd->blank_run = 0;
 	}
 	return used;
 }

@@ -157,6 +157,7 @@ typedef struct ar_reader {
 	uint64_t line;           /* 1-based number of the current line */
 	uint64_t line_start;
 	uint64_t report_start;
+	uint64_t blank_run;      /* blank text lines read in a row before the current line */
 
 	/* a line being assembled across feeds (metadata line, text lines) */
 	unsigned char *lbuf;

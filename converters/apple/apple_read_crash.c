@@ -1194,9 +1194,20 @@ static int header_line(ar_reader *rd, const char *s, size_t len)
 	return field(rd, s, kn, v, vn);
 }
 
+/* Apple's translation of an .ips opens with a blank line, the older text does not: a report
+ * whose first line follows a blank line of its own (one more when a report came before, which
+ * ends with one) is a translation. */
+static void opening_blank(ar_reader *rd, uint64_t blanks)
+{
+	if (blanks >= 1 + (rd->report_count > 0))
+		rd->t.translated = true;
+}
+
 int crp__ar_text_line(ar_reader *rd, const char *s, size_t len)
 {
 	ar_text *t = &rd->t;
+	uint64_t blanks = rd->blank_run;
+	rd->blank_run = len ? 0 : blanks + 1;
 	if (rd->report && t->in_report && t->saw_body && t->section == AT_HEADER &&
 	    (starts_report(s, len) || (len && s[0] == '{')))
 		CRP_TRY(crp__ar_text_end(rd)); /* the next report begins */
@@ -1210,8 +1221,10 @@ int crp__ar_text_line(ar_reader *rd, const char *s, size_t len)
 		if (s[0] == '{')
 			return crp__ar_meta_in_text(rd, s, len);
 		CRP_TRY(begin_text(rd));
+		opening_blank(rd, blanks);
 	} else if (!t->in_report) {
 		CRP_TRY(begin_text(rd)); /* the text after a metadata line */
+		opening_blank(rd, blanks);
 	}
 	if (rd->offset - rd->report_start > rd->opts.max_report_bytes)
 		return crp__ar_fail(rd, CRP_ELIMIT, "report larger than %zu bytes", rd->opts.max_report_bytes);

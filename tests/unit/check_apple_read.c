@@ -732,6 +732,46 @@ START_TEST(translation_without_threads_keeps_its_layout)
 }
 END_TEST
 
+static const char *layout_of(const crp_report *r)
+{
+	const crp_value *l = crp_value_get(crp_extras_get(crp_report_extras(r), "apple"), "layout");
+	ck_assert_ptr_nonnull(l);
+	return l->u.str.ptr;
+}
+
+/* When nothing else tells (no termination reason, no threads), the blank line Apple's
+ * translation opens with does: the report is written back with it, in the same layout; text
+ * without it is the older layout, in a stream of reports too. */
+START_TEST(opening_blank_line_tells_a_translation)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SbaseRT\"}}\n";
+	crp_report *r[2] = {read_one(ips, "ips"), read_one(ips, "ips")};
+	char *crash = emit("apple", r, 2, NULL);
+	ck_assert_msg(strncmp(crash, "\nIncident Identifier:", 21) == 0, "%s", crash);
+	ck_assert_ptr_nonnull(strstr(crash, "EOF\n\n\nIncident Identifier:"));
+	size_t n;
+	crp_report **back = read_all(crash, strlen(crash), 0, NULL, &n, "two translations");
+	ck_assert_uint_eq(n, 2);
+	char *again = emit("apple", back, n, NULL);
+	ck_assert_str_eq(again, crash);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(layout_of(back[i]), "translated");
+	free(again);
+	for (size_t i = 0; i < n; i++)
+		crp_report_free(back[i]);
+	free(back);
+	char *one = emit("apple", r, 1, NULL);
+	crp_report *older = read_one(one + 1, "apple");
+	ck_assert_str_eq(layout_of(older), "legacy");
+	crp_report_free(older);
+	free(one);
+	free(crash);
+	crp_report_free(r[0]);
+	crp_report_free(r[1]);
+}
+END_TEST
+
 /* Exception Codes after a subtype are the code and subcode; a second line of the same kind
  * leaves the model as the first said and is written back after the block's own lines. */
 START_TEST(exception_lines_read_once)
@@ -997,6 +1037,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
+	tcase_add_test(tc, opening_blank_line_tells_a_translation);
 	if (tu_apple_corpus_dir()) {
 		tcase_add_loop_test(tc, corpus_reads_with_truncation_marked_only_where_it_is, (int)n_fixtures,
 				    (int)n_inputs);
