@@ -60,6 +60,10 @@ static int keep_pending(ar_reader *rd, crp_frame *f)
 						      "imageIndex and imageOffset kept as written",
 				     (unsigned long long)f->object_addr,
 				     f->object_addr < rd->report->body.image_count ? "without a base" : "not listed"));
+	else if (f->has & (AR_PEND_INDEX | AR_PEND_OFFSET))
+		CRP_TRY(crp__ar_warn(rd, CRP_W_VALUE, "a frame has %s without %s: its address is unknown, kept as written",
+				     f->has & AR_PEND_INDEX ? "an imageIndex" : "an imageOffset",
+				     f->has & AR_PEND_INDEX ? "an imageOffset" : "an imageIndex"));
 	if (f->has & AR_PEND_INDEX)
 		CRP_TRY(crp__ar_add_u64(rd, &l, "imageIndex", f->object_addr));
 	if (f->has & AR_PEND_OFFSET)

@@ -892,6 +892,30 @@ START_TEST(frame_in_image_without_base_warns)
 }
 END_TEST
 
+/* A frame with half of its address (an imageOffset without imageIndex, or the other way round)
+ * has none: a warning, and what it said kept. */
+START_TEST(frame_with_half_an_address_warns)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"cpuType\":\"ARM-64\",\"threads\":[{\"id\":1,\"frames\":"
+		"[{\"imageOffset\":8},{\"imageIndex\":0}]}],\"usedImages\":[{\"base\":0,\"size\":524288,"
+		"\"uuid\":\"a1b2c3d4-0001-3000-8000-00000000aa01\",\"path\":\"/usr/lib/libc.dylib\"}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	ck_assert_uint_eq(crp_report_warning_count(r), 2);
+	ck_assert_str_eq(crp_report_warning(r, 0)->message,
+			 "a frame has an imageOffset without an imageIndex: its address is unknown, kept as written");
+	ck_assert_str_eq(crp_report_warning(r, 1)->message,
+			 "a frame has an imageIndex without an imageOffset: its address is unknown, kept as written");
+	const crp_frame *f = crp_report_crash(r)->threads[0].backtrace.frames;
+	ck_assert(!(f[0].has & CRP_FRAME_INSTRUCTION_ADDR));
+	ck_assert(!(f[1].has & CRP_FRAME_INSTRUCTION_ADDR));
+	ck_assert_ptr_nonnull(crp_extras_get(&f[0].extras, "imageOffset"));
+	ck_assert_ptr_nonnull(crp_extras_get(&f[1].extras, "imageIndex"));
+	crp_report_free(r);
+}
+END_TEST
+
 /* -- symbolication of Apple input --------------------------------------------------------- */
 
 /* The Mach-O fixture's Demo (x86_64): frames as image + offset and as bare addresses are
@@ -1038,6 +1062,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, frame_with_half_an_address_warns);
 	if (tu_apple_corpus_dir()) {
 		tcase_add_loop_test(tc, corpus_reads_with_truncation_marked_only_where_it_is, (int)n_fixtures,
 				    (int)n_inputs);
