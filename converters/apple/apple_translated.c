@@ -698,26 +698,46 @@ static void asi_part(void *arg, const apple_span *p, size_t n)
 	ao_ch(w->o, '\n');
 }
 
-/* Application Specific Information: the .ips's lines in its order, or what the report says. */
-static void asi_block(tw *w)
+/* The .ips's "asi" lines in its order: {"<process>": ["line", ...] or "line"}. Each string is
+ * a block text (its empty lines would end the block); written only with `write`. Returns how
+ * many strings have text. */
+static size_t asi_lines(tw *w, const crp_value *asi, bool write)
 {
-	const crp_value *asi = crp__apple_x(w->f, "asi");
-	size_t parts = 0;
-	crp__apple_asi(w->f, count_part, &parts);
-	if (!asi && !parts && !w->handler)
-		return;
-	AO_LIT(w->o, "Application Specific Information:\n");
+	size_t count = 0;
 	for (size_t i = 0; asi && asi->type == CRP_VALUE_OBJECT && i < asi->u.obj.count; i++) {
 		const crp_value *v = &asi->u.obj.members[i].value;
 		size_t k = v->type == CRP_VALUE_ARRAY ? v->u.arr.count : 1;
 		for (size_t j = 0; j < k; j++) {
 			const crp_value *s = v->type == CRP_VALUE_ARRAY ? &v->u.arr.items[j] : v;
-			if (s->type == CRP_VALUE_STRING) {
-				lines(w, s->u.str.ptr, s->u.str.len);
+			if (s->type != CRP_VALUE_STRING)
+				continue;
+			size_t e = 0;
+			while (e < s->u.str.len && s->u.str.ptr[e] == '\n')
+				e++;
+			if (e == s->u.str.len)
+				continue;
+			count++;
+			if (write && block_text(w, s->u.str.ptr, s->u.str.len))
 				ao_ch(w->o, '\n');
-			}
 		}
 	}
+	return count;
+}
+
+/* Application Specific Information: the .ips's lines in its order, or what the report says;
+ * no block when nothing would be in it (read back, it would not be there). */
+static void asi_block(tw *w)
+{
+	const crp_value *asi = crp__apple_x(w->f, "asi");
+	size_t parts = 0;
+	if (asi)
+		parts = asi_lines(w, asi, false);
+	else
+		crp__apple_asi(w->f, count_part, &parts);
+	if (!parts && !w->handler)
+		return;
+	AO_LIT(w->o, "Application Specific Information:\n");
+	asi_lines(w, asi, true);
 	if (!asi)
 		crp__apple_asi(w->f, asi_part, w);
 	if (w->handler)

@@ -739,6 +739,31 @@ static const char *layout_of(const crp_report *r)
 	return l->u.str.ptr;
 }
 
+/* Application Specific Information holds the .ips's "asi" strings that have text: an object
+ * without any makes no block, empty lines inside a string are left out (read back, an empty
+ * line ends the block). */
+START_TEST(asi_block_only_with_text)
+{
+	static const char head[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				   "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"},";
+	char ips[512];
+	snprintf(ips, sizeof ips, "%s%s", head, "\"asi\":{\"Lumen\":{\"queue\":\"main\"},\"libc\":[\"\",\"\\n\"]}}\n");
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_null(strstr(crash, "Application Specific Information"));
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+	snprintf(ips, sizeof ips, "%s%s", head, "\"asi\":{\"libc\":[\"\",\"\\nabort() called\\n\\n\\nagain\\n\"]}}\n");
+	r = read_one(ips, "ips");
+	crash = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(crash, "Application Specific Information:\nabort() called\nagain\n\n"));
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1062,6 +1087,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, asi_block_only_with_text);
 	tcase_add_test(tc, frame_with_half_an_address_warns);
 	if (tu_apple_corpus_dir()) {
 		tcase_add_loop_test(tc, corpus_reads_with_truncation_marked_only_where_it_is, (int)n_fixtures,
