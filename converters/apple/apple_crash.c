@@ -109,8 +109,8 @@ static void header_process(cw *w)
 	end_line(o);
 	label(o, "Parent Process:");
 	bool ppid = CRP_HAS(s, CRP_SYSTEM_PARENT_PROCESS_ID);
-	if (CRP_HAS(s, CRP_SYSTEM_PARENT_PROCESS_NAME))
-		text_or_unknown(o, s->parent_process_name);
+	if (CRP_HAS(s, CRP_SYSTEM_PARENT_PROCESS_NAME) && s->parent_process_name && s->parent_process_name[0])
+		crp__ao_text(o, s->parent_process_name);
 	else
 		ao_str(o, ppid && s->parent_process_id == 1 ? "launchd" : "???");
 	if (ppid) {

@@ -230,8 +230,8 @@ static void role_and_parent(tw *w)
 	}
 	label(w, "Parent Process:");
 	bool ppid = CRP_HAS(s, CRP_SYSTEM_PARENT_PROCESS_ID);
-	const char *pname = s->parent_process_name ? s->parent_process_name
-			  : ppid && s->parent_process_id == 1 ? "launchd" : NULL;
+	const char *pname = known_text(s->parent_process_name) ? s->parent_process_name
+			  : ppid && s->parent_process_id == 1 ? "launchd" : NULL; /* as a reader takes "???" [1] */
 	name_pid(w, pname, NULL, ppid, s->parent_process_id);
 }
 

@@ -764,6 +764,21 @@ START_TEST(asi_block_only_with_text)
 }
 END_TEST
 
+/* An empty parent process name is no name: pid 1 is launchd, as the reader takes "??? [1]". */
+START_TEST(empty_parent_name_is_unknown)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"parentProc\":\"\",\"parentPid\":1,"
+				  "\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Parent Process:      launchd [1]");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1087,6 +1102,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, empty_parent_name_is_unknown);
 	tcase_add_test(tc, asi_block_only_with_text);
 	tcase_add_test(tc, frame_with_half_an_address_warns);
 	if (tu_apple_corpus_dir()) {
