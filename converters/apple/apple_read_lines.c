@@ -439,7 +439,7 @@ int crp__ar_image_line(ar_reader *rd, const char *s, size_t len, crp_image *im)
 	if (j >= len || !split_tail(s + j, len - j, &mid_end, &p))
 		return 1;
 	bool arch_column = p.uuid && mid_end >= 2 && s[j + mid_end - 1] == ' ' && s[j + mid_end - 2] == ' ';
-	split_middle(s + j, mid_end, arch_column, &p);
+	split_middle(s + j, c_len(s + j, mid_end), arch_column, &p); /* a name ends at a NUL: so does its arch */
 	im->image_addr = lo;
 	im->image_size = hi - lo + 1; /* the end is inclusive; Apple's placeholder wraps to 0 */
 	im->has |= CRP_IMAGE_ADDR | CRP_IMAGE_SIZE;

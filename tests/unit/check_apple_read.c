@@ -779,6 +779,32 @@ START_TEST(empty_parent_name_is_unknown)
 }
 END_TEST
 
+/* A NUL in an image line ends its name there, and the arch before it is still the arch: read
+ * back from what is written, the line says the same. */
+START_TEST(image_line_cut_by_nul_keeps_its_arch)
+{
+	static const char text[] = "Process:               Pixie [771]\nOS Version:            Mac OS X 10.15.4 (19E287)\n"
+				   "Report Version:        12\n\nBinary Images:\n"
+				   "       0x10e2bf000 -        0x10e2d6fff Pixie x86_64 \0\0\0 /Applications/Pixie.app/Pixie\n";
+	crp_report **r;
+	size_t n;
+	crp_error e;
+	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
+	ck_assert_uint_eq(n, 1);
+	size_t images;
+	const crp_image *im = crp_report_images(r[0], &images);
+	ck_assert_uint_eq(images, 1);
+	ck_assert(im->has & CRP_IMAGE_CPU_TYPE);
+	ck_assert_int_eq(im->cpu_type, 0x01000007); /* x86_64 */
+	ck_assert_ptr_null(crp_extras_get(&im->extras, "name"));
+	char *crash = emit("apple", r, 1, NULL);
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r[0]);
+	free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1102,6 +1128,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
 	tcase_add_test(tc, asi_block_only_with_text);
 	tcase_add_test(tc, frame_with_half_an_address_warns);
