@@ -306,6 +306,7 @@ bool crp__ar_arch(const char *s, size_t len, int32_t *type, int32_t *subtype)
 	return false;
 }
 
+/* Names are looked up as the model keeps them: up to a NUL. */
 static int lookup_name(const char *(*fn)(uint64_t), uint64_t max, const char *s, size_t len, uint64_t *out)
 {
 	for (uint64_t i = 0; i <= max; i++) {
@@ -337,7 +338,7 @@ void crp__ar_exception_type(ar_reader *rd, const char *s, size_t len)
 	e->has |= CRP_ERROR_MACH;
 	m->exception_name = copy;
 	m->has |= CRP_MACH_EXCEPTION_NAME;
-	if (lookup_name(crp_mach_exception_name, 64, s, len, &n)) {
+	if (lookup_name(crp_mach_exception_name, 64, copy, strlen(copy), &n)) {
 		m->exception = n;
 		m->has |= CRP_MACH_EXCEPTION;
 	}
@@ -354,7 +355,7 @@ void crp__ar_signal(ar_reader *rd, const char *s, size_t len)
 	e->has |= CRP_ERROR_SIGNAL;
 	sg->name = copy;
 	sg->has |= CRP_SIGNAL_NAME;
-	if (lookup_name(crp_signal_name, 64, s, len, &n)) {
+	if (lookup_name(crp_signal_name, 64, copy, strlen(copy), &n)) {
 		sg->signal = n;
 		sg->has |= CRP_SIGNAL_SIGNAL;
 	}
@@ -398,7 +399,7 @@ void crp__ar_code_at(ar_reader *rd, const char *s, size_t len)
 		return;
 	e->address = addr;
 	e->has |= CRP_ERROR_ADDRESS;
-	if (lookup_signal_code(s, name_len, &sig, &n)) {
+	if (lookup_signal_code(name, strlen(name), &sig, &n)) {
 		e->has |= CRP_ERROR_SIGNAL;
 		e->signal.code = n;
 		e->signal.code_name = name;
@@ -408,7 +409,7 @@ void crp__ar_code_at(ar_reader *rd, const char *s, size_t len)
 	e->has |= CRP_ERROR_MACH;
 	e->mach.code_name = name;
 	e->mach.has |= CRP_MACH_CODE_NAME;
-	if (!(e->mach.has & CRP_MACH_CODE) && lookup_name(crp_kern_return_name, 64, s, name_len, &n)) {
+	if (!(e->mach.has & CRP_MACH_CODE) && lookup_name(crp_kern_return_name, 64, name, strlen(name), &n)) {
 		e->mach.code = n;
 		e->mach.has |= CRP_MACH_CODE;
 	}

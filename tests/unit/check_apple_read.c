@@ -805,6 +805,29 @@ START_TEST(image_line_cut_by_nul_keeps_its_arch)
 }
 END_TEST
 
+/* Names are looked up as the model keeps them, up to a NUL: "SIGSEGV<NULs>" is signal 11 (it
+ * was a name without a number, and the .ips written from it read back as signal 11). */
+START_TEST(names_end_at_nul_when_looked_up)
+{
+	static const char text[] = "Process:             Pixie [771]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nException Type:  SIGSEGV\0\0\0\n"
+				   "Exception Codes: SEGV_MAPERR\0\0 at 0x18\nCrashed Thread:  0\n\nBinary Images:\n";
+	crp_report **r;
+	size_t n;
+	crp_error e;
+	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
+	ck_assert_uint_eq(n, 1);
+	const crp_signal *sg = &crp_report_crash(r[0])->error.signal;
+	ck_assert_str_eq(sg->name, "SIGSEGV");
+	ck_assert(sg->has & CRP_SIGNAL_SIGNAL);
+	ck_assert_uint_eq(sg->signal, 11);
+	ck_assert(sg->has & CRP_SIGNAL_CODE);
+	ck_assert_uint_eq(sg->code, 1);
+	crp_report_free(r[0]);
+	free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1128,6 +1151,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
 	tcase_add_test(tc, asi_block_only_with_text);
