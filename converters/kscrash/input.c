@@ -114,8 +114,9 @@ int crp__input_parse(crp_parser *p, const unsigned char *buf, size_t len, bool c
 
 /* -- positions ---------------------------------------------------------------------------- */
 
-/* Original offset (within the window) of squeezed byte f; resumes from the last answer, since
- * positions are asked for in increasing order. */
+/* Original offset (within the window) of squeezed byte f, or CRP_SQUEEZE_BEFORE (the previous
+ * window's last byte); resumes from the last answer, since positions are asked for in
+ * increasing order. */
 static size_t window_offset(crp_parser *p, size_t f)
 {
 	if (!p->squeezing)
@@ -125,8 +126,10 @@ static size_t window_offset(crp_parser *p, size_t f)
 		p->map_o = 0;
 		p->map_state = p->window_state;
 	}
-	p->map_o = crp__squeeze_map(&p->map_state, p->window, p->window_len, &p->map_f, p->map_o, f);
-	return p->map_o;
+	size_t o = crp__squeeze_map(&p->map_state, p->window, p->window_len, &p->map_f, p->map_o, f);
+	if (o != CRP_SQUEEZE_BEFORE)
+		p->map_o = o;
+	return o;
 }
 
 uint64_t crp__parser_offset(crp_parser *p, size_t back)
@@ -137,8 +140,10 @@ uint64_t crp__parser_offset(crp_parser *p, size_t back)
 	size_t f = p->fbase + consumed;
 	if (f > p->flen)
 		f = p->flen;
-	if (f >= back && f - back >= p->fprefix)
-		return p->chunk_base + window_offset(p, f - back - p->fprefix);
+	if (f >= back && f - back >= p->fprefix) {
+		size_t o = window_offset(p, f - back - p->fprefix);
+		return o == CRP_SQUEEZE_BEFORE ? p->chunk_base - 1 : p->chunk_base + o;
+	}
 	if (f >= back) /* in a string carried from earlier windows: it has no squeezed whitespace */
 		return p->carry_off + (f - back);
 	/* The token began in an earlier window. Tokens hold no squeezed whitespace, so its

@@ -467,7 +467,13 @@ size_t crp__squeeze_map(crp_squeeze *st, const unsigned char *src, size_t len, s
 		if (f + n > f_target) {
 			if (before.escape && n == 2 && f == f_target) {
 				/* the target is a held-back backslash (see step): its own position,
-				 * with the state from before it */
+				 * with the state from before it; at the window's start, the previous
+				 * window's last byte (nothing moves: a later call resumes from here) */
+				if (i == 0) {
+					*st = before;
+					*f_pos = f;
+					return CRP_SQUEEZE_BEFORE;
+				}
 				before.escape = false;
 				i--;
 			}

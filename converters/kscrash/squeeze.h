@@ -29,7 +29,10 @@ size_t crp__squeeze_isa(int isa, crp_squeeze *st, const unsigned char *src, size
 size_t crp__squeeze_scalar(crp_squeeze *st, const unsigned char *src, size_t len, unsigned char *dst);
 /* Replay from input offset `from` (output offset *f_pos, state *st) until the output reaches
  * f_target; returns the input offset of the byte that produces output byte f_target (or len),
- * updating *f_pos and *st to that point so a later call can resume. */
+ * updating *f_pos and *st to that point so a later call can resume; or CRP_SQUEEZE_BEFORE when
+ * that byte is the backslash the previous piece ended with (held back, see crp__squeeze), and
+ * *f_pos and *st are left as they were. */
+#define CRP_SQUEEZE_BEFORE SIZE_MAX
 size_t crp__squeeze_map(crp_squeeze *st, const unsigned char *src, size_t len, size_t *f_pos,
 			size_t from, size_t f_target);
 
