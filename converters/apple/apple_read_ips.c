@@ -533,8 +533,12 @@ static int frame_value(ar_reader *rd, ar_ctx *c, const tok *t)
 		f->has |= CRP_FRAME_OBJECT_NAME;
 		return CRP_OK;
 	}
-	if (c->key_id == F_SYM_IMAGE && is_str(t) && !c->sym_image)
-		return (c->sym_image = str_field(rd, t)) ? CRP_OK : rd->err.code;
+	if (c->key_id == F_SYM_IMAGE && is_str(t) && !c->sym_image) {
+		const char *image = str_field(rd, t);
+		if (image && image[0]) /* an empty name (or one a NUL starts) is none */
+			c->sym_image = image;
+		return image ? CRP_OK : rd->err.code;
+	}
 	if (c->key_id == F_FILE && is_str(t) && !c->text)
 		return (c->text = str_field(rd, t)) ? CRP_OK : rd->err.code;
 	if (c->key_id == F_INLINE && !c->flag &&

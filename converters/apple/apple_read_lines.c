@@ -194,7 +194,8 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 		for (k = end; k > 0 && s[k - 1] != '('; k--)
 			;
 		if (k >= 2 && s[k - 2] == ' ' && end - k > 3 && memcmp(s + k, "in ", 3) == 0) {
-			if (!(in_image = crp__ar_text(rd, s + k + 3, end - k - 4)))
+			size_t in_n = c_len(s + k + 3, end - k - 4); /* up to a NUL: an empty name is none */
+			if (in_n && !(in_image = crp__ar_text(rd, s + k + 3, in_n)))
 				return rd->err.code;
 			end = k - 2;
 		}

@@ -828,6 +828,39 @@ START_TEST(names_end_at_nul_when_looked_up)
 }
 END_TEST
 
+/* An image a report names for a symbol ("(in Image)", "symbolImage") is none when it is empty
+ * as the model keeps it (CRPB, lossless, has no empty image for a report's symbolication). */
+START_TEST(empty_symbol_image_is_none)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Orbit\",\"threads\":[{\"id\":1,\"frames\":[{\"imageOffset\":16,\"imageIndex\":0,"
+		"\"symbol\":\"run()\",\"symbolLocation\":4,\"sourceFile\":\"Engine.swift\",\"sourceLine\":60,"
+		"\"symbolImage\":\"\"}]}],\"usedImages\":[{\"base\":4096,\"size\":4096,\"path\":\"/Orbit\"}]}\n";
+	static const char text[] = "Process:             Orbit [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nThread 0 Crashed:\n"
+				   "0   Orbit                         \t0x0000000000001010 run() (in \0Orbit) (Engine.swift:60)\n\n"
+				   "Binary Images:\n0x1000 - 0x1fff Orbit arm64  <00000000000000000000000000000001> /Orbit\n";
+	crp_report *r = read_one(ips, "ips");
+	crp_report **t;
+	size_t n;
+	crp_error e;
+	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &t, &n, &e), CRP_OK);
+	ck_assert_uint_eq(n, 1);
+	crp_report *both[2] = {r, t[0]};
+	for (int i = 0; i < 2; i++) {
+		const crp_symbolication *sy = crp_report_crash(both[i])->threads[0].backtrace.frames[0].symbolicated;
+		ck_assert_ptr_nonnull(sy);
+		ck_assert_int_eq(sy->source, CRP_SYMSRC_REPORT);
+		ck_assert_ptr_null(sy->image);
+		ck_assert_str_eq(sy->locs[0].file, "Engine.swift");
+	}
+	crp_report_free(r);
+	crp_report_free(t[0]);
+	free(t);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1151,6 +1184,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, empty_symbol_image_is_none);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
