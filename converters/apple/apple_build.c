@@ -415,7 +415,8 @@ void crp__ar_code_at(ar_reader *rd, const char *s, size_t len)
 	}
 }
 
-/* "iPhone OS 15.5": the system's name and its version (split at the last space). */
+/* "iPhone OS 15.5": the system's name and its version (split at the last space); "??? 15.5"
+ * is a version without a name, as the writers write it. */
 void crp__ar_train(ar_reader *rd, const char *s, size_t len)
 {
 	crp_system *sys = &rd->report->body.system;
@@ -423,7 +424,7 @@ void crp__ar_train(ar_reader *rd, const char *s, size_t len)
 	while (sp && s[sp - 1] != ' ')
 		sp--;
 	rd->report->body.has |= CRP_SECTION_SYSTEM;
-	if (sp > 1) {
+	if (sp > 1 && !span_is(s, sp - 1, "???")) {
 		if (!(sys->system_name = crp__ar_text(rd, s, sp - 1)))
 			return;
 		sys->has |= CRP_SYSTEM_SYSTEM_NAME;

@@ -861,6 +861,27 @@ START_TEST(empty_symbol_image_is_none)
 }
 END_TEST
 
+/* "OS Version: ??? 11.2" is a version without a system name, as the writers write one: macOS
+ * text whose name is unknown stays macOS text (the layout is all that tells it). */
+START_TEST(unknown_system_name_with_a_version)
+{
+	static const char text[] = "Process:               Pixie [771]\nOS Version:            B4C3\n"
+				   "Report Version:        12\n\nBinary Images:\n";
+	crp_report *r = read_one(text, "apple");
+	ck_assert_str_eq(layout_of(r), "macos");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "OS Version:            ??? B4C3");
+	crp_report *back = read_one(crash, "apple");
+	ck_assert_ptr_null(crp_report_system(back)->system_name);
+	ck_assert_str_eq(crp_report_system(back)->system_version, "B4C3");
+	ck_assert_str_eq(layout_of(back), "macos");
+	rewrites_the_same(crash);
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1184,6 +1205,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, unknown_system_name_with_a_version);
 	tcase_add_test(tc, empty_symbol_image_is_none);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
