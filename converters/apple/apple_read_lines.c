@@ -388,6 +388,7 @@ static int image_fill(ar_reader *rd, crp_image *im, const image_parts *given)
 	image_parts cut = *given, *p = &cut;
 	cut.name_n = cut.name ? trim_end(cut.name, c_len(cut.name, cut.name_n)) : 0; /* as split_middle trims */
 	cut.version_n = c_len(cut.version, cut.version_n);
+	cut.path_n = cut.path ? trim_end(cut.path, c_len(cut.path, cut.path_n)) : 0; /* as the line is trimmed */
 	ar_list l = {NULL, NULL, 0};
 	int32_t t, st;
 	if (p->uuid && crp__parse_uuid(p->uuid, p->uuid_n, &im->uuid) == 0)

@@ -882,6 +882,23 @@ START_TEST(unknown_system_name_with_a_version)
 }
 END_TEST
 
+/* An image path ends at a NUL, without the spaces before it (the line's own end is trimmed so). */
+START_TEST(image_path_cut_by_nul_is_trimmed)
+{
+	static const char text[] = "Process:             Orbit [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nBinary Images:\n"
+				   "0x1000 - 0x1fff Orbit x86_64  <c0d1e2f3a4b54c6d8e7f8091a2b3c4d5> /Orbit   \0 + 52\n";
+	crp_report **r;
+	size_t n, images;
+	crp_error e;
+	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(crp_report_images(r[0], &images)->name, "/Orbit");
+	crp_report_free(r[0]);
+	free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1205,6 +1222,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, image_path_cut_by_nul_is_trimmed);
 	tcase_add_test(tc, unknown_system_name_with_a_version);
 	tcase_add_test(tc, empty_symbol_image_is_none);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
