@@ -420,6 +420,8 @@ void crp__ar_code_at(ar_reader *rd, const char *s, size_t len)
 void crp__ar_train(ar_reader *rd, const char *s, size_t len)
 {
 	crp_system *sys = &rd->report->body.system;
+	const char *nul = memchr(s, '\0', len);
+	len = nul ? (size_t)(nul - s) : len; /* the model's texts end at a NUL: so does the train */
 	size_t sp = len;
 	while (sp && s[sp - 1] != ' ')
 		sp--;
@@ -429,7 +431,7 @@ void crp__ar_train(ar_reader *rd, const char *s, size_t len)
 			return;
 		sys->has |= CRP_SYSTEM_SYSTEM_NAME;
 	}
-	if ((sys->system_version = crp__ar_text(rd, s + sp, len - sp)) != NULL)
+	if (sp < len && (sys->system_version = crp__ar_text(rd, s + sp, len - sp)) != NULL)
 		sys->has |= CRP_SYSTEM_SYSTEM_VERSION;
 }
 

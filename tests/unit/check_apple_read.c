@@ -879,6 +879,16 @@ START_TEST(unknown_system_name_with_a_version)
 	crp_report_free(back);
 	free(crash);
 	crp_report_free(r);
+	/* a version a NUL starts is none ("??? " was written for it, and read back as none) */
+	static const char nul[] = "Process:               Pixie [771]\nOS Version:            \0\018\n"
+				  "Report Version:        12\n\nBinary Images:\n";
+	crp_report **t;
+	size_t n;
+	crp_error e;
+	ck_assert_int_eq(tu_read(nul, sizeof nul - 1, 0, "apple", NULL, &t, &n, &e), CRP_OK);
+	ck_assert(!(crp_report_system(t[0])->has & CRP_SYSTEM_SYSTEM_VERSION));
+	crp_report_free(t[0]);
+	free(t);
 }
 END_TEST
 
