@@ -408,6 +408,8 @@ static int image_fill(ar_reader *rd, crp_image *im, const image_parts *given)
 	}
 	const char *base = path_known ? strrchr(im->name, '/') : NULL;
 	base = base ? base + 1 : path_known ? im->name : NULL;
+	while (base && *base == ' ')
+		base++; /* the name column cannot show the spaces a file name starts with */
 	bool named = p->name_n && !(p->name_n == 3 && memcmp(p->name, "???", 3) == 0);
 	if (named && (!base || strlen(base) != p->name_n || memcmp(base, p->name, p->name_n) != 0)) {
 		/* macOS's form ("NAME (VERSION)") names bundles by identifier; iOS's ("NAME ARCH")

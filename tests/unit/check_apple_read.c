@@ -909,6 +909,25 @@ START_TEST(image_path_cut_by_nul_is_trimmed)
 }
 END_TEST
 
+/* A file name that starts with spaces is written in the name column without them (the column's
+ * separator swallows them): read back, that name is still the path's, not a name of its own. */
+START_TEST(file_name_with_leading_spaces)
+{
+	static const char text[] = "Process:             Orbit [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nBinary Images:\n"
+				   "0x1000 - 0x1fff   Orbit arm64  <c0d1e2f3a4b54c6d8e7f8091a2b3c4d5> /app/  Orbit\n";
+	crp_report *r = read_one(text, "apple");
+	size_t images;
+	const crp_image *im = crp_report_images(r, &images);
+	ck_assert_str_eq(im->name, "/app/  Orbit");
+	ck_assert_ptr_null(crp_extras_get(&im->extras, "name"));
+	char *crash = emit("apple", &r, 1, NULL);
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1232,6 +1251,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, file_name_with_leading_spaces);
 	tcase_add_test(tc, image_path_cut_by_nul_is_trimmed);
 	tcase_add_test(tc, unknown_system_name_with_a_version);
 	tcase_add_test(tc, empty_symbol_image_is_none);
