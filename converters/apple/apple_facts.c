@@ -514,9 +514,10 @@ void crp__apple_frame(const apple_facts *f, const crp_frame *fr, apple_frame *ou
 	out->addr = crp__apple_strip(f, raw);
 	out->img = crp__apple_image_at(f, out->addr);
 	out->image = NULL;
-	if (CRP_HAS(fr, CRP_FRAME_OBJECT_NAME) && fr->object_name[0])
+	/* a name ending in '/' names no file: the image found for the address does */
+	if (CRP_HAS(fr, CRP_FRAME_OBJECT_NAME) && crp__apple_basename(fr->object_name)[0])
 		out->image = crp__apple_basename(fr->object_name);
-	else if (out->img && CRP_HAS(out->img->im, CRP_IMAGE_NAME))
+	else if (out->img && CRP_HAS(out->img->im, CRP_IMAGE_NAME) && crp__apple_basename(out->img->im->name)[0])
 		out->image = crp__apple_basename(out->img->im->name);
 	out->have_base = true;
 	/* an image cannot start above an address inside it: such a base (spliced text) gives way to

@@ -928,6 +928,24 @@ START_TEST(file_name_with_leading_spaces)
 }
 END_TEST
 
+/* A frame's image named by a path ending in '/' names no file: the .ips gives the frame the
+ * image found for its address (it wrote "imageName": "", which read back as none). */
+START_TEST(frame_image_ending_in_slash)
+{
+	static const char text[] = "Process:             Orbit [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nThread 0 Crashed:\n"
+				   "0   libsystem_pthread.dylib /     \t0x00000001a0c0e5a4 start_wqthread + 0\n\n"
+				   "Binary Images:\n0x1a0c0c000 - 0x1a0c17fff libsystem_pthread.dylib arm64e  "
+				   "<3a4b5c6d7e8f40718293a4b5c6d7e8f9> /usr/lib/system/libsystem_pthread.dylib\n";
+	crp_report *r = read_one(text, "apple");
+	char *ips = emit("ips", &r, 1, NULL);
+	ck_assert_ptr_null(strstr(ips, "imageName"));
+	ck_assert_ptr_nonnull(strstr(ips, "\"imageOffset\":9636,\"symbol\":\"start_wqthread\""));
+	free(ips);
+	crp_report_free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1251,6 +1269,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, frame_image_ending_in_slash);
 	tcase_add_test(tc, file_name_with_leading_spaces);
 	tcase_add_test(tc, image_path_cut_by_nul_is_trimmed);
 	tcase_add_test(tc, unknown_system_name_with_a_version);
