@@ -111,7 +111,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	[ -n "$targets" ] || { echo "no fuzz targets found in fuzz/CMakeLists.txt" >&2; exit 1; }
 	for t in $targets; do cmake --build build-ci-fuzz -j"$JOBS" --target "$t"; done
 	# apple_roundtrip still finds writer/reader disagreements on spliced Apple text within
-	# seconds (issue 17, open): campaigns run it, the smoke run only replays its corpus (ctest)
+	# minutes (issue 17, open): campaigns run it, the smoke run only replays its corpus (ctest)
 	for t in build-ci-fuzz/fuzz/*_fuzzer; do
 		name=$(basename "$t" _fuzzer)
 		[ "$name" != apple_roundtrip ] || continue
