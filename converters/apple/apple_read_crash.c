@@ -633,13 +633,27 @@ static bool name_pid(const char *s, size_t n, size_t *name_len, uint64_t *pid)
 	return true;
 }
 
+/* A field's text as the model keeps it: up to a NUL, without the spaces before it (a line's
+ * own end is trimmed so). */
+static size_t kept_len(const char *s, size_t n)
+{
+	const char *nul = memchr(s, '\0', n);
+	if (nul)
+		n = (size_t)(nul - s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
 static bool unknown(const char *s, size_t n)
 {
+	n = kept_len(s, n);
 	return n == 0 || equals(s, n, "???");
 }
 
 static int set_str(ar_reader *rd, crp_record_head *h, const char **slot, uint64_t bit, const char *s, size_t n)
 {
+	n = kept_len(s, n);
 	if ((h->has & bit) || unknown(s, n))
 		return CRP_OK;
 	if (!(*slot = crp__ar_text(rd, s, n)))

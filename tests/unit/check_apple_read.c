@@ -946,6 +946,26 @@ START_TEST(frame_image_ending_in_slash)
 }
 END_TEST
 
+/* A header field's text ends at a NUL, without the spaces before it; one a NUL starts is
+ * unknown (it was written "???", which reads back as no field). */
+START_TEST(header_fields_end_at_nul)
+{
+	static const char text[] = "Incident Identifier: 4D3C2B1A-0000-4000-8000-000000000001\n"
+				   "Hardware Model:      \0\0iPhone\nProcess:             Orbit  \0[1]\n"
+				   "OS Version:          iPhone OS 14.4 (18D52)\nReport Version:      104\n\nBinary Images:\n";
+	crp_report **r;
+	size_t n;
+	crp_error e;
+	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
+	ck_assert_uint_eq(n, 1);
+	const crp_system *s = crp_report_system(r[0]);
+	ck_assert(!(s->has & CRP_SYSTEM_MACHINE));
+	ck_assert_str_eq(s->process_name, "Orbit");
+	crp_report_free(r[0]);
+	free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1269,6 +1289,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, header_fields_end_at_nul);
 	tcase_add_test(tc, frame_image_ending_in_slash);
 	tcase_add_test(tc, file_name_with_leading_spaces);
 	tcase_add_test(tc, image_path_cut_by_nul_is_trimmed);
