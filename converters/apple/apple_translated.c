@@ -53,10 +53,18 @@ static bool known_text(const char *s)
 	return s && s[0] && strcmp(s, "???") != 0;
 }
 
+/* A header line; the value's trailing spaces are left out (a reader trims a line's end), and
+ * one of spaces only is unknown. */
 static void field(tw *w, const char *l, const char *value)
 {
+	size_t n = value ? strlen(value) : 0;
+	while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
 	label(w, l);
-	text_or_unknown(w->o, value);
+	if (n)
+		crp__ao_textn(w->o, value, n);
+	else
+		AO_LIT(w->o, "???");
 	ao_ch(w->o, '\n');
 }
 

@@ -966,6 +966,22 @@ START_TEST(header_fields_end_at_nul)
 }
 END_TEST
 
+/* A header value's trailing spaces are not written (a reader trims a line's end): the .crash
+ * written from an .ips whose path ends with spaces reads back and is written the same. */
+START_TEST(header_value_trailing_spaces)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"procPath\":\"/App/Lumen  \",\"exception\":{\"type\":\"EXC_CRASH\","
+				  "\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Path:                /App/Lumen");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* When nothing else tells (no termination reason, no threads), the blank line Apple's
  * translation opens with does: the report is written back with it, in the same layout; text
  * without it is the older layout, in a stream of reports too. */
@@ -1289,6 +1305,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
 	tcase_add_test(tc, opening_blank_line_tells_a_translation);
+	tcase_add_test(tc, header_value_trailing_spaces);
 	tcase_add_test(tc, header_fields_end_at_nul);
 	tcase_add_test(tc, frame_image_ending_in_slash);
 	tcase_add_test(tc, file_name_with_leading_spaces);
