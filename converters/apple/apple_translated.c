@@ -53,11 +53,13 @@ static bool known_text(const char *s)
 	return s && s[0] && strcmp(s, "???") != 0;
 }
 
-/* A header line; the value's trailing spaces are left out (a reader trims a line's end), and
- * one of spaces only is unknown. */
+/* A header line; the value's spaces at either end are left out (a reader skips them after
+ * the label and trims a line's end), and one of spaces only is unknown. */
 static void field(tw *w, const char *l, const char *value)
 {
 	size_t n = value ? strlen(value) : 0;
+	while (n && (value[0] == ' ' || value[0] == '\t'))
+		value++, n--;
 	while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
 		n--;
 	label(w, l);
