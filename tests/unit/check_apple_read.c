@@ -861,14 +861,20 @@ START_TEST(empty_symbol_image_is_none)
 }
 END_TEST
 
-/* "OS Version: ??? 11.2" is a version without a system name, as the writers write one: macOS
- * text whose name is unknown stays macOS text (the layout is all that tells it). */
+/* "OS Version: ??? 11.2" is a version without a system name, as the writers write one (and one
+ * word is a name): macOS text whose name is unknown stays macOS text (the layout tells it). */
 START_TEST(unknown_system_name_with_a_version)
 {
-	static const char text[] = "Process:               Pixie [771]\nOS Version:            B4C3\n"
+	static const char text[] = "Process:               Pixie [771]\nOS Version:            ??? B4C3\n"
 				   "Report Version:        12\n\nBinary Images:\n";
 	crp_report *r = read_one(text, "apple");
 	ck_assert_str_eq(layout_of(r), "macos");
+	static const char one_word[] = "Process:               Pixie [771]\nOS Version:            Mac (19E287)\n"
+				       "Report Version:        12\n\nBinary Images:\n";
+	crp_report *word = read_one(one_word, "apple"); /* one word is a name, as "Mac" is written */
+	ck_assert_str_eq(crp_report_system(word)->system_name, "Mac");
+	ck_assert(!(crp_report_system(word)->has & CRP_SYSTEM_SYSTEM_VERSION));
+	crp_report_free(word);
 	char *crash = emit("apple", &r, 1, NULL);
 	ASSERT_LINE(crash, "OS Version:            ??? B4C3");
 	crp_report *back = read_one(crash, "apple");
