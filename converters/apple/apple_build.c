@@ -426,10 +426,8 @@ void crp__ar_train(ar_reader *rd, const char *s, size_t len)
 	while (sp && s[sp - 1] != ' ')
 		sp--;
 	rd->report->body.has |= CRP_SECTION_SYSTEM;
-	if (sp == 0 && len && !span_is(s, len, "???")) {
+	if (sp == 0)
 		sp = len + 1; /* one word is a name, as the writers write one without a version */
-		len = sp;
-	}
 	if (sp > 1 && !span_is(s, sp - 1, "???")) {
 		if (!(sys->system_name = crp__ar_text(rd, s, sp - 1)))
 			return;
