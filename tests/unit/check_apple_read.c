@@ -48,17 +48,23 @@ static crp_report **read_all(const char *data, size_t len, size_t chunk, const c
 	return r;
 }
 
-static crp_report *read_one(const char *text, const char *format)
+/* One report from len bytes (which may hold NULs). */
+static crp_report *read_bytes(const char *text, size_t len, const char *format)
 {
 	crp_report **r;
 	size_t n;
 	crp_error e;
-	int rc = tu_read(text, strlen(text), 0, format, NULL, &r, &n, &e);
+	int rc = tu_read(text, len, 0, format, NULL, &r, &n, &e);
 	ck_assert_msg(rc == CRP_OK, "%s", e.message);
 	ck_assert_uint_eq(n, 1);
 	crp_report *one = r[0];
 	free(r);
 	return one;
+}
+
+static crp_report *read_one(const char *text, const char *format)
+{
+	return read_bytes(text, strlen(text), format);
 }
 
 static char *emit(const char *format, crp_report **r, size_t n, size_t *len)
@@ -786,22 +792,17 @@ START_TEST(image_line_cut_by_nul_keeps_its_arch)
 	static const char text[] = "Process:               Pixie [771]\nOS Version:            Mac OS X 10.15.4 (19E287)\n"
 				   "Report Version:        12\n\nBinary Images:\n"
 				   "       0x10e2bf000 -        0x10e2d6fff Pixie x86_64 \0\0\0 /Applications/Pixie.app/Pixie\n";
-	crp_report **r;
-	size_t n;
-	crp_error e;
-	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
-	ck_assert_uint_eq(n, 1);
+	crp_report *r = read_bytes(text, sizeof text - 1, "apple");
 	size_t images;
-	const crp_image *im = crp_report_images(r[0], &images);
+	const crp_image *im = crp_report_images(r, &images);
 	ck_assert_uint_eq(images, 1);
 	ck_assert(im->has & CRP_IMAGE_CPU_TYPE);
 	ck_assert_int_eq(im->cpu_type, 0x01000007); /* x86_64 */
 	ck_assert_ptr_null(crp_extras_get(&im->extras, "name"));
-	char *crash = emit("apple", r, 1, NULL);
+	char *crash = emit("apple", &r, 1, NULL);
 	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r[0]);
-	free(r);
+	crp_report_free(r);
 }
 END_TEST
 
@@ -812,19 +813,14 @@ START_TEST(names_end_at_nul_when_looked_up)
 	static const char text[] = "Process:             Pixie [771]\nOS Version:          iPhone OS 14.4 (18D52)\n"
 				   "Report Version:      104\n\nException Type:  SIGSEGV\0\0\0\n"
 				   "Exception Codes: SEGV_MAPERR\0\0 at 0x18\nCrashed Thread:  0\n\nBinary Images:\n";
-	crp_report **r;
-	size_t n;
-	crp_error e;
-	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
-	ck_assert_uint_eq(n, 1);
-	const crp_signal *sg = &crp_report_crash(r[0])->error.signal;
+	crp_report *r = read_bytes(text, sizeof text - 1, "apple");
+	const crp_signal *sg = &crp_report_crash(r)->error.signal;
 	ck_assert_str_eq(sg->name, "SIGSEGV");
 	ck_assert(sg->has & CRP_SIGNAL_SIGNAL);
 	ck_assert_uint_eq(sg->signal, 11);
 	ck_assert(sg->has & CRP_SIGNAL_CODE);
 	ck_assert_uint_eq(sg->code, 1);
-	crp_report_free(r[0]);
-	free(r);
+	crp_report_free(r);
 }
 END_TEST
 
@@ -842,12 +838,8 @@ START_TEST(empty_symbol_image_is_none)
 				   "0   Orbit                         \t0x0000000000001010 run() (in \0Orbit) (Engine.swift:60)\n\n"
 				   "Binary Images:\n0x1000 - 0x1fff Orbit arm64  <00000000000000000000000000000001> /Orbit\n";
 	crp_report *r = read_one(ips, "ips");
-	crp_report **t;
-	size_t n;
-	crp_error e;
-	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &t, &n, &e), CRP_OK);
-	ck_assert_uint_eq(n, 1);
-	crp_report *both[2] = {r, t[0]};
+	crp_report *t = read_bytes(text, sizeof text - 1, "apple");
+	crp_report *both[2] = {r, t};
 	for (int i = 0; i < 2; i++) {
 		const crp_symbolication *sy = crp_report_crash(both[i])->threads[0].backtrace.frames[0].symbolicated;
 		ck_assert_ptr_nonnull(sy);
@@ -856,8 +848,7 @@ START_TEST(empty_symbol_image_is_none)
 		ck_assert_str_eq(sy->locs[0].file, "Engine.swift");
 	}
 	crp_report_free(r);
-	crp_report_free(t[0]);
-	free(t);
+	crp_report_free(t);
 }
 END_TEST
 
@@ -888,13 +879,9 @@ START_TEST(unknown_system_name_with_a_version)
 	/* a version a NUL starts is none ("??? " was written for it, and read back as none) */
 	static const char nul[] = "Process:               Pixie [771]\nOS Version:            \0\018\n"
 				  "Report Version:        12\n\nBinary Images:\n";
-	crp_report **t;
-	size_t n;
-	crp_error e;
-	ck_assert_int_eq(tu_read(nul, sizeof nul - 1, 0, "apple", NULL, &t, &n, &e), CRP_OK);
-	ck_assert(!(crp_report_system(t[0])->has & CRP_SYSTEM_SYSTEM_VERSION));
-	crp_report_free(t[0]);
-	free(t);
+	crp_report *t = read_bytes(nul, sizeof nul - 1, "apple");
+	ck_assert(!(crp_report_system(t)->has & CRP_SYSTEM_SYSTEM_VERSION));
+	crp_report_free(t);
 }
 END_TEST
 
@@ -904,14 +891,10 @@ START_TEST(image_path_cut_by_nul_is_trimmed)
 	static const char text[] = "Process:             Orbit [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
 				   "Report Version:      104\n\nBinary Images:\n"
 				   "0x1000 - 0x1fff Orbit x86_64  <c0d1e2f3a4b54c6d8e7f8091a2b3c4d5> /Orbit   \0 + 52\n";
-	crp_report **r;
-	size_t n, images;
-	crp_error e;
-	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(crp_report_images(r[0], &images)->name, "/Orbit");
-	crp_report_free(r[0]);
-	free(r);
+	size_t images;
+	crp_report *r = read_bytes(text, sizeof text - 1, "apple");
+	ck_assert_str_eq(crp_report_images(r, &images)->name, "/Orbit");
+	crp_report_free(r);
 }
 END_TEST
 
@@ -959,16 +942,11 @@ START_TEST(header_fields_end_at_nul)
 	static const char text[] = "Incident Identifier: 4D3C2B1A-0000-4000-8000-000000000001\n"
 				   "Hardware Model:      \0\0iPhone\nProcess:             Orbit  \0[1]\n"
 				   "OS Version:          iPhone OS 14.4 (18D52)\nReport Version:      104\n\nBinary Images:\n";
-	crp_report **r;
-	size_t n;
-	crp_error e;
-	ck_assert_int_eq(tu_read(text, sizeof text - 1, 0, "apple", NULL, &r, &n, &e), CRP_OK);
-	ck_assert_uint_eq(n, 1);
-	const crp_system *s = crp_report_system(r[0]);
+	crp_report *r = read_bytes(text, sizeof text - 1, "apple");
+	const crp_system *s = crp_report_system(r);
 	ck_assert(!(s->has & CRP_SYSTEM_MACHINE));
 	ck_assert_str_eq(s->process_name, "Orbit");
-	crp_report_free(r[0]);
-	free(r);
+	crp_report_free(r);
 }
 END_TEST
 
