@@ -1217,6 +1217,22 @@ static void opening_blank(ar_reader *rd, uint64_t blanks)
 		rd->t.translated = true;
 }
 
+/* Text reports hold no NUL byte: one is damage (a file zero-filled past what was written, say).
+ * Each field ends at it, as the model's strings do; the warning says where. */
+static int nul_byte(ar_reader *rd, const char *s, size_t len)
+{
+	const char *nul = memchr(s, '\0', len);
+	if (!nul)
+		return CRP_OK;
+	size_t before = rd->diag_count;
+	CRP_TRY(crp__ar_warn(rd, CRP_W_VALUE, "a NUL byte; the field holding it ends there"));
+	if (rd->diag_count > before) { /* text warnings are placed at the line's start: place it */
+		rd->diag_tail->d.column += (uint64_t)(nul - s);
+		rd->diag_tail->d.byte_offset += (uint64_t)(nul - s);
+	}
+	return CRP_OK;
+}
+
 int crp__ar_text_line(ar_reader *rd, const char *s, size_t len)
 {
 	ar_text *t = &rd->t;
@@ -1242,6 +1258,7 @@ int crp__ar_text_line(ar_reader *rd, const char *s, size_t len)
 	}
 	if (rd->offset - rd->report_start > rd->opts.max_report_bytes)
 		return crp__ar_fail(rd, CRP_ELIMIT, "report larger than %zu bytes", rd->opts.max_report_bytes);
+	CRP_TRY(nul_byte(rd, s, len));
 	switch (t->section) {
 	case AT_THREAD: return thread_line(rd, s, len);
 	case AT_STATE: return state_line(rd, s, len);

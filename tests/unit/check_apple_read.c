@@ -806,6 +806,23 @@ START_TEST(image_line_cut_by_nul_keeps_its_arch)
 }
 END_TEST
 
+/* A NUL byte in text is damage: a warning names its line and column, once per line. */
+START_TEST(nul_byte_warns_with_its_place)
+{
+	static const char text[] = "Process:             Pixie [771]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nException Type:  SIGSEGV\0\0\0\n";
+	crp_report *r = read_bytes(text, sizeof text - 1, "apple");
+	const crp_error *w = crp_report_warning(r, 0);
+	ck_assert_int_eq(w->code, CRP_W_VALUE);
+	ck_assert_msg(strstr(w->message, "NUL byte"), "%s", w->message);
+	ck_assert_uint_eq(w->line, 5);
+	ck_assert_uint_eq(w->column, 25);
+	ck_assert_uint_eq(w->byte_offset, sizeof text - 5); /* the first of three NULs, a newline and the end */
+	ck_assert_str_eq(crp_report_crash(r)->error.signal.name, "SIGSEGV");
+	crp_report_free(r);
+}
+END_TEST
+
 /* Names are looked up as the model keeps them, up to a NUL: "SIGSEGV<NULs>" is signal 11 (it
  * was a name without a number, and the .ips written from it read back as signal 11). */
 START_TEST(names_end_at_nul_when_looked_up)
@@ -1297,6 +1314,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, image_path_cut_by_nul_is_trimmed);
 	tcase_add_test(tc, unknown_system_name_with_a_version);
 	tcase_add_test(tc, empty_symbol_image_is_none);
+	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
