@@ -9,10 +9,6 @@
 #define CPU_TYPE_X86 7
 #define CPU_TYPE_ARM 12
 
-/* KSCrash's own pointer-authentication mask: every code address Apple's platforms hand out
- * fits in 36 bits. */
-#define PAC_CODE_MASK UINT64_C(0x0000000fffffffff)
-
 #define EXC_BAD_ACCESS 1
 #define EXC_BAD_INSTRUCTION 2
 #define EXC_ARITHMETIC 3
@@ -197,9 +193,9 @@ const apple_image *crp__apple_image_at(const apple_facts *f, uint64_t addr)
 
 uint64_t crp__apple_strip(const apple_facts *f, uint64_t addr)
 {
-	if (f->cpu != APPLE_CPU_ARM64 || !(addr & ~PAC_CODE_MASK) || crp__apple_image_at(f, addr))
+	if (f->cpu != APPLE_CPU_ARM64 || !(addr & ~CRP_PAC_CODE_MASK) || crp__apple_image_at(f, addr))
 		return addr;
-	uint64_t s = addr & PAC_CODE_MASK;
+	uint64_t s = addr & CRP_PAC_CODE_MASK;
 	/* beyond the 47-bit user address space nothing is real code; below it, only take the
 	 * stripped form when it lands in an image */
 	return (addr >> 47) || crp__apple_image_at(f, s) ? s : addr;

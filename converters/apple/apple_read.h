@@ -37,6 +37,8 @@ typedef struct ar_diag {
 #define AR_PEND_INDEX CRP_BIT_(61)
 #define AR_PEND_OFFSET CRP_BIT_(62)
 #define AR_PEND_SYMLOC CRP_BIT_(63)
+/* A text frame line whose image column says "???" or nothing: see unnamed_frame(). */
+#define AR_PEND_UNNAMED CRP_BIT_(60)
 /* An .ips frame marked "inline": merged into the frame after it when the report is finished. */
 #define AR_SYM_INLINE 0x80000000u
 

@@ -51,6 +51,50 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* Where the report's images lie, for asking whether any holds an address: their starts sorted,
+ * and the furthest end of any image starting at or before each (images may nest). */
+typedef struct ar_cover {
+	crp_sort_key *keys;     /* key: start; pos: the furthest end so far */
+	size_t n;
+	bool built;
+} ar_cover;
+
+static int cover_build(ar_reader *rd, ar_cover *c)
+{
+	const crp_body *b = &rd->report->body;
+	c->built = true;
+	if (!b->image_count)
+		return CRP_OK;
+	if (b->image_count > SIZE_MAX / (2 * sizeof *c->keys) ||
+	    !(c->keys = crp__malloc(&rd->alloc, 2 * b->image_count * sizeof *c->keys)))
+		return crp__ar_oom(rd);
+	for (size_t i = 0; i < b->image_count; i++) {
+		const crp_image *im = &b->images[i];
+		if (CRP_HAS(im, CRP_IMAGE_ADDR) && CRP_HAS(im, CRP_IMAGE_SIZE) && im->image_size) {
+			uint64_t end = im->image_size > UINT64_MAX - im->image_addr ? UINT64_MAX : im->image_addr + im->image_size;
+			c->keys[c->n++] = (crp_sort_key){im->image_addr, end};
+		}
+	}
+	crp__sort_keys(c->keys, c->keys + b->image_count, c->n);
+	for (size_t i = 1; i < c->n; i++)
+		if (c->keys[i].pos < c->keys[i - 1].pos)
+			c->keys[i].pos = c->keys[i - 1].pos;
+	return CRP_OK;
+}
+
+static bool cover_holds(const ar_cover *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) { /* the images starting at or before addr: [0, lo) */
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->keys[mid].key <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && addr < c->keys[lo - 1].pos;
+}
+
 /* What a frame could not be given (no such image, images missing): kept as Apple wrote it. */
 static int keep_pending(ar_reader *rd, crp_frame *f)
 {
@@ -86,20 +130,51 @@ static void report_function(crp_frame *f)
 	sy->offset = f->instruction_addr - f->symbol_addr;
 }
 
-static int resolve_frame(ar_reader *rd, crp_frame *f)
+/* A frame in the placeholder image at an address another image holds: a lookup would find
+ * that one, so the index is kept. */
+static int in_other_image(ar_reader *rd, ar_cover *c, const crp_image *im, uint64_t addr, bool *out)
+{
+	*out = false;
+	if (!is_placeholder(im))
+		return CRP_OK;
+	if (!c->built)
+		CRP_TRY(cover_build(rd, c));
+	*out = cover_holds(c, addr);
+	return CRP_OK;
+}
+
+/* A text frame named "???" (or nothing) at an address a listed image holds: the writers would
+ * name that image (stripped of a pointer signature, as they look it up), so "???" is kept. */
+static int unnamed_frame(ar_reader *rd, ar_cover *c, crp_frame *f)
+{
+	static const char unknown[] = "???";
+	if (!(f->has & AR_PEND_UNNAMED))
+		return CRP_OK;
+	f->has &= ~AR_PEND_UNNAMED;
+	if (!c->built)
+		CRP_TRY(cover_build(rd, c));
+	if (cover_holds(c, f->instruction_addr) || cover_holds(c, f->instruction_addr & CRP_PAC_CODE_MASK)) {
+		f->object_name = unknown;
+		f->has |= CRP_FRAME_OBJECT_NAME;
+	}
+	return CRP_OK;
+}
+
+static int resolve_frame(ar_reader *rd, ar_cover *c, crp_frame *f)
 {
 	const crp_body *b = &rd->report->body;
 	uint64_t pend = f->has & (AR_PEND_INDEX | AR_PEND_OFFSET | AR_PEND_SYMLOC);
-	if (!pend)
-		return CRP_OK;
+	if (!pend) /* a text frame, or an .ips frame without an address */
+		return unnamed_frame(rd, c, f);
 	if (!(pend & AR_PEND_INDEX) || !(pend & AR_PEND_OFFSET) || f->object_addr >= b->image_count ||
 	    !CRP_HAS(&b->images[f->object_addr], CRP_IMAGE_ADDR))
 		return keep_pending(rd, f);
 	const crp_image *im = &b->images[f->object_addr];
 	uint64_t off = f->instruction_addr, base = im->image_addr, loc = f->symbol_addr;
-	bool outside = !is_placeholder(im) && CRP_HAS(im, CRP_IMAGE_SIZE) && off >= im->image_size;
+	bool outside = !is_placeholder(im) && CRP_HAS(im, CRP_IMAGE_SIZE) && off >= im->image_size, other;
+	CRP_TRY(in_other_image(rd, c, im, base + off, &other));
 	ar_list l = {NULL, NULL, 0};
-	if (outside) { /* not where an address lookup finds it: the index is kept */
+	if (outside || other) { /* not where an address lookup finds it: the index is kept */
 		CRP_TRY(crp__ar_add_u64(rd, &l, "imageIndex", f->object_addr));
 		CRP_TRY(crp__ar_flatten(rd, &l, &f->extras));
 	}
@@ -201,21 +276,26 @@ static int merge_inline(ar_reader *rd, crp_backtrace *bt)
 	return CRP_OK;
 }
 
-static int resolve_backtrace(ar_reader *rd, const crp_backtrace *cbt)
+static int resolve_backtrace(ar_reader *rd, ar_cover *c, const crp_backtrace *cbt)
 {
 	crp_backtrace *bt = (crp_backtrace *)(uintptr_t)cbt;
 	crp_frame *f = (crp_frame *)(uintptr_t)bt->frames;
 	for (size_t i = 0; i < bt->frame_count; i++)
-		CRP_TRY(resolve_frame(rd, &f[i]));
+		CRP_TRY(resolve_frame(rd, c, &f[i]));
 	return merge_inline(rd, bt);
 }
 
 static int resolve_frames(ar_reader *rd)
 {
-	crp_crash *c = &rd->report->body.crash;
-	for (size_t i = 0; i < c->thread_count; i++)
-		CRP_TRY(resolve_backtrace(rd, &c->threads[i].backtrace));
-	return resolve_backtrace(rd, &c->last_exception_backtrace);
+	crp_crash *cr = &rd->report->body.crash;
+	ar_cover c = {NULL, 0, false};
+	int rc = CRP_OK;
+	for (size_t i = 0; i < cr->thread_count && rc == CRP_OK; i++)
+		rc = resolve_backtrace(rd, &c, &cr->threads[i].backtrace);
+	if (rc == CRP_OK)
+		rc = resolve_backtrace(rd, &c, &cr->last_exception_backtrace);
+	crp__free(&rd->alloc, c.keys);
+	return rc;
 }
 
 /* -- Application Specific Information, faulting thread ------------------------------------ */

@@ -286,6 +286,8 @@ int crp__ar_frame_line(ar_reader *rd, const char *s, size_t len, crp_frame *f)
 		if (!(f->object_name = image_name(rd, s + name, name_end - name)))
 			return rd->err.code;
 		f->has |= CRP_FRAME_OBJECT_NAME;
+	} else {
+		f->has |= AR_PEND_UNNAMED;
 	}
 	end = skip_ws(s, end, len);
 	return end < len ? frame_rest(rd, f, s + end, trim_end(s + end, len - end)) : CRP_OK;

@@ -32,6 +32,10 @@
 			return crp_try_rc_;                                                        \
 	} while (0)
 
+/* KSCrash's own pointer-authentication mask: every code address Apple's platforms hand out
+ * fits in 36 bits. */
+#define CRP_PAC_CODE_MASK UINT64_C(0x0000000fffffffff)
+
 /* sort.c: stable sort by key, equal keys in input order; tmp holds n keys. */
 typedef struct crp_sort_key {
 	uint64_t key;

@@ -841,6 +841,35 @@ START_TEST(names_end_at_nul_when_looked_up)
 }
 END_TEST
 
+/* A frame that says it is in no image, at an address a listed image holds (an image at base 0, a
+ * frame at 0): .ips keeps its index into the placeholder image, .crash its "???", so neither
+ * moves into that image when written again. */
+START_TEST(frame_in_no_image_stays_there)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"threads\":[{\"id\":1,\"frames\":[{\"imageOffset\":16,\"imageIndex\":1}]}],"
+		"\"usedImages\":[{\"base\":0,\"size\":4096,\"path\":\"/usr/lib/libc.dylib\"},"
+		"{\"source\":\"A\",\"base\":0,\"size\":0}]}\n";
+	static const char text[] = "Process:             Lumen [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\nThread 0 Crashed:\n"
+				   "0   ???                           \t0x0000000000000010 0x0 + 16\n\n"
+				   "Binary Images:\n0x0 - 0xfff libc.dylib arm64  <00000000000000000000000000000001> /usr/lib/libc.dylib\n";
+	crp_report *r = read_one(ips, "ips");
+	char *again = emit("ips", &r, 1, NULL);
+	ck_assert_msg(strstr(again, "\"imageIndex\":1"), "%s", again);
+	free(again);
+	crp_report *t = read_one(text, "apple");
+	ck_assert_str_eq(crp_report_crash(t)->threads[0].backtrace.frames[0].object_name, "???");
+	char *crash = emit("apple", &t, 1, NULL);
+	ASSERT_LINE(crash, "0   ???                           \t0x0000000000000010 0x0 + 16");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+	crp_report_free(t);
+}
+END_TEST
+
 /* An image a report names for a symbol ("(in Image)", "symbolImage") is none when it is empty
  * as the model keeps it (CRPB, lossless, has no empty image for a report's symbolication). */
 START_TEST(empty_symbol_image_is_none)
@@ -1315,6 +1344,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, unknown_system_name_with_a_version);
 	tcase_add_test(tc, empty_symbol_image_is_none);
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
+	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
