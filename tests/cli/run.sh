@@ -33,6 +33,10 @@ same_file "$T/single.json" "$FX/expected/ios12-arm64-nsexception.json"
 no_temporaries "$T"
 expect_exit 0 sh -c "\"$CP\" convert --to json - < \"$FX/kscrash/ios18-watchdog-hang.json\""
 same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
+# -o - is stdout, as - is stdin (no file named "-")
+expect_exit 0 sh -c "cd \"$T\" && \"$CP\" convert --to json -o - - < \"$FX/kscrash/ios18-watchdog-hang.json\""
+same_file "$T/out" "$FX/expected/ios18-watchdog-hang.json"
+if [ -e "$T/-" ]; then bad "-o - wrote a file named -"; else ok; fi
 # bytes read and written are counted for stdin and stdout as for files
 expect_exit 0 sh -c "\"$CP\" convert --to json --report \"$T/stdin.jsonl\" - < \"$FX/kscrash/ios18-watchdog-hang.json\""
 contains "$T/stdin.jsonl" "\"bytes_in\":$(wc -c < "$FX/kscrash/ios18-watchdog-hang.json"),\"bytes_out\":$(wc -c < "$FX/expected/ios18-watchdog-hang.json"),"

@@ -73,7 +73,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; crp_emitter_at(i); i++)
 		fprintf(f, " %s", crp_emitter_name(crp_emitter_at(i)));
 	fprintf(f, "\n"
-		"  -o, --output PATH    output file or directory\n"
+		"  -o, --output PATH    output file or directory (-: stdout)\n"
 		"      --from FORMAT    read inputs as FORMAT:%s (default: recognised by content)\n"
 		"  -O, --option K=V     emitter option (e.g. indent=2); repeatable\n"
 		"      --style STYLE    same as -O style=STYLE (apple: apple or kscrash)\n"
@@ -367,7 +367,7 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	switch (c) {
 	case 't': *to = optarg; return 0;
 	case OPT_FROM: return (o->from = cli_parse_from(optarg)) ? 0 : -1;
-	case 'o': o->out = optarg; return 0;
+	case 'o': o->out = strcmp(optarg, "-") == 0 ? NULL : optarg; return 0; /* "-": stdout */
 	case 'O': o->params[o->param_count++] = optarg; return 0;
 	case 'j': return parse_jobs(optarg, &o->jobs);
 	case 'q': o->quiet = true; return 0;
