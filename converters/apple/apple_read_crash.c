@@ -1208,6 +1208,14 @@ static int header_line(ar_reader *rd, const char *s, size_t len)
 	return field(rd, s, kn, v, vn);
 }
 
+/* The blocks that run to the end of the report (VM Region Summary, whose table has blank lines,
+ * and KSCrash's Extra Information) end where a blank line is followed by a line that starts a
+ * report: several reports are written one after another. */
+static bool ends_run(const ar_reader *rd, uint64_t blanks)
+{
+	return rd->t.section == AT_BLOCK && (rd->t.block == BK_SUMMARY || rd->t.block == BK_TRAILER) && blanks;
+}
+
 /* Apple's translation of an .ips opens with a blank line, the older text does not: a report
  * whose first line follows a blank line of its own (one more when a report came before, which
  * ends with one) is a translation. */
@@ -1238,9 +1246,12 @@ int crp__ar_text_line(ar_reader *rd, const char *s, size_t len)
 	ar_text *t = &rd->t;
 	uint64_t blanks = rd->blank_run;
 	rd->blank_run = len ? 0 : blanks + 1;
-	if (rd->report && t->in_report && t->saw_body && t->section == AT_HEADER &&
-	    (starts_report(s, len) || (len && s[0] == '{')))
+	if (rd->report && t->in_report && t->saw_body && (t->section == AT_HEADER || ends_run(rd, blanks)) &&
+	    (starts_report(s, len) || (len && s[0] == '{'))) {
+		for (uint64_t k = 0; k < blanks && t->section == AT_BLOCK && t->buf_len && t->buf[t->buf_len - 1] == '\n'; k++)
+			t->buf_len--; /* the blank lines between two reports are neither's */
 		CRP_TRY(crp__ar_text_end(rd)); /* the next report begins */
+	}
 	if (!rd->report) {
 		if (!len || dashes(s, len))
 			return CRP_OK;

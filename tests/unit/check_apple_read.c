@@ -435,6 +435,36 @@ END_TEST
 
 /* -- several reports in one input --------------------------------------------------------- */
 
+/* A VM Region Summary (its table has blank lines) and KSCrash's Extra Information run to the
+ * end of their report, which a blank line and a line starting a report end: the macOS layout
+ * has no EOF line to end them, and reports are written one after another. */
+START_TEST(run_to_end_blocks_end_at_the_next_report)
+{
+	static const char *const blocks[] = {"VM Region Summary:\nReadOnly portion of Libraries: Total=1M\n\n"
+					     "REGION TYPE  SIZE\n===========  ====\n",
+					     "Extra Information:\n\nfree text\n"};
+	static const char *const names[] = {"VM Region Summary", "Extra Information"};
+	static const char report[] = "Process:               Pixie [1]\nOS Version:            Mac OS X 10.15.4 (19E287)\n"
+				     "Report Version:        12\n\nBinary Images:\n"
+				     "       0x10e2bf000 -        0x10e2d6fff Pixie x86_64 <c0d1e2f3a4b54c6d8e7f8091a2b3c4d5> /P\n\n";
+	for (size_t i = 0; i < CRP_ARRAY_LEN(blocks); i++) {
+		char text[2048];
+		snprintf(text, sizeof text, "%s%s\n%s%s", report, blocks[i], report, blocks[i]);
+		size_t n;
+		crp_report **r = read_all(text, strlen(text), 0, NULL, &n, names[i]);
+		ck_assert_uint_eq(n, 2);
+		same_reports(r, 1, r + 1, 1, names[i]);
+		char *two = emit("apple", r, 2, NULL);
+		size_t n2;
+		crp_report **back = read_all(two, strlen(two), 0, NULL, &n2, "written");
+		ck_assert_uint_eq(n2, 2);
+		tu_free_reports(back, n2);
+		free(two);
+		tu_free_reports(r, n);
+	}
+}
+END_TEST
+
 START_TEST(reports_one_after_another)
 {
 	size_t len, n;
@@ -1320,6 +1350,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, other_bug_types_are_not_crash_reports);
 	tcase_add_test(tc, metadata_line_alone);
 	tcase_add_test(tc, reports_one_after_another);
+	tcase_add_test(tc, run_to_end_blocks_end_at_the_next_report);
 	tcase_add_test(tc, limits_are_enforced);
 	tcase_add_test(tc, process_and_incident_are_always_written);
 	tcase_add_test(tc, ips_has_what_lldb_needs);
