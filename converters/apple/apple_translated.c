@@ -106,6 +106,37 @@ static void lines(tw *w, const char *s, size_t n)
 	w->o->raw_lines = raw;
 }
 
+/* Would a reader take this line, after an empty one, for the start of the next report? */
+static bool starts_report(const char *s, size_t n)
+{
+	return (n >= 8 && memcmp(s, "Process:", 8) == 0) || (n >= 20 && memcmp(s, "Incident Identifier:", 20) == 0) ||
+	       (n && s[0] == '{');
+}
+
+/* The text of a block that runs to the end of its report (VM Region Summary, Extra
+ * Information): empty lines stay, but not before a line that starts a report, where a reader
+ * ends the block (and the report). */
+static void run_lines(tw *w, const char *s, size_t n)
+{
+	size_t i = 0, blanks = 0;
+	while (i <= n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - s) : n;
+		if (end == i && nl) {
+			blanks++;
+		} else {
+			if (!blanks || !starts_report(s + i, end - i))
+				for (; blanks; blanks--)
+					ao_ch(w->o, '\n');
+			blanks = 0;
+			lines(w, s + i, end - i + (nl != NULL));
+		}
+		i = end + 1;
+	}
+	for (; blanks; blanks--)
+		ao_ch(w->o, '\n');
+}
+
 /* The text of a block that ends at an empty line: its own empty lines (and the newlines around
  * it) are left out, having no place in it — read back, the first would end the block early.
  * Returns whether anything was written. */
@@ -1215,7 +1246,7 @@ static void trailer(tw *w)
 	if (!t)
 		return;
 	AO_LIT(w->o, "Extra Information:\n");
-	lines(w, t, n);
+	run_lines(w, t, n);
 	ao_ch(w->o, '\n');
 }
 
@@ -1230,7 +1261,7 @@ static void vm_summary(tw *w)
 	while (n && v[n - 1] == '\n')
 		n--;
 	AO_LIT(w->o, "VM Region Summary:\n");
-	lines(w, v, n);
+	run_lines(w, v, n);
 	AO_LIT(w->o, "\n\n\n\n");
 }
 

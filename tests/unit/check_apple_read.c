@@ -80,6 +80,16 @@ static bool has_warning(const crp_report *r, int code)
 	return false;
 }
 
+/* The .crash text reads back and is written again byte for byte. */
+static void rewrites_the_same(const char *crash)
+{
+	crp_report *back = read_one(crash, "apple");
+	char *again = emit("apple", &back, 1, NULL);
+	ck_assert_str_eq(again, crash);
+	free(again);
+	crp_report_free(back);
+}
+
 static void same_reports(crp_report **a, size_t na, crp_report **b, size_t nb, const char *what)
 {
 	char where[256];
@@ -465,6 +475,39 @@ START_TEST(run_to_end_blocks_end_at_the_next_report)
 }
 END_TEST
 
+/* A summary holding an empty line and a line that starts a report (damage, or another tool's
+ * text): written where no EOF ends it, that empty line is left out, so what is written reads
+ * back as one report, and then writes the same. */
+START_TEST(run_to_end_block_never_starts_a_report)
+{
+	size_t len, n;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
+	const char *key = strstr(ips, "\"vmSummary\" : \"");
+	ck_assert_ptr_nonnull(key);
+	size_t at = (size_t)(key - ips) + strlen("\"vmSummary\" : \"");
+	static const char more[] = "Total=1M\\n\\nIncident Identifier: X\\n\\n\\nProcess: Y [1]\\n\\n{\\n\\nREGION\\n";
+	char *edited = malloc(len + sizeof more);
+	memcpy(edited, ips, at);
+	memcpy(edited + at, more, sizeof more - 1);
+	memcpy(edited + at + sizeof more - 1, ips + at, len - at + 1);
+	crp_report **r = read_all(edited, strlen(edited), 0, NULL, &n, "edited .ips");
+	char *crash = emit("apple", r, 1, NULL);
+	ASSERT_LINE(crash, "Total=1M");
+	ASSERT_LINE(crash, "Incident Identifier: X");
+	ASSERT_LINE(crash, "REGION");
+	crp_report **back = read_all(crash, strlen(crash), 0, NULL, &n, "written");
+	ck_assert_uint_eq(n, 1);
+	tu_free_reports(back, n);
+	rewrites_the_same(crash);
+	free(crash);
+	tu_free_reports(r, 1);
+	free(edited);
+	free(ips);
+	free(fx);
+}
+END_TEST
+
 START_TEST(reports_one_after_another)
 {
 	size_t len, n;
@@ -741,16 +784,6 @@ START_TEST(second_images_list_stays_second)
 	crp_report_free(r);
 }
 END_TEST
-
-/* The .crash text reads back and is written again byte for byte. */
-static void rewrites_the_same(const char *crash)
-{
-	crp_report *back = read_one(crash, "apple");
-	char *again = emit("apple", &back, 1, NULL);
-	ck_assert_str_eq(again, crash);
-	free(again);
-	crp_report_free(back);
-}
 
 /* The translation of an .ips without threads has no frame line to tell its layout by; its
  * Termination Reason ("SIGNAL 6 Abort trap: 6", no "Namespace") tells it, and it is written
@@ -1351,6 +1384,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, metadata_line_alone);
 	tcase_add_test(tc, reports_one_after_another);
 	tcase_add_test(tc, run_to_end_blocks_end_at_the_next_report);
+	tcase_add_test(tc, run_to_end_block_never_starts_a_report);
 	tcase_add_test(tc, limits_are_enforced);
 	tcase_add_test(tc, process_and_incident_are_always_written);
 	tcase_add_test(tc, ips_has_what_lldb_needs);
