@@ -7,7 +7,8 @@
  * Nothing moving is asked only of input read without a warning: lines the reader did not
  * understand are kept as text, and where such text goes back is not promised. Any difference
  * aborts, with what differed on stderr; with CRP_FUZZ_DUMP=DIR set, the two writings that
- * differ are also left in DIR/w1 and DIR/w2 (for diff). */
+ * differ are also left in DIR/w1 and DIR/w2 (for diff), or the writing that does not read
+ * back in DIR/w1. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,8 @@ static void dump(const crp_buffer *w1, const crp_buffer *w2)
 	const char *dir = getenv("CRP_FUZZ_DUMP");
 	if (dir) {
 		dump_one(dir, "w1", w1);
-		dump_one(dir, "w2", w2);
+		if (w2)
+			dump_one(dir, "w2", w2);
 	}
 }
 
@@ -137,8 +139,10 @@ static void through(const char *format, crp_report **r, size_t n)
 	size_t n3;
 	emit(format, r, n, &w1);
 	size_t n2 = read_all(format, (const uint8_t *)w1.data, w1.len, r2, &rc);
-	if (rc != CRP_OK || n2 != n)
+	if (rc != CRP_OK || n2 != n) {
+		dump(&w1, NULL);
 		fail("what the writer wrote does not read back");
+	}
 	emit(format, r2, n2, &w2);
 	if (!clean(r, n))
 		goto out;
