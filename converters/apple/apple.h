@@ -60,6 +60,9 @@ size_t crp__ao_textn(ao *o, const char *s, size_t n);
 void crp__ao_spaces(ao *o, size_t n);
 /* s padded with spaces to width (left-aligned, like %-*s); s is report text. */
 void crp__ao_text_pad(ao *o, const char *s, size_t width);
+/* A frame line's image column: the name without the blanks at either end (a reader skips
+ * them), "???" for none or a blank one, padded to width. */
+void crp__ao_image_column(ao *o, const char *image, size_t width);
 /* "0x" + lower-case hex, zero-padded to digits (1 for the minimal form). */
 void crp__ao_hex(ao *o, uint64_t v, unsigned digits);
 /* printf's "%#*llx": minimal hex with 0x (plain "0" for zero), right-aligned in width. */

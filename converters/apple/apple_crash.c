@@ -321,7 +321,7 @@ static void frame_head(cw *w, size_t number, const char *image, uint64_t addr)
 {
 	ao *o = w->o;
 	crp__ao_dec_pad(o, number, 4, true);
-	crp__ao_text_pad(o, image ? image : "???", 30);
+	crp__ao_image_column(o, image, 30);
 	ao_ch(o, '\t');
 	crp__ao_hex(o, addr, w->hexw);
 	ao_ch(o, ' ');

@@ -185,6 +185,18 @@ void crp__ao_text_pad(ao *o, const char *s, size_t width)
 		crp__ao_spaces(o, width - n);
 }
 
+void crp__ao_image_column(ao *o, const char *image, size_t width)
+{
+	size_t n = image ? strlen(image) : 0, i = 0;
+	while (i < n && (image[i] == ' ' || image[i] == '\t'))
+		i++;
+	while (n > i && (image[n - 1] == ' ' || image[n - 1] == '\t'))
+		n--;
+	size_t k = n > i ? crp__ao_textn(o, image + i, n - i) : crp__ao_text(o, "???");
+	if (k < width)
+		crp__ao_spaces(o, width - k);
+}
+
 #if !AO_SSE2_64
 /* Eight hex digits of v, most significant first (nibbles spread into bytes, SWAR); letters
  * from `a` ('a' or 'A'). */

@@ -822,7 +822,7 @@ static void frame_head(tw *w, size_t number, const char *image, uint64_t addr)
 {
 	ao *o = w->o;
 	crp__ao_dec_pad(o, number, 4, true);
-	crp__ao_text_pad(o, image ? image : "???", 30);
+	crp__ao_image_column(o, image, 30);
 	ao_ch(o, '\t');
 	if (w->legacy)
 		crp__ao_hex(o, addr, w->f->is64 ? 16 : 8);

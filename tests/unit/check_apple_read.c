@@ -904,6 +904,23 @@ START_TEST(names_end_at_nul_when_looked_up)
 }
 END_TEST
 
+/* A frame line's image column is written without the blanks a file name starts or ends with
+ * (a reader skips them), so what is read back writes the same. */
+START_TEST(image_column_without_blanks)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"threads\":[{\"id\":1,\"frames\":[{\"imageOffset\":8,\"imageIndex\":0}]}],"
+		"\"usedImages\":[{\"base\":4096,\"size\":4096,\"path\":\"/usr/lib/   libc.dylib \\t\"}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "0   libc.dylib                    \t            0x1008 0x1000 + 8");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame that says it is in no image, at an address a listed image holds (an image at base 0, a
  * frame at 0): .ips keeps its index into the placeholder image, .crash its "???", so neither
  * moves into that image when written again. */
@@ -1410,6 +1427,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, empty_symbol_image_is_none);
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
+	tcase_add_test(tc, image_column_without_blanks);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
