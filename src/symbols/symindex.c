@@ -5,6 +5,33 @@
 
 #include "symindex_int.h"
 
+#define PREFAULT_MIN (256u * 1024)
+#define PREFAULT_STEP (1024u * 1024)
+
+void crp__ix_prefault(void *start, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	char *p = start;
+	if (!p || len < PREFAULT_MIN)
+		return;
+	uintptr_t page = 4096, lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + len) & ~(page - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+	CRP_UNUSED(start), CRP_UNUSED(len);
+#endif
+}
+
+void crp__ix_touch(void *base, size_t used, size_t cap, size_t *front)
+{
+	if (used <= *front)
+		return;
+	size_t to = (used > *front + PREFAULT_STEP ? used : *front) + PREFAULT_STEP;
+	to = to < cap ? to : cap;
+	crp__ix_prefault((char *)base + *front, to - *front);
+	*front = to;
+}
+
 int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)

@@ -241,6 +241,8 @@ int crp__ix_build_symtab(crp_symindex *ix, const crp_macho *m)
 		crp__free(&ix->alloc, k);
 		return CRP_ENOMEM;
 	}
+	crp__ix_prefault(k, n * sizeof *k);
+	crp__ix_prefault(ix->syms, (size_t)m->nsyms * sizeof *ix->syms);
 	bool sorted, fast = make_keys(m, k, &sorted);
 	if (fast && !sorted) { /* linkers often write them in address order already */
 		crp_sort_key *all = crp__realloc(&ix->alloc, k, 2 * n * sizeof *k);

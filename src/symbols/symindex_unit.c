@@ -36,6 +36,7 @@ typedef struct builder {
 	size_t open;
 	ix_range *ranges;
 	size_t range_count, range_cap;
+	size_t scope_front, range_front, row_front;  /* whole units: bytes mapped so far (crp__ix_touch()) */
 	size_t seq_n;         /* rows of the sequence being read, after the unit's rows */
 	bool seq_sorted;
 	int failure;
@@ -55,6 +56,9 @@ static int new_scope(builder *b, open_die *o, uint32_t parent)
 	if (CRP_UNLIKELY(u->scope_count == u->scope_cap))
 		CRP_TRY(crp__ix_grow(&b->ix->alloc, (void **)&u->scopes, &u->scope_cap, u->scope_count + 1,
 				     sizeof *u->scopes));
+	if (CRP_UNLIKELY((u->scope_count + 1) * sizeof *u->scopes > b->scope_front) && !b->window)
+		crp__ix_touch(u->scopes, (u->scope_count + 1) * sizeof *u->scopes, u->scope_cap * sizeof *u->scopes,
+			      &b->scope_front);
 	ix_scope *s = &u->scopes[u->scope_count];
 	memset(s, 0, sizeof *s);
 	s->die = o->die;
@@ -139,6 +143,9 @@ static int add_range(void *ctx, uint64_t lo, uint64_t hi)
 		b->failure = CRP_ENOMEM;
 		return 1;
 	}
+	if (CRP_UNLIKELY((b->range_count + 1) * sizeof *b->ranges > b->range_front) && !b->window)
+		crp__ix_touch(b->ranges, (b->range_count + 1) * sizeof *b->ranges, b->range_cap * sizeof *b->ranges,
+			      &b->range_front);
 	/* the scope is filled in by the caller: ranges are collected before it exists */
 	b->ranges[b->range_count++] = (ix_range){lo, hi, 0, IX_NONE};
 	return 0;
@@ -296,6 +303,8 @@ static int on_row(void *ctx, const crp_dwarf_row *r)
 		b->failure = CRP_ENOMEM;
 		return 1;
 	}
+	if (CRP_UNLIKELY((at + 2) * sizeof *u->rows > b->row_front) && !b->window)
+		crp__ix_touch(u->rows, (at + 2) * sizeof *u->rows, u->row_cap * sizeof *u->rows, &b->row_front);
 	if (b->seq_n && r->addr < u->rows[at - 1].addr)
 		b->seq_sorted = false;
 	u->rows[at] = (ix_row){r->addr, r->line, r->file, r->column};
