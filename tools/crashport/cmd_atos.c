@@ -375,7 +375,9 @@ typedef struct pool {
 	size_t n;
 	chunk *chunks;
 	size_t count, size;      /* chunks, items per chunk */
-	size_t next;             /* the next chunk to take (under lock) */
+	size_t next;             /* the next chunk to take (under lock), see chunk_order() */
+	size_t stride;           /* chunks per thread's region */
+	size_t slots;            /* regions * stride: turns of chunk_order(), some empty */
 	pthread_mutex_t lock;
 } pool;
 
@@ -395,6 +397,16 @@ static void run_chunk(pool *p, size_t i, crp_symbol_answer *room)
 	c->text = out.p;
 }
 
+/* The i-th chunk taken: one from each thread's region of the address space in turn, so threads
+ * starting together build different units (taken in address order, neighbouring chunks land in
+ * the same unit and the second thread waits for the first's build). */
+static size_t chunk_order(const pool *p, size_t i)
+{
+	size_t regions = (p->count + p->stride - 1) / p->stride;
+	size_t region = i % regions, k = region * p->stride + i / regions;
+	return k < p->count ? k : SIZE_MAX;
+}
+
 static void *worker(void *arg)
 {
 	pool *p = arg;
@@ -405,7 +417,9 @@ static void *worker(void *arg)
 	}
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		size_t i = p->next < p->count ? p->next++ : SIZE_MAX;
+		size_t i = SIZE_MAX;
+		while (i == SIZE_MAX && p->next < p->slots)
+			i = chunk_order(p, p->next++);
 		pthread_mutex_unlock(&p->lock);
 		if (i == SIZE_MAX)
 			break;
@@ -478,13 +492,15 @@ static void lookup_window(const session *x, const uint64_t *addrs, size_t n, ite
 			  size_t *end, chunk *chunks)
 {
 	unsigned jobs = jobs_for(x->o, n);
-	pool p = {x, items, end, n, chunks, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	pool p = {x, items, end, n, chunks, 0, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
 	for (size_t i = 0; i < n; i++)
 		items[i] = (item){addrs[i], (uint32_t)i};
 	sort_items(items, tmp, n);
 	p.size = n / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
 	p.size = p.size > 4096 ? 4096 : p.size;
 	p.count = (n + p.size - 1) / p.size;
+	p.stride = (p.count + jobs - 1) / jobs;
+	p.slots = (p.count + p.stride - 1) / p.stride * p.stride;
 	memset(chunks, 0, p.count * sizeof *chunks);
 	pthread_t t[64];
 	unsigned started = 0;
