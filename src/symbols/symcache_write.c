@@ -20,10 +20,15 @@ typedef struct bytes {
 } bytes;
 
 /* Open addressing over u32 values + 1 (0: empty), keyed by what the caller hashes; each slot
- * keeps its key's hash, so growing never hashes again and probes compare keys only on a match. */
+ * keeps its key's hash beside it (one cache line per probe), so growing never hashes again and
+ * probes compare keys only on a match. */
+typedef struct tslot {
+	uint32_t value;
+	uint32_t hash;
+} tslot;
+
 typedef struct table {
-	uint32_t *slot;
-	uint32_t *hash;
+	tslot *e;
 	size_t cap, count;
 } table;
 
@@ -89,11 +94,20 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Eight bytes at a time (names run to hundreds of bytes). Only the tables see it: the file
+ * does not depend on it. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * UINT64_C(0x100000001b3);
+	const uint64_t m = UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = n * m, w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * m;
 	return h ^ (h >> 29);
 }
 
@@ -105,29 +119,26 @@ static bool table_reserve(writer *w, table *t, size_t want)
 	size_t cap = t->cap ? t->cap : 1024;
 	while (cap < 2 * (t->count + want))
 		cap *= 2;
-	uint32_t *slot = crp__malloc(&w->a, cap * sizeof *slot), *hash = crp__malloc(&w->a, cap * sizeof *hash);
-	if (!slot || !hash) {
-		crp__free(&w->a, slot), crp__free(&w->a, hash);
+	tslot *e = crp__malloc(&w->a, cap * sizeof *e);
+	if (!e)
 		return fail(w, CRP_ENOMEM);
-	}
-	memset(slot, 0, cap * sizeof *slot);
+	memset(e, 0, cap * sizeof *e);
 	for (size_t i = 0; i < t->cap; i++) {
-		if (!t->slot[i])
+		if (!t->e[i].value)
 			continue;
-		size_t j = t->hash[i] & (cap - 1);
-		while (slot[j])
+		size_t j = t->e[i].hash & (cap - 1);
+		while (e[j].value)
 			j = (j + 1) & (cap - 1);
-		slot[j] = t->slot[i], hash[j] = t->hash[i];
+		e[j] = t->e[i];
 	}
-	crp__free(&w->a, t->slot), crp__free(&w->a, t->hash);
-	t->slot = slot, t->hash = hash, t->cap = cap;
+	crp__free(&w->a, t->e);
+	t->e = e, t->cap = cap;
 	return true;
 }
 
 static void table_put(table *t, size_t i, uint32_t value, uint32_t hash)
 {
-	t->slot[i] = value + 1;
-	t->hash[i] = hash;
+	t->e[i] = (tslot){value + 1, hash};
 	t->count++;
 }
 
@@ -136,9 +147,9 @@ static void table_put(table *t, size_t i, uint32_t value, uint32_t hash)
 static size_t str_probe(const writer *w, const char *s, size_t n, uint32_t h)
 {
 	size_t i = h & (w->strs.cap - 1);
-	for (; w->strs.slot[i]; i = (i + 1) & (w->strs.cap - 1)) {
-		const char *t = (const char *)w->strings.p + w->strs.slot[i] - 1;
-		if (w->strs.hash[i] == h && strncmp(t, s, n) == 0 && t[n] == '\0')
+	for (; w->strs.e[i].value; i = (i + 1) & (w->strs.cap - 1)) {
+		const char *t = (const char *)w->strings.p + w->strs.e[i].value - 1;
+		if (w->strs.e[i].hash == h && memcmp(t, s, n) == 0 && t[n] == '\0')
 			break;
 	}
 	return i;
@@ -151,8 +162,8 @@ static uint32_t add_string(writer *w, const char *s, size_t n)
 		return CRP_SYMCACHE_NONE;
 	uint32_t h = (uint32_t)hash_bytes(s, n);
 	size_t i = str_probe(w, s, n, h);
-	if (w->strs.slot[i])
-		return w->strs.slot[i] - 1;
+	if (w->strs.e[i].value)
+		return w->strs.e[i].value - 1;
 	if (w->strings.len + n + 1 >= UINT32_MAX - 1)
 		return fail(w, CRP_EUNSUPPORTED), CRP_SYMCACHE_NONE;
 	uint32_t off = (uint32_t)w->strings.len;
@@ -165,7 +176,8 @@ static uint32_t add_string(writer *w, const char *s, size_t n)
 static size_t name_probe(const writer *w, const char *raw, uint32_t h)
 {
 	size_t i = h & (w->names.cap - 1);
-	while (w->names.slot[i] && (w->names.hash[i] != h || strcmp(w->raw_of[w->names.slot[i] - 1], raw) != 0))
+	while (w->names.e[i].value &&
+	       (w->names.e[i].hash != h || strcmp(w->raw_of[w->names.e[i].value - 1], raw) != 0))
 		i = (i + 1) & (w->names.cap - 1);
 	return i;
 }
@@ -205,10 +217,10 @@ static uint32_t name_of(writer *w, const char *raw, bool outer)
 		return CRP_SYMCACHE_NONE;
 	uint32_t h = (uint32_t)hash_bytes(raw, strlen(raw));
 	size_t i = name_probe(w, raw, h);
-	uint32_t k = w->names.slot[i] ? w->names.slot[i] - 1 : new_name(w, raw);
+	uint32_t k = w->names.e[i].value ? w->names.e[i].value - 1 : new_name(w, raw);
 	if (k == CRP_SYMCACHE_NONE)
 		return k;
-	if (!w->names.slot[i])
+	if (!w->names.e[i].value)
 		table_put(&w->names, i, k, h);
 	w->need_raw[k] |= outer;
 	return k;
@@ -222,10 +234,10 @@ static uint32_t path_index(writer *w, uint32_t off)
 		return CRP_SYMCACHE_NONE;
 	uint32_t h = (uint32_t)hash_bytes((const char *)&off, 4);
 	size_t i = h & (t->cap - 1);
-	while (t->slot[i] && w->paths.v[t->slot[i] - 1] != off)
+	while (t->e[i].value && w->paths.v[t->e[i].value - 1] != off)
 		i = (i + 1) & (t->cap - 1);
-	if (t->slot[i])
-		return t->slot[i] - 1;
+	if (t->e[i].value)
+		return t->e[i].value - 1;
 	if (!col_push(w, &w->paths, off))
 		return CRP_SYMCACHE_NONE;
 	table_put(t, i, (uint32_t)w->paths.n - 1, h);
@@ -804,7 +816,7 @@ static void dispose(writer *w)
 	crp__free(&w->a, w->strings.p), crp__free(&w->a, w->scopes.p), crp__free(&w->a, w->outers.p);
 	table *tables[] = {&w->strs, &w->names, &w->path_of_string};
 	for (size_t i = 0; i < CRP_ARRAY_LEN(tables); i++)
-		crp__free(&w->a, tables[i]->slot), crp__free(&w->a, tables[i]->hash);
+		crp__free(&w->a, tables[i]->e);
 	crp__free(&w->a, (void *)w->raw_of), crp__free(&w->a, w->need_raw);
 }
 
