@@ -128,6 +128,19 @@ static void heap_pop(uint32_t *h, size_t *n, const ix_range *r)
 		h[i] = v;
 }
 
+int crp__ix_map_reserve(const crp_allocator *a, ix_map *m, size_t n)
+{
+	size_t cap = m->cap;
+	n = n < IX_MAX_ITEMS ? n : IX_MAX_ITEMS;
+	CRP_TRY(crp__ix_grow(a, (void **)&m->lo, &cap, n, sizeof *m->lo));
+	cap = m->cap;
+	CRP_TRY(crp__ix_grow(a, (void **)&m->id, &cap, n, sizeof *m->id));
+	m->cap = cap;
+	crp__ix_prefault(m->lo + m->count, (cap - m->count) * sizeof *m->lo);
+	crp__ix_prefault(m->id + m->count, (cap - m->count) * sizeof *m->id);
+	return CRP_OK;
+}
+
 int crp__ix_map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id)
 {
 	size_t cap = m->cap;

@@ -137,9 +137,20 @@ static int painted(map_builder *b)
 	return crp__ix_paint(&ix->alloc, b->ranges, b->count, &ix->cus);
 }
 
+/* A linker's .debug_aranges gives each function a range (a tuple of 16 bytes in a 64-bit
+ * image, the set headers aside), and each range at most two intervals (its start, and the gap
+ * after it): the map is sized once instead of growing by copies through hundreds of thousands
+ * (a 32-bit image's map may still grow). */
+static int reserve_map(crp_symindex *ix)
+{
+	uint64_t bytes = crp__dwarf_sections(ix->dwarf)->size[CRP_DW_SEC_ARANGES];
+	return crp__ix_map_reserve(&ix->alloc, &ix->cus, bytes / 16 * 2 + 2);
+}
+
 static int unit_map(map_builder *b)
 {
 	crp_symindex *ix = b->ix;
+	CRP_TRY(reserve_map(ix));
 	crp__dwarf_aranges(ix->dwarf, on_arange, b);
 	if (b->failure)
 		return b->failure;

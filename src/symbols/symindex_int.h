@@ -158,6 +158,8 @@ int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, siz
 /* Appends the painting of r[0..n) to m (r is reordered). */
 int crp__ix_paint(const crp_allocator *a, ix_range *r, size_t n, ix_map *m);
 void crp__ix_map_free(const crp_allocator *a, ix_map *m);
+/* Room for n intervals in all, mapped (an estimate the caller will mostly fill). */
+int crp__ix_map_reserve(const crp_allocator *a, ix_map *m, size_t n);
 /* Appends the interval starting at lo. CRP_OK, CRP_ENOMEM or CRP_ELIMIT. */
 int crp__ix_map_push(const crp_allocator *a, ix_map *m, uint64_t lo, uint32_t id);
 /* The id of the interval holding x, or IX_NONE. */
