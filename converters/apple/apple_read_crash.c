@@ -1216,6 +1216,13 @@ static bool ends_run(const ar_reader *rd, uint64_t blanks)
 	return rd->t.section == AT_BLOCK && (rd->t.block == BK_SUMMARY || rd->t.block == BK_TRAILER) && blanks;
 }
 
+/* The blank lines between two reports are neither's: a block they ended gives them back. */
+static void drop_blank_tail(ar_text *t, uint64_t blanks)
+{
+	for (uint64_t k = 0; k < blanks && t->section == AT_BLOCK && t->buf_len && t->buf[t->buf_len - 1] == '\n'; k++)
+		t->buf_len--;
+}
+
 /* Apple's translation of an .ips opens with a blank line, the older text does not: a report
  * whose first line follows a blank line of its own (one more when a report came before, which
  * ends with one) is a translation. */
@@ -1248,8 +1255,7 @@ int crp__ar_text_line(ar_reader *rd, const char *s, size_t len)
 	rd->blank_run = len ? 0 : blanks + 1;
 	if (rd->report && t->in_report && t->saw_body && (t->section == AT_HEADER || ends_run(rd, blanks)) &&
 	    (starts_report(s, len) || (len && s[0] == '{'))) {
-		for (uint64_t k = 0; k < blanks && t->section == AT_BLOCK && t->buf_len && t->buf[t->buf_len - 1] == '\n'; k++)
-			t->buf_len--; /* the blank lines between two reports are neither's */
+		drop_blank_tail(t, blanks);
 		CRP_TRY(crp__ar_text_end(rd)); /* the next report begins */
 	}
 	if (!rd->report) {
