@@ -525,15 +525,20 @@ static int ext_group(ar_reader *rd, ar_list *top, ar_list *cur, const char *key)
 }
 
 /* "    task_for_pid: 0": a count of the current group, after the last colon (a name may hold
- * one; a count cannot). */
+ * one; a count cannot). What is not a count is kept as text ("name: text", as written). */
 static int ext_count(ar_reader *rd, ar_list *cur, const char *l, size_t n)
 {
 	const char *c = memrchr(l, ':', n);
-	uint64_t u;
-	if (!c || c + 2 >= l + n || !crp__ar_dec(c + 2, n - (size_t)(c + 2 - l), &u))
+	if (!c)
 		return CRP_OK;
 	const char *name = crp__ar_text(rd, l, (size_t)(c - l));
-	return name ? crp__ar_add_u64(rd, cur, name, u) : rd->err.code;
+	if (!name)
+		return rd->err.code;
+	size_t at = (size_t)(c - l) + 1 + (c + 1 < l + n && c[1] == ' ');
+	uint64_t u;
+	if (at < n && crp__ar_dec(l + at, n - at, &u))
+		return crp__ar_add_u64(rd, cur, name, u);
+	return crp__ar_add_str(rd, cur, name, l + at, n - at);
 }
 
 /* External Modification Summary back into the .ips's extMods: three groups of counts. */

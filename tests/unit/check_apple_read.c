@@ -904,6 +904,41 @@ START_TEST(names_end_at_nul_when_looked_up)
 }
 END_TEST
 
+/* External Modification Summary: a member that is not a count is written "name: text" and
+ * read back as that text (it was dropped, and the next writing lost its line). */
+START_TEST(ext_mods_text_member_reads_back)
+{
+	size_t len, n;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
+	const char *key = strstr(ips, "\"caller\":{");
+	ck_assert_ptr_nonnull(key);
+	size_t at = (size_t)(key - ips) + strlen("\"caller\":{");
+	static const char more[] = "\"taon\":\"(no mapping)\",\"empty\":\"\",";
+	char *edited = malloc(len + sizeof more);
+	memcpy(edited, ips, at);
+	memcpy(edited + at, more, sizeof more - 1);
+	memcpy(edited + at + sizeof more - 1, ips + at, len - at + 1);
+	crp_report **r = read_all(edited, strlen(edited), 0, NULL, &n, "edited .ips");
+	char *crash = emit("apple", r, 1, NULL);
+	ASSERT_LINE(crash, "    taon: (no mapping)");
+	ASSERT_LINE(crash, "    empty: ");
+	rewrites_the_same(crash);
+	crp_report *back = read_one(crash, "apple");
+	const crp_value *apple = crp_extras_get(crp_report_extras(back), "apple");
+	const crp_value *v = crp_value_get(crp_value_get(crp_value_get(apple, "extMods"), "caller"), "taon");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(v->type, CRP_VALUE_STRING);
+	ck_assert_str_eq(v->u.str.ptr, "(no mapping)");
+	crp_report_free(back);
+	free(crash);
+	tu_free_reports(r, 1);
+	free(edited);
+	free(ips);
+	free(fx);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1428,6 +1463,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, ext_mods_text_member_reads_back);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
 	tcase_add_test(tc, empty_parent_name_is_unknown);
