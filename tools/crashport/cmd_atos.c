@@ -368,6 +368,13 @@ typedef struct chunk {
 	crp_error err;
 } chunk;
 
+#define MAX_JOBS 64
+
+/* A thread's share of the sorted addresses: chunks [front, end) not yet taken. */
+typedef struct region {
+	size_t front, end;
+} region;
+
 typedef struct pool {
 	const session *x;
 	item *items;             /* the window, sorted by address */
@@ -375,9 +382,8 @@ typedef struct pool {
 	size_t n;
 	chunk *chunks;
 	size_t count, size;      /* chunks, items per chunk */
-	size_t next;             /* the next chunk to take (under lock), see chunk_order() */
-	size_t stride;           /* chunks per thread's region */
-	size_t slots;            /* regions * stride: turns of chunk_order(), some empty */
+	region regions[MAX_JOBS]; /* see take_chunk(); under lock */
+	unsigned region_count, homes;
 	pthread_mutex_t lock;
 } pool;
 
@@ -397,14 +403,21 @@ static void run_chunk(pool *p, size_t i, crp_symbol_answer *room)
 	c->text = out.p;
 }
 
-/* The i-th chunk taken: one from each thread's region of the address space in turn, so threads
- * starting together build different units (taken in address order, neighbouring chunks land in
- * the same unit and the second thread waits for the first's build). */
-static size_t chunk_order(const pool *p, size_t i)
+/* Under the lock: the next chunk of a thread's own region, in address order; once that is done,
+ * the last chunk of the region with most left. Threads work in distinct parts of the address
+ * space and so build distinct units (taking chunks in address order, the second thread waited
+ * for the first's build of the unit both were in). SIZE_MAX: none left. */
+static size_t take_chunk(pool *p, unsigned home)
 {
-	size_t regions = (p->count + p->stride - 1) / p->stride;
-	size_t region = i % regions, k = region * p->stride + i / regions;
-	return k < p->count ? k : SIZE_MAX;
+	region *own = &p->regions[home];
+	if (own->front < own->end)
+		return own->front++;
+	region *most = NULL;
+	for (unsigned r = 0; r < p->region_count; r++)
+		if (p->regions[r].front < p->regions[r].end &&
+		    (!most || p->regions[r].end - p->regions[r].front > most->end - most->front))
+			most = &p->regions[r];
+	return most ? --most->end : SIZE_MAX;
 }
 
 static void *worker(void *arg)
@@ -415,11 +428,12 @@ static void *worker(void *arg)
 		cli_msg("atos: out of memory");
 		exit(EXIT_SOME_FAILED);
 	}
+	pthread_mutex_lock(&p->lock);
+	unsigned home = p->homes++ % p->region_count;
+	pthread_mutex_unlock(&p->lock);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		size_t i = SIZE_MAX;
-		while (i == SIZE_MAX && p->next < p->slots)
-			i = chunk_order(p, p->next++);
+		size_t i = take_chunk(p, home);
 		pthread_mutex_unlock(&p->lock);
 		if (i == SIZE_MAX)
 			break;
@@ -484,7 +498,7 @@ static void print_window(const pool *p)
 static unsigned jobs_for(const atos_opts *o, size_t count)
 {
 	long cpus = o->jobs ? (long)o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+	unsigned n = cpus < 1 ? 1 : cpus > MAX_JOBS ? MAX_JOBS : (unsigned)cpus;
 	return count < 2 * (size_t)n ? 1 : n;
 }
 
@@ -492,17 +506,18 @@ static void lookup_window(const session *x, const uint64_t *addrs, size_t n, ite
 			  size_t *end, chunk *chunks)
 {
 	unsigned jobs = jobs_for(x->o, n);
-	pool p = {x, items, end, n, chunks, 0, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	pool p = {.x = x, .items = items, .end = end, .n = n, .chunks = chunks, .lock = PTHREAD_MUTEX_INITIALIZER};
 	for (size_t i = 0; i < n; i++)
 		items[i] = (item){addrs[i], (uint32_t)i};
 	sort_items(items, tmp, n);
 	p.size = n / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
 	p.size = p.size > 4096 ? 4096 : p.size;
 	p.count = (n + p.size - 1) / p.size;
-	p.stride = (p.count + jobs - 1) / jobs;
-	p.slots = (p.count + p.stride - 1) / p.stride * p.stride;
+	size_t stride = (p.count + jobs - 1) / jobs;
+	for (size_t lo = 0; lo < p.count; lo += stride)
+		p.regions[p.region_count++] = (region){lo, lo + stride < p.count ? lo + stride : p.count};
 	memset(chunks, 0, p.count * sizeof *chunks);
-	pthread_t t[64];
+	pthread_t t[MAX_JOBS];
 	unsigned started = 0;
 	while (jobs > 1 && started < jobs && pthread_create(&t[started], NULL, worker, &p) == 0)
 		started++;
