@@ -44,6 +44,8 @@ int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, siz
 	void *q = crp__realloc(a, *p, n * elem);
 	if (!q)
 		return CRP_ENOMEM;
+	if (*cap) /* a full array growing: its new room is written next (a first size may be an estimate) */
+		crp__ix_prefault((char *)q + *cap * elem, (n - *cap) * elem);
 	*p = q;
 	*cap = n;
 	return CRP_OK;
