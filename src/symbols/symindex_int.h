@@ -154,6 +154,7 @@ void crp__ix_prefault(void *p, size_t len);
  * never be written: it is not prefaulted at once): `used` bytes are about to be written, and
  * bytes up to *front are mapped; maps the next megabyte or more, within `cap` bytes. */
 void crp__ix_touch(void *base, size_t used, size_t cap, size_t *front);
+/* Room for `need` elements (doubling); when an array that had room grows, the new room is mapped. */
 int crp__ix_grow(const crp_allocator *a, void **p, size_t *cap, size_t need, size_t elem);
 /* Appends the painting of r[0..n) to m (r is reordered). */
 int crp__ix_paint(const crp_allocator *a, ix_range *r, size_t n, ix_map *m);
