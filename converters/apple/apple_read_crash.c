@@ -596,7 +596,9 @@ static int end_block(ar_reader *rd)
 		return instruction_state(rd);
 	case BK_SECTION:
 		return add_copy(rd, &t->sections, t->block_key, strlen(t->block_key), t->buf, t->buf_len);
-	case BK_TRAILER:
+	case BK_TRAILER: /* without the blank lines it ends with (the writers end it with one) */
+		while (t->buf_len && t->buf[t->buf_len - 1] == '\n')
+			t->buf_len--;
 		return add_str(rd, &rd->apple, "trailer", t->buf, t->buf_len);
 	case BK_EXTMODS:
 		return ext_mods(rd);

@@ -1247,7 +1247,7 @@ static void trailer(tw *w)
 		return;
 	AO_LIT(w->o, "Extra Information:\n");
 	run_lines(w, t, n);
-	ao_ch(w->o, '\n');
+	AO_LIT(w->o, "\n\n"); /* a blank line: a report written after it starts a report when read */
 }
 
 static void vm_summary(tw *w)

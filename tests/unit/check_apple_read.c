@@ -475,6 +475,41 @@ START_TEST(run_to_end_blocks_end_at_the_next_report)
 }
 END_TEST
 
+/* KSCrash's Extra Information after an iOS translation's EOF: written with a blank line after
+ * it, so a report written next (one of the older layout, which opens without a blank line of
+ * its own) is read as the next report; it ran into the trailer. */
+START_TEST(trailer_then_next_report)
+{
+	size_t len, n;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *ips = read_in(fx, "ios17-arm64-nsexception.ips", &len);
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	size_t cn = strlen(crash);
+	static const char trailer[] = "Extra Information:\nfree text\n";
+	char *with = malloc(cn + sizeof trailer);
+	memcpy(with, crash, cn);
+	memcpy(with + cn, trailer, sizeof trailer);
+	crp_report *t = read_one(with, "apple");
+	char *legacy_text = read_in(fx, "ios14-legacy-symbolicated.crash", &len);
+	crp_report *legacy = read_one(legacy_text, "apple"); /* no opening blank line of its own */
+	crp_report *two[2] = {t, legacy};
+	char *both = emit("apple", two, 2, NULL);
+	crp_report **back = read_all(both, strlen(both), 0, NULL, &n, "two written");
+	ck_assert_uint_eq(n, 2);
+	tu_free_reports(back, n);
+	free(both);
+	crp_report_free(legacy);
+	free(legacy_text);
+	crp_report_free(t);
+	free(with);
+	free(crash);
+	crp_report_free(r);
+	free(ips);
+	free(fx);
+}
+END_TEST
+
 /* A summary holding an empty line and a line that starts a report (damage, or another tool's
  * text): written where no EOF ends it, that empty line is left out, so what is written reads
  * back as one report, and then writes the same. */
@@ -1437,6 +1472,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, reports_one_after_another);
 	tcase_add_test(tc, run_to_end_blocks_end_at_the_next_report);
 	tcase_add_test(tc, run_to_end_block_never_starts_a_report);
+	tcase_add_test(tc, trailer_then_next_report);
 	tcase_add_test(tc, limits_are_enforced);
 	tcase_add_test(tc, process_and_incident_are_always_written);
 	tcase_add_test(tc, ips_has_what_lldb_needs);
