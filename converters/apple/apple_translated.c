@@ -159,10 +159,25 @@ static bool block_text(tw *w, const char *s, size_t n)
 	return any;
 }
 
+/* A name before " [pid]", without the blanks at either end: a reader skips them. */
+static const char *trim_blanks(const char *s, size_t *n)
+{
+	while (*n && (*s == ' ' || *s == '\t'))
+		s++, (*n)--;
+	while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+		(*n)--;
+	return s;
+}
+
 static void name_pid(tw *w, const char *name, const crp_value *pid_v, bool has_pid, int64_t pid)
 {
 	uint64_t u;
-	text_or_unknown(w->o, name);
+	size_t n = name ? strlen(name) : 0;
+	name = name ? trim_blanks(name, &n) : NULL;
+	if (n)
+		crp__ao_textn(w->o, name, n);
+	else
+		AO_LIT(w->o, "???");
 	AO_LIT(w->o, " [");
 	if (has_pid)
 		crp__ao_sdec(w->o, pid);
@@ -181,6 +196,7 @@ static void x_name_pid(tw *w, const char *l, const char *name_key, const char *i
 	if (!name)
 		return;
 	label(w, l);
+	name = trim_blanks(name, &n);
 	crp__ao_textn(w->o, name, n);
 	AO_LIT(w->o, " [");
 	if (!xtext(w, crp__apple_x(w->f, id_key)))

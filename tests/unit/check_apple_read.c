@@ -974,6 +974,22 @@ START_TEST(ext_mods_text_member_reads_back)
 }
 END_TEST
 
+/* A process name with blanks at either end is written without them (a reader skips them), so
+ * the .crash written reads back to the same line. */
+START_TEST(process_name_without_blanks)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\" \\tLumen \",\"pid\":7,\"parentProc\":\"  launchd\",\"parentPid\":1}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Process:             Lumen [7]");
+	ASSERT_LINE(crash, "Parent Process:      launchd [1]");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1499,6 +1515,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, process_name_without_blanks);
 	tcase_add_test(tc, ext_mods_text_member_reads_back);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
 	tcase_add_test(tc, image_line_cut_by_nul_keeps_its_arch);
