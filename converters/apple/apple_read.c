@@ -492,6 +492,8 @@ static bool has_bug_type(const unsigned char *s, size_t n)
 			size_t j = i + 1;
 			while (j < n && s[j] != '"')
 				j += s[j] == '\\' ? 2 : 1;
+			if (j >= n) /* a string the head cuts: "bug_type" may go on ("bug_typed") */
+				return false;
 			if (depth == 1 && key_next && j - i - 1 == 8 && memcmp(s + i + 1, "bug_type", 8) == 0)
 				return true;
 			key_next = false;

@@ -93,6 +93,10 @@ START_TEST(detection_by_content)
 	ck_assert_ptr_eq(crp_format_detect("{\"report\":", 10, false), json);
 	ck_assert_ptr_eq(crp_format_detect("{\n", 2, false), json);
 	ck_assert_ptr_eq(crp_format_detect("{\"bug_type\":\"309\"}\n{", 22, false), crp_format_lookup("ips"));
+	/* a key the head cuts is not yet "bug_type": it may go on ("bug_typed", not an .ips) */
+	ck_assert_ptr_null(crp_format_detect("{\"x\":1,\"bug_type", 16, false));
+	ck_assert_ptr_eq(crp_format_detect("{\"x\":1,\"bug_typed\":1}\n", 23, false), json);
+	ck_assert_ptr_eq(crp_format_detect("{\"x\":1,\"bug_type\":1}\n", 22, false), crp_format_lookup("ips"));
 	ck_assert_ptr_eq(crp_format_detect("Process:  x [1]\n", 16, false), crp_format_lookup("apple"));
 	ck_assert_ptr_null(crp_format_detect("Proc", 4, false));
 	/* anything else is KSCrash JSON, whose reader names what is wrong */
