@@ -139,12 +139,15 @@ static int painted(map_builder *b)
 
 /* A linker's .debug_aranges gives each function a range (a tuple of 16 bytes in a 64-bit
  * image, the set headers aside), and each range at most two intervals (its start, and the gap
- * after it): the map is sized once instead of growing by copies through hundreds of thousands
- * (a 32-bit image's map may still grow). */
+ * after it): the map is sized once instead of growing by copies through hundreds of thousands.
+ * At most RESERVE_MAX (48 MB) on the section's word: past that, and in a 32-bit image, it grows
+ * as entries come. */
+#define RESERVE_MAX (1u << 22)
+
 static int reserve_map(crp_symindex *ix)
 {
-	uint64_t bytes = crp__dwarf_sections(ix->dwarf)->size[CRP_DW_SEC_ARANGES];
-	return crp__ix_map_reserve(&ix->alloc, &ix->cus, bytes / 16 * 2 + 2);
+	uint64_t want = crp__dwarf_sections(ix->dwarf)->size[CRP_DW_SEC_ARANGES] / 16 * 2 + 2;
+	return crp__ix_map_reserve(&ix->alloc, &ix->cus, want < RESERVE_MAX ? (size_t)want : RESERVE_MAX);
 }
 
 static int unit_map(map_builder *b)
