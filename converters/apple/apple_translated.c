@@ -70,11 +70,16 @@ static void field(tw *w, const char *l, const char *value)
 	ao_ch(w->o, '\n');
 }
 
-/* An "apple" extra printed as it is (a string, or a number's digits). */
+/* An "apple" extra printed as it is (a string, or a number's digits), without blanks at either
+ * end: it ends a line or follows a label, where a reader skips them. */
 static bool xtext(tw *w, const crp_value *v)
 {
 	size_t n;
 	const char *s = crp__apple_xstr(v, &n);
+	while (s && n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (s && n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
 	if (s)
 		crp__ao_textn(w->o, s, n);
 	return s != NULL;

@@ -990,6 +990,33 @@ START_TEST(process_name_without_blanks)
 }
 END_TEST
 
+/* Text an .ips keeps (here the exception's subtype) is written without the blanks at either
+ * end: the line's end is trimmed when read, and the next writing lost them. */
+START_TEST(kept_text_without_blanks)
+{
+	size_t len;
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
+	static const char from[] = "at 0x0000000000000010\"", to[] = "at 0x0000000000000010  \"";
+	char *at = strstr(ips, from);
+	ck_assert_ptr_nonnull(at);
+	char *edited = malloc(len + sizeof to);
+	size_t head = (size_t)(at - ips);
+	memcpy(edited, ips, head);
+	memcpy(edited + head, to, sizeof to - 1);
+	strcpy(edited + head + sizeof to - 1, at + sizeof from - 1);
+	crp_report *r = read_one(edited, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Exception Codes:       KERN_INVALID_ADDRESS at 0x0000000000000010");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+	free(edited);
+	free(ips);
+	free(fx);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1515,6 +1542,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, kept_text_without_blanks);
 	tcase_add_test(tc, process_name_without_blanks);
 	tcase_add_test(tc, ext_mods_text_member_reads_back);
 	tcase_add_test(tc, names_end_at_nul_when_looked_up);
