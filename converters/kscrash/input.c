@@ -313,6 +313,18 @@ static size_t string_error_length(const crp_parser *p)
 	return opening_quote(p, end - 1, &q) ? (size_t)(end - q) : 0;
 }
 
+size_t crp__parser_token_back(crp_parser *p)
+{
+	if (p->tok_back != CRP_TOK_STRING)
+		return p->tok_back;
+	if (!p->window || !p->yajl)
+		return p->tok_string;
+	ptrdiff_t end = (ptrdiff_t)(p->fbase + yajl_get_bytes_consumed(p->yajl)), q;
+	if (squeezed_byte(p, end - 1) != '"')
+		return p->tok_string;
+	return opening_quote(p, end - 2, &q) ? (size_t)(end - q) : p->tok_string;
+}
+
 /* yajl's lexical errors inside a string (not "invalid string in json text": a bad literal) */
 static bool inside_string(const char *msg)
 {

@@ -86,7 +86,7 @@ static CRP_PRINTF(4, 0) void describe(crp_parser *p, crp_error *e, int code, con
 {
 	char path[CRP_ERROR_PATH_SIZE * 4];
 	crp__error_setv(e, code, fmt, ap);
-	crp__parser_position(p, p->tok_back, &e->byte_offset, &e->line, &e->column);
+	crp__parser_position(p, crp__parser_token_back(p), &e->byte_offset, &e->line, &e->column);
 	size_t n = crp__reader_path(p, path, sizeof path);
 	crp__error_set_path(e, path, n < sizeof path ? n : sizeof path);
 }
@@ -1382,7 +1382,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	crp_parser *p = ctx;
 	if (p->muted)
 		return 1;
-	p->tok_back = len + 2; /* exact unless the string had escapes */
+	p->tok_back = CRP_TOK_STRING;
+	p->tok_string = len + 2;
 	if (len > p->opts.max_string_bytes)
 		return crp__reader_fail(p, CRP_ELIMIT, "string longer than %zu bytes", p->opts.max_string_bytes);
 	/* Fast path: a string field seen for the first time. */
@@ -1504,7 +1505,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	crp_parser *p = ctx;
 	crp_frame_state *f = top(p);
-	p->tok_back = len + 2;
+	p->tok_back = CRP_TOK_STRING;
+	p->tok_string = len + 2;
 	/* Fast paths: a known key in its usual position, a register name seen before. */
 	size_t pos = f->n;
 	if (CRP_LIKELY(!p->muted && pos < p->opts.max_items)) {

@@ -126,7 +126,9 @@ struct crp_parser {
 	bool muted;                /* replaying a prefix after a repair: callbacks ignore events */
 	bool finishing;            /* the final flush: a number completed now was cut short */
 	bool finished;
-	size_t tok_back;           /* length of the current token: diagnostics point at its start */
+	size_t tok_back;           /* length of the current token: diagnostics point at its start;
+	                              CRP_TOK_STRING: the string just read (see crp__parser_token_back) */
+	size_t tok_string;         /* with CRP_TOK_STRING: its decoded length + 2 */
 
 	/* yajl allocation failures unwind to here */
 	jmp_buf *oom_jmp;
@@ -201,6 +203,11 @@ size_t crp__input_skip_bom(crp_parser *p, const unsigned char *buf, size_t len, 
 int crp__input_flush_bom(crp_parser *p);
 int crp__input_fail(crp_parser *p, int code, const char *msg);
 int crp__input_fail_syntax(crp_parser *p);
+/* tok_back for a string token: its length from its opening quote (escapes make it longer than
+ * what the callback was given, and a carried string is held squeezed), so its place does not
+ * depend on the chunks. */
+#define CRP_TOK_STRING SIZE_MAX
+size_t crp__parser_token_back(crp_parser *p);
 /* Stream offset `back` bytes before the end of the last token. */
 uint64_t crp__parser_offset(crp_parser *p, size_t back);
 /* Current position in the stream (`back` bytes before the end of the last token). */

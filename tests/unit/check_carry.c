@@ -156,6 +156,43 @@ START_TEST(positions_after_a_held_back_backslash)
 }
 END_TEST
 
+/* Where the warning about a string with escapes and invalid UTF-8 is placed, the input cut at
+ * cut (0: whole); UINT64_MAX when there is none. */
+static uint64_t string_warning_byte(const char *text, size_t len, size_t cut, unsigned flags)
+{
+	crp_parse_options o = CRP_PARSE_OPTIONS_INIT;
+	crp_parser *p;
+	crp_report *r;
+	uint64_t at = UINT64_MAX;
+	o.flags = flags;
+	ck_assert_int_eq(crp_parser_new(&p, &o), CRP_OK);
+	ck_assert_int_eq(crp_parser_feed(p, text, cut), CRP_OK);
+	ck_assert_int_eq(crp_parser_feed(p, text + cut, len - cut), CRP_OK);
+	ck_assert_int_eq(crp_parser_finish(p), CRP_OK);
+	ck_assert_int_eq(crp_parser_next(p, &r), CRP_OK);
+	for (size_t i = 0; i < crp_report_warning_count(r); i++)
+		if (crp_report_warning(r, i)->code == CRP_W_UTF8)
+			at = crp_report_warning(r, i)->byte_offset;
+	crp_report_free(r);
+	crp_parser_free(p);
+	return at;
+}
+
+/* A warning about a string is placed at its opening quote, however the input is cut: escapes
+ * made the string longer than its text, and a string carried across a cut is held squeezed, so
+ * counting back its text's length put it one byte or another inside the string. */
+START_TEST(string_warnings_at_the_opening_quote)
+{
+	static const char text[] = "{\"report\":{\"id\":\"x\"},\"system\":{\"CFBundleExecutablePath\":"
+				   "\"\\/priv\\/v\xef\\\"x\"}}";
+	size_t len = strlen(text), quote = (size_t)(strstr(text, "\"\\/priv") - text);
+	for (size_t cut = 0; cut < len; cut++)
+		for (unsigned flags = 0; flags <= CRP_PARSE_NO_SQUEEZE; flags += CRP_PARSE_NO_SQUEEZE)
+			ck_assert_msg(string_warning_byte(text, len, cut, flags) == quote, "cut at %zu, flags %u: byte %llu",
+				      cut, flags, (unsigned long long)string_warning_byte(text, len, cut, flags));
+}
+END_TEST
+
 Suite *suite_carry(void)
 {
 	Suite *s = suite_create("carry");
@@ -164,6 +201,7 @@ Suite *suite_carry(void)
 	tcase_add_loop_test(tc, strings_read_the_same_across_any_cuts, 0, 5);
 	tcase_add_test(tc, yajl_gets_a_cut_string_whole);
 	tcase_add_test(tc, positions_after_a_held_back_backslash);
+	tcase_add_test(tc, string_warnings_at_the_opening_quote);
 	tcase_add_loop_test(tc, the_string_limit_stops_the_read_at_once, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
