@@ -687,14 +687,37 @@ static int process_line(ar_reader *rd, const char *v, size_t n, bool parent)
 }
 
 /* "Terminal [1702]" under two Apple keys, or as written when it has no number. */
+/* "name [digits]" whose number is too large for 64 bits (an .ips may say any number): the
+ * digits, kept as the number's text. */
+static bool name_digits(const char *s, size_t n, size_t *name_len, size_t *at)
+{
+	if (n < 3 || s[n - 1] != ']')
+		return false;
+	size_t o = n - 1;
+	while (o > 0 && s[o - 1] >= '0' && s[o - 1] <= '9')
+		o--;
+	if (o == n - 1 || o == 0 || s[o - 1] != '[')
+		return false;
+	*at = o;
+	o--;
+	*name_len = o && s[o - 1] == ' ' ? o - 1 : o;
+	return true;
+}
+
 static int name_pid_pair(ar_reader *rd, ar_list *l, const char *nk, const char *pk, const char *v, size_t n)
 {
-	size_t nl;
+	size_t nl, at;
 	uint64_t pid;
-	if (!name_pid(v, n, &nl, &pid))
+	crp_value num;
+	if (name_pid(v, n, &nl, &pid)) {
+		CRP_TRY(add_str(rd, l, nk, v, nl));
+		return crp__ar_add_u64(rd, l, pk, pid);
+	}
+	if (!name_digits(v, n, &nl, &at))
 		return add_str(rd, l, nk, v, n);
 	CRP_TRY(add_str(rd, l, nk, v, nl));
-	return crp__ar_add_u64(rd, l, pk, pid);
+	CRP_TRY(crp__ar_value_num(rd, v + at, n - 1 - at, &num));
+	return crp__ar_add(rd, l, (crp_span){pk, strlen(pk)}, &num);
 }
 
 static int version_line(ar_reader *rd, const char *v, size_t n)

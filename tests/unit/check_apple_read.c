@@ -1017,6 +1017,28 @@ START_TEST(kept_text_without_blanks)
 }
 END_TEST
 
+/* "Coalition: name [id]" with an id too large for 64 bits (an .ips may say any number): read
+ * back as the number's digits, not as part of the name. */
+START_TEST(coalition_id_beyond_64_bits)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"coalitionName\":\"org.example.lumen\","
+				  "\"coalitionID\":123456789012345678901234567890}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Coalition:           org.example.lumen [123456789012345678901234567890]");
+	rewrites_the_same(crash);
+	crp_report *back = read_one(crash, "apple");
+	const crp_value *id = crp_value_get(crp_extras_get(crp_report_extras(back), "apple"), "coalitionID");
+	ck_assert_ptr_nonnull(id);
+	ck_assert_int_eq(id->type, CRP_VALUE_NUMBER);
+	ck_assert_str_eq(id->u.num.ptr, "123456789012345678901234567890");
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1542,6 +1564,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, coalition_id_beyond_64_bits);
 	tcase_add_test(tc, kept_text_without_blanks);
 	tcase_add_test(tc, process_name_without_blanks);
 	tcase_add_test(tc, ext_mods_text_member_reads_back);
