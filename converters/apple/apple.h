@@ -57,6 +57,8 @@ static inline void ao_str(ao *o, const char *s)
  * of bytes written. */
 size_t crp__ao_text(ao *o, const char *s);
 size_t crp__ao_textn(ao *o, const char *s, size_t n);
+/* How crp__ao_textn writes one byte (a control character escaped): its length in out. */
+size_t crp__ao_escape(unsigned char ch, char out[4]);
 void crp__ao_spaces(ao *o, size_t n);
 /* s padded with spaces to width (left-aligned, like %-*s); s is report text. */
 void crp__ao_text_pad(ao *o, const char *s, size_t width);

@@ -59,6 +59,15 @@ static size_t escape(unsigned char ch, char out[4])
 	}
 }
 
+size_t crp__ao_escape(unsigned char ch, char out[4])
+{
+	if (ch >= 0x20 && ch != 0x7f) {
+		out[0] = (char)ch;
+		return 1;
+	}
+	return escape(ch, out);
+}
+
 /* True when one of the eight bytes is a control character (< 0x20 or 0x7f). */
 static inline bool has_control(uint64_t w)
 {

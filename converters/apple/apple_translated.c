@@ -1201,6 +1201,45 @@ static void binary_images(tw *w)
 
 /* -- macOS summaries ---------------------------------------------------------------------- */
 
+/* A key as it is written, and so read back: without the blanks it starts with (a reader skips
+ * them), control characters escaped. Keys are ordered in that form, so that what is read back
+ * is written in the same order. */
+typedef struct written {
+	const unsigned char *s;
+	size_t n, ei, ek;
+	char esc[4];
+} written;
+
+static written written_key(const crp_span *k)
+{
+	written it = {(const unsigned char *)k->ptr, k->len, 0, 0, {0}};
+	while (it.n && (*it.s == ' ' || *it.s == '\t'))
+		it.s++, it.n--;
+	return it;
+}
+
+static int written_next(written *it)
+{
+	if (it->ei == it->ek) {
+		if (!it->n)
+			return -1;
+		it->ek = crp__ao_escape(*it->s++, it->esc);
+		it->ei = 0;
+		it->n--;
+	}
+	return (unsigned char)it->esc[it->ei++];
+}
+
+static int cmp_written(const crp_span *a, const crp_span *b)
+{
+	written x = written_key(a), y = written_key(b);
+	for (;;) {
+		int c = written_next(&x), d = written_next(&y);
+		if (c != d || c < 0)
+			return c - d;
+	}
+}
+
 static void ext_group(tw *w, const crp_value *g, const char *title)
 {
 	if (!g || g->type != CRP_VALUE_OBJECT)
@@ -1211,14 +1250,15 @@ static void ext_group(tw *w, const crp_value *g, const char *title)
 		const crp_member *next = NULL;
 		for (size_t i = 0; i < g->u.obj.count; i++) {
 			const crp_member *m = &g->u.obj.members[i];
-			bool after = !done || strcmp(m->key.ptr, done->key.ptr) > 0;
-			if (after && (!next || strcmp(m->key.ptr, next->key.ptr) < 0))
+			bool after = !done || cmp_written(&m->key, &done->key) > 0;
+			if (after && (!next || cmp_written(&m->key, &next->key) < 0))
 				next = m;
 		}
 		if (!next)
 			break;
+		written key = written_key(&next->key);
 		AO_LIT(w->o, "    ");
-		crp__ao_textn(w->o, next->key.ptr, next->key.len);
+		crp__ao_textn(w->o, (const char *)key.s, key.n);
 		AO_LIT(w->o, ": ");
 		xtext(w, &next->value);
 		ao_ch(w->o, '\n');

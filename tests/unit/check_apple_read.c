@@ -940,7 +940,8 @@ START_TEST(names_end_at_nul_when_looked_up)
 END_TEST
 
 /* External Modification Summary: a member that is not a count is written "name: text" and
- * read back as that text (it was dropped, and the next writing lost its line). */
+ * read back as that text (it was dropped, and the next writing lost its line); members are in
+ * the order of their keys as written (escaped, unindented), so they read back in that order. */
 START_TEST(ext_mods_text_member_reads_back)
 {
 	size_t len, n;
@@ -949,7 +950,7 @@ START_TEST(ext_mods_text_member_reads_back)
 	const char *key = strstr(ips, "\"caller\":{");
 	ck_assert_ptr_nonnull(key);
 	size_t at = (size_t)(key - ips) + strlen("\"caller\":{");
-	static const char more[] = "\"taon\":\"(no mapping)\",\"empty\":\"\",";
+	static const char more[] = "\"taon\":\"(no mapping)\",\"empty\":\"\",\"\\u0007bell\":1,\"  spaced\":2,";
 	char *edited = malloc(len + sizeof more);
 	memcpy(edited, ips, at);
 	memcpy(edited + at, more, sizeof more - 1);
@@ -958,6 +959,11 @@ START_TEST(ext_mods_text_member_reads_back)
 	char *crash = emit("apple", r, 1, NULL);
 	ASSERT_LINE(crash, "    taon: (no mapping)");
 	ASSERT_LINE(crash, "    empty: ");
+	/* in the order of the keys as written: "\x07bell" after upper case, "spaced" unindented */
+	const char *bell = strstr(crash, "    \\x07bell: 1\n"), *spaced = strstr(crash, "    spaced: 2\n");
+	ck_assert_ptr_nonnull(bell);
+	ck_assert_ptr_nonnull(spaced);
+	ck_assert(bell < spaced);
 	rewrites_the_same(crash);
 	crp_report *back = read_one(crash, "apple");
 	const crp_value *apple = crp_extras_get(crp_report_extras(back), "apple");
