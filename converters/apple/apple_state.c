@@ -189,8 +189,9 @@ static bool state_x86_64(ao *o, const crp_thread *t, bool translated)
 	const crp_register *err = reg(&t->registers.exception, "err"), *trap = reg(&t->registers.exception, "trapno");
 	if (!err && !trap)
 		return any;
-	if (!o)
-		return true;
+	if (!o) /* the trap lines alone make no block: after a title without rows they read back as
+		 * header lines */
+		return any;
 	AO_LIT(o, "  \n");
 	if (translated)
 		x86_trap_translated(o, t, err, trap);

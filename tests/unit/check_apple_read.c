@@ -1045,6 +1045,23 @@ START_TEST(coalition_id_beyond_64_bits)
 }
 END_TEST
 
+/* An x86-64 thread state with an error code and trap number but no register of the rows: no
+ * block (a title without rows, then the trap lines, read back as header lines). */
+START_TEST(trap_lines_alone_make_no_state_block)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"macOS 14.5 (23F79)\"}\n"
+				  "{\"procName\":\"Lumen\",\"cpuType\":\"X86-64\",\"threads\":[{\"id\":1,\"triggered\":true,"
+				  "\"threadState\":{\"flavor\":\"x86_THREAD_STATE\",\"zz\":{\"value\":1},"
+				  "\"trap\":{\"value\":14},\"err\":{\"value\":3}},\"frames\":[]}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ck_assert_msg(!strstr(crash, "Thread State"), "%s", crash);
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1570,6 +1587,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
 	tcase_add_test(tc, coalition_id_beyond_64_bits);
 	tcase_add_test(tc, kept_text_without_blanks);
 	tcase_add_test(tc, process_name_without_blanks);
