@@ -476,6 +476,8 @@ static void bundle_info(iw *w, const char *key)
 	static const char *const skip[] = {"CFBundleShortVersionString", "CFBundleVersion", "CFBundleIdentifier"};
 	const crp_system *s = w->f.sys;
 	const crp_value *x = crp__apple_x(&w->f, key);
+	if (x && (x->type != CRP_VALUE_OBJECT || !x->u.obj.count))
+		x = NULL; /* nothing of it would be written: no "{}" that reads back as nothing */
 	if (!s->bundle_short_version && !s->bundle_version && !s->bundle_id && !x)
 		return;
 	iw in = *w;

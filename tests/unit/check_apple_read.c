@@ -1062,6 +1062,25 @@ START_TEST(trap_lines_alone_make_no_state_block)
 }
 END_TEST
 
+/* A bundleInfo that is not an object (an .ips may say anything) writes no "bundleInfo": {},
+ * which read back is nothing, so the next writing lost the line. */
+START_TEST(bundle_info_not_an_object)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"bundleInfo\":80}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *once = emit("ips", &r, 1, NULL);
+	ck_assert_msg(!strstr(once, "bundleInfo"), "%s", once);
+	crp_report *back = read_one(once, "ips");
+	char *twice = emit("ips", &back, 1, NULL);
+	ck_assert_str_eq(twice, once);
+	free(twice);
+	crp_report_free(back);
+	free(once);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1587,6 +1606,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
 	tcase_add_test(tc, coalition_id_beyond_64_bits);
 	tcase_add_test(tc, kept_text_without_blanks);
