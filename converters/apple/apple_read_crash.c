@@ -849,14 +849,17 @@ static int exception_type(ar_reader *rd, const char *v, size_t n)
 		crp__ar_signal(rd, v, n);
 		return rd->err.code;
 	}
-	size_t k = 0;
-	while (k < n && v[k] != ' ')
-		k++;
+	/* "NAME (SIGNAL)": the name is all before the last " (" (a name the writers were given
+	 * may hold spaces), else the whole value */
+	size_t o = n;
+	if (n > 3 && v[n - 1] == ')')
+		for (o = n - 1; o > 0 && !(v[o] == '(' && v[o - 1] == ' '); o--)
+			;
+	size_t k = o > 0 && o < n ? o - 1 : n;
+	while (k > 0 && v[k - 1] == ' ')
+		k--;
 	crp__ar_exception_type(rd, v, k);
-	size_t o = k + 1;
-	while (o < n && v[o] == ' ')
-		o++;
-	if (rd->err.code == CRP_OK && o + 2 < n && v[o] == '(' && v[n - 1] == ')')
+	if (rd->err.code == CRP_OK && o > 0 && o + 2 < n)
 		crp__ar_signal(rd, v + o + 1, n - o - 2);
 	return rd->err.code;
 }

@@ -1081,6 +1081,26 @@ START_TEST(bundle_info_not_an_object)
 }
 END_TEST
 
+/* An exception type the writers were given with a space in it: "Exception Type:" names all
+ * before the last " (", the signal inside the parentheses. */
+START_TEST(exception_type_with_a_space)
+{
+	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				  "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC Beta\",\"signal\":\"SIGABRT\"}}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Exception Type:  EXC Beta (SIGABRT)");
+	rewrites_the_same(crash);
+	crp_report *back = read_one(crash, "apple");
+	const crp_signal *sg = &crp_report_crash(back)->error.signal;
+	ck_assert(sg->has & CRP_SIGNAL_SIGNAL);
+	ck_assert_uint_eq(sg->signal, 6);
+	crp_report_free(back);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame line's image column is written without the blanks a file name starts or ends with
  * (a reader skips them), so what is read back writes the same. */
 START_TEST(image_column_without_blanks)
@@ -1606,6 +1626,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
 	tcase_add_test(tc, coalition_id_beyond_64_bits);
