@@ -90,6 +90,25 @@ static void rewrites_the_same(const char *crash)
 	crp_report_free(back);
 }
 
+/* The macOS .ips fixture with the first `find` replaced by `by` (an .ips saying what Apple's
+ * never do); the caller frees it. */
+static char *edited_macos_ips(const char *find, const char *by)
+{
+	size_t len, fn = strlen(find), bn = strlen(by);
+	char *fx = tu_path(tu_fixtures_dir(), "apple");
+	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
+	const char *at = strstr(ips, find);
+	ck_assert_ptr_nonnull(at);
+	size_t head = (size_t)(at - ips);
+	char *edited = malloc(len - fn + bn + 1);
+	memcpy(edited, ips, head);
+	memcpy(edited + head, by, bn);
+	memcpy(edited + head + bn, at + fn, len - head - fn + 1);
+	free(ips);
+	free(fx);
+	return edited;
+}
+
 static void same_reports(crp_report **a, size_t na, crp_report **b, size_t nb, const char *what)
 {
 	char where[256];
@@ -515,17 +534,9 @@ END_TEST
  * back as one report, and then writes the same. */
 START_TEST(run_to_end_block_never_starts_a_report)
 {
-	size_t len, n;
-	char *fx = tu_path(tu_fixtures_dir(), "apple");
-	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
-	const char *key = strstr(ips, "\"vmSummary\" : \"");
-	ck_assert_ptr_nonnull(key);
-	size_t at = (size_t)(key - ips) + strlen("\"vmSummary\" : \"");
-	static const char more[] = "Total=1M\\n\\nIncident Identifier: X\\n\\n\\nProcess: Y [1]\\n\\n{\\n\\nREGION\\n";
-	char *edited = malloc(len + sizeof more);
-	memcpy(edited, ips, at);
-	memcpy(edited + at, more, sizeof more - 1);
-	memcpy(edited + at + sizeof more - 1, ips + at, len - at + 1);
+	size_t n;
+	char *edited = edited_macos_ips("\"vmSummary\" : \"", "\"vmSummary\" : \"Total=1M\\n\\nIncident Identifier: X"
+								  "\\n\\n\\nProcess: Y [1]\\n\\n{\\n\\nREGION\\n");
 	crp_report **r = read_all(edited, strlen(edited), 0, NULL, &n, "edited .ips");
 	char *crash = emit("apple", r, 1, NULL);
 	ASSERT_LINE(crash, "Total=1M");
@@ -538,8 +549,6 @@ START_TEST(run_to_end_block_never_starts_a_report)
 	free(crash);
 	tu_free_reports(r, 1);
 	free(edited);
-	free(ips);
-	free(fx);
 }
 END_TEST
 
@@ -944,17 +953,9 @@ END_TEST
  * the order of their keys as written (escaped, unindented), so they read back in that order. */
 START_TEST(ext_mods_text_member_reads_back)
 {
-	size_t len, n;
-	char *fx = tu_path(tu_fixtures_dir(), "apple");
-	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
-	const char *key = strstr(ips, "\"caller\":{");
-	ck_assert_ptr_nonnull(key);
-	size_t at = (size_t)(key - ips) + strlen("\"caller\":{");
-	static const char more[] = "\"taon\":\"(no mapping)\",\"empty\":\"\",\"\\u0007bell\":1,\"  spaced\":2,";
-	char *edited = malloc(len + sizeof more);
-	memcpy(edited, ips, at);
-	memcpy(edited + at, more, sizeof more - 1);
-	memcpy(edited + at + sizeof more - 1, ips + at, len - at + 1);
+	size_t n;
+	char *edited = edited_macos_ips("\"caller\":{", "\"caller\":{\"taon\":\"(no mapping)\",\"empty\":\"\","
+							  "\"\\u0007bell\":1,\"  spaced\":2,");
 	crp_report **r = read_all(edited, strlen(edited), 0, NULL, &n, "edited .ips");
 	char *crash = emit("apple", r, 1, NULL);
 	ASSERT_LINE(crash, "    taon: (no mapping)");
@@ -975,8 +976,6 @@ START_TEST(ext_mods_text_member_reads_back)
 	free(crash);
 	tu_free_reports(r, 1);
 	free(edited);
-	free(ips);
-	free(fx);
 }
 END_TEST
 
@@ -1000,17 +999,7 @@ END_TEST
  * end: the line's end is trimmed when read, and the next writing lost them. */
 START_TEST(kept_text_without_blanks)
 {
-	size_t len;
-	char *fx = tu_path(tu_fixtures_dir(), "apple");
-	char *ips = read_in(fx, "macos14-x86_64-rosetta-badaccess.ips", &len);
-	static const char from[] = "at 0x0000000000000010\"", to[] = "at 0x0000000000000010  \"";
-	char *at = strstr(ips, from);
-	ck_assert_ptr_nonnull(at);
-	char *edited = malloc(len + sizeof to);
-	size_t head = (size_t)(at - ips);
-	memcpy(edited, ips, head);
-	memcpy(edited + head, to, sizeof to - 1);
-	strcpy(edited + head + sizeof to - 1, at + sizeof from - 1);
+	char *edited = edited_macos_ips("at 0x0000000000000010\"", "at 0x0000000000000010  \"");
 	crp_report *r = read_one(edited, "ips");
 	char *crash = emit("apple", &r, 1, NULL);
 	ASSERT_LINE(crash, "Exception Codes:       KERN_INVALID_ADDRESS at 0x0000000000000010");
@@ -1018,8 +1007,6 @@ START_TEST(kept_text_without_blanks)
 	free(crash);
 	crp_report_free(r);
 	free(edited);
-	free(ips);
-	free(fx);
 }
 END_TEST
 
