@@ -62,6 +62,8 @@ size_t crp__ao_escape(unsigned char ch, char out[4]);
 void crp__ao_spaces(ao *o, size_t n);
 /* s padded with spaces to width (left-aligned, like %-*s); s is report text. */
 void crp__ao_text_pad(ao *o, const char *s, size_t width);
+/* s[0, *n) without the blanks (spaces, tabs) at either end, which readers skip; *n shortened. */
+const char *crp__ao_trim(const char *s, size_t *n);
 /* A frame line's image column: the name without the blanks at either end (a reader skips
  * them), "???" for none or a blank one, padded to width. */
 void crp__ao_image_column(ao *o, const char *image, size_t width);

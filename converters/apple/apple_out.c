@@ -194,14 +194,20 @@ void crp__ao_text_pad(ao *o, const char *s, size_t width)
 		crp__ao_spaces(o, width - n);
 }
 
+const char *crp__ao_trim(const char *s, size_t *n)
+{
+	while (*n && (*s == ' ' || *s == '\t'))
+		s++, (*n)--;
+	while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+		(*n)--;
+	return s;
+}
+
 void crp__ao_image_column(ao *o, const char *image, size_t width)
 {
-	size_t n = image ? strlen(image) : 0, i = 0;
-	while (i < n && (image[i] == ' ' || image[i] == '\t'))
-		i++;
-	while (n > i && (image[n - 1] == ' ' || image[n - 1] == '\t'))
-		n--;
-	size_t k = n > i ? crp__ao_textn(o, image + i, n - i) : crp__ao_text(o, "???");
+	size_t n = image ? strlen(image) : 0;
+	image = image ? crp__ao_trim(image, &n) : NULL;
+	size_t k = n ? crp__ao_textn(o, image, n) : crp__ao_text(o, "???");
 	if (k < width)
 		crp__ao_spaces(o, width - k);
 }

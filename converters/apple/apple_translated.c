@@ -58,10 +58,7 @@ static bool known_text(const char *s)
 static void field(tw *w, const char *l, const char *value)
 {
 	size_t n = value ? strlen(value) : 0;
-	while (n && (value[0] == ' ' || value[0] == '\t'))
-		value++, n--;
-	while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
-		n--;
+	value = value ? crp__ao_trim(value, &n) : NULL;
 	label(w, l);
 	if (n)
 		crp__ao_textn(w->o, value, n);
@@ -76,12 +73,10 @@ static bool xtext(tw *w, const crp_value *v)
 {
 	size_t n;
 	const char *s = crp__apple_xstr(v, &n);
-	while (s && n && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (s && n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (s)
+	if (s) {
+		s = crp__ao_trim(s, &n);
 		crp__ao_textn(w->o, s, n);
+	}
 	return s != NULL;
 }
 
@@ -164,21 +159,11 @@ static bool block_text(tw *w, const char *s, size_t n)
 	return any;
 }
 
-/* A name before " [pid]", without the blanks at either end: a reader skips them. */
-static const char *trim_blanks(const char *s, size_t *n)
-{
-	while (*n && (*s == ' ' || *s == '\t'))
-		s++, (*n)--;
-	while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
-		(*n)--;
-	return s;
-}
-
 static void name_pid(tw *w, const char *name, const crp_value *pid_v, bool has_pid, int64_t pid)
 {
 	uint64_t u;
 	size_t n = name ? strlen(name) : 0;
-	name = name ? trim_blanks(name, &n) : NULL;
+	name = name ? crp__ao_trim(name, &n) : NULL; /* a reader skips the blanks at either end */
 	if (n)
 		crp__ao_textn(w->o, name, n);
 	else
@@ -201,7 +186,7 @@ static void x_name_pid(tw *w, const char *l, const char *name_key, const char *i
 	if (!name)
 		return;
 	label(w, l);
-	name = trim_blanks(name, &n);
+	name = crp__ao_trim(name, &n);
 	crp__ao_textn(w->o, name, n);
 	AO_LIT(w->o, " [");
 	if (!xtext(w, crp__apple_x(w->f, id_key)))
@@ -246,23 +231,6 @@ static void code_type(tw *w)
 	ao_ch(w->o, '\n');
 }
 
-/* Without a bundle id a process is identified by its name, as Apple does, but without the blanks
- * around it: the reader trims them from an Identifier (a name keeps them in its Process line). */
-static void identifier_from_process(tw *w, const char *proc)
-{
-	size_t n = proc ? strlen(proc) : 0, i = 0;
-	while (i < n && (proc[i] == ' ' || proc[i] == '\t'))
-		i++;
-	while (n > i && (proc[n - 1] == ' ' || proc[n - 1] == '\t'))
-		n--;
-	label(w, "Identifier:");
-	if (n > i)
-		crp__ao_textn(w->o, proc + i, n - i);
-	else
-		AO_LIT(w->o, "???");
-	ao_ch(w->o, '\n');
-}
-
 static void process_lines(tw *w)
 {
 	const crp_system *s = w->f->sys;
@@ -270,10 +238,7 @@ static void process_lines(tw *w)
 	label(w, "Process:");
 	name_pid(w, proc, NULL, CRP_HAS(s, CRP_SYSTEM_PROCESS_ID), s->process_id);
 	field(w, "Path:", s->executable_path);
-	if (s->bundle_id)
-		field(w, "Identifier:", s->bundle_id);
-	else
-		identifier_from_process(w, proc);
+	field(w, "Identifier:", s->bundle_id ? s->bundle_id : proc); /* else by its name, as Apple does */
 	version_field(w);
 	other_header(w, 1);
 }
