@@ -164,6 +164,9 @@ const char *crp__apple_process(const apple_facts *f);
 /* The image containing addr (binary search), or NULL. */
 const apple_image *crp__apple_image_at(const apple_facts *f, uint64_t addr);
 const char *crp__apple_basename(const char *path);
+/* A word the .crash reader takes for an image line's arch: a name crp_arch_name() gives, or
+ * "x86-64". */
+bool crp__apple_arch_word(const char *s, size_t n);
 /* "ARM-64", "X86-64", ... as Apple's Code Type line names the process's CPU, or NULL. */
 const char *crp__apple_code_type(const apple_facts *f);
 /* Pointer-authentication bits removed from a code address of a 64-bit ARM report. */

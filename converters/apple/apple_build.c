@@ -5,6 +5,7 @@
  * Application Specific Information typed into the images, the "apple" extras attached. */
 #include <stdio.h>
 
+#include "apple.h"
 #include "apple_read.h"
 #include "common/convert.h"
 
@@ -281,7 +282,6 @@ bool crp__ar_cpu_type(const char *s, size_t len, int32_t *type)
 	return false;
 }
 
-/* An architecture name back to the CPU type and subtype crp_arch_name() gives it. */
 /* Every name crp_arch_name() gives the CPU types of Apple's reports, with the first type and
  * subtype that give it (x86_64: subtype 3, CPU_SUBTYPE_X86_64_ALL). A table, not a search
  * through crp_arch_name(): it is asked for every image line (tests/unit/check_apple_read.c
@@ -304,6 +304,12 @@ bool crp__ar_arch(const char *s, size_t len, int32_t *type, int32_t *subtype)
 			return true;
 		}
 	return false;
+}
+
+bool crp__apple_arch_word(const char *s, size_t n)
+{
+	int32_t t, st;
+	return crp__ar_arch(s, n, &t, &st) || (n == 6 && memcmp(s, "x86-64", 6) == 0);
 }
 
 /* Names are looked up as the model keeps them: up to a NUL. */

@@ -4,6 +4,7 @@
  * those of ../shared/docs/apple-format.md sections 6 to 9, every producer's variant included. */
 #include <stdio.h>
 
+#include "apple.h"
 #include "apple_read.h"
 #include "common/convert.h"
 
@@ -295,12 +296,6 @@ int crp__ar_frame_line(ar_reader *rd, const char *s, size_t len, crp_frame *f)
 
 /* -- binary images ------------------------------------------------------------------------ */
 
-static bool is_arch(const char *s, size_t n)
-{
-	int32_t t, st;
-	return crp__ar_arch(s, n, &t, &st) || (n == 6 && memcmp(s, "x86-64", 6) == 0);
-}
-
 typedef struct image_parts {
 	const char *name, *arch, *version, *uuid, *path;
 	size_t name_n, arch_n, version_n, uuid_n, path_n;
@@ -325,13 +320,13 @@ static void split_middle(const char *s, size_t n, bool arch_column, image_parts 
 	size_t sp = n;
 	while (sp > 0 && s[sp - 1] != ' ')
 		sp--;
-	if (sp > 0 && is_arch(s + sp, n - sp)) {
+	if (sp > 0 && crp__apple_arch_word(s + sp, n - sp)) {
 		p->arch = s + sp;
 		p->arch_n = n - sp;
 		n = trim_end(s, sp);
 	} else if (sp > 0 && n - sp == 3 && memcmp(s + sp, "???", 3) == 0) {
 		n = trim_end(s, sp); /* an unknown arch, as the iOS layout writes it: "??? ???" */
-	} else if (p->version && is_arch(p->version, p->version_n)) {
+	} else if (p->version && crp__apple_arch_word(p->version, p->version_n)) {
 		p->arch = p->version;
 		p->arch_n = p->version_n;
 		p->version = NULL;

@@ -1067,6 +1067,40 @@ static bool app_bundle(const tw *w, const crp_image *im, const char **id, const 
 	return true;
 }
 
+/* macOS's image line reads "NAME ARCH (VERSION)" as well as "NAME (VERSION)": a name whose
+ * last word is an arch, or "???", would lose it to the arch column. */
+static bool ends_in_arch_word(const char *s, size_t n)
+{
+	const char *sp = memrchr(s, ' ', n);
+	size_t k = sp ? n - (size_t)(sp + 1 - s) : 0;
+	return k && (crp__apple_arch_word(sp + 1, k) || (k == 3 && memcmp(sp + 1, "???", 3) == 0));
+}
+
+/* Written only after such a name, so that the arch column takes this word instead. */
+static void arch_column_macos(tw *w, const crp_image *im)
+{
+	const char *arch = CRP_HAS(im, CRP_IMAGE_CPU_TYPE)
+				   ? crp_arch_name(im->cpu_type, CRP_HAS(im, CRP_IMAGE_CPU_SUBTYPE) ? im->cpu_subtype : 0)
+				   : NULL;
+	ao_ch(w->o, ' ');
+	if (arch && crp__apple_arch_word(arch, strlen(arch)))
+		ao_str(w->o, arch);
+	else
+		AO_LIT(w->o, "???");
+}
+
+/* "(arm64)" reads as an arch: a version that is an arch word is written with its other half
+ * unknown ("arm64 - ???"), which reads back as the same version. */
+static void version_macos(tw *w, const char *v, size_t n, bool is_short)
+{
+	bool arch = crp__apple_arch_word(v, n);
+	if (arch && !is_short)
+		AO_LIT(w->o, "??? - ");
+	crp__ao_textn(w->o, v, n);
+	if (arch && is_short)
+		AO_LIT(w->o, " - ???");
+}
+
 static void image_middle_macos(tw *w, const crp_image *im)
 {
 	size_t n = 0;
@@ -1076,22 +1110,26 @@ static void image_middle_macos(tw *w, const crp_image *im)
 	bool app = app_bundle(w, im, &app_id, &app_version);
 	if (id && id->type == CRP_VALUE_STRING)
 		n = id->u.str.len;
-	if (app)
-		crp__ao_text(w->o, app_id);
-	else if (name)
+	if (app) {
+		name = app_id;
+		n = strlen(app_id);
+	}
+	if (name)
 		crp__ao_textn(w->o, name, n);
 	else
 		AO_LIT(w->o, "???");
-	const crp_value *v = crp_extras_get(&im->extras, "CFBundleShortVersionString");
-	if (!v || v->type != CRP_VALUE_STRING)
-		v = crp_extras_get(&im->extras, "CFBundleVersion");
+	if (name && ends_in_arch_word(name, n))
+		arch_column_macos(w, im);
+	const crp_value *short_v = crp_extras_get(&im->extras, "CFBundleShortVersionString");
+	const crp_value *v = short_v && short_v->type == CRP_VALUE_STRING ? short_v
+			     : crp_extras_get(&im->extras, "CFBundleVersion");
 	AO_LIT(w->o, " (");
 	if (app && app_version)
-		crp__ao_text(w->o, app_version);
+		version_macos(w, app_version, strlen(app_version), true);
 	else if (!v || v->type != CRP_VALUE_STRING)
 		ao_ch(w->o, '*');
 	else
-		crp__ao_textn(w->o, v->u.str.ptr, v->u.str.len);
+		version_macos(w, v->u.str.ptr, v->u.str.len, v == short_v);
 	AO_LIT(w->o, ") <");
 	static const crp_uuid nil;
 	crp__ao_uuid(w->o, CRP_HAS(im, CRP_IMAGE_UUID) ? &im->uuid : &nil, false, true);

@@ -1105,6 +1105,39 @@ START_TEST(image_column_without_blanks)
 }
 END_TEST
 
+/* macOS's image line reads "NAME ARCH (VERSION)" too: a name ending in an arch word is followed
+ * by the image's arch, and a version that is one is written with its other half unknown, so
+ * neither becomes the arch when read back. */
+START_TEST(image_name_and_version_ending_in_an_arch)
+{
+	static const struct { const char *find, *by, *line; } cases[] = {
+		{"\"CFBundleShortVersionString\":\"3.1\",\"CFBundleIdentifier\":\"org.example.sketchpad\"",
+		 "\"CFBundleShortVersionString\":\"arm64\",\"CFBundleIdentifier\":\"org.example.sketchpad x86_64\"",
+		 "       0x100000000 -        0x100003fff org.example.sketchpad x86_64 x86_64 (arm64 - ???" ") "
+		 "<f6071829-0006-3000-8000-00000000ff06> /Applications/Sketchpad.app/Contents/MacOS/Sketchpad"},
+		{"\"CFBundleShortVersionString\":\"1.0\",\"CFBundleIdentifier\":\"org.example.Ink\"",
+		 "\"CFBundleIdentifier\":\"org.example.Ink ???\"", " org.example.Ink ??? x86_64 (1) <"},
+		{"\"uuid\":\"00000000-0000-0000-0000-000000000000\"}]",
+		 "\"uuid\":\"00000000-0000-0000-0000-000000000000\"},{\"base\":65536,\"size\":4096,"
+		 "\"path\":\"/usr/lib/libz.dylib\",\"CFBundleVersion\":\"arm64e\"}]",
+		 " libz.dylib (??? - arm64e) <"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *edited = edited_macos_ips(cases[i].find, cases[i].by);
+		crp_report *r = read_one(edited, "ips");
+		char *crash = emit("apple", &r, 1, NULL);
+		if (i == 0)
+			ASSERT_LINE(crash, cases[i].line);
+		else
+			ck_assert_msg(strstr(crash, cases[i].line), "%s", crash);
+		rewrites_the_same(crash);
+		free(crash);
+		crp_report_free(r);
+		free(edited);
+	}
+}
+END_TEST
+
 /* A frame that says it is in no image, at an address a listed image holds (an image at base 0, a
  * frame at 0): .ips keeps its index into the placeholder image, .crash its "???", so neither
  * moves into that image when written again. */
@@ -1613,6 +1646,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, nul_byte_warns_with_its_place);
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
+	tcase_add_test(tc, image_name_and_version_ending_in_an_arch);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
