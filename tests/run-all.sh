@@ -3,6 +3,7 @@
 #   1. Release build, warnings as errors, ctest (unit suites, CLI, fuzz-corpus replay, headers)
 #   2. ASan + UBSan build (one heap block per arena allocation), ctest
 #   2b. ThreadSanitizer build of the suites where threads share a symbolicator (memory cap too)
+#       or build a symbol cache together
 #   3. valgrind memcheck over the unit suites and the CLI on every fixture and corpus report
 #   4. libFuzzer smoke run of every fuzz target (clang), a few seconds each
 # Installs what it needs with apt-get when run as root and something is missing.

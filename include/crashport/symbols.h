@@ -58,8 +58,8 @@ typedef struct crp_symbol_image crp_symbol_image;
 
 /**
  * Symbolicator options. Initialise with CRP_SYMBOLICATOR_OPTIONS_INIT. Added in 0.1; version 2
- * appends @c cache_dir and @c max_index_bytes, version 3 @c flags (callers compiled with an
- * earlier version keep working).
+ * appends @c cache_dir and @c max_index_bytes, version 3 @c flags, version 4
+ * @c cache_build_threads (callers compiled with an earlier version keep working).
  * @c on_skip, when set, is told about every file a directory search skips because it cannot
  * be read or is a damaged Mach-O (files that are not Mach-O at all are skipped silently), and
  * about every symbol cache that cannot be used or written (the lookup then goes on without
@@ -89,6 +89,10 @@ typedef struct crp_symbolicator_options {
 	size_t max_index_bytes;
 	/** CRP_SYMBOLICATOR_* flags. Added in 0.1 (version 3). */
 	unsigned int flags;
+	/** Threads that build a symbol cache's index together, the calling thread one of them: the
+	 * library starts the others for the build and joins them before it returns (0 or 1: none
+	 * are started). Lookups never start threads. Added in 0.1 (version 4). */
+	unsigned int cache_build_threads;
 } crp_symbolicator_options;
 
 /** Index a compile unit whole at its first lookup. By default a unit's first lookups index
@@ -97,8 +101,8 @@ typedef struct crp_symbolicator_options {
  * reports. Set this for many lookups per image (atos over thousands of addresses). */
 #define CRP_SYMBOLICATOR_WHOLE_UNITS 0x01u
 
-#define CRP_SYMBOLICATOR_OPTIONS_VERSION 3
-#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0}
+#define CRP_SYMBOLICATOR_OPTIONS_VERSION 4
+#define CRP_SYMBOLICATOR_OPTIONS_INIT {CRP_SYMBOLICATOR_OPTIONS_VERSION, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0}
 
 /**
  * Create a symbolicator.

@@ -60,7 +60,8 @@ int crp_symbolicator_new(crp_symbolicator **out, const crp_symbolicator_options 
 			return CRP_EINVAL;
 		/* an earlier version's struct ends before the fields added since: only that is read */
 		static const size_t size_of[] = {0, offsetof(crp_symbolicator_options, cache_dir),
-						 offsetof(crp_symbolicator_options, flags), sizeof o};
+						 offsetof(crp_symbolicator_options, flags),
+						 offsetof(crp_symbolicator_options, cache_build_threads), sizeof o};
 		memcpy(&o, opts, size_of[opts->version]);
 		o.version = CRP_SYMBOLICATOR_OPTIONS_VERSION;
 	}

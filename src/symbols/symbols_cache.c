@@ -260,7 +260,7 @@ static int full_index(crp_symbolicator *s, crp_symbol_image *im, crp_symindex **
 	crp__symbols_choose_sources(s, im, &from, ids);
 	describe_sources(s, im, ids, src);
 	int rc = crp__symindex_build(ix, &from, &s->alloc, NULL, NULL, err);
-	if (rc == CRP_OK && (rc = crp__symindex_build_all(*ix)) != CRP_OK) {
+	if (rc == CRP_OK && (rc = crp__symindex_build_all(*ix, s->opts.cache_build_threads)) != CRP_OK) {
 		crp__symindex_free(*ix);
 		*ix = NULL;
 		crp__symbols_set_err(err, rc, "%s while indexing symbols", crp_status_str(rc));

@@ -515,14 +515,43 @@ size_t crp__symindex_held(const crp_symindex *ix)
 	return n;
 }
 
-int crp__symindex_build_all(crp_symindex *ix)
+typedef struct build_all_job {
+	crp_symindex *ix;
+	atomic_size_t next; /* the next unit a thread takes */
+	atomic_int rc;      /* the first failure; the others stop at their next unit */
+} build_all_job;
+
+static void *build_all_worker(void *p)
 {
-	for (size_t i = 0; i < ix->unit_count; i++) {
+	build_all_job *job = p;
+	for (;;) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		if (i >= job->ix->unit_count || atomic_load(&job->rc) != CRP_OK)
+			return NULL;
 		ix_unitidx *u;
-		if (ix->units[i].indexable)
-			CRP_TRY(unit_index(ix, (uint32_t)i, IX_WHOLE, &u, NULL));
+		int rc = job->ix->units[i].indexable ? unit_index(job->ix, (uint32_t)i, IX_WHOLE, &u, NULL) : CRP_OK;
+		int ok = CRP_OK;
+		if (rc != CRP_OK)
+			atomic_compare_exchange_strong(&job->rc, &ok, rc);
 	}
-	return CRP_OK;
+}
+
+int crp__symindex_build_all(crp_symindex *ix, unsigned threads)
+{
+	enum { MAX_HELPERS = 63 };
+	pthread_t helper[MAX_HELPERS];
+	build_all_job job = {.ix = ix};
+	atomic_init(&job.next, 0);
+	atomic_init(&job.rc, CRP_OK);
+	size_t started = 0, want = threads > 1 ? threads - 1 : 0;
+	want = want < MAX_HELPERS ? want : MAX_HELPERS;
+	want = want < ix->unit_count ? want : ix->unit_count;
+	while (started < want && pthread_create(&helper[started], NULL, build_all_worker, &job) == 0)
+		started++;
+	build_all_worker(&job);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(helper[i], NULL);
+	return atomic_load(&job.rc);
 }
 
 size_t crp__symindex_unit_bytes(const crp_symindex *ix) { return atomic_load(&ix->unit_bytes); }

@@ -96,8 +96,9 @@ bool crp__symindex_unit_peek(const crp_symindex *ix, size_t i, size_t *bytes, ui
  * resident set, when hooks.mapped says where they are). */
 void *crp__symindex_unit_take(crp_symindex *ix, size_t i, size_t *bytes);
 void crp__symindex_unit_release(crp_symindex *ix, void *unit);
-/* Builds every unit now (for a symbol cache): CRP_OK or CRP_ENOMEM / CRP_ELIMIT. */
-int crp__symindex_build_all(crp_symindex *ix);
+/* Builds every unit now (for a symbol cache), with up to `threads` threads (the caller's one
+ * of them; fewer when they cannot be started): CRP_OK or CRP_ENOMEM / CRP_ELIMIT. */
+int crp__symindex_build_all(crp_symindex *ix, unsigned threads);
 /* Bytes the unit indexes hold now, and how many units were built since the index was. */
 size_t crp__symindex_unit_bytes(const crp_symindex *ix);
 size_t crp__symindex_units_built(const crp_symindex *ix);

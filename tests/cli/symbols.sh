@@ -146,6 +146,11 @@ expect_exit 0 "$CP" atos -i -o "$T/demo.symcache" $addrs
 same_file "$T/out" $E/atos-x86_64-inlines.txt
 expect_exit 0 "$CP" atos -i -j1 -o "$T/demo.symcache" -f "$T/addrs"
 same_file "$T/out" $E/atos-x86_64-inlines.txt
+# its units indexed by three threads: the same file
+expect_exit 0 "$CP" symcache -j 3 -o "$T/demo-j3.symcache" $M/x86_64/Demo $M/x86_64/Demo.dSYM
+if cmp -s "$T/demo.symcache" "$T/demo-j3.symcache"; then ok; else bad "symcache -j 3 wrote another file"; fi
+expect_exit 2 "$CP" symcache -j 0 -o "$T/j0.symcache" $M/x86_64/Demo
+contains "$T/err" "symcache: --jobs takes a number from 1 to 256, not '0'"
 # a store of every slice: the layout --symbols-cache reads
 expect_exit 0 "$CP" symcache --store "$T/store" $M/universal/Demo $M/universal/Demo.dSYM
 count_lines "$T/out" 2

@@ -121,6 +121,19 @@ static size_t compare_all(crp_symbolicator *files, const crp_symbol_image *fi, c
 	return compare(files, fi, cache, ci, label, NULL);
 }
 
+/* Units indexed by four threads at once make the same cache, byte for byte. */
+static void same_with_build_threads(const char *dir, const fixture *f, const crp_buffer *want)
+{
+	crp_symbolicator_options o = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	o.cache_build_threads = 4;
+	crp_symbolicator *s = from_files(dir, f, &o);
+	crp_buffer got = CRP_BUFFER_INIT;
+	write_cache(s, image_of(s, f->arch), &got);
+	ck_assert(got.len == want->len && memcmp(got.data, want->data, got.len) == 0);
+	crp_buffer_dispose(&got);
+	crp_symbolicator_free(s);
+}
+
 static void check_fixture(const char *dir, const fixture *f, const addrs *which)
 {
 	crp_symbolicator *files = from_files(dir, f, NULL), *cache;
@@ -129,6 +142,7 @@ static void check_fixture(const char *dir, const fixture *f, const addrs *which)
 	crp_error err;
 	ck_assert_ptr_nonnull(fi);
 	write_cache(files, fi, &buf);
+	same_with_build_threads(dir, f, &buf);
 	ck_assert_int_eq(crp_symbolicator_new(&cache, NULL), CRP_OK);
 	ck_assert_msg(crp_symbolicator_add_memory(cache, buf.data, buf.len, "demo.symcache", &err) == CRP_OK, "%s",
 		      err.message);
@@ -384,8 +398,10 @@ START_TEST(bad_arguments_and_cache_only_images)
 	/* callers built with an earlier version pass a shorter struct: no more of it is read (ASan
 	 * sees a read past these exact-size blocks) */
 	static const size_t sizes[] = {0, offsetof(crp_symbolicator_options, cache_dir),
-				       offsetof(crp_symbolicator_options, flags), sizeof(crp_symbolicator_options)};
-	for (unsigned v = 1; v <= 3; v++) {
+				       offsetof(crp_symbolicator_options, flags),
+				       offsetof(crp_symbolicator_options, cache_build_threads),
+				       sizeof(crp_symbolicator_options)};
+	for (unsigned v = 1; v <= 4; v++) {
 		crp_symbolicator_options o = CRP_SYMBOLICATOR_OPTIONS_INIT;
 		o.version = v;
 		void *shorter = malloc(sizes[v]);
@@ -396,7 +412,7 @@ START_TEST(bad_arguments_and_cache_only_images)
 		free(shorter);
 	}
 	crp_symbolicator_options future = CRP_SYMBOLICATOR_OPTIONS_INIT;
-	future.version = 4;
+	future.version = 5;
 	crp_symbolicator *none;
 	ck_assert_int_eq(crp_symbolicator_new(&none, &future), CRP_EINVAL);
 	crp_symbolicator_free(c), crp_symbolicator_free(files);

@@ -80,6 +80,11 @@ size_t cli_utf8_len(const char *s, size_t avail);
 int cli_ndjson_convert(const crp_emitter *e, const char *const *params, const crp_parse_options *parse,
 		       unsigned jobs, const crp_symbolicator *symbols);
 
+/* -j/--jobs N (1 to 256): prints the problem and returns -1 if bad. */
+int cli_parse_jobs(const char *cmd, const char *arg, unsigned *out);
+/* Threads to use: jobs, or one per online CPU when 0. */
+unsigned cli_threads(unsigned jobs);
+
 /* A size option (N, suffix k, M or G): prints the problem and returns -1 if bad. */
 int cli_parse_size(const char *option, const char *arg, size_t *out);
 

@@ -102,16 +102,10 @@ static int parse_args(int argc, char **argv, atos_opts *o)
 			if (cli_parse_size("--index-memory", optarg, &o->index_memory) != 0)
 				return -1;
 			break;
-		case 'j': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || n < 1 || n > 256) {
-				cli_msg("atos: -j: '%s' is not a number from 1 to 256", optarg);
+		case 'j':
+			if (cli_parse_jobs("atos", optarg, &o->jobs) != 0)
 				return -1;
-			}
-			o->jobs = (unsigned)n;
 			break;
-		}
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}
@@ -497,8 +491,8 @@ static void print_window(const pool *p)
 
 static unsigned jobs_for(const atos_opts *o, size_t count)
 {
-	long cpus = o->jobs ? (long)o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = cpus < 1 ? 1 : cpus > MAX_JOBS ? MAX_JOBS : (unsigned)cpus;
+	unsigned n = cli_threads(o->jobs);
+	n = n > MAX_JOBS ? MAX_JOBS : n;
 	return count < 2 * (size_t)n ? 1 : n;
 }
 
@@ -598,6 +592,7 @@ int cmd_atos(int argc, char **argv)
 	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
 	so.on_skip = on_skip;
 	so.cache_dir = o.symbols_cache;
+	so.cache_build_threads = cli_threads(o.jobs);
 	so.max_index_bytes = o.index_memory;
 	if (many_addresses(argc, &o))
 		so.flags |= CRP_SYMBOLICATOR_WHOLE_UNITS;

@@ -294,19 +294,6 @@ static void convert_job(void *ctx, size_t index, batch_result *res)
 	finish_job(&j, rc, &err);
 }
 
-static int parse_jobs(const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v == 0 || v > 256 || s[0] == '-') {
-		cli_msg("convert: --jobs takes a number from 1 to 256, not '%s'", s);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int parse_progress(const char *s, progress_mode *out)
 {
 	static const char *const names[] = {"auto", "bar", "plain", "none"};
@@ -335,6 +322,7 @@ static int add_symbols(convert_opts *o, const char *path)
 	so.on_skip = on_skip;
 	so.cache_dir = o->symbols_cache;
 	so.max_index_bytes = o->index_memory;
+	so.cache_build_threads = cli_threads(o->jobs);
 	if (!o->symbols && crp_symbolicator_new(&o->symbols, &so) != CRP_OK) {
 		cli_msg("convert: out of memory");
 		return -1;
@@ -369,7 +357,7 @@ static int parse_option(convert_opts *o, int c, const char **to)
 	case OPT_FROM: return (o->from = cli_parse_from(optarg)) ? 0 : -1;
 	case 'o': o->out = strcmp(optarg, "-") == 0 ? NULL : optarg; return 0; /* "-": stdout */
 	case 'O': o->params[o->param_count++] = optarg; return 0;
-	case 'j': return parse_jobs(optarg, &o->jobs);
+	case 'j': return cli_parse_jobs("convert", optarg, &o->jobs);
 	case 'q': o->quiet = true; return 0;
 	case OPT_STRICT: o->parse.flags |= CRP_PARSE_STRICT; return 0;
 	case OPT_INCLUDE: o->filter.include[o->filter.n_include++] = optarg; return 0;

@@ -12,12 +12,13 @@ typedef struct cache_opts {
 	const char *arch;
 	const char *output, *store;
 	const char *macho, *dsym;
+	unsigned jobs;
 } cache_opts;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: crashport symcache [--arch ARCH] (-o FILE | --store DIR) MACHO [DSYM]\n"
+		"usage: crashport symcache [--arch ARCH] [-j N] (-o FILE | --store DIR) MACHO [DSYM]\n"
 		"\n"
 		"Write the symbol cache of a Mach-O image: everything a lookup needs (functions,\n"
 		"inlined calls, lines, files, demangled names) in one file used straight from memory,\n"
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 		"  -o FILE          write FILE (one slice: with a universal file, name it with --arch)\n"
 		"  --store DIR      write DIR/UUID/ARCH.symcache for every slice, the layout\n"
 		"                   --symbols-cache DIR reads, and print each path\n"
+		"  -j, --jobs N     threads indexing the DWARF (default: one per CPU)\n"
 		"  -h, --help       this text\n"
 		"\n"
 		"exit status: 0 success, 1 the input cannot be read or an output written, 2 usage error\n");
@@ -39,15 +41,20 @@ static int parse_args(int argc, char **argv, cache_opts *o)
 {
 	static const struct option longopts[] = {{"arch", required_argument, NULL, 'a'},
 						 {"store", required_argument, NULL, 's'},
+						 {"jobs", required_argument, NULL, 'j'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->arch = optarg; break;
 		case 's': o->store = optarg; break;
 		case 'o': o->output = optarg; break;
+		case 'j':
+			if (cli_parse_jobs("symcache", optarg, &o->jobs) != 0)
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(EXIT_ALL_OK);
 		default: usage(stderr); return -1;
 		}
@@ -159,7 +166,9 @@ int cmd_symcache(int argc, char **argv)
 		return EXIT_USAGE;
 	crp_symbolicator *s;
 	crp_error err;
-	if (crp_symbolicator_new(&s, NULL) != CRP_OK) {
+	crp_symbolicator_options so = CRP_SYMBOLICATOR_OPTIONS_INIT;
+	so.cache_build_threads = cli_threads(o.jobs);
+	if (crp_symbolicator_new(&s, &so) != CRP_OK) {
 		cli_msg("symcache: out of memory");
 		return EXIT_SOME_FAILED;
 	}

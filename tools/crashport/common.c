@@ -415,6 +415,25 @@ static bool parse_size(const char *s, size_t *out)
 	return true;
 }
 
+int cli_parse_jobs(const char *cmd, const char *arg, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (errno || *end || end == arg || v == 0 || v > 256 || arg[0] == '-') {
+		cli_msg("%s: --jobs takes a number from 1 to 256, not '%s'", cmd, arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+unsigned cli_threads(unsigned jobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return jobs ? jobs : cpus > 256 ? 256 : cpus > 0 ? (unsigned)cpus : 1;
+}
+
 int cli_parse_size(const char *option, const char *arg, size_t *out)
 {
 	if (parse_size(arg, out))
