@@ -109,6 +109,8 @@ mkdir -p "$T/o"
 expect_exit 0 "$CP" dump-syms -o "$T/o/Demo.sym" $M/x86_64/Demo $M/x86_64/Demo.dSYM
 same_file "$T/o/Demo.sym" "$E/dump-syms-x86_64-Demo.sym"
 no_temporaries "$T/o"
+expect_exit 0 "$CP" dump-syms -o - $M/x86_64/Demo $M/x86_64/Demo.dSYM  # "-": stdout
+same_file "$T/out" "$E/dump-syms-x86_64-Demo.sym"
 S="$T/store dir"
 expect_exit 0 "$CP" dump-syms --store "$S" $M/x86_64/Demo $M/x86_64/Demo.dSYM
 id=$(awk 'NR == 1 { print $4 }' "$E/dump-syms-x86_64-Demo.sym")

@@ -146,6 +146,10 @@ expect_exit 0 "$CP" atos -i -o "$T/demo.symcache" $addrs
 same_file "$T/out" $E/atos-x86_64-inlines.txt
 expect_exit 0 "$CP" atos -i -j1 -o "$T/demo.symcache" -f "$T/addrs"
 same_file "$T/out" $E/atos-x86_64-inlines.txt
+# -o -: stdout, the same bytes
+expect_exit 0 "$CP" symcache -o - $M/x86_64/Demo $M/x86_64/Demo.dSYM
+if cmp -s "$T/demo.symcache" "$T/out"; then ok; else bad "symcache -o - wrote other bytes"; fi
+if [ ! -e ./- ]; then ok; else bad "symcache -o - wrote a file named -"; fi
 # its units indexed by three threads: the same file
 expect_exit 0 "$CP" symcache -j 3 -o "$T/demo-j3.symcache" $M/x86_64/Demo $M/x86_64/Demo.dSYM
 if cmp -s "$T/demo.symcache" "$T/demo-j3.symcache"; then ok; else bad "symcache -j 3 wrote another file"; fi

@@ -51,7 +51,8 @@ bool cli_known_input_name(const char *name);
 void cli_print_input_patterns(FILE *f);
 
 /* An output file written under a temporary name and renamed when complete (a device, FIFO
- * or socket is written in place: tmp_path NULL). Files get mode 0666 less the umask. */
+ * or socket is written in place, and "-" is stdout: tmp_path NULL). Files get mode 0666 less
+ * the umask. */
 typedef struct cli_output {
 	char *final_path;
 	char *tmp_path;

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --arch ARCH      the slice of universal files (arm64, arm64e, armv7, x86_64, ...)\n"
-		"  -o FILE          write FILE (complete or not at all) instead of stdout\n"
+		"  -o FILE          write FILE (complete or not at all) instead of stdout (-: stdout)\n"
 		"  --store DIR      write DIR/NAME/DEBUGID/NAME.sym, the layout minidump_stackwalk\n"
 		"                   and symbol servers read, and print its path\n"
 		"  -n NAME          module name (default: the file name of MACHO)\n"

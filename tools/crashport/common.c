@@ -216,8 +216,10 @@ static bool special_file(const char *path)
 
 int cli_output_open(cli_output *o, const char *final_path)
 {
-	if (special_file(final_path)) {
-		o->fd = open(final_path, O_WRONLY | O_CLOEXEC);
+	bool dash = strcmp(final_path, "-") == 0; /* "-": stdout */
+	if (dash || special_file(final_path)) {
+		fflush(stdout); /* what was printed comes first */
+		o->fd = dash ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0) : open(final_path, O_WRONLY | O_CLOEXEC);
 		o->final_path = o->fd >= 0 ? cli_xstrdup(final_path) : NULL;
 		o->tmp_path = NULL;
 		return o->fd >= 0 ? 0 : -1;
