@@ -1013,7 +1013,7 @@ static void dump_row(tw *w, const crp_value *bytes, size_t from, size_t n, uint6
 		ao_ch(o, hexd[b & 15]);
 		ascii[i] = b >= 0x20 && b < 0x7f ? (char)b : '.';
 	}
-	bool here = mark >= from && mark < from + 16;
+	bool here = mark < n && mark >= from && mark < from + 16; /* an offset past the bytes marks none */
 	ao_str(o, here && mark == from + 15 ? "] " : "  ");
 	crp__ao_write(o, ascii, n - from < 16 ? n - from : 16);
 	ao_str(o, here ? "\t<==\n" : "\n");

@@ -1138,6 +1138,23 @@ START_TEST(image_name_and_version_ending_in_an_arch)
 }
 END_TEST
 
+/* An instruction stream whose offset is past its bytes marks no row: "<==" without a bracketed
+ * byte read back as a mark nowhere, and the next writing lost it. */
+START_TEST(instruction_offset_past_the_bytes)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"macOS 14.1 (23B74)\"}\n"
+		"{\"procName\":\"Quill\",\"osVersion\":{\"train\":\"macOS 14.1\",\"build\":\"23B74\"},\"faultingThread\":0,\"threads\":[{\"id\":1,\"triggered\":true,"
+		"\"instructionState\":{\"instructionStream\":{\"bytes\":[85,72,91,232],\"offset\":9}},\"frames\":[]}]}\n";
+	crp_report *r = read_one(ips, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "  55 48 5b e8                                      UH[.");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A frame that says it is in no image, at an address a listed image holds (an image at base 0, a
  * frame at 0): .ips keeps its index into the placeholder image, .crash its "???", so neither
  * moves into that image when written again. */
@@ -1647,6 +1664,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, frame_in_no_image_stays_there);
 	tcase_add_test(tc, image_column_without_blanks);
 	tcase_add_test(tc, image_name_and_version_ending_in_an_arch);
+	tcase_add_test(tc, instruction_offset_past_the_bytes);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
