@@ -89,9 +89,11 @@ typedef struct crp_symbolicator_options {
 	size_t max_index_bytes;
 	/** CRP_SYMBOLICATOR_* flags. Added in 0.1 (version 3). */
 	unsigned int flags;
-	/** Threads that build a symbol cache's index together, the calling thread one of them: the
-	 * library starts the others for the build and joins them before it returns (0 or 1: none
-	 * are started). Lookups never start threads. Added in 0.1 (version 4). */
+	/** Threads that build the full index a symbol cache is written from, the calling thread
+	 * one of them: writing a cache (crp_symbol_image_write_cache(), or a lookup's first use
+	 * of an image under @c cache_dir) starts the others and joins them before it returns. 0 or
+	 * 1: none are started. Nothing else in the library starts a thread. Added in 0.1
+	 * (version 4). */
 	unsigned int cache_build_threads;
 } crp_symbolicator_options;
 
