@@ -1039,18 +1039,28 @@ static void instruction_stream(tw *w)
 
 /* -- binary images ------------------------------------------------------------------------ */
 
+/* A name as the image column shows it: without blanks at either end (a reader skips them),
+ * NULL when nothing is left or it is "???" (a reader takes that for no name). */
+static const char *column_text(const char *s, size_t *n)
+{
+	s = crp__ao_trim(s, n);
+	return *n && !(*n == 3 && memcmp(s, "???", 3) == 0) ? s : NULL;
+}
+
 static const char *image_name(const crp_image *im, size_t *n)
 {
 	const crp_value *v = crp_extras_get(&im->extras, "name");
+	const char *s = NULL;
 	if (v && v->type == CRP_VALUE_STRING) {
 		*n = v->u.str.len;
-		return v->u.str.ptr;
+		s = column_text(v->u.str.ptr, n);
 	}
-	if (!CRP_HAS(im, CRP_IMAGE_NAME))
-		return NULL;
-	const char *b = crp__apple_basename(im->name);
-	*n = strlen(b);
-	return b;
+	if (!s && CRP_HAS(im, CRP_IMAGE_NAME)) {
+		s = crp__apple_basename(im->name);
+		*n = strlen(s);
+		s = column_text(s, n);
+	}
+	return s;
 }
 
 /* A report from KSCrash says its bundle's identifier and version once, in system: macOS names
@@ -1104,16 +1114,18 @@ static void version_macos(tw *w, const char *v, size_t n, bool is_short)
 static void image_middle_macos(tw *w, const crp_image *im)
 {
 	size_t n = 0;
-	const char *app_id, *app_version;
+	const char *app_id, *app_version, *name = NULL;
 	const crp_value *id = crp_extras_get(&im->extras, "CFBundleIdentifier");
-	const char *name = id && id->type == CRP_VALUE_STRING ? id->u.str.ptr : image_name(im, &n);
 	bool app = app_bundle(w, im, &app_id, &app_version);
-	if (id && id->type == CRP_VALUE_STRING)
-		n = id->u.str.len;
 	if (app) {
-		name = app_id;
 		n = strlen(app_id);
+		name = column_text(app_id, &n);
+	} else if (id && id->type == CRP_VALUE_STRING) {
+		n = id->u.str.len;
+		name = column_text(id->u.str.ptr, &n);
 	}
+	if (!name)
+		name = image_name(im, &n);
 	if (name)
 		crp__ao_textn(w->o, name, n);
 	else

@@ -1129,12 +1129,31 @@ START_TEST(image_name_and_version_ending_in_an_arch)
 		if (i == 0)
 			ASSERT_LINE(crash, cases[i].line);
 		else
-			ck_assert_msg(strstr(crash, cases[i].line), "%s", crash);
+			ck_assert_ptr_nonnull(strstr(crash, cases[i].line));
 		rewrites_the_same(crash);
 		free(crash);
 		crp_report_free(r);
 		free(edited);
 	}
+}
+END_TEST
+
+/* The macOS image column shows a name without blanks at either end, and a name of "???" (read
+ * back as none) as the file's name: both read back as written. */
+START_TEST(macos_image_name_blanks_and_unknown)
+{
+	char *edited = edited_macos_ips("\"uuid\":\"00000000-0000-0000-0000-000000000000\"}]",
+		"\"uuid\":\"00000000-0000-0000-0000-000000000000\"},{\"base\":65536,\"size\":4096,"
+		"\"path\":\"/usr/lib/libz.dylib\",\"name\":\" libz \\t\"},{\"base\":131072,\"size\":4096,"
+		"\"path\":\"/usr/lib/libq.dylib\",\"name\":\"???\",\"CFBundleIdentifier\":\" \"}]");
+	crp_report *r = read_one(edited, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(crash, "0x10fff libz (*) <"));
+	ck_assert_ptr_nonnull(strstr(crash, "0x20fff libq.dylib (*) <"));
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+	free(edited);
 }
 END_TEST
 
@@ -1665,6 +1684,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, image_column_without_blanks);
 	tcase_add_test(tc, image_name_and_version_ending_in_an_arch);
 	tcase_add_test(tc, instruction_offset_past_the_bytes);
+	tcase_add_test(tc, macos_image_name_blanks_and_unknown);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
