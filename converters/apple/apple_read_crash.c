@@ -356,6 +356,28 @@ static crp_thread *thread_apart(ar_reader *rd, uint64_t no)
 	return th;
 }
 
+/* A thread state block read before the thread list made its thread apart: once a listed
+ * thread has its number, that thread is the crashed one, with the block's registers and
+ * descriptions unless it has its own (written back, the block follows the list). */
+static void join_apart(ar_reader *rd)
+{
+	crp_crash *c = &rd->report->body.crash;
+	const crp_thread *apart = c->crashed_thread;
+	crp_thread *th = apart ? thread_numbered(rd, apart->index) : NULL;
+	if (!th || crp_report_crashed_thread(rd->report, NULL) != apart)
+		return;
+	if (!CRP_HAS(th, CRP_THREAD_REGISTERS) && CRP_HAS(apart, CRP_THREAD_REGISTERS)) {
+		th->registers = apart->registers;
+		th->has |= CRP_THREAD_REGISTERS;
+	}
+	if (!th->extras.count)
+		th->extras = apart->extras;
+	th->crashed = true;
+	th->has |= CRP_THREAD_CRASHED;
+	c->crashed_thread = NULL;
+	c->has &= ~(uint64_t)CRP_CRASH_CRASHED_THREAD;
+}
+
 static int end_state(ar_reader *rd)
 {
 	ar_text *t = &rd->t;
@@ -1447,6 +1469,7 @@ int crp__ar_text_end(ar_reader *rd)
 		return rc;
 	}
 	CRP_TRY(ends_early(rd));
+	join_apart(rd);
 	if (t->crashed_no >= 0 && !crp_report_crashed_thread(rd->report, NULL)) {
 		crp_thread *th = thread_numbered(rd, (uint64_t)t->crashed_no);
 		if (th) {

@@ -1157,6 +1157,30 @@ START_TEST(macos_image_name_blanks_and_unknown)
 }
 END_TEST
 
+/* A thread state block before the thread list: the listed thread of its number is the crashed
+ * one, with its registers (it was kept apart as a second thread 0, written as "Crashed Thread:
+ * 0" over a "Thread 0:" that read back as crashed). */
+START_TEST(state_block_before_its_thread)
+{
+	static const char text[] = "Process:             Lumen [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				   "Report Version:      104\n\n"
+				   "Thread 0 crashed with ARM Thread State (64-bit):\n"
+				   "    x0: 0x0000000000000001   x1: 0x0000000000000002\n\n"
+				   "Thread 0:\n0   libc.dylib                    \t0x0000000000001008 0x1000 + 8\n\n"
+				   "Binary Images:\n0x1000 - 0x1fff libc.dylib arm64  <00000000000000000000000000000001> /usr/lib/libc.dylib\n";
+	crp_report *r = read_one(text, "apple");
+	const crp_crash *c = crp_report_crash(r);
+	ck_assert_uint_eq(c->thread_count, 1);
+	ck_assert_ptr_eq(crp_report_crashed_thread(r, NULL), &c->threads[0]);
+	ck_assert_uint_eq(c->threads[0].registers.basic.count, 2);
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Thread 0 Crashed:");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* An instruction stream whose offset is past its bytes marks no row: "<==" without a bracketed
  * byte read back as a mark nowhere, and the next writing lost it. */
 START_TEST(instruction_offset_past_the_bytes)
@@ -1685,6 +1709,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, image_name_and_version_ending_in_an_arch);
 	tcase_add_test(tc, instruction_offset_past_the_bytes);
 	tcase_add_test(tc, macos_image_name_blanks_and_unknown);
+	tcase_add_test(tc, state_block_before_its_thread);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
