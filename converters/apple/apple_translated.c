@@ -301,6 +301,17 @@ static void other_header(tw *w, int slot)
 	}
 }
 
+/* Whether a header line the model has no field for has this key. */
+static bool other_header_has(tw *w, const char *key)
+{
+	const crp_value *h = crp__apple_x(w->f, "header");
+	size_t n = strlen(key);
+	for (size_t i = 0; h && h->type == CRP_VALUE_OBJECT && i < h->u.obj.count; i++)
+		if (h->u.obj.members[i].key.len == n && memcmp(h->u.obj.members[i].key.ptr, key, n) == 0)
+			return true;
+	return false;
+}
+
 static void time_line(tw *w, const char *l, const crp_time *t)
 {
 	if (t->form == CRP_TIME_EMPTY)
@@ -394,6 +405,10 @@ static void header_macos(tw *w)
 	ao_ch(w->o, '\n');
 	if (CRP_HAS(f->info, CRP_INFO_TIMESTAMP))
 		time_line(w, "Date/Time:", &f->info->timestamp);
+	/* macOS's text has no Launch Time; a second one read from it comes after the first, which
+	 * the reader would otherwise take the second for */
+	if (CRP_HAS(f->sys, CRP_SYSTEM_APP_START_TIME) && other_header_has(w, "Launch Time"))
+		time_line(w, "Launch Time:", &f->sys->app_start_time);
 	other_header(w, 3);
 	os_line(w);
 	AO_LIT(w->o, "Report Version:        12\n");

@@ -1181,6 +1181,29 @@ START_TEST(state_block_before_its_thread)
 }
 END_TEST
 
+/* macOS's text has no Launch Time: one read from it is not written, but with a second (kept as
+ * it was read) the first is written before it, or the reader would take the second for the first
+ * and the next writing lose both. */
+START_TEST(macos_second_launch_time)
+{
+	static const char text[] = "Process:               Pixie [771]\nCode Type:             X86-64 (Native)\n\n"
+				   "Date/Time:             2020-11-02 08:15:42.5521 -0500\n"
+				   "Launch Time:           2020-11-02 08:15:30.0012 -0500\n"
+				   "Launch Time:           2020-11-02 08:15:31.0000 -0500\n"
+				   "OS Version:            macOS 11.2 (20D64)\nReport Version:        12\n\n"
+				   "Crashed Thread:        0\n\nThread 0 Crashed:\n"
+				   "0   libc.dylib                    \t    0x1008 0x1000 + 8\n\nBinary Images:\n"
+				   "            0x1000 -             0x1fff libc.dylib (*) <00000000-0000-0000-0000-000000000001> /usr/lib/libc.dylib\n";
+	crp_report *r = read_one(text, "apple");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Launch Time:           2020-11-02 08:15:30.0012 -0500");
+	ASSERT_LINE(crash, "Launch Time:           2020-11-02 08:15:31.0000 -0500");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+}
+END_TEST
+
 /* An instruction stream whose offset is past its bytes marks no row: "<==" without a bracketed
  * byte read back as a mark nowhere, and the next writing lost it. */
 START_TEST(instruction_offset_past_the_bytes)
@@ -1710,6 +1733,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, instruction_offset_past_the_bytes);
 	tcase_add_test(tc, macos_image_name_blanks_and_unknown);
 	tcase_add_test(tc, state_block_before_its_thread);
+	tcase_add_test(tc, macos_second_launch_time);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
