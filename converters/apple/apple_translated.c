@@ -559,7 +559,12 @@ static void note_line(tw *w, const apple_exc *e)
 static void type_line(tw *w, const apple_exc *e)
 {
 	exc_label(w, "Exception Type:", "Exception Type:  ");
-	text_or_unknown(w->o, e->type);
+	size_t n = e->type ? strlen(e->type) : 0;
+	const char *type = e->type ? crp__ao_trim(e->type, &n) : NULL; /* a reader skips the blanks */
+	if (n)
+		crp__ao_textn(w->o, type, n);
+	else
+		AO_LIT(w->o, "???");
 	if (e->signal) {
 		AO_LIT(w->o, " (");
 		crp__ao_text(w->o, e->signal);

@@ -1007,6 +1007,23 @@ START_TEST(kept_text_without_blanks)
 	free(crash);
 	crp_report_free(r);
 	free(edited);
+	/* the exception type too: before its signal, and alone */
+	static const char *const types[][2] = {
+		{"\"type\":\"EXC_BAD_ACCESS\"", "\"type\":\" EXC_BAD_ACCESS \\t\""},
+		{"\"type\":\"EXC_BAD_ACCESS\",\"signal\":\"SIGSEGV\"", "\"type\":\"EXC_OF_NO_KIND  \""},
+	};
+	static const char *const lines[] = {"Exception Type:        EXC_BAD_ACCESS (SIGSEGV)",
+					    "Exception Type:        EXC_OF_NO_KIND"};
+	for (size_t i = 0; i < 2; i++) {
+		edited = edited_macos_ips(types[i][0], types[i][1]);
+		r = read_one(edited, "ips");
+		crash = emit("apple", &r, 1, NULL);
+		ASSERT_LINE(crash, lines[i]);
+		rewrites_the_same(crash);
+		free(crash);
+		crp_report_free(r);
+		free(edited);
+	}
 }
 END_TEST
 
