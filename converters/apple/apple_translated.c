@@ -446,6 +446,8 @@ static void exc_label(tw *w, const char *l, const char *ios_spacing)
 static void subtype_line(tw *w, const apple_exc *e)
 {
 	const crp_value *x = crp__apple_xx(w->f, "exception", "subtype");
+	if (!crp__apple_xstr(x, &(size_t){0})) /* an object or array there is not text */
+		x = NULL;
 	if (!x && !e->subtype && !e->resource)
 		return;
 	exc_label(w, w->mac ? "Exception Codes:" : "Exception Subtype:", "Exception Subtype: ");

@@ -1221,6 +1221,24 @@ START_TEST(macos_second_launch_time)
 }
 END_TEST
 
+/* An .ips exception subtype that is not text (an object) is left out where the codes say none
+ * (it was written as a NULL string). */
+START_TEST(exception_subtype_not_text)
+{
+	char *edited = edited_macos_ips("\"type\":\"EXC_BAD_ACCESS\",\"signal\":\"SIGSEGV\",\"subtype\":"
+					"\"KERN_INVALID_ADDRESS at 0x0000000000000010\"",
+					"\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\",\"subtype\":{\"value\":1}");
+	crp_report *r = read_one(edited, "ips");
+	char *crash = emit("apple", &r, 1, NULL);
+	ASSERT_LINE(crash, "Exception Type:        EXC_CRASH (SIGABRT)");
+	ASSERT_LINE(crash, "Exception Codes:       0x0000000000000001, 0x0000000000000010");
+	rewrites_the_same(crash);
+	free(crash);
+	crp_report_free(r);
+	free(edited);
+}
+END_TEST
+
 /* An instruction stream whose offset is past its bytes marks no row: "<==" without a bracketed
  * byte read back as a mark nowhere, and the next writing lost it. */
 START_TEST(instruction_offset_past_the_bytes)
@@ -1751,6 +1769,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, macos_image_name_blanks_and_unknown);
 	tcase_add_test(tc, state_block_before_its_thread);
 	tcase_add_test(tc, macos_second_launch_time);
+	tcase_add_test(tc, exception_subtype_not_text);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
