@@ -382,10 +382,25 @@ static void header_ios(tw *w)
 	ao_ch(w->o, '\n');
 }
 
+/* A number as a reader writes it back: decimal digits, no leading zero, within 64 bits. */
+static bool canonical_u64(const char *s, size_t n)
+{
+	if (!s || !n || n > 20 || (n > 1 && s[0] == '0') || (n == 20 && memcmp(s, "18446744073709551615", 20) > 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Only a count of seconds: other text (an .ips may hold "4e0000") would read back as another
+ * header line, elsewhere. */
 static void seconds_line(tw *w, const char *l, const char *key)
 {
 	const crp_value *v = crp__apple_x(w->f, key);
-	if (!crp__apple_xstr(v, &(size_t){0}))
+	size_t n = 0;
+	const char *s = crp__apple_xstr(v, &n);
+	if (!canonical_u64(s, n))
 		return;
 	label(w, l);
 	xtext(w, v);

@@ -1239,6 +1239,28 @@ START_TEST(exception_subtype_not_text)
 }
 END_TEST
 
+/* Time Awake Since Boot and Time Since Wake are written only as counts of seconds the reader
+ * reads back as such: "4e0000" (a JSON number) or "007" came back as other header lines, in
+ * another place. */
+START_TEST(seconds_lines_only_for_counts)
+{
+	static const char *const by[][2] = {{"\"uptime\" : 420000,", "\"uptime\" : 4e0000,"},
+					    {"\"wakeTime\" : 3150,", "\"wakeTime\" : \"007\","}};
+	for (size_t i = 0; i < 2; i++) {
+		char *edited = edited_macos_ips(by[i][0], by[i][1]);
+		crp_report *r = read_one(edited, "ips");
+		char *crash = emit("apple", &r, 1, NULL);
+		/* the other line stays */
+		ck_assert_ptr_nonnull(strstr(crash, i ? "Time Awake Since Boot: 420000 seconds\n" : "Time Since Wake:       3150 seconds\n"));
+		ck_assert_ptr_null(strstr(crash, i ? "Time Since Wake:" : "Time Awake Since Boot:"));
+		rewrites_the_same(crash);
+		free(crash);
+		crp_report_free(r);
+		free(edited);
+	}
+}
+END_TEST
+
 /* An instruction stream whose offset is past its bytes marks no row: "<==" without a bracketed
  * byte read back as a mark nowhere, and the next writing lost it. */
 START_TEST(instruction_offset_past_the_bytes)
@@ -1770,6 +1792,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, state_block_before_its_thread);
 	tcase_add_test(tc, macos_second_launch_time);
 	tcase_add_test(tc, exception_subtype_not_text);
+	tcase_add_test(tc, seconds_lines_only_for_counts);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
