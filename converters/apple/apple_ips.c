@@ -210,25 +210,24 @@ static void os_version_text(iw *w, bool train_only)
 {
 	const crp_system *s = w->f.sys;
 	const char *name = s->system_name && strcmp(s->system_name, "iOS") == 0 ? "iPhone OS" : s->system_name;
-	char buf[256];
-	size_t n = 0;
-	const char *parts[4] = {name, s->system_version, train_only ? NULL : s->os_version, NULL};
+	const char *parts[3] = {name, s->system_version, train_only ? NULL : s->os_version};
+	bool any = false;
+	ao_ch(w->o, '"'); /* written part by part: a name may be any length */
 	for (int i = 0; i < 3; i++) {
-		if (!parts[i])
+		size_t k = parts[i] ? strlen(parts[i]) : 0;
+		const char *t = parts[i] ? crp__ao_trim(parts[i], &k) : NULL; /* as the reader trims */
+		if (!t || (!k && i < 2))
 			continue;
-		size_t k = strlen(parts[i]);
-		if (n + k + 4 >= sizeof buf)
-			break;
-		if (n)
-			buf[n++] = ' ';
+		if (any)
+			ao_ch(w->o, ' ');
 		if (i == 2)
-			buf[n++] = '(';
-		memcpy(buf + n, parts[i], k);
-		n += k;
+			ao_ch(w->o, '(');
+		js_body(w->o, t, k);
 		if (i == 2)
-			buf[n++] = ')';
+			ao_ch(w->o, ')');
+		any = true;
 	}
-	js_str(w->o, buf, n);
+	ao_ch(w->o, '"');
 }
 
 static bool have_os(const apple_facts *f)

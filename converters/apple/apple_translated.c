@@ -324,11 +324,18 @@ static void time_line(tw *w, const char *l, const crp_time *t)
 static void os_line(tw *w)
 {
 	const crp_system *s = w->f->sys;
+	const char *name = s->system_name && strcmp(s->system_name, "iOS") == 0 ? "iPhone OS" : s->system_name;
+	size_t n = name ? strlen(name) : 0, v = s->system_version ? strlen(s->system_version) : 0;
+	const char *version = s->system_version ? crp__ao_trim(s->system_version, &v) : NULL;
 	label(w, "OS Version:");
-	text_or_unknown(w->o, s->system_name && strcmp(s->system_name, "iOS") == 0 ? "iPhone OS" : s->system_name);
-	if (s->system_version) {
+	name = name ? crp__ao_trim(name, &n) : NULL; /* the reader drops the blanks at either end */
+	if (n)
+		crp__ao_textn(w->o, name, n);
+	else
+		AO_LIT(w->o, "???");
+	if (v) {
 		ao_ch(w->o, ' ');
-		crp__ao_text(w->o, s->system_version);
+		crp__ao_textn(w->o, version, v);
 	}
 	if (s->os_version) {
 		AO_LIT(w->o, " (");

@@ -1261,6 +1261,32 @@ START_TEST(seconds_lines_only_for_counts)
 }
 END_TEST
 
+/* An OS name of any length, with blanks at its end: the .ips "train" was built in a 256-byte
+ * buffer (a longer one came out empty) and kept the blanks the readers drop. */
+START_TEST(long_os_name_with_trailing_blanks)
+{
+	char name[400], ips[1024];
+	memset(name, 'x', 300);
+	memcpy(name, "macOS ", 6);
+	memcpy(name + 300, "  ", 3);
+	snprintf(ips, sizeof ips,
+		 "{\"bug_type\":\"309\",\"os_version\":\"macOS 14.5 (23F79)\"}\n"
+		 "{\"procName\":\"Quill\",\"osVersion\":{\"train\":\"%s\",\"build\":\"23F79\"}}\n", name);
+	crp_report *r = read_one(ips, "ips");
+	char *once = emit("ips", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(once, "\"train\":\"macOS xxxxxxxx"));
+	crp_report *back = read_one(once, "ips");
+	char *twice = emit("ips", &back, 1, NULL);
+	ck_assert_str_eq(twice, once);
+	char *crash = emit("apple", &r, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(crash, "xxxxxxxx (23F79)\n"));
+	rewrites_the_same(crash);
+	free(crash), free(twice), free(once);
+	crp_report_free(back);
+	crp_report_free(r);
+}
+END_TEST
+
 /* An instruction stream whose offset is past its bytes marks no row: "<==" without a bracketed
  * byte read back as a mark nowhere, and the next writing lost it. */
 START_TEST(instruction_offset_past_the_bytes)
@@ -1793,6 +1819,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, macos_second_launch_time);
 	tcase_add_test(tc, exception_subtype_not_text);
 	tcase_add_test(tc, seconds_lines_only_for_counts);
+	tcase_add_test(tc, long_os_name_with_trailing_blanks);
 	tcase_add_test(tc, exception_type_with_a_space);
 	tcase_add_test(tc, bundle_info_not_an_object);
 	tcase_add_test(tc, trap_lines_alone_make_no_state_block);
