@@ -129,6 +129,25 @@ static bool has_line(const char *text, const char *line)
 
 #define ASSERT_LINE(text, line) ck_assert_msg(has_line(text, line), "missing line: %s\n--- in:\n%s", line, text)
 
+/* `input` read as `format` and written as .crash, a text that reads back and is written the
+ * same; the caller frees it. */
+static char *written_as_crash(const char *input, const char *format)
+{
+	crp_report *r = read_one(input, format);
+	char *crash = emit("apple", &r, 1, NULL);
+	rewrites_the_same(crash);
+	crp_report_free(r);
+	return crash;
+}
+
+/* The .crash written from `input` has `line` (and reads back and is written the same). */
+static void assert_crash_line(const char *input, const char *format, const char *line)
+{
+	char *crash = written_as_crash(input, format);
+	ASSERT_LINE(crash, line);
+	free(crash);
+}
+
 /* -- goldens ------------------------------------------------------------------------------ */
 
 static const struct {
@@ -836,12 +855,7 @@ START_TEST(translation_without_threads_keeps_its_layout)
 {
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
-	ASSERT_LINE(crash, "Termination Reason: SIGNAL 6 Abort trap: 6");
-	rewrites_the_same(crash);
-	free(crash);
-	crp_report_free(r);
+	assert_crash_line(ips, "ips", "Termination Reason: SIGNAL 6 Abort trap: 6");
 }
 END_TEST
 
@@ -861,19 +875,13 @@ START_TEST(asi_block_only_with_text)
 				   "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"},";
 	char ips[512];
 	snprintf(ips, sizeof ips, "%s%s", head, "\"asi\":{\"Lumen\":{\"queue\":\"main\"},\"libc\":[\"\",\"\\n\"]}}\n");
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(ips, "ips");
 	ck_assert_ptr_null(strstr(crash, "Application Specific Information"));
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 	snprintf(ips, sizeof ips, "%s%s", head, "\"asi\":{\"libc\":[\"\",\"\\nabort() called\\n\\n\\nagain\\n\"]}}\n");
-	r = read_one(ips, "ips");
-	crash = emit("apple", &r, 1, NULL);
+	crash = written_as_crash(ips, "ips");
 	ck_assert_ptr_nonnull(strstr(crash, "Application Specific Information:\nabort() called\nagain\n\n"));
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -883,12 +891,7 @@ START_TEST(empty_parent_name_is_unknown)
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\"Lumen\",\"parentProc\":\"\",\"parentPid\":1,"
 				  "\"exception\":{\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
-	ASSERT_LINE(crash, "Parent Process:      launchd [1]");
-	rewrites_the_same(crash);
-	free(crash);
-	crp_report_free(r);
+	assert_crash_line(ips, "ips", "Parent Process:      launchd [1]");
 }
 END_TEST
 
@@ -985,13 +988,10 @@ START_TEST(process_name_without_blanks)
 {
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\" \\tLumen \",\"pid\":7,\"parentProc\":\"  launchd\",\"parentPid\":1}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(ips, "ips");
 	ASSERT_LINE(crash, "Process:             Lumen [7]");
 	ASSERT_LINE(crash, "Parent Process:      launchd [1]");
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -1000,12 +1000,7 @@ END_TEST
 START_TEST(kept_text_without_blanks)
 {
 	char *edited = edited_macos_ips("at 0x0000000000000010\"", "at 0x0000000000000010  \"");
-	crp_report *r = read_one(edited, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
-	ASSERT_LINE(crash, "Exception Codes:       KERN_INVALID_ADDRESS at 0x0000000000000010");
-	rewrites_the_same(crash);
-	free(crash);
-	crp_report_free(r);
+	assert_crash_line(edited, "ips", "Exception Codes:       KERN_INVALID_ADDRESS at 0x0000000000000010");
 	free(edited);
 	/* the exception type too: before its signal, and alone */
 	static const char *const types[][2] = {
@@ -1016,12 +1011,7 @@ START_TEST(kept_text_without_blanks)
 					    "Exception Type:        EXC_OF_NO_KIND"};
 	for (size_t i = 0; i < 2; i++) {
 		edited = edited_macos_ips(types[i][0], types[i][1]);
-		r = read_one(edited, "ips");
-		crash = emit("apple", &r, 1, NULL);
-		ASSERT_LINE(crash, lines[i]);
-		rewrites_the_same(crash);
-		free(crash);
-		crp_report_free(r);
+		assert_crash_line(edited, "ips", lines[i]);
 		free(edited);
 	}
 }
@@ -1034,10 +1024,8 @@ START_TEST(coalition_id_beyond_64_bits)
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\"Lumen\",\"coalitionName\":\"org.example.lumen\","
 				  "\"coalitionID\":123456789012345678901234567890}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(ips, "ips");
 	ASSERT_LINE(crash, "Coalition:           org.example.lumen [123456789012345678901234567890]");
-	rewrites_the_same(crash);
 	crp_report *back = read_one(crash, "apple");
 	const crp_value *id = crp_value_get(crp_extras_get(crp_report_extras(back), "apple"), "coalitionID");
 	ck_assert_ptr_nonnull(id);
@@ -1045,7 +1033,6 @@ START_TEST(coalition_id_beyond_64_bits)
 	ck_assert_str_eq(id->u.num.ptr, "123456789012345678901234567890");
 	crp_report_free(back);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -1057,12 +1044,9 @@ START_TEST(trap_lines_alone_make_no_state_block)
 				  "{\"procName\":\"Lumen\",\"cpuType\":\"X86-64\",\"threads\":[{\"id\":1,\"triggered\":true,"
 				  "\"threadState\":{\"flavor\":\"x86_THREAD_STATE\",\"zz\":{\"value\":1},"
 				  "\"trap\":{\"value\":14},\"err\":{\"value\":3}},\"frames\":[]}]}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(ips, "ips");
 	ck_assert_msg(!strstr(crash, "Thread State"), "%s", crash);
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -1091,17 +1075,14 @@ START_TEST(exception_type_with_a_space)
 {
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\"Lumen\",\"exception\":{\"type\":\"EXC Beta\",\"signal\":\"SIGABRT\"}}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(ips, "ips");
 	ASSERT_LINE(crash, "Exception Type:  EXC Beta (SIGABRT)");
-	rewrites_the_same(crash);
 	crp_report *back = read_one(crash, "apple");
 	const crp_signal *sg = &crp_report_crash(back)->error.signal;
 	ck_assert(sg->has & CRP_SIGNAL_SIGNAL);
 	ck_assert_uint_eq(sg->signal, 6);
 	crp_report_free(back);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -1113,12 +1094,7 @@ START_TEST(image_column_without_blanks)
 		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 		"{\"procName\":\"Lumen\",\"threads\":[{\"id\":1,\"frames\":[{\"imageOffset\":8,\"imageIndex\":0}]}],"
 		"\"usedImages\":[{\"base\":4096,\"size\":4096,\"path\":\"/usr/lib/   libc.dylib \\t\"}]}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
-	ASSERT_LINE(crash, "0   libc.dylib                    \t            0x1008 0x1000 + 8");
-	rewrites_the_same(crash);
-	free(crash);
-	crp_report_free(r);
+	assert_crash_line(ips, "ips", "0   libc.dylib                    \t            0x1008 0x1000 + 8");
 }
 END_TEST
 
@@ -1141,15 +1117,12 @@ START_TEST(image_name_and_version_ending_in_an_arch)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *edited = edited_macos_ips(cases[i].find, cases[i].by);
-		crp_report *r = read_one(edited, "ips");
-		char *crash = emit("apple", &r, 1, NULL);
+		char *crash = written_as_crash(edited, "ips");
 		if (i == 0)
 			ASSERT_LINE(crash, cases[i].line);
 		else
 			ck_assert_ptr_nonnull(strstr(crash, cases[i].line));
-		rewrites_the_same(crash);
 		free(crash);
-		crp_report_free(r);
 		free(edited);
 	}
 }
@@ -1163,13 +1136,10 @@ START_TEST(macos_image_name_blanks_and_unknown)
 		"\"uuid\":\"00000000-0000-0000-0000-000000000000\"},{\"base\":65536,\"size\":4096,"
 		"\"path\":\"/usr/lib/libz.dylib\",\"name\":\" libz \\t\"},{\"base\":131072,\"size\":4096,"
 		"\"path\":\"/usr/lib/libq.dylib\",\"name\":\"???\",\"CFBundleIdentifier\":\" \"}]");
-	crp_report *r = read_one(edited, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(edited, "ips");
 	ck_assert_ptr_nonnull(strstr(crash, "0x10fff libz (*) <"));
 	ck_assert_ptr_nonnull(strstr(crash, "0x20fff libq.dylib (*) <"));
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 	free(edited);
 }
 END_TEST
@@ -1211,13 +1181,10 @@ START_TEST(macos_second_launch_time)
 				   "Crashed Thread:        0\n\nThread 0 Crashed:\n"
 				   "0   libc.dylib                    \t    0x1008 0x1000 + 8\n\nBinary Images:\n"
 				   "            0x1000 -             0x1fff libc.dylib (*) <00000000-0000-0000-0000-000000000001> /usr/lib/libc.dylib\n";
-	crp_report *r = read_one(text, "apple");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(text, "apple");
 	ASSERT_LINE(crash, "Launch Time:           2020-11-02 08:15:30.0012 -0500");
 	ASSERT_LINE(crash, "Launch Time:           2020-11-02 08:15:31.0000 -0500");
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -1228,13 +1195,10 @@ START_TEST(exception_subtype_not_text)
 	char *edited = edited_macos_ips("\"type\":\"EXC_BAD_ACCESS\",\"signal\":\"SIGSEGV\",\"subtype\":"
 					"\"KERN_INVALID_ADDRESS at 0x0000000000000010\"",
 					"\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\",\"subtype\":{\"value\":1}");
-	crp_report *r = read_one(edited, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(edited, "ips");
 	ASSERT_LINE(crash, "Exception Type:        EXC_CRASH (SIGABRT)");
 	ASSERT_LINE(crash, "Exception Codes:       0x0000000000000001, 0x0000000000000010");
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 	free(edited);
 }
 END_TEST
@@ -1248,14 +1212,11 @@ START_TEST(seconds_lines_only_for_counts)
 					    {"\"wakeTime\" : 3150,", "\"wakeTime\" : \"007\","}};
 	for (size_t i = 0; i < 2; i++) {
 		char *edited = edited_macos_ips(by[i][0], by[i][1]);
-		crp_report *r = read_one(edited, "ips");
-		char *crash = emit("apple", &r, 1, NULL);
+		char *crash = written_as_crash(edited, "ips");
 		/* the other line stays */
 		ck_assert_ptr_nonnull(strstr(crash, i ? "Time Awake Since Boot: 420000 seconds\n" : "Time Since Wake:       3150 seconds\n"));
 		ck_assert_ptr_null(strstr(crash, i ? "Time Since Wake:" : "Time Awake Since Boot:"));
-		rewrites_the_same(crash);
 		free(crash);
-		crp_report_free(r);
 		free(edited);
 	}
 }
@@ -1295,12 +1256,7 @@ START_TEST(instruction_offset_past_the_bytes)
 		"{\"bug_type\":\"309\",\"os_version\":\"macOS 14.1 (23B74)\"}\n"
 		"{\"procName\":\"Quill\",\"osVersion\":{\"train\":\"macOS 14.1\",\"build\":\"23B74\"},\"faultingThread\":0,\"threads\":[{\"id\":1,\"triggered\":true,"
 		"\"instructionState\":{\"instructionStream\":{\"bytes\":[85,72,91,232],\"offset\":9}},\"frames\":[]}]}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
-	ASSERT_LINE(crash, "  55 48 5b e8                                      UH[.");
-	rewrites_the_same(crash);
-	free(crash);
-	crp_report_free(r);
+	assert_crash_line(ips, "ips", "  55 48 5b e8                                      UH[.");
 }
 END_TEST
 
@@ -1466,13 +1422,10 @@ START_TEST(header_value_trailing_spaces)
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\"Lumen\",\"procPath\":\"/App/Lumen  \",\"crashReporterKey\":\"  ?\",\"exception\":{\"type\":\"EXC_CRASH\","
 				  "\"signal\":\"SIGABRT\"}}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
+	char *crash = written_as_crash(ips, "ips");
 	ASSERT_LINE(crash, "Path:                /App/Lumen");
 	ASSERT_LINE(crash, "CrashReporter Key:   ?");
-	rewrites_the_same(crash);
 	free(crash);
-	crp_report_free(r);
 }
 END_TEST
 
@@ -1559,12 +1512,7 @@ START_TEST(codes_text_not_a_pair)
 	static const char ips[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
 				  "{\"procName\":\"Lumen\",\"exception\":{\"codes\":\"0x0000:0000, 0x0\","
 				  "\"rawCodes\":[0,0],\"type\":\"EXC_CRASH\",\"signal\":\"SIGABRT\"}}\n";
-	crp_report *r = read_one(ips, "ips");
-	char *crash = emit("apple", &r, 1, NULL);
-	ASSERT_LINE(crash, "Exception Codes: 0x0000000000000000, 0x0000000000000000");
-	rewrites_the_same(crash);
-	free(crash);
-	crp_report_free(r);
+	assert_crash_line(ips, "ips", "Exception Codes: 0x0000000000000000, 0x0000000000000000");
 }
 END_TEST
 
