@@ -167,6 +167,9 @@ const char *crp__apple_basename(const char *path);
 /* A word the .crash reader takes for an image line's arch: a name crp_arch_name() gives, or
  * "x86-64". */
 bool crp__apple_arch_word(const char *s, size_t n);
+/* "0x<hex>, 0x<hex>" (1 to 16 digits each, any spaces after the comma), as the .crash reader
+ * reads Exception Codes: the Mach code and subcode. */
+bool crp__apple_codes_pair(const char *s, size_t n, uint64_t *code, uint64_t *subcode);
 /* "ARM-64", "X86-64", ... as Apple's Code Type line names the process's CPU, or NULL. */
 const char *crp__apple_code_type(const apple_facts *f);
 /* Pointer-authentication bits removed from a code address of a 64-bit ARM report. */

@@ -312,6 +312,18 @@ bool crp__apple_arch_word(const char *s, size_t n)
 	return crp__ar_arch(s, n, &t, &st) || (n == 6 && memcmp(s, "x86-64", 6) == 0);
 }
 
+bool crp__apple_codes_pair(const char *s, size_t n, uint64_t *code, uint64_t *subcode)
+{
+	const char *comma = memchr(s, ',', n);
+	if (!comma || n < 2 || memcmp(s, "0x", 2) != 0)
+		return false;
+	size_t a = (size_t)(comma - s), b = a + 1;
+	while (b < n && s[b] == ' ')
+		b++;
+	return n > b + 2 && s[b] == '0' && s[b + 1] == 'x' && crp__ar_hex(s + 2, a - 2, code) &&
+	       crp__ar_hex(s + b + 2, n - b - 2, subcode);
+}
+
 /* Names are looked up as the model keeps them: up to a NUL. */
 static int lookup_name(const char *(*fn)(uint64_t), uint64_t max, const char *s, size_t len, uint64_t *out)
 {

@@ -10,6 +10,7 @@
  * read into the same thing; lines with no .ips name stay as written. */
 #include <stdio.h>
 
+#include "apple.h"
 #include "apple_read.h"
 
 static bool starts(const char *s, size_t len, const char *lit)
@@ -910,14 +911,7 @@ static int exception_codes(ar_reader *rd, const char *k, size_t kn, const char *
 {
 	crp_mach *m = &rd->report->body.crash.error.mach;
 	uint64_t a, b;
-	size_t comma = 0;
-	while (comma < n && v[comma] != ',')
-		comma++;
-	size_t b0 = comma + 1;
-	while (b0 < n && v[b0] == ' ')
-		b0++;
-	bool pair = comma < n && n > b0 + 2 && starts(v, n, "0x") && v[b0] == '0' && v[b0 + 1] == 'x' &&
-		    crp__ar_hex(v + 2, comma - 2, &a) && crp__ar_hex(v + b0 + 2, n - b0 - 2, &b);
+	bool pair = crp__apple_codes_pair(v, n, &a, &b);
 	if (second_line(rd, pair ? "codes" : "subtype"))
 		return add_copy(rd, &rd->t.header, k, kn, v, n);
 	if (pair) {

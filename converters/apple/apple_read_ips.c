@@ -10,6 +10,7 @@
  * apple_read_finish.c resolves them. */
 #include <stdio.h>
 
+#include "apple.h"
 #include "apple_read.h"
 #include "common/convert.h"
 
@@ -941,6 +942,28 @@ static int close_remainder(ar_reader *rd, ar_ctx *c, const char *key)
 	return crp__ar_add(rd, &rd->apple, (crp_span){key, strlen(key)}, &v);
 }
 
+/* An exception without rawCodes (or whose code a subtype's name gave) takes its codes from the
+ * "codes" text, as the .crash reader reads that line: the same report either way. */
+static void codes_from_text(ar_reader *rd, const ar_ctx *c)
+{
+	crp_crash_error *e = &rd->report->body.crash.error;
+	uint64_t code, subcode;
+	if (e->mach.has & CRP_MACH_SUBCODE)
+		return;
+	for (const ar_node *i = c->extras.head; i; i = i->next) {
+		const crp_value *v = &i->m.value;
+		if (i->m.key.len != 5 || memcmp(i->m.key.ptr, "codes", 5) != 0)
+			continue;
+		if (v->type == CRP_VALUE_STRING && crp__apple_codes_pair(v->u.str.ptr, v->u.str.len, &code, &subcode)) {
+			e->mach.code = code;
+			e->mach.subcode = subcode;
+			e->mach.has |= CRP_MACH_CODE | CRP_MACH_SUBCODE;
+			e->has |= CRP_ERROR_MACH;
+		}
+		return;
+	}
+}
+
 static int close_capture(ar_reader *rd, ar_ctx *c)
 {
 	tok t = {.built = true};
@@ -984,7 +1007,10 @@ static int close_ctx(ar_reader *rd)
 		return CRP_OK;
 	case AK_OSV: CRP_TRY(close_remainder(rd, c, "osVersion")); break;
 	case AK_BUNDLE: CRP_TRY(close_remainder(rd, c, "bundleInfo")); break;
-	case AK_EXC: CRP_TRY(close_remainder(rd, c, "exception")); break;
+	case AK_EXC:
+		codes_from_text(rd, c);
+		CRP_TRY(close_remainder(rd, c, "exception"));
+		break;
 	case AK_THREADS: case AK_IMAGES: case AK_FRAMES: case AK_XREGS:
 		CRP_TRY(close_array_kind(rd, c));
 		break;

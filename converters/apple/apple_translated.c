@@ -513,37 +513,24 @@ static void message_line(tw *w)
 	ao_ch(w->o, '\n');
 }
 
-/* 1 to 16 hex digits, as the .crash reader takes a code. */
-static bool hex_code(const char *s, size_t n)
-{
-	if (!n || n > 16)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')))
-			return false;
-	return true;
-}
-
-/* Kept Codes text the .crash reader reads back as codes: "0x<hex>, 0x<hex>". */
-static bool codes_pair(const crp_value *x)
+/* Kept Codes text the .crash reader reads back as codes: the model's, where they tell the
+ * exception's signal and subtype. */
+static bool codes_agree(const crp_value *x, const apple_exc *e)
 {
 	size_t n;
 	const char *s = crp__apple_xstr(x, &n);
-	const char *comma = s ? memchr(s, ',', n) : NULL;
-	if (!comma || n < 2 || memcmp(s, "0x", 2) != 0)
-		return false;
-	size_t a = (size_t)(comma - s), b = a + 1;
-	while (b < n && s[b] == ' ')
-		b++;
-	return n > b + 2 && s[b] == '0' && s[b + 1] == 'x' && hex_code(s + 2, a - 2) && hex_code(s + b + 2, n - b - 2);
+	uint64_t code, subcode;
+	return s && crp__apple_codes_pair(s, n, &code, &subcode) &&
+	       (!e->have_codes || (code == e->code && subcode == e->subcode));
 }
 
 /* The codes as the report kept them; text that is not a pair of codes (an .ips may say anything)
- * would read back as a subtype, so the codes the model holds are written instead. */
+ * would read back as a subtype, and other codes than the model's (an .ips whose rawCodes say
+ * otherwise) as those, so the codes the model holds are written instead. */
 static void codes_line(tw *w, const apple_exc *e)
 {
 	const crp_value *x = crp__apple_xx(w->f, "exception", "codes");
-	if (x && !codes_pair(x))
+	if (x && !codes_agree(x, e))
 		x = NULL;
 	if (!x && !e->have_codes)
 		return;

@@ -1505,6 +1505,29 @@ START_TEST(symbol_without_location_is_kept)
 }
 END_TEST
 
+/* An .ips exception without rawCodes takes its codes from the "codes" text, as the .crash
+ * reader reads that line (the .crash showed those codes, but the signal and subtype of none,
+ * which read back told otherwise); with rawCodes that say other codes, the .crash shows those. */
+START_TEST(codes_from_text_without_raw_codes)
+{
+	static const char head[] = "{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+				   "{\"procName\":\"Lumen\",\"cpuType\":\"ARM-64\",\"exception\":{\"type\":\"EXC_BAD_ACCESS\","
+				   "\"codes\":\"0x0000000000000001, 0x0000000000000010\"";
+	char ips[512];
+	snprintf(ips, sizeof ips, "%s}}\n", head);
+	char *crash = written_as_crash(ips, "ips");
+	ASSERT_LINE(crash, "Exception Type:  EXC_BAD_ACCESS (SIGSEGV)");
+	ASSERT_LINE(crash, "Exception Subtype: KERN_INVALID_ADDRESS at 0x0000000000000010");
+	ASSERT_LINE(crash, "Exception Codes: 0x0000000000000001, 0x0000000000000010");
+	free(crash);
+	snprintf(ips, sizeof ips, "%s,\"rawCodes\":[2,3]}}\n", head);
+	crash = written_as_crash(ips, "ips");
+	ASSERT_LINE(crash, "Exception Type:  EXC_BAD_ACCESS (SIGBUS)");
+	ASSERT_LINE(crash, "Exception Codes: 0x0000000000000002, 0x0000000000000003");
+	free(crash);
+}
+END_TEST
+
 /* An .ips's codes text that is not a pair of codes would read back from the .crash as a
  * subtype: the .crash shows the codes the model holds instead, and keeps them on the next trip. */
 START_TEST(codes_text_not_a_pair)
@@ -1746,6 +1769,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, zero_plus_offset_is_no_image_or_a_symbol);
 	tcase_add_test(tc, frame_in_image_without_base_warns);
 	tcase_add_test(tc, codes_text_not_a_pair);
+	tcase_add_test(tc, codes_from_text_without_raw_codes);
 	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
