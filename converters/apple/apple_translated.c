@@ -584,12 +584,30 @@ static void type_line(tw *w, const apple_exc *e)
 	ao_ch(w->o, '\n');
 }
 
+/* A kept namespace the .crash reader reads back as one: a word without a comma. */
+static const crp_value *namespace_word(const crp_value *v)
+{
+	size_t n;
+	const char *s = crp__apple_xstr(v, &n);
+	s = s ? crp__ao_trim(s, &n) : NULL;
+	return s && n && !memchr(s, ' ', n) && !memchr(s, ',', n) ? v : NULL;
+}
+
+/* A kept code the .crash reader reads back as the same text: a plain count. */
+static const crp_value *code_count(const crp_value *v)
+{
+	size_t n;
+	const char *s = crp__apple_xstr(v, &n);
+	return canonical_u64(s, n) ? v : NULL;
+}
+
 /* "Namespace SIGNAL, Code 11 Segmentation fault: 11" (macOS), "SIGNAL 5 Trace/BPT trap: 5"
- * (iOS), from the .ips termination or from the signal. */
+ * (iOS), from the .ips termination or from the signal (for what would not read back). */
 static bool termination_reason(tw *w, const apple_exc *e)
 {
 	const crp_value *t = crp__apple_x(w->f, "termination");
-	const crp_value *ns = crp_value_get(t, "namespace"), *code = crp_value_get(t, "code");
+	const crp_value *ns = namespace_word(crp_value_get(t, "namespace"));
+	const crp_value *code = code_count(crp_value_get(t, "code"));
 	if (!crp__apple_xstr(ns, &(size_t){0}) && !e->term_ns)
 		return false;
 	exc_label(w, "Termination Reason:", "Termination Reason: ");
@@ -624,9 +642,10 @@ static bool termination_reason(tw *w, const apple_exc *e)
 static bool termination_legacy(tw *w, const apple_exc *e)
 {
 	const crp_value *t = crp__apple_x(w->f, "termination");
-	const crp_value *ns = crp_value_get(t, "namespace"), *code = crp_value_get(t, "code");
+	const crp_value *ns = namespace_word(crp_value_get(t, "namespace")), *code = crp_value_get(t, "code");
 	size_t n = 0;
 	const char *nss = crp__apple_xstr(ns, &n);
+	nss = nss ? crp__ao_trim(nss, &n) : NULL;
 	uint64_t c = e->term_code;
 	bool sig = nss ? n == 6 && memcmp(nss, "SIGNAL", 6) == 0 : e->term_indicator != NULL;
 	if (sig && e->signo && crp__apple_signal_text(e->signo)) {

@@ -1505,6 +1505,22 @@ START_TEST(symbol_without_location_is_kept)
 }
 END_TEST
 
+/* A termination namespace the .crash reader would not read back as one (blanks, a comma), or
+ * a code that is not a plain count, gives way to the one the signal tells: the line read back
+ * was another header line, and the next writing added the derived one. */
+START_TEST(termination_namespace_and_code_that_read_back)
+{
+	static const char *const by[] = {"\"code\":11,\"namespace\":\"SI no GNAL\"", "\"code\":1e1,\"namespace\":\"SIGNAL,\""};
+	static const char *const lines[] = {"Termination Reason:    Namespace SIGNAL, Code 11 Segmentation fault: 11",
+					    "Termination Reason:    Namespace SIGNAL, Code 11 Segmentation fault: 11"};
+	for (size_t i = 0; i < 2; i++) {
+		char *edited = edited_macos_ips("\"code\":11,\"namespace\":\"SIGNAL\"", by[i]);
+		assert_crash_line(edited, "ips", lines[i]);
+		free(edited);
+	}
+}
+END_TEST
+
 /* An .ips exception without rawCodes takes its codes from the "codes" text, as the .crash
  * reader reads that line (the .crash showed those codes, but the signal and subtype of none,
  * which read back told otherwise); with rawCodes that say other codes, the .crash shows those. */
@@ -1770,6 +1786,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, frame_in_image_without_base_warns);
 	tcase_add_test(tc, codes_text_not_a_pair);
 	tcase_add_test(tc, codes_from_text_without_raw_codes);
+	tcase_add_test(tc, termination_namespace_and_code_that_read_back);
 	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
