@@ -218,6 +218,20 @@ static int symbolic(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 	return CRP_OK;
 }
 
+/* "0x102da0000 + 41260 (Render.swift:88)": a place without a function, as the writers write
+ * one (not a symbol named "Render.swift:88"); s[k] starts the parenthesis. */
+static bool frame_source_only(ar_reader *rd, crp_frame *f, const char *s, size_t k, size_t n)
+{
+	size_t open, colon;
+	uint64_t line;
+	if (!source_at_end(s, n, &open, &colon, &line) || open != k)
+		return false;
+	const char *file = crp__ar_text(rd, s + open + 1, colon - open - 1);
+	if (file)
+		report_symbolication(rd, f, NULL, file, line, NULL);
+	return true;
+}
+
 static int frame_rest(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 {
 	uint64_t base, off;
@@ -238,6 +252,8 @@ static int frame_rest(ar_reader *rd, crp_frame *f, const char *s, size_t n)
 				f->has |= CRP_FRAME_OBJECT_ADDR;
 			}
 			k = skip_ws(s, k, n);
+			if (k < n && frame_source_only(rd, f, s, k, n))
+				return rd->err.code;
 			/* KSCrash's side-by-side style: "0x314e0000 + 648765 (__exceptionPreprocess + 97)" */
 			if (k + 2 < n && s[k] == '(' && s[n - 1] == ')')
 				return symbolic(rd, f, s + k + 1, n - k - 2);

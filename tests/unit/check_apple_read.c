@@ -1505,6 +1505,30 @@ START_TEST(symbol_without_location_is_kept)
 }
 END_TEST
 
+/* A frame with a source place and no function is written "BASE + OFFSET (file:line)", which
+ * reads back as that place (it was read as KSCrash's side-by-side symbol "file:line"). */
+START_TEST(source_place_without_function)
+{
+	static const char ips[] =
+		"{\"bug_type\":\"309\",\"os_version\":\"iPhone OS 17.3.1 (21D61)\"}\n"
+		"{\"procName\":\"Lumen\",\"threads\":[{\"id\":1,\"frames\":[{\"imageOffset\":16,\"imageIndex\":0,"
+		"\"sourceFile\":\"Render.swift\",\"sourceLine\":88}]}],"
+		"\"usedImages\":[{\"base\":4096,\"size\":4096,\"path\":\"/Lumen\"}]}\n";
+	assert_crash_line(ips, "ips", "0   Lumen                         \t            0x1010 0x1000 + 16 (Render.swift:88)");
+	crp_report *r = read_one("Process:             Lumen [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
+				 "Report Version:      104\n\nThread 0 Crashed:\n"
+				 "0   Lumen                         \t0x0000000000001010 0x1000 + 16 (Render.swift:88)\n",
+				 "apple");
+	const crp_frame *f = &crp_report_crash(r)->threads[0].backtrace.frames[0];
+	ck_assert(!(f->has & CRP_FRAME_SYMBOL_NAME));
+	ck_assert_ptr_nonnull(f->symbolicated);
+	ck_assert_ptr_null(f->symbolicated->locs[0].function);
+	ck_assert_str_eq(f->symbolicated->locs[0].file, "Render.swift");
+	ck_assert_uint_eq(f->symbolicated->locs[0].line, 88);
+	crp_report_free(r);
+}
+END_TEST
+
 /* A termination namespace the .crash reader would not read back as one (blanks, a comma), or
  * a code that is not a plain count, gives way to the one the signal tells: the line read back
  * was another header line, and the next writing added the derived one. */
@@ -1787,6 +1811,7 @@ Suite *suite_apple_read(void)
 	tcase_add_test(tc, codes_text_not_a_pair);
 	tcase_add_test(tc, codes_from_text_without_raw_codes);
 	tcase_add_test(tc, termination_namespace_and_code_that_read_back);
+	tcase_add_test(tc, source_place_without_function);
 	tcase_add_test(tc, triggered_thread_without_block);
 	tcase_add_test(tc, apple_input_is_symbolicated);
 	tcase_add_test(tc, arch_names_agree_with_crp_arch_name);
