@@ -251,19 +251,19 @@ static size_t footprint(const crp_symindex *ix)
 
 static int init_locks(crp_symindex *ix)
 {
-	size_t n = 0;
 	if (pthread_mutex_init(&ix->lock, NULL) != 0)
 		return CRP_ENOMEM;
-	while (n < IX_UNIT_LOCKS && pthread_mutex_init(&ix->unit_locks[n], NULL) == 0)
-		n++;
-	if (n == IX_UNIT_LOCKS) {
-		ix->locks_ready = true;
-		return CRP_OK;
+	if (pthread_mutex_init(&ix->build_lock, NULL) != 0) {
+		pthread_mutex_destroy(&ix->lock);
+		return CRP_ENOMEM;
 	}
-	while (n--)
-		pthread_mutex_destroy(&ix->unit_locks[n]);
-	pthread_mutex_destroy(&ix->lock);
-	return CRP_ENOMEM;
+	if (pthread_cond_init(&ix->built, NULL) != 0) {
+		pthread_mutex_destroy(&ix->build_lock);
+		pthread_mutex_destroy(&ix->lock);
+		return CRP_ENOMEM;
+	}
+	ix->locks_ready = true;
+	return CRP_OK;
 }
 
 static int build_parts(crp_symindex *ix, const crp_symindex_sources *src)
@@ -347,8 +347,8 @@ void crp__symindex_free(crp_symindex *ix)
 		crp__ix_unit_free(ix, atomic_load_explicit(&ix->units[i].idx, memory_order_relaxed));
 	if (ix->locks_ready) {
 		pthread_mutex_destroy(&ix->lock);
-		for (size_t i = 0; i < IX_UNIT_LOCKS; i++)
-			pthread_mutex_destroy(&ix->unit_locks[i]);
+		pthread_mutex_destroy(&ix->build_lock);
+		pthread_cond_destroy(&ix->built);
 	}
 	crp__arena_dispose(&ix->strings);
 	crp__free(&ix->alloc, ix->units);
@@ -384,7 +384,7 @@ static bool covers(const ix_unitidx *u, uint64_t addr)
 	return u && (!u->partial || (addr != IX_WHOLE && addr >= u->cov_lo && addr < u->cov_hi));
 }
 
-/* Under the unit's lock: a window around addr for the unit's first lookups, else the whole. */
+/* Under build_lock: a window around addr for the unit's first lookups, else the whole. */
 static uint64_t build_what(crp_symindex *ix, ix_unit *iu, uint64_t addr)
 {
 	if (addr == IX_WHOLE || iu->windows >= ix->hooks.max_windows)
@@ -422,38 +422,46 @@ static void publish(crp_symindex *ix, ix_unit *iu, ix_unitidx *u)
 	atomic_store_explicit(&iu->idx, u, memory_order_release);
 }
 
-/* Waiting for the unit's lock and building happen stepped out (build hooks): the unit is
- * loaded, or published, only once the reader is back in. */
+/* build_lock is taken stepped out (build hooks), so a lookup holding its reader slot never
+ * waits for it; waiting for another thread's build and building happen stepped out too, and
+ * the unit is loaded, or published, only once the reader is back in. */
 static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, uint64_t addr, ix_unitidx **out, void *reader)
 {
 	ix_unit *iu = &ix->units[i];
-	pthread_mutex_t *lock = &ix->unit_locks[i % IX_UNIT_LOCKS];
-	int rc = CRP_OK;
-	bool built = false;
 	step_out(ix, reader);
-	pthread_mutex_lock(lock);
+	pthread_mutex_lock(&ix->build_lock);
+	while (iu->building)
+		pthread_cond_wait(&ix->built, &ix->build_lock);
 	step_in(ix, reader);
 	ix_unitidx *u = atomic_load_explicit(&iu->idx, memory_order_acquire);
-	if (!covers(u, addr)) { /* else another thread built it while this one waited */
-		uint64_t what = build_what(ix, iu, addr);
-		step_out(ix, reader);
-		if (ix->hooks.unit_building)
-			ix->hooks.unit_building(ix->hooks.ctx);
-		rc = crp__ix_build_unit(ix, i, what, &u);
-		built = rc == CRP_OK;
-		if (built) {
-			drop_unit_pages(ix, u);
-			if (ix->hooks.clock) /* new: the most recently used */
-				atomic_store_explicit(&u->last_used, atomic_load(ix->hooks.clock), memory_order_relaxed);
-		}
-		if (ix->hooks.unit_built) /* room is made before it is published */
-			ix->hooks.unit_built(ix->hooks.ctx, ix, built ? u : NULL, built ? atomic_load(&u->bytes) : 0,
-					     reader && ix->hooks.build_begin);
-		step_in(ix, reader);
+	if (covers(u, addr)) { /* another thread built it while this one waited */
+		pthread_mutex_unlock(&ix->build_lock);
+		*out = u;
+		return CRP_OK;
 	}
+	iu->building = true;
+	uint64_t what = build_what(ix, iu, addr);
+	pthread_mutex_unlock(&ix->build_lock);
+	step_out(ix, reader);
+	if (ix->hooks.unit_building)
+		ix->hooks.unit_building(ix->hooks.ctx);
+	int rc = crp__ix_build_unit(ix, i, what, &u);
+	bool built = rc == CRP_OK;
+	if (built) {
+		drop_unit_pages(ix, u);
+		if (ix->hooks.clock) /* new: the most recently used */
+			atomic_store_explicit(&u->last_used, atomic_load(ix->hooks.clock), memory_order_relaxed);
+	}
+	if (ix->hooks.unit_built) /* room is made before it is published */
+		ix->hooks.unit_built(ix->hooks.ctx, ix, built ? u : NULL, built ? atomic_load(&u->bytes) : 0,
+				     reader && ix->hooks.build_begin);
+	pthread_mutex_lock(&ix->build_lock);
+	step_in(ix, reader);
 	if (built)
 		publish(ix, iu, u);
-	pthread_mutex_unlock(lock);
+	iu->building = false;
+	pthread_cond_broadcast(&ix->built);
+	pthread_mutex_unlock(&ix->build_lock);
 	*out = u;
 	return rc;
 }

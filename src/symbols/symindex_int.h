@@ -92,7 +92,8 @@ typedef struct ix_unitidx {
 
 typedef struct ix_unit {
 	_Atomic(ix_unitidx *) idx;  /* NULL until built (or after it was dropped) */
-	unsigned windows;       /* window indexes built so far (under the unit's lock) */
+	unsigned windows;       /* window indexes built so far (under build_lock) */
+	bool building;          /* a thread builds its index (under build_lock) */
 	const char *comp_dir;
 	bool indexable;
 	bool read_once;         /* `budget` holds what the first reading drew */
@@ -111,15 +112,17 @@ const char *crp__ix_sym_name(const crp_symindex *ix, const ix_sym *s);
  * image has hundreds of thousands of symbols, a crash report names a few. */
 #define IX_SLOT_CHUNK 1024u
 
-#define IX_UNIT_LOCKS 16u       /* units are built under one of these (unit % IX_UNIT_LOCKS) */
-
 struct crp_symindex {
 	crp_allocator alloc;
 	const crp_macho *symtab;       /* the symbols' source (it outlives the index): their names */
 	crp_symindex_hooks hooks;
 	/* Taken only to fill what lookups cache (scope names, slots, path tables, `strings`). */
 	pthread_mutex_t lock;
-	pthread_mutex_t unit_locks[IX_UNIT_LOCKS];
+	/* Who builds which unit: held only to claim a unit or publish it, never while building,
+	 * so builds of distinct units never wait for each other (striped unit locks made two
+	 * threads building units 16 apart take turns). */
+	pthread_mutex_t build_lock;
+	pthread_cond_t built;   /* a build ended: its waiters look again */
 	bool locks_ready;
 	crp_arena strings;      /* slot texts of symbol-table names */
 	crp_dwarf *dwarf;
