@@ -206,6 +206,17 @@ CRP_API void crp_symbolicator_get_memory(const crp_symbolicator *s, crp_symbolic
 CRP_API int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 				    const crp_symbol_image *im, uint64_t file_addr, crp_error *err);
 
+/**
+ * Make an image ready for lookups now, doing what its first lookup would: map its files and
+ * read its symbol table and the map of its compile units (or open its symbol cache). Compile
+ * units are still indexed when a lookup first lands in them. A service may call it at start,
+ * a tool while it reads its input, so that the first lookup does not wait for it. Safe to call
+ * while other threads look up: the work is done once, by whichever thread comes first.
+ * @param err  receives the error; may be NULL.
+ * @return CRP_OK; CRP_EINVAL (an argument is NULL); as crp_symbolicator_lookup(). Added in 0.1.
+ */
+CRP_API int crp_symbol_image_prepare(const crp_symbolicator *s, const crp_symbol_image *im, crp_error *err);
+
 /** Room for the answers of crp_symbolicator_lookup_r(): one per thread, owned by the caller.
  * Added in 0.1. */
 typedef struct crp_symbol_answer crp_symbol_answer;

@@ -826,6 +826,13 @@ int crp_symbolicator_lookup(const crp_symbolication **out, crp_symbolicator *s,
 	return lookup(out, s->last, s, im, file_addr, err);
 }
 
+int crp_symbol_image_prepare(const crp_symbolicator *s, const crp_symbol_image *im, crp_error *err)
+{
+	if (!s || !im)
+		return crp__symbols_set_err(err, CRP_EINVAL, "no symbolicator or image");
+	return crp__symbols_prepare(s, im, err);
+}
+
 void crp__symbols_set_windows(crp_symbolicator *s, unsigned n)
 {
 	s->windows = n;

@@ -102,6 +102,16 @@ for j in 1 3; do
 	expect_exit 0 "$CP" atos -i -j$j -o $M/x86_64/Demo -f "$T/mixed"
 	same_file "$T/out" "$T/mixed-piped"
 done
+# more than one window of 65,536 addresses (two in flight: one printed while the next is looked
+# up): the same answers in the same order
+n_mixed=$(wc -l <"$T/mixed")
+reps=$(( 140000 / n_mixed + 1 ))
+for _ in $(seq $reps); do cat "$T/mixed"; done >"$T/mixed-many"
+for _ in $(seq $reps); do cat "$T/mixed-piped"; done >"$T/mixed-many-expected"
+for j in 1 2; do
+	expect_exit 0 "$CP" atos -i -j$j -o $M/x86_64/Demo -f "$T/mixed-many"
+	same_file "$T/out" "$T/mixed-many-expected"
+done
 first=$(echo "$addrs" | head -1)
 # -l: run-time addresses; -s: a slide; -offset: offsets into __TEXT; all give the same answer
 first_answer=$(head -1 $E/atos-x86_64.txt)

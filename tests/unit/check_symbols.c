@@ -371,11 +371,25 @@ static const struct own_image {
 	{"universal/Demo", "x86_64", "dsym", "universal/Demo.dSYM"},
 };
 
+/* PREPARED: the image made ready (crp_symbol_image_prepare()) before its first lookup. */
+#define PREPARED 0x1000u
+
 static void check_own(const struct own_image *oi, mode m, unsigned windows)
 {
-	crp_symbolicator *s = new_symbolicator(windows);
+	crp_symbolicator *s = new_symbolicator(windows & ~PREPARED);
 	char *dir = tu_path(tu_fixtures_dir(), "macho");
 	const crp_symbol_image *im = load_image(s, dir, oi->image, oi->dsym, m, oi->arch);
+	if (windows & PREPARED) {
+		crp_symbolicator_memory before, after, again;
+		crp_error err;
+		crp_symbolicator_get_memory(s, &before);
+		ck_assert_msg(crp_symbol_image_prepare(s, im, &err) == CRP_OK, "%s", err.message);
+		crp_symbolicator_get_memory(s, &after);
+		ck_assert_uint_gt(after.held, before.held); /* the image level, built now */
+		ck_assert_int_eq(crp_symbol_image_prepare(s, im, NULL), CRP_OK);
+		crp_symbolicator_get_memory(s, &again);
+		ck_assert_uint_eq(again.held, after.held); /* once */
+	}
 	report r = {{0}, 0, 0, 0, 0};
 	for (size_t i = 0; i < n_own; i++) {
 		const mrow *row = &own_rows[i];
@@ -415,6 +429,23 @@ START_TEST(own_fixtures_agree_by_whole_units)
 }
 END_TEST
 
+START_TEST(own_fixtures_agree_after_prepare)
+{
+	const struct own_image *oi = &own_images[_i];
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS | PREPARED);
+}
+END_TEST
+
+START_TEST(prepare_without_arguments)
+{
+	crp_symbolicator *s = new_symbolicator(DEFAULT_WINDOWS);
+	crp_error err;
+	ck_assert_int_eq(crp_symbol_image_prepare(NULL, NULL, &err), CRP_EINVAL);
+	ck_assert_int_eq(crp_symbol_image_prepare(s, NULL, NULL), CRP_EINVAL);
+	crp_symbolicator_free(s);
+}
+END_TEST
+
 START_TEST(own_fixtures_agree_from_dsym_alone)
 {
 	const struct own_image *oi = &own_images[_i];
@@ -432,6 +463,8 @@ Suite *suite_symbols_fixtures(void)
 	tcase_add_loop_test(tc, own_fixtures_agree_from_dsym_alone, 0, (int)(sizeof own_images / sizeof *own_images));
 	tcase_add_loop_test(tc, own_fixtures_agree_by_windows, 0, (int)(sizeof own_images / sizeof *own_images));
 	tcase_add_loop_test(tc, own_fixtures_agree_by_whole_units, 0, (int)(sizeof own_images / sizeof *own_images));
+	tcase_add_loop_test(tc, own_fixtures_agree_after_prepare, 0, (int)(sizeof own_images / sizeof *own_images));
+	tcase_add_test(tc, prepare_without_arguments);
 	suite_add_tcase(s, tc);
 	return s;
 }
