@@ -66,7 +66,7 @@ for suite in symshare symcache; do
 done
 TSAN_OPTIONS=halt_on_error=1 build-ci-tsan/crashport atos -j4 -o fixtures/macho/x86_64/Demo.dSYM \
 	$(seq 4294967296 16 4294971392 | xargs printf '0x%x ') >/dev/null
-# more than one window of addresses: two windows in flight, the image made ready beside reading
+# more than one window of addresses (each looked up by two threads, printed in input order)
 many=$(mktemp)
 for _ in $(seq 300); do seq 4294967296 16 4294971392 | xargs printf '0x%x\n'; done >"$many"
 TSAN_OPTIONS=halt_on_error=1 build-ci-tsan/crashport atos -j2 -o fixtures/macho/x86_64/Demo.dSYM -f "$many" >/dev/null

@@ -102,8 +102,7 @@ for j in 1 3; do
 	expect_exit 0 "$CP" atos -i -j$j -o $M/x86_64/Demo -f "$T/mixed"
 	same_file "$T/out" "$T/mixed-piped"
 done
-# more than one window of 65,536 addresses (two in flight: one printed while the next is looked
-# up): the same answers in the same order
+# more than one window of 65,536 addresses: the same answers in the same order
 n_mixed=$(wc -l <"$T/mixed")
 reps=$(( 140000 / n_mixed + 1 ))
 for _ in $(seq $reps); do cat "$T/mixed"; done >"$T/mixed-many"

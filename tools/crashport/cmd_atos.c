@@ -358,7 +358,6 @@ typedef struct item {
 
 typedef struct chunk {
 	char *text;
-	size_t len;
 	size_t failed_at;        /* SIZE_MAX, or the item whose symbols could not be read */
 	crp_error err;
 } chunk;
@@ -380,8 +379,6 @@ typedef struct pool {
 	region regions[MAX_JOBS]; /* see take_chunk(); under lock */
 	unsigned region_count, homes;
 	pthread_mutex_t lock;
-	pthread_t threads[MAX_JOBS];
-	unsigned started;
 } pool;
 
 static void run_chunk(pool *p, size_t i, crp_symbol_answer *room)
@@ -398,7 +395,6 @@ static void run_chunk(pool *p, size_t i, crp_symbol_answer *room)
 		p->end[k] = out.len;
 	}
 	c->text = out.p;
-	c->len = out.len;
 }
 
 /* Under the lock: the next chunk of a thread's own region, in address order; once that is done,
@@ -470,37 +466,27 @@ static void sort_items(item *v, item *tmp, size_t n)
 		memcpy(v, from, n * sizeof *v);
 }
 
-/* Once every chunk is done: the answers in input order, up to the first that failed (false:
- * said why), gathered into one buffer and written at once (a write per answer was most of
- * this serial part). */
-static bool print_window(const pool *p)
+/* Once every chunk is done: the answers in input order, up to the first that failed. */
+static void print_window(const pool *p)
 {
 	size_t *rank = cli_xmalloc((p->n ? p->n : 1) * sizeof *rank);
-	size_t total = 0, used = 0, pos;
 	for (size_t k = 0; k < p->n; k++)
 		rank[p->items[k].pos] = k;
-	for (size_t i = 0; i < p->count; i++)
-		total += p->chunks[i].len;
-	char *out = cli_xmalloc(total ? total : 1);
-	for (pos = 0; pos < p->n; pos++) {
+	for (size_t pos = 0; pos < p->n; pos++) {
 		size_t k = rank[pos];
-		const chunk *c = &p->chunks[k / p->size];
-		if (k >= c->failed_at)
-			break;
+		chunk *c = &p->chunks[k / p->size];
+		if (k >= c->failed_at) {
+			cli_msg("atos: %s", c->err.message);
+			fflush(stdout);
+			exit(EXIT_SOME_FAILED);
+		}
 		size_t start = k % p->size ? p->end[k - 1] : 0;
-		memcpy(out + used, c->text + start, p->end[k] - start);
-		used += p->end[k] - start;
-	}
-	fwrite(out, 1, used, stdout);
-	if (pos < p->n) {
-		fflush(stdout);
-		cli_msg("atos: %s", p->chunks[rank[pos] / p->size].err.message);
+		if (p->end[k] > start)
+			fwrite(c->text + start, 1, p->end[k] - start, stdout);
 	}
 	for (size_t i = 0; i < p->count; i++)
 		free(p->chunks[i].text);
-	free(out);
 	free(rank);
-	return pos == p->n;
 }
 
 static unsigned jobs_for(const atos_opts *o, size_t count)
@@ -510,102 +496,50 @@ static unsigned jobs_for(const atos_opts *o, size_t count)
 	return count < 2 * (size_t)n ? 1 : n;
 }
 
-/* Sorts the window and starts its threads (with one job, looks it up here and now). */
-static void start_window(pool *p, const session *x, const uint64_t *addrs, size_t n, item *tmp)
+static void lookup_window(const session *x, const uint64_t *addrs, size_t n, item *items, item *tmp,
+			  size_t *end, chunk *chunks)
 {
 	unsigned jobs = jobs_for(x->o, n);
-	p->x = x;
-	p->n = n;
-	p->region_count = p->homes = p->started = 0;
+	pool p = {.x = x, .items = items, .end = end, .n = n, .chunks = chunks, .lock = PTHREAD_MUTEX_INITIALIZER};
 	for (size_t i = 0; i < n; i++)
-		p->items[i] = (item){addrs[i], (uint32_t)i};
-	sort_items(p->items, tmp, n);
-	p->size = n / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
-	p->size = p->size > 4096 ? 4096 : p->size;
-	p->count = (n + p->size - 1) / p->size;
-	size_t stride = (p->count + jobs - 1) / jobs;
-	for (size_t lo = 0; lo < p->count; lo += stride)
-		p->regions[p->region_count++] = (region){lo, lo + stride < p->count ? lo + stride : p->count};
-	memset(p->chunks, 0, p->count * sizeof *p->chunks);
-	while (jobs > 1 && p->started < jobs && pthread_create(&p->threads[p->started], NULL, worker, p) == 0)
-		p->started++;
-	if (!p->started)
-		worker(p);
+		items[i] = (item){addrs[i], (uint32_t)i};
+	sort_items(items, tmp, n);
+	p.size = n / (8 * (size_t)jobs) + 1; /* several chunks each: threads stay busy */
+	p.size = p.size > 4096 ? 4096 : p.size;
+	p.count = (n + p.size - 1) / p.size;
+	size_t stride = (p.count + jobs - 1) / jobs;
+	for (size_t lo = 0; lo < p.count; lo += stride)
+		p.regions[p.region_count++] = (region){lo, lo + stride < p.count ? lo + stride : p.count};
+	memset(chunks, 0, p.count * sizeof *chunks);
+	pthread_t t[MAX_JOBS];
+	unsigned started = 0;
+	while (jobs > 1 && started < jobs && pthread_create(&t[started], NULL, worker, &p) == 0)
+		started++;
+	if (!started)
+		worker(&p);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	print_window(&p);
 }
 
-static void join_window(pool *p)
-{
-	for (unsigned i = 0; i < p->started; i++)
-		pthread_join(p->threads[i], NULL);
-	p->started = 0;
-}
-
-/* Printed; a failure ends the run, once the window after it (`next`, or NULL) has stopped. */
-static void finish_window(pool *p, pool *next)
-{
-	join_window(p);
-	if (!print_window(p)) {
-		if (next)
-			join_window(next);
-		exit(EXIT_SOME_FAILED);
-	}
-}
-
-static void pool_init(pool *p, size_t most)
-{
-	memset(p, 0, sizeof *p);
-	p->items = cli_xmalloc(most * sizeof *p->items);
-	p->end = cli_xmalloc(most * sizeof *p->end);
-	p->chunks = cli_xmalloc(most * sizeof *p->chunks);
-	pthread_mutex_init(&p->lock, NULL);
-}
-
-static void pool_dispose(pool *p)
-{
-	free(p->items);
-	free(p->end);
-	free(p->chunks);
-	pthread_mutex_destroy(&p->lock);
-}
-
-/* Two windows in flight: one printed (in input order, by this thread) while the next is
- * looked up; a barrier between them left the workers idle while a window was printed. */
 static void lookup_all(session *x)
 {
 	size_t most = x->count < WINDOW ? x->count : WINDOW;
-	most = most ? most : 1;
-	item *tmp = cli_xmalloc(most * sizeof *tmp);
-	pool w[2];
-	pool_init(&w[0], most);
-	pool_init(&w[1], most);
-	size_t k = 0;
-	for (size_t at = 0; at < x->count; at += WINDOW, k++) {
-		start_window(&w[k % 2], x, x->addrs + at, x->count - at < WINDOW ? x->count - at : WINDOW, tmp);
-		if (k)
-			finish_window(&w[(k - 1) % 2], &w[k % 2]);
-	}
-	if (k)
-		finish_window(&w[(k - 1) % 2], NULL);
-	pool_dispose(&w[0]);
-	pool_dispose(&w[1]);
+	item *items = cli_xmalloc((most ? most : 1) * sizeof *items);
+	item *tmp = cli_xmalloc((most ? most : 1) * sizeof *tmp);
+	size_t *end = cli_xmalloc((most ? most : 1) * sizeof *end);
+	chunk *chunks = cli_xmalloc((most ? most : 1) * sizeof *chunks);
+	for (size_t at = 0; at < x->count; at += WINDOW)
+		lookup_window(x, x->addrs + at, x->count - at < WINDOW ? x->count - at : WINDOW, items, tmp, end,
+			      chunks);
+	free(items);
 	free(tmp);
-}
-
-typedef struct prep {
-	const crp_symbolicator *s;
-	const crp_symbol_image *im;
-} prep;
-
-/* Errors are left to the lookups, which report what stopped the image. */
-static void *prepare_image(void *arg)
-{
-	const prep *p = arg;
-	crp_symbol_image_prepare(p->s, p->im, NULL);
-	return NULL;
+	free(end);
+	free(chunks);
 }
 
 /* Stdin read as it comes (a pipe or a terminal: answers as soon as asked), else everything
- * first and looked up in parallel, the image made ready while the addresses are read. */
+ * first and looked up in parallel. */
 static int run(session *x, int argc, char **argv)
 {
 	crp_symbol_answer *room;
@@ -621,17 +555,12 @@ static int run(session *x, int argc, char **argv)
 		crp_symbol_answer_free(room);
 		return EXIT_SOME_FAILED;
 	}
-	prep p = {x->s, x->im};
-	pthread_t preparer;
-	bool preparing = !stream && pthread_create(&preparer, NULL, prepare_image, &p) == 0;
 	for (int i = optind; i < argc; i++)
 		keep(x, argv[i]);
 	if (optind == argc)
 		read_tokens(x, in, stream ? room : NULL);
 	if (in != stdin)
 		fclose(in);
-	if (preparing)
-		pthread_join(preparer, NULL);
 	crp_symbol_answer_free(room);
 	if (!stream)
 		lookup_all(x);
