@@ -536,11 +536,14 @@ static void *build_all_worker(void *p)
 		size_t i = atomic_fetch_add(&job->next, 1);
 		if (i >= job->ix->unit_count || atomic_load(&job->rc) != CRP_OK)
 			return NULL;
-		ix_unitidx *u;
+		ix_unitidx *u = NULL;
 		int rc = job->ix->units[i].indexable ? unit_index(job->ix, (uint32_t)i, IX_WHOLE, &u, NULL) : CRP_OK;
 		int ok = CRP_OK;
 		if (rc != CRP_OK)
 			atomic_compare_exchange_strong(&job->rc, &ok, rc);
+		/* names found now, by every thread, not one by one by the cache writer after */
+		for (size_t k = 0; rc == CRP_OK && u && k < u->scope_count; k++)
+			crp__ix_scope_name(job->ix, &u->scopes[k]);
 	}
 }
 
