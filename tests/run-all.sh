@@ -116,11 +116,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	targets=$(sed -n 's/^set(CRP_FUZZERS \(.*\))$/\1/p' fuzz/CMakeLists.txt)  # keep it on one line
 	[ -n "$targets" ] || { echo "no fuzz targets found in fuzz/CMakeLists.txt" >&2; exit 1; }
 	for t in $targets; do cmake --build build-ci-fuzz -j"$JOBS" --target "$t"; done
-	# apple_roundtrip still finds writer/reader disagreements on spliced Apple text within
-	# minutes (issue 17, open): campaigns run it, the smoke run only replays its corpus (ctest)
 	for t in build-ci-fuzz/fuzz/*_fuzzer; do
 		name=$(basename "$t" _fuzzer)
-		[ "$name" != apple_roundtrip ] || continue
 		work=$(mktemp -d)
 		cp fuzz/corpora/"$name"/* "$work"/
 		dict=$(awk -v t="$name" '$1 == t { print "-dict=fuzz/" $2 }' fuzz/dicts.txt)
