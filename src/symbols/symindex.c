@@ -423,28 +423,50 @@ static void publish(crp_symindex *ix, ix_unit *iu, ix_unitidx *u)
 }
 
 /* build_lock is taken stepped out (build hooks), so a lookup holding its reader slot never
- * waits for it; waiting for another thread's build and building happen stepped out too, and
- * the unit is loaded, or published, only once the reader is back in. */
-static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, uint64_t addr, ix_unitidx **out, void *reader)
+ * waits for it; waiting for another thread's build happens stepped out too, and the unit is
+ * loaded only once the reader is back in. True: this thread builds it (`what`); else *out
+ * is the index another thread built meanwhile. */
+static bool claim(crp_symindex *ix, ix_unit *iu, uint64_t addr, void *reader, ix_unitidx **out, uint64_t *what)
 {
-	ix_unit *iu = &ix->units[i];
 	step_out(ix, reader);
 	pthread_mutex_lock(&ix->build_lock);
 	while (iu->building)
 		pthread_cond_wait(&ix->built, &ix->build_lock);
 	step_in(ix, reader);
-	ix_unitidx *u = atomic_load_explicit(&iu->idx, memory_order_acquire);
-	if (covers(u, addr)) { /* another thread built it while this one waited */
-		pthread_mutex_unlock(&ix->build_lock);
-		*out = u;
-		return CRP_OK;
+	*out = atomic_load_explicit(&iu->idx, memory_order_acquire);
+	bool mine = !covers(*out, addr);
+	if (mine) {
+		iu->building = true;
+		*what = build_what(ix, iu, addr);
 	}
-	iu->building = true;
-	uint64_t what = build_what(ix, iu, addr);
 	pthread_mutex_unlock(&ix->build_lock);
+	return mine;
+}
+
+/* Published (when built) once the reader is back in; the unit's waiters look again. */
+static void release(crp_symindex *ix, ix_unit *iu, ix_unitidx *u, bool built, void *reader)
+{
+	pthread_mutex_lock(&ix->build_lock);
+	step_in(ix, reader);
+	if (built)
+		publish(ix, iu, u);
+	iu->building = false;
+	pthread_cond_broadcast(&ix->built);
+	pthread_mutex_unlock(&ix->build_lock);
+}
+
+/* Built stepped out (build hooks), outside build_lock: builds of different units never wait
+ * for each other. */
+static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, uint64_t addr, ix_unitidx **out, void *reader)
+{
+	ix_unit *iu = &ix->units[i];
+	uint64_t what;
+	if (!claim(ix, iu, addr, reader, out, &what))
+		return CRP_OK;
 	step_out(ix, reader);
 	if (ix->hooks.unit_building)
 		ix->hooks.unit_building(ix->hooks.ctx);
+	ix_unitidx *u;
 	int rc = crp__ix_build_unit(ix, i, what, &u);
 	bool built = rc == CRP_OK;
 	if (built) {
@@ -455,13 +477,7 @@ static CRP_NOINLINE int build_unit(crp_symindex *ix, uint32_t i, uint64_t addr, 
 	if (ix->hooks.unit_built) /* room is made before it is published */
 		ix->hooks.unit_built(ix->hooks.ctx, ix, built ? u : NULL, built ? atomic_load(&u->bytes) : 0,
 				     reader && ix->hooks.build_begin);
-	pthread_mutex_lock(&ix->build_lock);
-	step_in(ix, reader);
-	if (built)
-		publish(ix, iu, u);
-	iu->building = false;
-	pthread_cond_broadcast(&ix->built);
-	pthread_mutex_unlock(&ix->build_lock);
+	release(ix, iu, u, built, reader);
 	*out = u;
 	return rc;
 }

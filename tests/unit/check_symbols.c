@@ -371,25 +371,27 @@ static const struct own_image {
 	{"universal/Demo", "x86_64", "dsym", "universal/Demo.dSYM"},
 };
 
-/* PREPARED: the image made ready (crp_symbol_image_prepare()) before its first lookup. */
-#define PREPARED 0x1000u
-
-static void check_own(const struct own_image *oi, mode m, unsigned windows)
+/* The image made ready (crp_symbol_image_prepare()) before its first lookup: built once. */
+static void prepare(crp_symbolicator *s, const crp_symbol_image *im)
 {
-	crp_symbolicator *s = new_symbolicator(windows & ~PREPARED);
+	crp_symbolicator_memory before, after, again;
+	crp_error err;
+	crp_symbolicator_get_memory(s, &before);
+	ck_assert_msg(crp_symbol_image_prepare(s, im, &err) == CRP_OK, "%s", err.message);
+	crp_symbolicator_get_memory(s, &after);
+	ck_assert_uint_gt(after.held, before.held); /* the image level, built now */
+	ck_assert_int_eq(crp_symbol_image_prepare(s, im, NULL), CRP_OK);
+	crp_symbolicator_get_memory(s, &again);
+	ck_assert_uint_eq(again.held, after.held);
+}
+
+static void check_own(const struct own_image *oi, mode m, unsigned windows, bool prepared)
+{
+	crp_symbolicator *s = new_symbolicator(windows);
 	char *dir = tu_path(tu_fixtures_dir(), "macho");
 	const crp_symbol_image *im = load_image(s, dir, oi->image, oi->dsym, m, oi->arch);
-	if (windows & PREPARED) {
-		crp_symbolicator_memory before, after, again;
-		crp_error err;
-		crp_symbolicator_get_memory(s, &before);
-		ck_assert_msg(crp_symbol_image_prepare(s, im, &err) == CRP_OK, "%s", err.message);
-		crp_symbolicator_get_memory(s, &after);
-		ck_assert_uint_gt(after.held, before.held); /* the image level, built now */
-		ck_assert_int_eq(crp_symbol_image_prepare(s, im, NULL), CRP_OK);
-		crp_symbolicator_get_memory(s, &again);
-		ck_assert_uint_eq(again.held, after.held); /* once */
-	}
+	if (prepared)
+		prepare(s, im);
 	report r = {{0}, 0, 0, 0, 0};
 	for (size_t i = 0; i < n_own; i++) {
 		const mrow *row = &own_rows[i];
@@ -411,28 +413,28 @@ static void check_own(const struct own_image *oi, mode m, unsigned windows)
 START_TEST(own_fixtures_agree_with_llvm_symbolizer)
 {
 	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS);
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS, false);
 }
 END_TEST
 
 START_TEST(own_fixtures_agree_by_windows)
 {
 	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, WINDOWS_ONLY);
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, WINDOWS_ONLY, false);
 }
 END_TEST
 
 START_TEST(own_fixtures_agree_by_whole_units)
 {
 	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, 0);
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, 0, false);
 }
 END_TEST
 
 START_TEST(own_fixtures_agree_after_prepare)
 {
 	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS | PREPARED);
+	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS, true);
 }
 END_TEST
 
@@ -450,7 +452,7 @@ START_TEST(own_fixtures_agree_from_dsym_alone)
 {
 	const struct own_image *oi = &own_images[_i];
 	if (strcmp(oi->mode, "dsym") == 0)
-		check_own(oi, DSYM_ONLY, DEFAULT_WINDOWS);
+		check_own(oi, DSYM_ONLY, DEFAULT_WINDOWS, false);
 }
 END_TEST
 
