@@ -1535,11 +1535,9 @@ END_TEST
 START_TEST(termination_namespace_and_code_that_read_back)
 {
 	static const char *const by[] = {"\"code\":11,\"namespace\":\"SI no GNAL\"", "\"code\":1e1,\"namespace\":\"SIGNAL,\""};
-	static const char *const lines[] = {"Termination Reason:    Namespace SIGNAL, Code 11 Segmentation fault: 11",
-					    "Termination Reason:    Namespace SIGNAL, Code 11 Segmentation fault: 11"};
 	for (size_t i = 0; i < 2; i++) {
 		char *edited = edited_macos_ips("\"code\":11,\"namespace\":\"SIGNAL\"", by[i]);
-		assert_crash_line(edited, "ips", lines[i]);
+		assert_crash_line(edited, "ips", "Termination Reason:    Namespace SIGNAL, Code 11 Segmentation fault: 11");
 		free(edited);
 	}
 }
