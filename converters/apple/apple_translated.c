@@ -892,9 +892,10 @@ static void source(ao *o, const crp_symloc *l)
 static void level(tw *w, const apple_frame *a, const crp_symbolication *sy, const crp_symloc *l)
 {
 	ao *o = w->o;
-	if (!l->function) {
+	if (!l->function) { /* "(a(b.swift:3)" would read back as a symbol: no place then */
 		unsymbolicated(w, a);
-		source(o, l);
+		if (l->file && !strchr(crp__apple_basename(l->file), '('))
+			source(o, l);
 		return;
 	}
 	bool report = sy->source == CRP_SYMSRC_REPORT; /* as the report wrote it */

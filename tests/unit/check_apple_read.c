@@ -1515,6 +1515,13 @@ START_TEST(source_place_without_function)
 		"\"sourceFile\":\"Render.swift\",\"sourceLine\":88}]}],"
 		"\"usedImages\":[{\"base\":4096,\"size\":4096,\"path\":\"/Lumen\"}]}\n";
 	assert_crash_line(ips, "ips", "0   Lumen                         \t            0x1010 0x1000 + 16 (Render.swift:88)");
+	/* a file name with a parenthesis would not read back as a place: none is written */
+	char *paren = malloc(sizeof ips + 1);
+	char *at = strstr(strcpy(paren, ips), "Render");
+	memmove(at + 1, at, strlen(at) + 1);
+	memcpy(at, "R(", 2);
+	assert_crash_line(paren, "ips", "0   Lumen                         \t            0x1010 0x1000 + 16");
+	free(paren);
 	crp_report *r = read_one("Process:             Lumen [1]\nOS Version:          iPhone OS 14.4 (18D52)\n"
 				 "Report Version:      104\n\nThread 0 Crashed:\n"
 				 "0   Lumen                         \t0x0000000000001010 0x1000 + 16 (Render.swift:88)\n",
