@@ -158,6 +158,8 @@ bool crp__apple_xu64(const crp_value *v, uint64_t *out);
  * same report always gets the same one (README "Incident Identifier"). */
 void crp__apple_incident(const apple_facts *f, char out[37]);
 bool crp__apple_is_uuid(const char *s);
+/* The system's name as Apple's reports write it ("iPhone OS" for iOS), or NULL. */
+const char *crp__apple_system_name(const crp_system *s);
 /* The process name the headers show: system, report, or executable name; NULL if none. */
 const char *crp__apple_process(const apple_facts *f);
 

@@ -137,10 +137,7 @@ static void header_time_os(cw *w, bool incomplete)
 		ao_ch(o, '\n');
 	}
 	label(o, "OS Version:");
-	const char *name = s->system_name;
-	if (name && strcmp(name, "iOS") == 0)
-		name = "iPhone OS"; /* what Apple's iOS reports call it */
-	text_or_unknown(o, name);
+	text_or_unknown(o, crp__apple_system_name(s));
 	if (s->system_version) {
 		ao_ch(o, ' ');
 		crp__ao_text(o, s->system_version);

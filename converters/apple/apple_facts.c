@@ -372,6 +372,11 @@ static const crp_image *find_placeholder(const apple_facts *f)
 	return NULL;
 }
 
+const char *crp__apple_system_name(const crp_system *s)
+{
+	return s->system_name && strcmp(s->system_name, "iOS") == 0 ? "iPhone OS" : s->system_name;
+}
+
 const char *crp__apple_process(const apple_facts *f)
 {
 	if (CRP_HAS(f->sys, CRP_SYSTEM_PROCESS_NAME) && f->sys->process_name[0])

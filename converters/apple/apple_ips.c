@@ -209,8 +209,7 @@ static int platform(const apple_facts *f)
 static void os_version_text(iw *w, bool train_only)
 {
 	const crp_system *s = w->f.sys;
-	const char *name = s->system_name && strcmp(s->system_name, "iOS") == 0 ? "iPhone OS" : s->system_name;
-	const char *parts[3] = {name, s->system_version, train_only ? NULL : s->os_version};
+	const char *parts[3] = {crp__apple_system_name(s), s->system_version, train_only ? NULL : s->os_version};
 	bool any = false;
 	ao_ch(w->o, '"'); /* written part by part: a name may be any length */
 	for (int i = 0; i < 3; i++) {

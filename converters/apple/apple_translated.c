@@ -47,6 +47,17 @@ static void text_or_unknown(ao *o, const char *s)
 	crp__ao_text(o, s && s[0] ? s : "???");
 }
 
+/* Text without the blanks at either end (a reader skips them), "???" when nothing is left. */
+static void trimmed_or_unknown(ao *o, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	s = s ? crp__ao_trim(s, &n) : NULL;
+	if (n)
+		crp__ao_textn(o, s, n);
+	else
+		AO_LIT(o, "???");
+}
+
 /* A value the reader keeps: "???" and nothing stand for a value the report lacks. */
 static bool known_text(const char *s)
 {
@@ -57,13 +68,8 @@ static bool known_text(const char *s)
  * the label and trims a line's end), and one of spaces only is unknown. */
 static void field(tw *w, const char *l, const char *value)
 {
-	size_t n = value ? strlen(value) : 0;
-	value = value ? crp__ao_trim(value, &n) : NULL;
 	label(w, l);
-	if (n)
-		crp__ao_textn(w->o, value, n);
-	else
-		AO_LIT(w->o, "???");
+	trimmed_or_unknown(w->o, value);
 	ao_ch(w->o, '\n');
 }
 
@@ -324,15 +330,10 @@ static void time_line(tw *w, const char *l, const crp_time *t)
 static void os_line(tw *w)
 {
 	const crp_system *s = w->f->sys;
-	const char *name = s->system_name && strcmp(s->system_name, "iOS") == 0 ? "iPhone OS" : s->system_name;
-	size_t n = name ? strlen(name) : 0, v = s->system_version ? strlen(s->system_version) : 0;
+	size_t v = s->system_version ? strlen(s->system_version) : 0;
 	const char *version = s->system_version ? crp__ao_trim(s->system_version, &v) : NULL;
 	label(w, "OS Version:");
-	name = name ? crp__ao_trim(name, &n) : NULL; /* the reader drops the blanks at either end */
-	if (n)
-		crp__ao_textn(w->o, name, n);
-	else
-		AO_LIT(w->o, "???");
+	trimmed_or_unknown(w->o, crp__apple_system_name(s));
 	if (v) {
 		ao_ch(w->o, ' ');
 		crp__ao_textn(w->o, version, v);
@@ -570,12 +571,7 @@ static void note_line(tw *w, const apple_exc *e)
 static void type_line(tw *w, const apple_exc *e)
 {
 	exc_label(w, "Exception Type:", "Exception Type:  ");
-	size_t n = e->type ? strlen(e->type) : 0;
-	const char *type = e->type ? crp__ao_trim(e->type, &n) : NULL; /* a reader skips the blanks */
-	if (n)
-		crp__ao_textn(w->o, type, n);
-	else
-		AO_LIT(w->o, "???");
+	trimmed_or_unknown(w->o, e->type);
 	if (e->signal) {
 		AO_LIT(w->o, " (");
 		crp__ao_text(w->o, e->signal);
