@@ -410,31 +410,33 @@ static void check_own(const struct own_image *oi, mode m, unsigned windows, bool
 	crp_symbolicator_free(s);
 }
 
+/* An own fixture image with its dSYM, or a stripped one from its symbol table alone. */
+static mode own_mode(const struct own_image *oi)
+{
+	return strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM;
+}
+
 START_TEST(own_fixtures_agree_with_llvm_symbolizer)
 {
-	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS, false);
+	check_own(&own_images[_i], own_mode(&own_images[_i]), DEFAULT_WINDOWS, false);
 }
 END_TEST
 
 START_TEST(own_fixtures_agree_by_windows)
 {
-	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, WINDOWS_ONLY, false);
+	check_own(&own_images[_i], own_mode(&own_images[_i]), WINDOWS_ONLY, false);
 }
 END_TEST
 
 START_TEST(own_fixtures_agree_by_whole_units)
 {
-	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, 0, false);
+	check_own(&own_images[_i], own_mode(&own_images[_i]), 0, false);
 }
 END_TEST
 
 START_TEST(own_fixtures_agree_after_prepare)
 {
-	const struct own_image *oi = &own_images[_i];
-	check_own(oi, strcmp(oi->mode, "symtab") == 0 ? BINARY_ONLY : WITH_DSYM, DEFAULT_WINDOWS, true);
+	check_own(&own_images[_i], own_mode(&own_images[_i]), DEFAULT_WINDOWS, true);
 }
 END_TEST
 
